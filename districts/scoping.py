@@ -1,0 +1,63 @@
+"""Who sees what, decided in one place.
+
+Every model whose rows belong to a district gets a QuerySet built from
+ScopedQuerySet and names the path from itself to its district in `district_path`.
+`Model.objects.visible_to(user)` is then the only way views fetch such rows:
+- an administrator sees everything;
+- provincial staff see the districts of their province;
+- a district officer sees their own district;
+- anyone else sees nothing.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", "เจ้าหน้าที่อำเภอ"
+    PROVINCE = "province", "เจ้าหน้าที่จังหวัด"
+    ADMIN = "admin", "ผู้ดูแลระบบ"
+
+
+class ScopedQuerySet(models.QuerySet):
+    #: The lookup path from this model to its District, e.g. "survey__district".
+    district_path: str = "district"
+
+    def visible_to(self, user) -> ScopedQuerySet:
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser or user.role == Role.ADMIN:
+            return self.all()
+        if user.role == Role.PROVINCE and user.province_id:
+            return self.filter(**{f"{self.district_path}__province_id": user.province_id})
+        if user.role == Role.OFFICER and user.district_id:
+            return self.filter(**{f"{self.district_path}_id": user.district_id})
+        return self.none()
+
+
+def can_see_district(user, district) -> bool:
+    """The same rule as ScopedQuerySet.visible_to, for one district already in hand."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser or user.role == Role.ADMIN:
+        return True
+    if user.role == Role.PROVINCE:
+        return user.province_id is not None and district.province_id == user.province_id
+    if user.role == Role.OFFICER:
+        return user.district_id is not None and district.code == user.district_id
+    return False
+
+
+def can_edit_district(user, district) -> bool:
+    """Only the district's own officers (and administrators) write a district's forms."""
+    if not can_see_district(user, district):
+        return False
+    return user.is_superuser or user.role in (Role.ADMIN, Role.OFFICER)
+
+
+def can_review_district(user, district) -> bool:
+    """Provincial staff of the district's province (and administrators) review its forms."""
+    if not can_see_district(user, district):
+        return False
+    return user.is_superuser or user.role in (Role.ADMIN, Role.PROVINCE)

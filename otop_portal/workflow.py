@@ -1,0 +1,173 @@
+"""The review workflow shared by the readiness survey and the result report.
+
+A district's form moves draft -> submitted -> (returned -> submitted)* -> approved.
+Approval locks it. After the round's deadline a submission is still accepted and marked
+late, unless the round locks after its deadline; provincial staff can then grant the
+district an exception until a date. Every transition is saved with who, when and why in
+the form's history (django-simple-history), which the pages show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from districts.scoping import can_edit_district, can_review_district
+
+
+class Status(models.TextChoices):
+    NOT_STARTED = "not_started", _("ยังไม่เริ่ม")
+    DRAFT = "draft", _("ร่าง")
+    SUBMITTED = "submitted", _("ส่งแล้ว")
+    RETURNED = "returned", _("ส่งคืนให้แก้ไข")
+    APPROVED = "approved", _("อนุมัติแล้ว")
+
+
+MSG_NOT_EDITABLE_APPROVED = _("แบบนี้อนุมัติแล้ว จึงแก้ไขไม่ได้")
+MSG_NOT_EDITABLE_SUBMITTED = _("แบบนี้ส่งแล้วและรอจังหวัดตรวจ จึงแก้ไขไม่ได้จนกว่าจะถูกส่งคืน")
+MSG_NOT_EDITABLE_DEADLINE = _("พ้นกำหนดส่งวันที่ %(deadline)s แล้ว และรอบนี้ปิดรับหลังกำหนด")
+MSG_NOT_EDITABLE_SCOPE = _("แบบนี้ไม่ใช่ของอำเภอของท่าน จึงดูได้อย่างเดียว")
+MSG_CANNOT_SUBMIT_STATE = _("ส่งได้เฉพาะแบบที่เป็นร่างหรือถูกส่งคืน")
+MSG_CANNOT_REVIEW_STATE = _("ตรวจได้เฉพาะแบบที่ส่งแล้ว")
+MSG_REASON_REQUIRED = _("ต้องระบุเหตุผลที่ส่งคืน")
+MSG_NO_PERMISSION = _("ท่านไม่มีสิทธิ์ทำรายการนี้")
+
+
+class WorkflowError(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class Submission(models.Model):
+    """Fields and rules common to a district's survey and report for a round."""
+
+    #: The Round field that holds this form's deadline.
+    deadline_field: str = ""
+
+    status = models.CharField(
+        _("สถานะ"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    submitted_at = models.DateTimeField(_("ส่งเมื่อ"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("ตรวจเมื่อ"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    return_reason = models.TextField(_("เหตุผลที่ส่งคืน"), blank=True)
+    late = models.BooleanField(_("ส่งช้า"), default=False)
+    unlocked_until = models.DateField(
+        _("ขยายเวลาให้ถึงวันที่"), null=True, blank=True,
+        help_text=_("ข้อยกเว้นที่จังหวัดให้ เมื่อรอบปิดรับหลังกำหนด"),
+    )
+    updated_at = models.DateTimeField(_("แก้ไขล่าสุด"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def deadline(self) -> dt.date:
+        return getattr(self.round, self.deadline_field)
+
+    def is_past_deadline(self, today: dt.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return today > self.deadline
+
+    def is_closed_by_deadline(self, today: dt.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        if not self.round.lock_after_deadline or not self.is_past_deadline(today):
+            return False
+        return not (self.unlocked_until and today <= self.unlocked_until)
+
+    def lock_reason(self, user, today: dt.date | None = None):
+        """Why `user` cannot edit this form now, or None if they can."""
+        if not can_edit_district(user, self.district):
+            return MSG_NOT_EDITABLE_SCOPE
+        if self.status == Status.APPROVED:
+            return MSG_NOT_EDITABLE_APPROVED
+        if self.status == Status.SUBMITTED:
+            return MSG_NOT_EDITABLE_SUBMITTED
+        if self.is_closed_by_deadline(today):
+            return MSG_NOT_EDITABLE_DEADLINE % {"deadline": be_date(self.deadline)}
+        return None
+
+    def missing_for_submit(self) -> list[str]:
+        """Reasons the form is not complete enough to submit; overridden per form."""
+        return []
+
+
+def be_date(value: dt.date) -> str:
+    """A date written the Thai way: 25 พ.ค. 2564."""
+    from products.models import THAI_MONTHS_SHORT
+
+    return f"{value.day} {THAI_MONTHS_SHORT[value.month - 1]} {value.year + 543}"
+
+
+def _save(submission: Submission, reason: str) -> None:
+    submission._change_reason = reason
+    submission.save()
+
+
+def submission_submit(*, submission: Submission, by, today: dt.date | None = None) -> Submission:
+    if not can_edit_district(by, submission.district):
+        raise WorkflowError(MSG_NO_PERMISSION)
+    if submission.status not in (Status.DRAFT, Status.RETURNED):
+        raise WorkflowError(MSG_CANNOT_SUBMIT_STATE)
+    if submission.is_closed_by_deadline(today):
+        raise WorkflowError(MSG_NOT_EDITABLE_DEADLINE % {"deadline": be_date(submission.deadline)})
+    missing = submission.missing_for_submit()
+    if missing:
+        raise WorkflowError(" ".join(str(m) for m in missing))
+    with transaction.atomic():
+        submission.status = Status.SUBMITTED
+        submission.submitted_at = timezone.now()
+        submission.submitted_by = by
+        submission.late = submission.is_past_deadline(today)
+        _save(submission, "submitted")
+    return submission
+
+
+def submission_return(*, submission: Submission, by, reason: str) -> Submission:
+    if not can_review_district(by, submission.district):
+        raise WorkflowError(MSG_NO_PERMISSION)
+    if submission.status != Status.SUBMITTED:
+        raise WorkflowError(MSG_CANNOT_REVIEW_STATE)
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError(MSG_REASON_REQUIRED)
+    with transaction.atomic():
+        submission.status = Status.RETURNED
+        submission.reviewed_at = timezone.now()
+        submission.reviewed_by = by
+        submission.return_reason = reason
+        _save(submission, f"returned: {reason}")
+    return submission
+
+
+def submission_approve(*, submission: Submission, by) -> Submission:
+    if not can_review_district(by, submission.district):
+        raise WorkflowError(MSG_NO_PERMISSION)
+    if submission.status != Status.SUBMITTED:
+        raise WorkflowError(MSG_CANNOT_REVIEW_STATE)
+    with transaction.atomic():
+        submission.status = Status.APPROVED
+        submission.reviewed_at = timezone.now()
+        submission.reviewed_by = by
+        _save(submission, "approved")
+    return submission
+
+
+def submission_grant_exception(*, submission: Submission, by, until: dt.date) -> Submission:
+    if not can_review_district(by, submission.district):
+        raise WorkflowError(MSG_NO_PERMISSION)
+    submission.unlocked_until = until
+    _save(submission, f"exception until {until.isoformat()}")
+    return submission

@@ -1,0 +1,121 @@
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from districts.models import District
+from districts.scoping import ScopedQuerySet
+from otop_portal.workflow import Submission
+from products.models import Product, Round
+
+
+class ReportQuerySet(ScopedQuerySet):
+    district_path = "district"
+
+
+class Report(Submission):
+    """Attachment 3 of a district for a round: online sales per base product."""
+
+    deadline_field = "report_deadline"
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="reports")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="reports")
+
+    history = HistoricalRecords()
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "แบบรายงานผล"
+        verbose_name_plural = "แบบรายงานผล"
+        constraints = [
+            models.UniqueConstraint(fields=["round", "district"], name="report_unique_district")
+        ]
+
+    def __str__(self) -> str:
+        return f"แบบรายงานผล {self.district} {self.round.code}"
+
+
+class ReportLineQuerySet(ScopedQuerySet):
+    district_path = "report__district"
+
+
+MONTH_FIELDS = ["month_1", "month_2", "month_3", "month_4", "month_5", "month_6"]
+
+
+def _money(label):
+    return models.DecimalField(label, max_digits=14, decimal_places=2, default=0)
+
+
+class ReportLine(models.Model):
+    """One product's online channels and sales in the round (a row of attachment 3).
+
+    The round total (column S) is not stored: it is the sum of the month columns, so it
+    can never disagree with them. Selectors sum the months in SQL.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    facebook = models.BooleanField("Facebook", default=False)
+    line = models.BooleanField("LINE", default=False)
+    shopee = models.BooleanField("Shopee", default=False)
+    lazada = models.BooleanField("Lazada", default=False)
+    otop_today = models.BooleanField("OTOP Today", default=False)
+    other_channel = models.CharField("อื่น ๆ (ระบุ)", max_length=100, blank=True)
+    url = models.URLField("ลิงก์ร้านค้า/สินค้า (URL)", max_length=500, blank=True)
+    month_1 = _money("เดือนที่ 1")
+    month_2 = _money("เดือนที่ 2")
+    month_3 = _money("เดือนที่ 3")
+    month_4 = _money("เดือนที่ 4")
+    month_5 = _money("เดือนที่ 5")
+    month_6 = _money("เดือนที่ 6")
+    sales_baseline = models.DecimalField(
+        "ยอดจำหน่ายออนไลน์ ช่วงเดียวกันของปีก่อน (บาท)", max_digits=14, decimal_places=2,
+        null=True, blank=True,
+    )
+    note = models.CharField("หมายเหตุ", max_length=500, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
+    objects = ReportLineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "รายการในแบบรายงานผล"
+        verbose_name_plural = "รายการในแบบรายงานผล"
+        constraints = [
+            models.UniqueConstraint(fields=["report", "product"], name="report_line_unique")
+        ]
+
+    @property
+    def sales_total(self):
+        return sum(getattr(self, f) for f in MONTH_FIELDS)
+
+
+class ReportUploadQuerySet(ScopedQuerySet):
+    district_path = "report__district"
+
+
+class ReportUpload(models.Model):
+    class Outcome(models.TextChoices):
+        PREVIEWED = "previewed", "รอยืนยัน"
+        COMMITTED = "committed", "นำเข้าแล้ว"
+        REFUSED = "refused", "ไม่รับ"
+        DISCARDED = "discarded", "ยกเลิก"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="uploads")
+    file = models.FileField(upload_to="uploads/reports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PREVIEWED)
+    summary = models.JSONField(default=dict, blank=True)
+
+    objects = ReportUploadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at"]

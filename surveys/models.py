@@ -1,0 +1,122 @@
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from districts.models import District
+from districts.scoping import ScopedQuerySet
+from otop_portal.workflow import Submission
+from products.models import Entrepreneur, Product, Round
+
+
+class SurveyQuerySet(ScopedQuerySet):
+    district_path = "district"
+
+
+class Survey(Submission):
+    """Attachment 2 of a district for a round: one answer per base entrepreneur and product."""
+
+    deadline_field = "survey_deadline"
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="surveys")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="surveys")
+
+    history = HistoricalRecords()
+    objects = SurveyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "แบบสำรวจความพร้อม"
+        verbose_name_plural = "แบบสำรวจความพร้อม"
+        constraints = [
+            models.UniqueConstraint(fields=["round", "district"], name="survey_unique_district")
+        ]
+
+    def __str__(self) -> str:
+        return f"แบบสำรวจ {self.district} {self.round.code}"
+
+
+class EntrepreneurAnswerQuerySet(ScopedQuerySet):
+    district_path = "survey__district"
+
+
+class EntrepreneurAnswer(models.Model):
+    """Readiness of one entrepreneur (columns L-N and P of attachment 2)."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="entrepreneur_answers")
+    entrepreneur = models.ForeignKey(Entrepreneur, on_delete=models.PROTECT, related_name="+")
+    trained = models.BooleanField("ผ่านการอบรมเกี่ยวกับตลาดออนไลน์", default=False)
+    selling_online = models.BooleanField("ขายของออนไลน์อยู่แล้ว", default=False)
+    has_standard = models.BooleanField("ได้รับมาตรฐานที่เกี่ยวเนื่อง", default=False)
+    sales_prev_year = models.DecimalField(
+        "ยอดจำหน่ายออนไลน์ปีงบประมาณก่อน (บาท)", max_digits=14, decimal_places=2, default=0
+    )
+    answered_at = models.DateTimeField("ตอบเมื่อ", null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    # Optimistic locking: a save that was started from an older version is refused.
+    version = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
+    objects = EntrepreneurAnswerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "คำตอบรายผู้ประกอบการ"
+        verbose_name_plural = "คำตอบรายผู้ประกอบการ"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "entrepreneur"], name="entrepreneur_answer_unique"
+            )
+        ]
+
+
+class ProductAnswerQuerySet(ScopedQuerySet):
+    district_path = "survey__district"
+
+
+class ProductAnswer(models.Model):
+    """Readiness of one product (column O of attachment 2)."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="product_answers")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    ready = models.BooleanField("ความพร้อมผลิตภัณฑ์เพื่อเข้าสู่ออนไลน์", default=False)
+    answered_at = models.DateTimeField("ตอบเมื่อ", null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = ProductAnswerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "คำตอบรายผลิตภัณฑ์"
+        verbose_name_plural = "คำตอบรายผลิตภัณฑ์"
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "product"], name="product_answer_unique")
+        ]
+
+
+class SurveyUploadQuerySet(ScopedQuerySet):
+    district_path = "survey__district"
+
+
+class SurveyUpload(models.Model):
+    """A workbook a district sent, kept with who sent it and what became of it."""
+
+    class Outcome(models.TextChoices):
+        PREVIEWED = "previewed", "รอยืนยัน"
+        COMMITTED = "committed", "นำเข้าแล้ว"
+        REFUSED = "refused", "ไม่รับ"
+        DISCARDED = "discarded", "ยกเลิก"
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="uploads")
+    file = models.FileField(upload_to="uploads/surveys/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PREVIEWED)
+    summary = models.JSONField(default=dict, blank=True)
+
+    objects = SurveyUploadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at"]

@@ -1,0 +1,122 @@
+"""The shared cast of the test suite and a few builders.
+
+Users (STYLE.md): `officer` and `colleague` of district 5607 (แม่ใจ), `outsider` of
+district 5604 (เชียงม่วน), `province_staff` of Phayao (56), `other_province_staff` of
+Chiang Rai (57 is Chiang Rai; 50 is Chiang Mai: we use 50 as the brief says), `admin`.
+The geography is loaded by the districts migrations, so every test database has it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from districts.models import District, User
+from districts.scoping import Role
+
+SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
+if not SAMPLES.exists():  # a checkout beside shared/, or shared/ inside the checkout
+    SAMPLES = Path(__file__).resolve().parents[1] / "shared" / "samples"
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_user(username: str, role: str, *, district: str | None = None,
+              province: str | None = None) -> User:
+    d = District.objects.get(code=district) if district else None
+    user = User(username=username, role=role, district=d,
+                province_id=d.province_id if d else province,
+                is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def officer(db):
+    return make_user("officer", Role.OFFICER, district="5607")
+
+
+@pytest.fixture
+def colleague(db):
+    return make_user("colleague", Role.OFFICER, district="5607")
+
+
+@pytest.fixture
+def outsider(db):
+    return make_user("outsider", Role.OFFICER, district="5604")
+
+
+@pytest.fixture
+def province_staff(db):
+    return make_user("province", Role.PROVINCE, province="56")
+
+
+@pytest.fixture
+def other_province_staff(db):
+    return make_user("other_province", Role.PROVINCE, province="50")
+
+
+@pytest.fixture
+def admin(db):
+    return make_user("admin", Role.ADMIN)
+
+
+_codes = itertools.count(1)
+
+
+def make_round(code: str = "2564-2", **overrides):
+    """Round 2 of fiscal 2564 with the seed's values, unless overridden."""
+    from products.models import FiscalYear, Round
+
+    year, number = (int(x) for x in code.split("-"))
+    fy, _ = FiscalYear.objects.get_or_create(year=year)
+    values = dict(
+        starts_on=dt.date(year - 543, 4, 1), ends_on=dt.date(year - 543, 9, 30),
+        target_rate=Decimal("11"), growth_rate=Decimal("10"),
+        window_start=2557, window_end=2563,
+        survey_deadline=dt.date(year - 543, 5, 25), report_deadline=dt.date(year - 543, 9, 20),
+    )
+    values.update(overrides)
+    return Round.objects.create(fiscal_year=fy, number=number, **values)
+
+
+def make_entrepreneur(district: str = "5607", **overrides):
+    from districts.models import Subdistrict
+    from products.models import Entrepreneur
+
+    n = next(_codes)
+    values = dict(
+        code=f"{district}{n:05d}", name=f"กลุ่มทดสอบ {n}", type=1,
+        subdistrict=Subdistrict.objects.filter(district_id=district).first(),
+        district_id=district, phone="0812345678",
+    )
+    values.update(overrides)
+    return Entrepreneur.objects.create(**values)
+
+
+def make_product(entrepreneur=None, **overrides):
+    from products.models import Product
+
+    entrepreneur = entrepreneur or make_entrepreneur()
+    n = next(_codes)
+    values = dict(
+        entrepreneur=entrepreneur, district_id=entrepreneur.district_id,
+        code=f"{entrepreneur.code}-{n:02d}", name=f"ผลิตภัณฑ์ {n}", type=1, registered_year=2560,
+    )
+    values.update(overrides)
+    return Product.objects.create(**values)
+
+
+@pytest.fixture
+def round_2564(db):
+    return make_round()
+
+
+@pytest.fixture
+def samples() -> Path:
+    return SAMPLES
