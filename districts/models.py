@@ -129,3 +129,49 @@ class User(AbstractUser):
         if self.role == Role.PROVINCE:
             return self.province
         return None
+
+
+class ReminderKind(models.TextChoices):
+    SURVEY = "survey", "แบบสำรวจความพร้อม"
+    REPORT = "report", "แบบรายงานผล"
+
+
+class ReminderLog(models.Model):
+    """One reminder e-mailed to one officer about one form on one day.
+
+    The unique constraint makes `send_reminders` idempotent per day: a second run on the
+    same day finds the row and sends nothing again.
+    """
+
+    round = models.ForeignKey(
+        "products.Round", on_delete=models.CASCADE, related_name="reminders",
+        verbose_name="รอบการประเมิน",
+    )
+    district = models.ForeignKey(
+        District, on_delete=models.CASCADE, related_name="reminders", verbose_name="อำเภอ"
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="reminders", verbose_name="ผู้รับ"
+    )
+    kind = models.CharField("แบบ", max_length=10, choices=ReminderKind.choices)
+    sent_on = models.DateField("วันที่เตือน")
+    days_to_deadline = models.IntegerField(
+        "จำนวนวันถึงกำหนด", help_text="ติดลบเมื่อพ้นกำหนดแล้ว"
+    )
+    email = models.EmailField("อีเมล")
+    sent_at = models.DateTimeField("ส่งเมื่อ", auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_on", "district", "kind"]
+        verbose_name = "การแจ้งเตือน"
+        verbose_name_plural = "การแจ้งเตือน"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "user", "kind", "sent_on"], name="reminder_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.district_id} → {self.email} ({self.sent_on})"

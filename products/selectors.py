@@ -104,3 +104,37 @@ def base_filter_for(round: Round, prefix: str = "") -> Q:
             f"{prefix}registered_year__lte": round.window_end,
         }
     )
+
+
+@dataclass
+class TargetsTotal:
+    """The total row of attachment 1 and of the targets page."""
+
+    entrepreneurs: int
+    products: int
+    target_computed: int
+    target: int
+    #: The sum of the official targets that are set, or None when none is.
+    target_official: int | None
+    #: How many districts have an official target.
+    officials: int
+
+    @property
+    def target_difference(self) -> int | None:
+        """The effective total minus the computed total: the sum of the districts'
+        differences, or None when no district has an official target."""
+        if not self.officials:
+            return None
+        return self.target - self.target_computed
+
+
+def targets_total(rows: list[DistrictTargets]) -> TargetsTotal:
+    officials = [r.target_official for r in rows if r.target_official is not None]
+    return TargetsTotal(
+        entrepreneurs=sum(r.entrepreneurs for r in rows),
+        products=sum(r.products for r in rows),
+        target_computed=sum(r.target_computed for r in rows),
+        target=sum(r.target for r in rows),
+        target_official=sum(officials) if officials else None,
+        officials=len(officials),
+    )

@@ -120,3 +120,21 @@ def round_2564(db):
 @pytest.fixture
 def samples() -> Path:
     return SAMPLES
+
+
+@pytest.fixture(autouse=True)
+def _axes_only_where_asked(request, settings):
+    """django-axes needs the request at authenticate(), which Django's test Client.login
+    does not pass. Tests of the lockout itself are marked `axes` and keep it on."""
+    if "axes" not in request.keywords:
+        settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_manifest(settings):
+    """Production serves hashed static files from collectstatic's manifest; tests render
+    pages without running collectstatic."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

@@ -1,0 +1,465 @@
+"""The KPI of a round, computed in one place.
+
+Every page, export and command that shows a KPI figure calls these selectors, so the
+figures can never disagree (TEMPLATES.md, "The KPI"):
+
+- sold online: distinct base products whose round total (the sum of the month columns,
+  column S of attachment 3) is above zero; a product listed with no sales does not count,
+  nor does a line of a product that has left the base (cancelled, outside the window,
+  no longer registered);
+- achievement: sold online / effective target x 100, met when sold online >= target;
+- revenue growth: (round sales - baseline sales) / baseline sales x 100 against the
+  round's growth rate; no baseline gives no percentage (None), never a crash.
+
+The base counts and the targets come from products.selectors.targets_for_districts and are
+never recounted here. The figures count what the districts have entered whatever the
+state of their report (a draft counts too); the status columns say whether it is final.
+
+Each selector makes a fixed number of queries whatever the number of districts or
+products: the district list and base counts (3, in targets_for_districts), one aggregate
+over the report lines, the reports' statuses and the surveys' statuses; the country adds
+the provinces' names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from districts.models import District, Province
+from otop_portal.workflow import Status
+from products.models import Product, Round
+from products.selectors import DistrictTargets, base_filter_for, targets_for_districts
+from reports.models import MONTH_FIELDS, Report, ReportLine
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+# How far a form has come, least advanced first. An aggregated row (a province, the
+# country) shows the least advanced status of its districts, so "approved" on a province
+# means every one of its districts is approved.
+STATUS_ORDER = [Status.NOT_STARTED, Status.DRAFT, Status.RETURNED, Status.SUBMITTED, Status.APPROVED]
+
+
+def money(value) -> Decimal:
+    """An amount quantized to satang."""
+    return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def percent(numerator, denominator) -> Decimal | None:
+    """numerator / denominator x 100 to 2 decimals (ROUND_HALF_UP); None when denominator is 0."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_total_expression():
+    """The round total of a report line (column S) in SQL: the sum of its month columns."""
+    total = F(MONTH_FIELDS[0])
+    for name in MONTH_FIELDS[1:]:
+        total = total + F(name)
+    return total
+
+
+def _prefixed_total(prefix: str):
+    total = F(f"{prefix}{MONTH_FIELDS[0]}")
+    for name in MONTH_FIELDS[1:]:
+        total = total + F(f"{prefix}{name}")
+    return total
+
+
+@dataclass
+class KpiRow:
+    """The KPI of one district (or, on the country page, one province, or a total)."""
+
+    code: str
+    name: str
+    name_en: str
+    entrepreneurs: int
+    products: int
+    target_computed: int
+    target_official: int | None
+    target: int
+    sold_online: int
+    sales_round: Decimal
+    sales_baseline: Decimal
+    survey_status: str
+    report_status: str
+    survey_late: bool = False
+    report_late: bool = False
+    survey_updated_at: dt.datetime | None = None
+    report_updated_at: dt.datetime | None = None
+    growth_rate: Decimal = Decimal("10")
+    #: On aggregated rows: how many districts are in each report status.
+    report_status_counts: dict[str, int] = field(default_factory=dict)
+    survey_status_counts: dict[str, int] = field(default_factory=dict)
+    #: The number of districts behind the row (1 for a district row).
+    districts: int = 1
+
+    @property
+    def achievement_pct(self) -> Decimal | None:
+        return percent(self.sold_online, self.target)
+
+    @property
+    def target_met(self) -> bool:
+        return self.sold_online >= self.target
+
+    @property
+    def target_difference(self) -> int | None:
+        if self.target_official is None:
+            return None
+        return self.target_official - self.target_computed
+
+    @property
+    def sales_growth_pct(self) -> Decimal | None:
+        return percent(self.sales_round - self.sales_baseline, self.sales_baseline)
+
+    @property
+    def growth_met(self) -> bool | None:
+        """Met when growth >= the round's growth rate, compared exactly (not the rounded
+        percentage), so 9.996 % does not pass a 10 % rule by rounding."""
+        if not self.sales_baseline:
+            return None
+        return (self.sales_round - self.sales_baseline) * 100 >= self.growth_rate * self.sales_baseline
+
+    def as_json(self) -> dict:
+        pct = self.achievement_pct
+        growth = self.sales_growth_pct
+        return {
+            "code": self.code,
+            "name": self.name,
+            "name_en": self.name_en,
+            "entrepreneurs": self.entrepreneurs,
+            "products": self.products,
+            "target_computed": self.target_computed,
+            "target_official": self.target_official,
+            "target": self.target,
+            "sold_online": self.sold_online,
+            "achievement_pct": float(pct) if pct is not None else None,
+            "target_met": self.target_met,
+            "sales_round": float(self.sales_round),
+            "sales_baseline": float(self.sales_baseline),
+            "sales_growth_pct": float(growth) if growth is not None else None,
+            "growth_met": self.growth_met,
+            "survey_status": self.survey_status,
+            "report_status": self.report_status,
+            "survey_late": self.survey_late,
+            "report_late": self.report_late,
+        }
+
+
+@dataclass
+class Kpi:
+    round: Round
+    #: The province code of a province page, None for the country or a free list.
+    scope_code: str | None
+    rows: list[KpiRow]
+    total: KpiRow
+
+    def as_json(self) -> dict:
+        return {
+            "round": self.round.code,
+            "province": self.scope_code,
+            "districts": [row.as_json() for row in self.rows],
+            "total": self.total.as_json(),
+        }
+
+
+def _least_advanced(statuses: list[str]) -> str:
+    if not statuses:
+        return Status.NOT_STARTED.value
+    return min(statuses, key=lambda s: STATUS_ORDER.index(s) if s in STATUS_ORDER else 0)
+
+
+def _counts(statuses: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for s in statuses:
+        out[s] = out.get(s, 0) + 1
+    return out
+
+
+def _max_time(values):
+    values = [v for v in values if v is not None]
+    return max(values) if values else None
+
+
+def aggregate_rows(*, round: Round, code: str, name: str, name_en: str,
+                   rows: list[KpiRow]) -> KpiRow:
+    """One row for a group of rows: counts and money summed, percentages recomputed
+    from the sums (never averaged), statuses the least advanced of the group.
+
+    The official target of a group is the sum of its districts' official targets when
+    every district has one, else None: a partial sum would look official and is not.
+    The effective target is always the sum of the effective targets, and the computed
+    target the sum of the districts' computed targets (ceil per district, as the
+    department's attachment 1 does, not ceil of the group).
+    """
+    officials = [r.target_official for r in rows]
+    survey = [r.survey_status for r in rows]
+    report = [r.report_status for r in rows]
+    survey_counts: dict[str, int] = {}
+    report_counts: dict[str, int] = {}
+    for r in rows:
+        for status, n in (r.survey_status_counts or {r.survey_status: 1}).items():
+            survey_counts[status] = survey_counts.get(status, 0) + n
+        for status, n in (r.report_status_counts or {r.report_status: 1}).items():
+            report_counts[status] = report_counts.get(status, 0) + n
+    return KpiRow(
+        code=code, name=name, name_en=name_en,
+        entrepreneurs=sum(r.entrepreneurs for r in rows),
+        products=sum(r.products for r in rows),
+        target_computed=sum(r.target_computed for r in rows),
+        target_official=(
+            sum(officials) if rows and all(o is not None for o in officials) else None
+        ),
+        target=sum(r.target for r in rows),
+        sold_online=sum(r.sold_online for r in rows),
+        sales_round=money(sum((r.sales_round for r in rows), ZERO)),
+        sales_baseline=money(sum((r.sales_baseline for r in rows), ZERO)),
+        survey_status=_least_advanced(survey),
+        report_status=_least_advanced(report),
+        survey_late=any(r.survey_late for r in rows),
+        report_late=any(r.report_late for r in rows),
+        survey_updated_at=_max_time(r.survey_updated_at for r in rows),
+        report_updated_at=_max_time(r.report_updated_at for r in rows),
+        growth_rate=round.growth_rate,
+        survey_status_counts=survey_counts,
+        report_status_counts=report_counts,
+        districts=sum(r.districts for r in rows),
+    )
+
+
+def _sales_by_district(round: Round, codes: list[str] | None) -> dict[str, dict]:
+    """One aggregate query: sold online, round sales and baseline per district."""
+    lines = ReportLine.objects.filter(report__round=round).filter(base_filter_for(round, "product__"))
+    if codes is not None:
+        lines = lines.filter(report__district_id__in=codes)
+    rows = (
+        lines.alias(line_total=line_total_expression())
+        .values("report__district_id")
+        .annotate(
+            sold=Count("product_id", distinct=True, filter=Q(line_total__gt=0)),
+            sales_round=Coalesce(
+                Sum("line_total"), Value(ZERO), output_field=DecimalField(max_digits=16, decimal_places=2)
+            ),
+            sales_baseline=Coalesce(
+                Sum("sales_baseline"), Value(ZERO),
+                output_field=DecimalField(max_digits=16, decimal_places=2),
+            ),
+        )
+        .order_by()
+    )
+    return {r["report__district_id"]: r for r in rows}
+
+
+def _statuses(model, round: Round, codes: list[str] | None) -> dict[str, dict]:
+    qs = model.objects.filter(round=round)
+    if codes is not None:
+        qs = qs.filter(district_id__in=codes)
+    return {
+        r["district_id"]: r
+        for r in qs.values("district_id", "status", "late", "updated_at").order_by()
+    }
+
+
+def _district_rows(round: Round, targets: list[DistrictTargets], *, all_districts: bool) -> list[KpiRow]:
+    from surveys.models import Survey
+
+    codes = None if all_districts else [t.code for t in targets]
+    sales = _sales_by_district(round, codes)
+    reports = _statuses(Report, round, codes)
+    surveys = _statuses(Survey, round, codes)
+    rows = []
+    for t in targets:
+        s = sales.get(t.code, {})
+        rep = reports.get(t.code, {})
+        sur = surveys.get(t.code, {})
+        rows.append(
+            KpiRow(
+                code=t.code, name=t.name, name_en=t.name_en,
+                entrepreneurs=t.entrepreneurs, products=t.products,
+                target_computed=t.target_computed, target_official=t.target_official,
+                target=t.target,
+                sold_online=s.get("sold", 0),
+                sales_round=money(s.get("sales_round")),
+                sales_baseline=money(s.get("sales_baseline")),
+                survey_status=sur.get("status", Status.NOT_STARTED.value),
+                report_status=rep.get("status", Status.NOT_STARTED.value),
+                survey_late=sur.get("late", False),
+                report_late=rep.get("late", False),
+                survey_updated_at=sur.get("updated_at"),
+                report_updated_at=rep.get("updated_at"),
+                growth_rate=round.growth_rate,
+            )
+        )
+    return rows
+
+
+def kpi_for_districts(*, round: Round, districts: QuerySet[District]) -> Kpi:
+    """The KPI of each district of `districts` (DOPA order) and their total.
+
+    Six queries whatever the number of districts and products.
+    """
+    targets = targets_for_districts(round=round, districts=districts)
+    rows = _district_rows(round, targets, all_districts=False)
+    total = aggregate_rows(round=round, code="", name="รวม", name_en="Total", rows=rows)
+    return Kpi(round=round, scope_code=None, rows=rows, total=total)
+
+
+def kpi_for_province(*, round: Round, province: Province) -> Kpi:
+    """The KPI of each district of the province, in DOPA order, and the province's total."""
+    kpi = kpi_for_districts(round=round, districts=District.objects.filter(province=province))
+    kpi.scope_code = province.code
+    kpi.total.code = province.code
+    kpi.total.name = province.name_th
+    kpi.total.name_en = province.name_en
+    return kpi
+
+
+def kpi_for_country(*, round: Round) -> Kpi:
+    """One row per province (its districts aggregated) and the country's total.
+
+    Seven queries: the province names, then the same queries as for a list of districts
+    (without a district filter, since every district is wanted).
+    """
+    provinces = list(Province.objects.order_by("code").values("code", "name_th", "name_en"))
+    targets = targets_for_districts(round=round, districts=District.objects.all())
+    district_rows = _district_rows(round, targets, all_districts=True)
+    by_province: dict[str, list[KpiRow]] = {}
+    for target, row in zip(targets, district_rows, strict=True):
+        by_province.setdefault(target.province_code, []).append(row)
+    rows = [
+        aggregate_rows(round=round, code=p["code"], name=p["name_th"], name_en=p["name_en"],
+                       rows=by_province.get(p["code"], []))
+        for p in provinces
+    ]
+    total = aggregate_rows(round=round, code="", name="ทั้งประเทศ", name_en="Country", rows=rows)
+    return Kpi(round=round, scope_code=None, rows=rows, total=total)
+
+
+# ---------------------------------------------------------------------------
+# Explaining a figure: the products behind it
+# ---------------------------------------------------------------------------
+
+#: The figures that can be explained, as they appear in URLs.
+EXPLAINABLE = ("sold_online", "products", "sales_round", "sales_baseline")
+
+
+class Why:
+    """Why a product counts (or not) in a figure; values are stable for tests and CSS."""
+
+    SOLD = "sold"  # in the base, round total > 0 in the report
+    LISTED_NO_SALES = "listed_no_sales"  # in the base, listed with a round total of 0
+    NOT_LISTED = "not_listed"  # in the base, no line in the report
+    CANCELLED = "cancelled"  # a line exists, but the product is cancelled
+    OUTSIDE_WINDOW = "outside_window"  # a line exists, registered outside the window
+    NOT_REGISTERED = "not_registered"  # a line exists, no longer in the registry
+
+
+@dataclass
+class ProductFigure:
+    """One product behind a KPI figure, and why it counts or not."""
+
+    product_id: int
+    entrepreneur_code: str
+    entrepreneur_name: str
+    name: str
+    type: int
+    registered_year: int
+    in_base: bool
+    listed: bool
+    sales_round: Decimal
+    sales_baseline: Decimal | None
+    why: str
+
+    @property
+    def counted(self) -> bool:
+        return self.why == Why.SOLD
+
+    def as_json(self) -> dict:
+        d = asdict(self)
+        d["sales_round"] = float(self.sales_round)
+        d["sales_baseline"] = float(self.sales_baseline) if self.sales_baseline is not None else None
+        d["counted"] = self.counted
+        return d
+
+
+def _why(*, round: Round, product: dict, listed: bool, total: Decimal) -> str:
+    if not product["registered"]:
+        return Why.NOT_REGISTERED
+    if product["status"] != "active":
+        return Why.CANCELLED
+    if not round.window_start <= product["registered_year"] <= round.window_end:
+        return Why.OUTSIDE_WINDOW
+    if not listed:
+        return Why.NOT_LISTED
+    return Why.SOLD if total > 0 else Why.LISTED_NO_SALES
+
+
+def kpi_products(*, round: Round, district: District, which: str) -> list[ProductFigure]:
+    """The products behind one KPI figure of a district, each with why it counts or not.
+
+    - "sold_online": every base product and every product with a report line, sold ones
+      first: counted when in the base with a round total above zero; not counted when
+      listed with no sales, not listed, or not in the base (cancelled, registered outside
+      the window, no longer registered) even if it has sales.
+    - "products": the base products (the denominator of the target).
+    - "sales_round" / "sales_baseline": the report lines of base products with an amount
+      in that column (what the sums add up), largest first; lines of products outside
+      the base are listed after them as not counted.
+
+    Two queries: the report lines of the district, and the district's base products.
+    """
+    if which not in EXPLAINABLE:
+        raise ValueError(f"unknown figure {which!r}")
+    fields = ("id", "entrepreneur__code", "entrepreneur__name", "name", "type", "registered_year",
+              "registered", "status")
+    lines = {
+        row["product_id"]: row
+        for row in ReportLine.objects.filter(report__round=round, report__district=district)
+        .annotate(line_total=line_total_expression())
+        .values("product_id", "line_total", "sales_baseline",
+                *(f"product__{f}" for f in fields))
+    }
+    base = {
+        p["id"]: p
+        for p in Product.objects.base(round).filter(district=district).values(*fields)
+    }
+    products: dict[int, dict] = dict(base)
+    for product_id, row in lines.items():
+        if product_id not in products:
+            products[product_id] = {f: row[f"product__{f}"] for f in fields}
+
+    out = []
+    for product_id, p in products.items():
+        line = lines.get(product_id)
+        total = money(line["line_total"]) if line else ZERO
+        baseline = money(line["sales_baseline"]) if line and line["sales_baseline"] is not None else None
+        why = _why(round=round, product=p, listed=line is not None, total=total)
+        out.append(
+            ProductFigure(
+                product_id=product_id, entrepreneur_code=p["entrepreneur__code"],
+                entrepreneur_name=p["entrepreneur__name"], name=p["name"], type=p["type"],
+                registered_year=p["registered_year"], in_base=product_id in base,
+                listed=line is not None, sales_round=total, sales_baseline=baseline, why=why,
+            )
+        )
+
+    if which == "products":
+        out = [f for f in out if f.in_base]
+        out.sort(key=lambda f: (f.entrepreneur_code, f.name))
+    elif which == "sold_online":
+        order = [Why.SOLD, Why.LISTED_NO_SALES, Why.NOT_LISTED, Why.CANCELLED,
+                 Why.OUTSIDE_WINDOW, Why.NOT_REGISTERED]
+        out.sort(key=lambda f: (order.index(f.why), f.entrepreneur_code, f.name))
+    elif which == "sales_round":
+        out = [f for f in out if f.sales_round > 0]
+        out.sort(key=lambda f: (not f.in_base, -f.sales_round, f.entrepreneur_code, f.name))
+    else:  # sales_baseline
+        out = [f for f in out if f.sales_baseline]
+        out.sort(key=lambda f: (not f.in_base, -f.sales_baseline, f.entrepreneur_code, f.name))
+    return out

@@ -1,0 +1,42 @@
+import pytest
+from django.urls import reverse
+
+from tests.conftest import PASSWORD
+
+
+@pytest.mark.axes
+def test_it_locks_out_a_login_after_repeated_failures(client, officer):
+    url = reverse("login")
+    for _ in range(5):
+        client.post(url, {"username": "officer", "password": "wrong"})
+    response = client.post(url, {"username": "officer", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "ระงับการเข้าสู่ระบบชั่วคราว" in response.content.decode()
+
+
+@pytest.mark.axes
+def test_it_lets_a_correct_password_in(client, officer):
+    response = client.post(reverse("login"), {"username": "officer", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_it_sends_a_strict_content_security_policy(client, officer):
+    client.force_login(officer)
+    response = client.get(reverse("login"))
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+
+
+def test_it_expires_sessions(settings):
+    assert settings.SESSION_COOKIE_AGE <= 12 * 60 * 60
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def test_it_refuses_weak_passwords():
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    for weak in ["12345678", "password", "short"]:
+        with pytest.raises(ValidationError):
+            validate_password(weak)
