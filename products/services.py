@@ -12,12 +12,13 @@ from __future__ import annotations
 # Targets (owned by the targets engineer)
 # ---------------------------------------------------------------------------
 # Imports stay inside this section so that the two sections can be edited apart.
+# isort: split
 from dataclasses import dataclass  # noqa: E402
 
 from django.core.exceptions import PermissionDenied, ValidationError  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from django.utils.translation import gettext_lazy as _  # noqa: E402
+from django.utils.translation import gettext_lazy  # noqa: E402
 from simple_history.utils import (  # noqa: E402
     bulk_create_with_history,
     bulk_update_with_history,
@@ -30,14 +31,14 @@ from products.models import Round, Target  # noqa: E402
 from products.selectors import targets_for_districts  # noqa: E402
 from products.targets_workbook import MAX_TARGET, read_targets  # noqa: E402
 
-MSG_TARGETS_NOT_ALLOWED = _("ไม่มีสิทธิ์กำหนดเป้าหมายของจังหวัดนี้")
-MSG_REASON_REQUIRED = _("กรุณาระบุเหตุผล")
-MSG_TARGET_RANGE = _("เป้าหมายต้องเป็นจำนวนเต็มตั้งแต่ 0 ถึง %(max)s")
-MSG_IMPORTED_FROM = _("นำเข้าจากไฟล์ %(name)s")
-MSG_IMPORTED = _("นำเข้าจากไฟล์แบบเป้าหมายตัวชี้วัด")
-MSG_FILE_NOTE = _("หมายเหตุในไฟล์: %(note)s")
-MSG_NOT_IN_FILE = _("อำเภอ%(name)s ไม่มีในไฟล์ เป้าหมายเดิมไม่เปลี่ยน")
-MSG_BASE_DIFFERS = _(
+MSG_TARGETS_NOT_ALLOWED = gettext_lazy("ไม่มีสิทธิ์กำหนดเป้าหมายของจังหวัดนี้")
+MSG_REASON_REQUIRED = gettext_lazy("กรุณาระบุเหตุผล")
+MSG_TARGET_RANGE = gettext_lazy("เป้าหมายต้องเป็นจำนวนเต็มตั้งแต่ 0 ถึง %(max)s")
+MSG_IMPORTED_FROM = gettext_lazy("นำเข้าจากไฟล์ %(name)s")
+MSG_IMPORTED = gettext_lazy("นำเข้าจากไฟล์แบบเป้าหมายตัวชี้วัด")
+MSG_FILE_NOTE = gettext_lazy("หมายเหตุในไฟล์: %(note)s")
+MSG_NOT_IN_FILE = gettext_lazy("อำเภอ%(name)s ไม่มีในไฟล์ เป้าหมายเดิมไม่เปลี่ยน")
+MSG_BASE_DIFFERS = gettext_lazy(
     "อำเภอ%(name)s: ไฟล์ระบุจำนวนผลิตภัณฑ์ %(file)s แต่ฐานข้อมูลในระบบมี %(base)s "
     "(เป้าหมายที่คำนวณใช้ฐานในระบบ)"
 )
@@ -104,7 +105,7 @@ def targets_import(
     """
     rows, notices = read_targets(file, province=province, round=round, name=name)
     if not rows:
-        raise ImportRefused([Problem(str(_("ไม่พบเป้าหมายที่กรอกไว้ในไฟล์")))])
+        raise ImportRefused([Problem(str(gettext_lazy("ไม่พบเป้าหมายที่กรอกไว้ในไฟล์")))])
     province = rows[0].district.province
     if by is not None and not _may_set_targets(by, province):
         raise PermissionDenied(MSG_TARGETS_NOT_ALLOWED)

@@ -20,7 +20,7 @@ from districts.models import District, Province
 from districts.selectors import Gazetteer
 from otop_portal.cells import THAI_DIGITS, CellError, clean_text, display, header_key, parse_whole
 from otop_portal.importing import ImportRefused, Notice, Problem, ProblemCollector
-from otop_portal.spreadsheet import SpreadsheetError, Sheet, column_letter, open_workbook
+from otop_portal.spreadsheet import Sheet, SpreadsheetError, column_letter, open_workbook
 from otop_portal.xlsx import FormWriter
 from products.models import THAI_MONTHS, Round
 from products.selectors import DistrictTargets, targets_total

@@ -138,3 +138,12 @@ def _static_files_without_manifest(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _plain_http_test_client(settings):
+    """The suite runs with DEBUG off, which means HTTPS-only settings; Django's test
+    client speaks plain http. tests/otop_portal/test_security.py checks the real values."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
