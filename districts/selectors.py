@@ -139,3 +139,148 @@ def district_resolve(value, *, province_code: str) -> Resolved:
     g = Gazetteer.load([province_code])
     province = Province.objects.get(code=province_code)
     return g.district(value, province)
+
+
+# ---------------------------------------------------------------------------
+# Dashboards (issue 5): the province, district and country pages and the review desk.
+#
+# Every KPI figure comes from reports.selectors (kpi_for_*), every readiness figure from
+# surveys.selectors; nothing here counts products or sales again. What is added here is
+# what only the dashboard needs: deadlines, reporting rates, sorting and filters, the
+# history of submissions and the submissions waiting for review.
+# ---------------------------------------------------------------------------
+
+# Imported here rather than at the top: the Gazetteer above is imported by workbook
+# readers of apps that these selectors themselves import.
+import datetime as dt  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
+
+from districts.models import ReminderKind  # noqa: E402
+from otop_portal.workflow import Status  # noqa: E402
+
+#: States in which a form counts as submitted for the reporting rates (DHIS2's
+#: "completed"): waiting for review or approved. A returned form is back with the district.
+SUBMITTED_STATES = frozenset({Status.SUBMITTED.value, Status.APPROVED.value})
+#: States in which an officer still has to act (what the reminders are about).
+OPEN_STATES = frozenset({Status.NOT_STARTED.value, Status.DRAFT.value, Status.RETURNED.value})
+
+SORTS = ("code", "behind", "late")
+SHOWS = ("all", "behind", "late", "waiting")
+
+
+@dataclass
+class Deadline:
+    """A round's deadline for one form, seen from `today`."""
+
+    kind: str  # ReminderKind: "survey" or "report"
+    date: dt.date
+    today: dt.date
+
+    @property
+    def label(self) -> str:
+        return str(ReminderKind(self.kind).label)
+
+    @property
+    def days_left(self) -> int:
+        """Days until the deadline: 0 on the day, negative once it has passed."""
+        return (self.date - self.today).days
+
+    @property
+    def is_past(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def days_past(self) -> int:
+        return max(0, -self.days_left)
+
+
+def round_deadlines(round, *, today: dt.date | None = None) -> list[Deadline]:
+    today = today or timezone.localdate()
+    return [
+        Deadline(ReminderKind.SURVEY.value, round.survey_deadline, today),
+        Deadline(ReminderKind.REPORT.value, round.report_deadline, today),
+    ]
+
+
+def next_deadline(deadlines: list[Deadline]) -> Deadline:
+    """The first deadline not yet passed or, when all have passed, the last one."""
+    ahead = [d for d in deadlines if not d.is_past]
+    if ahead:
+        return min(ahead, key=lambda d: d.date)
+    return max(deadlines, key=lambda d: d.date)
+
+
+@dataclass
+class Rate:
+    """done out of expected, as reporting rates are shown (DHIS2 style)."""
+
+    done: int
+    expected: int
+
+    @property
+    def pct(self):
+        from reports.selectors import percent
+
+        return percent(self.done, self.expected)
+
+
+@dataclass
+class ReportingRates:
+    expected: int
+    surveys_submitted: Rate
+    surveys_on_time: Rate | None
+    surveys_approved: Rate
+    reports_submitted: Rate
+    reports_on_time: Rate | None
+    reports_approved: Rate
+
+
+def reporting_rates(rows) -> ReportingRates:
+    """Reporting rates over district KPI rows: every district is expected to send both
+    forms; a form counts once submitted or approved, and on time when it was not
+    submitted after its deadline."""
+    expected = len(rows)
+
+    def count(status_attr: str, late_attr: str | None = None, states=SUBMITTED_STATES) -> Rate:
+        done = sum(
+            1 for r in rows
+            if getattr(r, status_attr) in states and not (late_attr and getattr(r, late_attr))
+        )
+        return Rate(done, expected)
+
+    approved = frozenset({Status.APPROVED.value})
+    return ReportingRates(
+        expected=expected,
+        surveys_submitted=count("survey_status"),
+        surveys_on_time=count("survey_status", "survey_late"),
+        surveys_approved=count("survey_status", states=approved),
+        reports_submitted=count("report_status"),
+        reports_on_time=count("report_status", "report_late"),
+        reports_approved=count("report_status", states=approved),
+    )
+
+
+def province_reporting_rates(row) -> ReportingRates:
+    """Reporting rates of an aggregated (province) KPI row, from its status counts.
+
+    An aggregated row keeps how many districts are in each status but not which of them
+    were late, so the on-time rates are None here (the country page leaves them out).
+    """
+    expected = row.districts
+
+    def done(counts: dict[str, int], states) -> Rate:
+        return Rate(sum(n for status, n in counts.items() if status in states), expected)
+
+    approved = frozenset({Status.APPROVED.value})
+    survey_counts = row.survey_status_counts or {row.survey_status: row.districts}
+    report_counts = row.report_status_counts or {row.report_status: row.districts}
+    return ReportingRates(
+        expected=expected,
+        surveys_submitted=done(survey_counts, SUBMITTED_STATES),
+        surveys_on_time=None,
+        surveys_approved=done(survey_counts, approved),
+        reports_submitted=done(report_counts, SUBMITTED_STATES),
+        reports_on_time=None,
+        reports_approved=done(report_counts, approved),
+    )
