@@ -19,7 +19,6 @@ from decimal import Decimal
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 
 BRAND = "#7b2d8b"
 OK = "#1e7e34"
@@ -70,7 +69,11 @@ def bar_chart(
 ) -> SafeString:
     """Horizontal bars, one per row, scaled to the larger of the goal and the largest
     value; a dashed line marks the goal. Rows without a value show a dash."""
-    label_w, bar_w, value_w, row_h, top = 170, 420, 120, 26, 24
+    # The label column fits the longest label (about 8 units a character at 15 px;
+    # Thai vowels and tone marks stack and take no width of their own, so this errs wide).
+    longest = max((len(b.label) for b in bars), default=0)
+    label_w = max(120, min(320, 8 * longest + 16))
+    bar_w, value_w, row_h, top = 420, 130, 26, 24
     width = label_w + bar_w + value_w
     height = top + row_h * max(len(bars), 1) + 8
     values = [float(b.pct) for b in bars if b.pct is not None]

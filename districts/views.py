@@ -1,17 +1,325 @@
-"""Views of the districts app: the home page of each role."""
+"""Views of the districts app: each role's home, the province, district and country
+dashboards, their downloads, and the province's review desk."""
 
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods
 
+from districts import charts
+from districts.dashboard_export import (
+    write_dashboard_csv,
+    write_dashboard_xlsx,
+    write_targets_progress,
+)
+from districts.forms import DashboardFilterForm, ReviewForm
+from districts.models import District, Province
+from districts.selectors import (
+    can_review_province,
+    country_dashboard,
+    district_dashboard,
+    province_dashboard,
+    provinces_overseen,
+    readiness_shares,
+    review_items_get,
+    review_queue,
+)
+from otop_portal.workflow import WorkflowError, submission_approve, submission_return
 from products.models import Round
+from products.selectors import round_current, round_get
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def portal_admin_required(view: Callable) -> Callable:
+    """Administrators only; anyone else gets a 404, so the page is not revealed."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_portal_admin:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def _round(round_code: str) -> Round:
+    round = round_get(round_code)
+    if round is None:
+        raise Http404
+    return round
+
+
+def _overseen_province(request: HttpRequest, code: str) -> Province:
+    """The province, if the user sees all of it (its staff, administrators); else 404."""
+    return get_object_or_404(provinces_overseen(request.user), code=code)
+
+
+def _attachment(content: bytes | str, *, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    rounds = list(Round.objects.visible_to(request.user).select_related("fiscal_year")[:10])
-    return render(request, "districts/home.html", {"rounds": rounds, "current_round": rounds[0] if rounds else None})
+    """Each role's home: the officer's district page, the province page of provincial
+    staff, the country page of administrators, for the current round."""
+    user = request.user
+    current = round_current()
+    if current is not None:
+        if user.is_portal_admin:
+            return redirect("districts:country", round_code=current.code)
+        if user.is_province_staff and user.province_id:
+            return redirect("districts:province", round_code=current.code, code=user.province_id)
+        if user.is_officer and user.district_id:
+            return redirect("districts:district", round_code=current.code, code=user.district_id)
+    rounds = list(Round.objects.visible_to(user).select_related("fiscal_year")[:10])
+    return render(
+        request, "districts/home.html",
+        {"rounds": rounds, "current_round": rounds[0] if rounds else None},
+    )
+
+
+# ---------------------------------------------------------------------------
+# Province
+# ---------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def province(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    round = _round(round_code)
+    province = _overseen_province(request, code)
+    filters = DashboardFilterForm(request.GET or None)
+    sort, show = filters.values()
+    dashboard = province_dashboard(
+        round=round, province=province, today=timezone.localdate(), sort=sort, show=show
+    )
+    chart = charts.bar_chart(
+        [
+            charts.Bar(r.kpi.name, r.kpi.achievement_pct, r.kpi.target_met,
+                       note=_achievement_note(r.kpi))
+            for r in dashboard.all_rows
+        ],
+        title=_("ร้อยละของเป้าหมาย (ขายออนไลน์แล้ว / เป้าหมาย) รายอำเภอ จังหวัด%(province)s")
+        % {"province": province.name_th},
+        goal_label=_("เป้าหมาย"),
+    )
+    return render(
+        request, "districts/province.html",
+        {
+            "round": round, "province": province, "d": dashboard, "filters": filters,
+            "achievement_chart": chart,
+            "readiness_chart": _readiness_chart(
+                dashboard.readiness_total, _("จังหวัด%(name)s") % {"name": province.name_th}
+            ),
+            "can_review": can_review_province(request.user, province),
+        },
+    )
+
+
+def _achievement_note(kpi) -> str:
+    if kpi.achievement_pct is None:
+        return _("ไม่มีเป้าหมาย")
+    return f"{kpi.achievement_pct:,.2f} % ({kpi.sold_online}/{kpi.target})"
+
+
+def _readiness_chart(readiness, scope: str):
+    """The readiness shares as a chart, or None while nothing has been answered."""
+    if readiness is None or not (readiness.entrepreneurs_answered or readiness.products_answered):
+        return None
+    bars = [
+        charts.Bar(label, pct, note=f"{done:,}/{of:,}")
+        for label, done, of, pct in readiness_shares(readiness)
+    ]
+    return charts.bar_chart(
+        bars, title=_("ความพร้อมเข้าสู่ตลาดออนไลน์ %(scope)s") % {"scope": scope},
+        goal_pct=None, css_class="chart readiness",
+    )
+
+
+@require_GET
+@login_required
+def province_xlsx(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    round = _round(round_code)
+    province = _overseen_province(request, code)
+    d = province_dashboard(round=round, province=province, today=timezone.localdate())
+    output = io.BytesIO()
+    write_dashboard_xlsx(
+        output, round=round, scope_name=_("จังหวัด %(name)s") % {"name": province.name_th},
+        rows=d.kpi.rows, total=d.kpi.total, area_label=_("อำเภอ"),
+    )
+    return _attachment(output.getvalue(), content_type=XLSX,
+                       filename=f"dashboard-{round.code}-{province.code}.xlsx")
+
+
+@require_GET
+@login_required
+def province_csv(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    round = _round(round_code)
+    province = _overseen_province(request, code)
+    d = province_dashboard(round=round, province=province, today=timezone.localdate())
+    output = io.StringIO()
+    write_dashboard_csv(output, round=round, rows=d.kpi.rows, total=d.kpi.total,
+                        area_label=_("อำเภอ"))
+    return _attachment(output.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8",
+                       filename=f"dashboard-{round.code}-{province.code}.csv")
+
+
+@require_GET
+@login_required
+def targets_progress_xlsx(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    """Attachment 1, with the districts' progress on a second sheet."""
+    from reports.selectors import kpi_for_province
+
+    round = _round(round_code)
+    province = _overseen_province(request, code)
+    output = io.BytesIO()
+    write_targets_progress(
+        output, round=round, province=province,
+        kpi=kpi_for_province(round=round, province=province),
+    )
+    return _attachment(output.getvalue(), content_type=XLSX,
+                       filename=f"targets-progress-{round.code}-{province.code}.xlsx")
+
+
+# ---------------------------------------------------------------------------
+# District
+# ---------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def district(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    round = _round(round_code)
+    district = get_object_or_404(
+        District.objects.visible_to(request.user).select_related("province"), code=code
+    )
+    dashboard = district_dashboard(round=round, district=district, today=timezone.localdate())
+    return render(
+        request, "districts/district.html",
+        {
+            "round": round, "district": district, "d": dashboard, "row": dashboard.row,
+            "kpi": dashboard.row.kpi,
+            "progress_label": _achievement_note(dashboard.row.kpi),
+            "readiness_chart": _readiness_chart(
+                dashboard.row.readiness, _("อำเภอ%(name)s") % {"name": district.name_th}
+            ),
+            "sees_province": can_review_province(request.user, district.province),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# Country
+# ---------------------------------------------------------------------------
+
+
+@require_GET
+@portal_admin_required
+def country(request: HttpRequest, round_code: str) -> HttpResponse:
+    round = _round(round_code)
+    dashboard = country_dashboard(round=round, today=timezone.localdate())
+    return render(request, "districts/country.html", {"round": round, "d": dashboard})
+
+
+@require_GET
+@portal_admin_required
+def country_xlsx(request: HttpRequest, round_code: str) -> HttpResponse:
+    round = _round(round_code)
+    d = country_dashboard(round=round, today=timezone.localdate())
+    output = io.BytesIO()
+    write_dashboard_xlsx(output, round=round, scope_name=_("ทั้งประเทศ"), rows=d.kpi.rows,
+                         total=d.kpi.total, area_label=_("จังหวัด"))
+    return _attachment(output.getvalue(), content_type=XLSX,
+                       filename=f"dashboard-{round.code}.xlsx")
+
+
+@require_GET
+@portal_admin_required
+def country_csv(request: HttpRequest, round_code: str) -> HttpResponse:
+    round = _round(round_code)
+    d = country_dashboard(round=round, today=timezone.localdate())
+    output = io.StringIO()
+    write_dashboard_csv(output, round=round, rows=d.kpi.rows, total=d.kpi.total,
+                        area_label=_("จังหวัด"))
+    return _attachment(output.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8",
+                       filename=f"dashboard-{round.code}.csv")
+
+
+# ---------------------------------------------------------------------------
+# Review desk
+# ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def review(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    """The forms of the province waiting for review. Anyone who sees the province may
+    look (an officer sees only their own district's forms); only its staff and
+    administrators act, each action through the workflow services, which record who,
+    when and why in the form's history."""
+    round = _round(round_code)
+    province = get_object_or_404(Province.objects.visible_to(request.user), code=code)
+    can_review = can_review_province(request.user, province)
+    if request.method == "POST" and not can_review:
+        raise PermissionDenied
+    items = review_queue(round=round, province=province, user=request.user)
+    form = ReviewForm(request.POST or None, keys=[i.key for i in items])
+    if request.method == "POST":
+        if form.is_valid():
+            _review_act(request, round=round, province=province, data=form.cleaned_data)
+            return redirect(reverse("districts:review", args=[round.code, province.code]))
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return render(
+        request, "districts/review.html",
+        {"round": round, "province": province, "items": items, "form": form,
+         "can_review": can_review},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _review_act(request: HttpRequest, *, round: Round, province: Province, data: dict) -> None:
+    items = review_items_get(round=round, province=province, user=request.user,
+                             keys=data["items"])
+    done = 0
+    for item in items:
+        label = f"{item.kind_label} {item.submission.district.name_th}"
+        try:
+            if data["action"] == ReviewForm.RETURN:
+                submission_return(submission=item.submission, by=request.user,
+                                  reason=data["reason"])
+            else:
+                submission_approve(submission=item.submission, by=request.user)
+        except WorkflowError as exc:
+            messages.error(request, f"{label}: {exc.message}")
+            continue
+        done += 1
+    if not done:
+        return
+    if data["action"] == ReviewForm.RETURN:
+        messages.success(request, _("ส่งคืน%(label)s แล้ว") % {"label": label})
+    else:
+        messages.success(
+            request,
+            ngettext("อนุมัติแล้ว %(n)s แบบ", "อนุมัติแล้ว %(n)s แบบ", done) % {"n": done},
+        )

@@ -9,15 +9,21 @@ from django.utils.translation import gettext_lazy as _
 from products.targets_workbook import MAX_TARGET
 
 MSG_FILE_TOO_LARGE = _("ไฟล์ใหญ่เกิน %(limit)s MB")
+MSG_REASON_REQUIRED = _("กรุณาระบุเหตุผล")
 
 
 class TargetForm(forms.Form):
     official = forms.IntegerField(
-        label=_("เป้าหมายทางการ"), required=False, min_value=0, max_value=MAX_TARGET,
+        label=_("เป้าหมายทางการ"),
+        required=False,
+        min_value=0,
+        max_value=MAX_TARGET,
         help_text=_("เว้นว่างเพื่อล้างเป้าหมายทางการและกลับไปใช้เป้าหมายที่คำนวณ"),
     )
     reason = forms.CharField(
-        label=_("เหตุผล"), max_length=1000,
+        label=_("เหตุผล"),
+        max_length=1000,
+        error_messages={"required": MSG_REASON_REQUIRED},
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text=_("เช่น ตามหนังสือจังหวัดที่ ... หรือ ปรับตามผลิตภัณฑ์ที่ยกเลิก"),
     )
@@ -29,7 +35,8 @@ class TargetsUploadForm(forms.Form):
         help_text=_("Excel (.xlsx, .xls), OpenDocument (.ods) หรือ CSV ในรูปแบบของกรม"),
     )
     dry_run = forms.BooleanField(
-        label=_("ตรวจสอบอย่างเดียว ยังไม่บันทึก"), required=False,
+        label=_("ตรวจสอบอย่างเดียว ยังไม่บันทึก"),
+        required=False,
     )
 
     def clean_file(self):

@@ -17,8 +17,16 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import District, Province
-from districts.selectors import Gazetteer
-from otop_portal.cells import THAI_DIGITS, CellError, clean_text, display, header_key, parse_whole
+from districts.selectors import Gazetteer, name_key
+from otop_portal.cells import (
+    THAI_DIGITS,
+    CellError,
+    clean_text,
+    display,
+    header_key,
+    is_blank,
+    parse_whole,
+)
 from otop_portal.importing import ImportRefused, Notice, Problem, ProblemCollector
 from otop_portal.spreadsheet import Sheet, SpreadsheetError, column_letter, open_workbook
 from otop_portal.xlsx import FormWriter
@@ -39,7 +47,9 @@ TOTAL_LABEL = "รวม"
 # well inside the database's integer range.
 MAX_TARGET = 100_000
 
-MSG_NO_DISTRICT_COLUMN = _("ไม่พบคอลัมน์ “อำเภอ” ในหัวตาราง (%(rows)s แถวแรก) ไฟล์นี้ไม่ใช่แบบเป้าหมายตัวชี้วัด (สิ่งที่ส่งมาด้วย 1)")
+MSG_NO_DISTRICT_COLUMN = _(
+    "ไม่พบคอลัมน์ “อำเภอ” ในหัวตาราง (%(rows)s แถวแรก) ไฟล์นี้ไม่ใช่แบบเป้าหมายตัวชี้วัด (สิ่งที่ส่งมาด้วย 1)"
+)
 MSG_NO_TARGET_COLUMN = _("ไม่พบคอลัมน์ “เป้าหมายตัวชี้วัด” ในหัวตาราง")
 MSG_NO_ROWS = _("ไม่พบรายการอำเภอใต้หัวตาราง")
 MSG_NO_PROVINCE = _("ไม่ทราบว่าไฟล์นี้เป็นของจังหวัดใด (ไม่พบบรรทัด “จังหวัด ...” ในหัวเรื่อง) กรุณาระบุจังหวัด")
@@ -49,9 +59,11 @@ MSG_NO_DISTRICT_NAME = _("ไม่มีชื่ออำเภอ แต่�
 MSG_DUPLICATE = _("อำเภอ%(name)s ซ้ำกับแถว %(row)s")
 MSG_TOO_LARGE = _("“%(value)s” มากเกินไปสำหรับเป้าหมายของอำเภอ")
 MSG_BLANK_TARGET = _("อำเภอ%(name)s ไม่ได้กรอกเป้าหมาย จึงไม่เปลี่ยนเป้าหมายของอำเภอนี้")
+MSG_UNKNOWN_PROVINCE_CODE = _("ไม่พบจังหวัดรหัส %(code)s")
 MSG_TITLE_PROVINCE_READ_AS = _("ชื่อจังหวัดในหัวเรื่อง %(note)s")
 
-NOTE_COMPUTED = "ใช้เป้าหมายที่คำนวณ (ร้อยละ %(rate)s)"
+NOTE_COMPUTED_PREFIX = "ใช้เป้าหมายที่คำนวณ"
+NOTE_COMPUTED = NOTE_COMPUTED_PREFIX + " (ร้อยละ %(rate)s)"
 NOTE_DIFFERS = "ค่าที่คำนวณได้ %(computed)s"
 
 HEADER_SEARCH_ROWS = 20
@@ -83,7 +95,10 @@ def titles(round: Round, province: Province) -> list[str]:
 
 
 def target_header(round: Round) -> str:
-    return H_TARGET % {"year": f"{round.fiscal_year_id % 100:02d}", "rate": rate_label(round.target_rate)}
+    return H_TARGET % {
+        "year": f"{round.fiscal_year_id % 100:02d}",
+        "rate": rate_label(round.target_rate),
+    }
 
 
 def footnotes(round: Round) -> list[str]:
@@ -108,7 +123,9 @@ def row_note(row: DistrictTargets, round: Round) -> str:
     return ""
 
 
-def write_targets(output, *, round: Round, province: Province, rows: Iterable[DistrictTargets]) -> None:
+def write_targets(
+    output, *, round: Round, province: Province, rows: Iterable[DistrictTargets]
+) -> None:
     """Write attachment 1 for one province to `output` (a path or a binary file object).
 
     `rows` are the province's districts from targets_for_districts, in DOPA code order.
@@ -186,9 +203,12 @@ def _find_layout(sheet: Sheet) -> _Layout | None:
         keys = [header_key(c) for c in row]
         if not district_keys & set(keys):
             continue
-        layout = _Layout(index, next(i for i, k in enumerate(keys) if k in district_keys),
-                         None, None, None, None)
-        below = [header_key(c) for c in sheet.rows[index + 1]] if index + 1 < len(sheet.rows) else []
+        layout = _Layout(
+            index, next(i for i, k in enumerate(keys) if k in district_keys), None, None, None, None
+        )
+        below = (
+            [header_key(c) for c in sheet.rows[index + 1]] if index + 1 < len(sheet.rows) else []
+        )
         for i, key in enumerate(keys):
             if key.startswith("เป้าหมาย") and layout.target is None:
                 layout.target = i
@@ -222,17 +242,23 @@ def _check_title_round(lines: list[str], round: Round, problems: ProblemCollecto
     found_year = int(year.group(1)) if year else round.fiscal_year_id
     if (found_number, found_year) != (round.number, round.fiscal_year_id):
         problems.add(
-            MSG_OTHER_ROUND % {
+            MSG_OTHER_ROUND
+            % {
                 "found": f" รอบที่ {found_number} ปีงบประมาณ {found_year}",
                 "expected": round.code,
             },
-            row=None,
         )
 
 
-def _title_province(lines: list[str], gazetteer: Gazetteer, notices: ProblemCollector):
+def _title_province(lines: list[str], notices: ProblemCollector) -> Province | None:
+    """The province named on the title line "จังหวัด พะเยา", if any resolves."""
     for line in lines:
         if line.startswith("จังหวัด"):
+            # Only the 77 provinces are needed here, not the whole gazetteer.
+            gazetteer = Gazetteer()
+            for p in Province.objects.all():
+                for key in (name_key(p.name_th), name_key(p.name_en), p.code):
+                    gazetteer.provinces[key] = p
             try:
                 resolved = gazetteer.province(line)
             except CellError:
@@ -241,10 +267,6 @@ def _title_province(lines: list[str], gazetteer: Gazetteer, notices: ProblemColl
                 notices.notice(MSG_TITLE_PROVINCE_READ_AS % {"note": resolved.note})
             return resolved.obj
     return None
-
-
-def _is_blank(value) -> bool:
-    return clean_text(value) == ""
 
 
 def read_targets(
@@ -277,20 +299,24 @@ def read_targets(
         c.raise_if_any()
 
     if isinstance(province, str):
-        province = Province.objects.get(code=province)
+        code, province = province, Province.objects.filter(code=province).first()
+        if province is None:
+            c.add(MSG_UNKNOWN_PROVINCE_CODE % {"code": code})
+            c.raise_if_any()
     lines = _title_lines(sheet, layout.header_row)
-    gazetteer = Gazetteer.load([province.code] if province is not None else None)
-    found = _title_province(lines, gazetteer, c)
+    found = _title_province(lines, c)
     if province is None:
         if found is None:
             c.add(MSG_NO_PROVINCE)
             c.raise_if_any()
         province = found
-        gazetteer = Gazetteer.load([province.code])
     elif found is not None and found.code != province.code:
+        # Another province's file: its district names would only add noise.
         c.add(MSG_OTHER_PROVINCE % {"found": found.name_th, "expected": province.name_th})
+        c.raise_if_any()
     if round is not None:
         _check_title_round(lines, round, c)
+    gazetteer = Gazetteer.load([province.code])
 
     rows: list[TargetRow] = []
     seen: dict[str, int] = {}
@@ -298,32 +324,46 @@ def read_targets(
     target_header_text = clean_text(sheet.cell(layout.header_row, layout.target))
     for index in range(layout.header_row + 1, len(sheet.rows)):
         excel_row = index + 1
-        first_cells = [clean_text(sheet.cell(index, i)).replace(" ", "")
-                       for i in range(layout.district + 1)]
+        first_cells = [
+            clean_text(sheet.cell(index, i)).replace(" ", "") for i in range(layout.district + 1)
+        ]
         if any(text.startswith(TOTAL_LABEL) for text in first_cells):
             break
         if first_cells and first_cells[0].startswith(H_NOTE):
             break
         raw_name = sheet.cell(index, layout.district)
         raw_target = sheet.cell(index, layout.target)
-        if _is_blank(raw_name):
-            if not _is_blank(raw_target) and index > layout.header_row + 1:
-                c.add(MSG_NO_DISTRICT_NAME, row=excel_row,
-                      column=column_letter(layout.district), header=district_header)
+        if is_blank(raw_name):
+            if not is_blank(raw_target) and index > layout.header_row + 1:
+                c.add(
+                    MSG_NO_DISTRICT_NAME,
+                    row=excel_row,
+                    column=column_letter(layout.district),
+                    header=district_header,
+                )
             continue  # a blank line or the second header row
         try:
             resolved = gazetteer.district(raw_name, province)
         except CellError as exc:
-            c.add(exc.message, row=excel_row, column=column_letter(layout.district),
-                  header=district_header, value=display(raw_name))
+            c.add(
+                exc.message,
+                row=excel_row,
+                column=column_letter(layout.district),
+                header=district_header,
+                value=display(raw_name),
+            )
             continue
         district = resolved.obj
         if resolved.note:
             c.notice(resolved.note, row=excel_row, column=column_letter(layout.district))
         if district.code in seen:
-            c.add(MSG_DUPLICATE % {"name": district.name_th, "row": seen[district.code]},
-                  row=excel_row, column=column_letter(layout.district),
-                  header=district_header, value=display(raw_name))
+            c.add(
+                MSG_DUPLICATE % {"name": district.name_th, "row": seen[district.code]},
+                row=excel_row,
+                column=column_letter(layout.district),
+                header=district_header,
+                value=display(raw_name),
+            )
             continue
         seen[district.code] = excel_row
         try:
@@ -331,19 +371,31 @@ def read_targets(
             if official is not None and official > MAX_TARGET:
                 raise CellError(MSG_TOO_LARGE % {"value": display(raw_target)}, raw_target)
         except CellError as exc:
-            c.add(exc.message, row=excel_row, column=column_letter(layout.target),
-                  header=target_header_text, value=display(raw_target))
+            c.add(
+                exc.message,
+                row=excel_row,
+                column=column_letter(layout.target),
+                header=target_header_text,
+                value=display(raw_target),
+            )
             continue
         if official is None:
-            c.notice(MSG_BLANK_TARGET % {"name": district.name_th}, row=excel_row,
-                     column=column_letter(layout.target))
+            c.notice(
+                MSG_BLANK_TARGET % {"name": district.name_th},
+                row=excel_row,
+                column=column_letter(layout.target),
+            )
             continue
-        rows.append(TargetRow(
-            row=excel_row, district=district, official=official,
-            entrepreneurs=_optional_whole(sheet, index, layout.entrepreneurs),
-            products=_optional_whole(sheet, index, layout.products),
-            note=clean_text(sheet.cell(index, layout.note)) if layout.note is not None else "",
-        ))
+        rows.append(
+            TargetRow(
+                row=excel_row,
+                district=district,
+                official=official,
+                entrepreneurs=_optional_whole(sheet, index, layout.entrepreneurs),
+                products=_optional_whole(sheet, index, layout.products),
+                note=clean_text(sheet.cell(index, layout.note)) if layout.note is not None else "",
+            )
+        )
     if not rows and not c.problems and not seen:
         c.add(MSG_NO_ROWS, row=layout.header_row + 1)
     c.raise_if_any()

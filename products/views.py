@@ -10,8 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from districts.models import District, Province
 from districts.scoping import can_review_district
@@ -23,6 +23,10 @@ from products.services import target_set, targets_import
 from products.targets_workbook import rate_label, write_targets
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+MSG_SAVED = _("บันทึกเป้าหมายทางการของอำเภอ%(name)sแล้ว")
+MSG_CLEARED = _("ล้างเป้าหมายทางการของอำเภอ%(name)sแล้ว ใช้เป้าหมายที่คำนวณแทน")
+MSG_IMPORTED = _("บันทึกเป้าหมายทางการจากไฟล์ %(name)s แล้ว")
 
 
 def reviewers_only(view):
@@ -72,14 +76,18 @@ def targets(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
     round = _round(round_code)
     province = _province(request, code)
     rows = _rows(round, province)
-    return render(request, "products/targets.html", {
-        "round": round,
-        "province": province,
-        "rows": rows,
-        "total": targets_total(rows),
-        "rate": rate_label(round.target_rate),
-        "upload_form": TargetsUploadForm(),
-    })
+    return render(
+        request,
+        "products/targets.html",
+        {
+            "round": round,
+            "province": province,
+            "rows": rows,
+            "total": targets_total(rows),
+            "rate": rate_label(round.target_rate),
+            "upload_form": TargetsUploadForm(),
+        },
+    )
 
 
 @login_required
@@ -109,8 +117,12 @@ def targets_import_view(request: HttpRequest, round_code: str, code: str) -> Htt
         upload = form.cleaned_data["file"]
         try:
             result = targets_import(
-                round=round, file=upload, name=upload.name, province=province,
-                by=request.user, dry_run=form.cleaned_data["dry_run"],
+                round=round,
+                file=upload,
+                name=upload.name,
+                province=province,
+                by=request.user,
+                dry_run=form.cleaned_data["dry_run"],
             )
         except ImportRefused as exc:
             context["problems"] = exc.problems
@@ -118,8 +130,7 @@ def targets_import_view(request: HttpRequest, round_code: str, code: str) -> Htt
             context["result"] = result
             context["notices"] = result.notices
             if not result.dry_run and result.changed:
-                messages.success(request, _("บันทึกเป้าหมายทางการจากไฟล์ %(name)s แล้ว") % {
-                    "name": upload.name})
+                messages.success(request, MSG_IMPORTED % {"name": upload.name})
     context["form"] = form
     return render(request, "products/targets_import.html", context)
 
@@ -134,13 +145,15 @@ def _history(round: Round, district: District) -> list[dict]:
     entries, previous = [], None
     for record in records:
         new = None if record.history_type == "-" else record.official
-        entries.append({
-            "when": record.history_date,
-            "who": record.history_user,
-            "old": previous,
-            "new": new,
-            "reason": record.reason,
-        })
+        entries.append(
+            {
+                "when": record.history_date,
+                "who": record.history_user,
+                "old": previous,
+                "new": new,
+                "reason": record.reason,
+            }
+        )
         previous = new
     entries.reverse()
     return entries
@@ -157,32 +170,33 @@ def target_edit(request: HttpRequest, round_code: str, code: str) -> HttpRespons
         if form.is_valid():
             try:
                 target_set(
-                    round=round, district=district, official=form.cleaned_data["official"],
-                    reason=form.cleaned_data["reason"], by=request.user,
+                    round=round,
+                    district=district,
+                    official=form.cleaned_data["official"],
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
                 )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     for error in errors:
                         form.add_error(field if field in form.fields else None, error)
             else:
-                if form.cleaned_data["official"] is None:
-                    messages.success(request, _("ล้างเป้าหมายทางการของอำเภอ%(name)s แล้ว "
-                                                "ใช้เป้าหมายที่คำนวณแทน") % {"name": district.name_th})
-                else:
-                    messages.success(request, _("บันทึกเป้าหมายทางการของอำเภอ%(name)s แล้ว") % {
-                        "name": district.name_th})
-                return redirect("products:targets", round_code=round.code, code=district.province_id)
+                done = MSG_CLEARED if form.cleaned_data["official"] is None else MSG_SAVED
+                messages.success(request, done % {"name": district.name_th})
+                return redirect(
+                    "products:targets", round_code=round.code, code=district.province_id
+                )
     else:
         form = TargetForm(initial={"official": current.target_official})
-    return render(request, "products/target_edit.html", {
-        "round": round,
-        "district": district,
-        "current": current,
-        "rate": rate_label(round.target_rate),
-        "form": form,
-        "history": _history(round, district),
-    })
-
-
-# The upload view's name says what it does; the URL name follows the house pattern.
-require_POST  # noqa: B018 (imported for symmetry with other apps' views; unused)
+    return render(
+        request,
+        "products/target_edit.html",
+        {
+            "round": round,
+            "district": district,
+            "current": current,
+            "rate": rate_label(round.target_rate),
+            "form": form,
+            "history": _history(round, district),
+        },
+    )

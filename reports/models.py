@@ -1,11 +1,16 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from districts.models import District
 from districts.scoping import ScopedQuerySet
 from otop_portal.workflow import Submission
 from products.models import Product, Round
+
+MSG_MISSING_CHANNEL = _(
+    "ผลิตภัณฑ์ที่มียอดขายต้องระบุช่องทางจำหน่ายหรือลิงก์ร้านค้า: %(names)s"
+)
 
 
 class ReportQuerySet(ScopedQuerySet):
@@ -33,6 +38,23 @@ class Report(Submission):
     def __str__(self) -> str:
         return f"แบบรายงานผล {self.district} {self.round.code}"
 
+    def missing_for_submit(self) -> list[str]:
+        """A report can be submitted when every line with sales says where it sold: a
+        channel ticked, another channel named, or a shop URL. One query."""
+        from reports.selectors import line_total_expression
+
+        unexplained = list(
+            self.lines.alias(line_total=line_total_expression())
+            .filter(line_total__gt=0, facebook=False, line=False, shopee=False, lazada=False,
+                    otop_today=False, other_channel="", url="")
+            .order_by("product__entrepreneur__code", "product__name")
+            .values_list("product__name", flat=True)[:6]
+        )
+        if not unexplained:
+            return []
+        names = ", ".join(unexplained[:5]) + (" …" if len(unexplained) > 5 else "")
+        return [MSG_MISSING_CHANNEL % {"names": names}]
+
 
 class ReportLineQuerySet(ScopedQuerySet):
     district_path = "report__district"
@@ -43,6 +65,15 @@ MONTH_FIELDS = ["month_1", "month_2", "month_3", "month_4", "month_5", "month_6"
 
 def _money(label):
     return models.DecimalField(label, max_digits=14, decimal_places=2, default=0)
+
+
+class BaselineSource(models.TextChoices):
+    """Where a line's baseline (column T) came from, so that the page can say it."""
+
+    PREVIOUS_REPORT = "previous_report", _("จากแบบรายงานผลช่วงเดียวกันของปีก่อน")
+    SURVEY_ZERO = "survey_zero", _("จากแบบสำรวจ: ผู้ประกอบการไม่มียอดขายออนไลน์ในปีงบประมาณก่อน")
+    ENTERED = "entered", _("กรอกในระบบ")
+    IMPORTED = "imported", _("นำเข้าจากไฟล์")
 
 
 class ReportLine(models.Model):
@@ -71,6 +102,9 @@ class ReportLine(models.Model):
         "ยอดจำหน่ายออนไลน์ ช่วงเดียวกันของปีก่อน (บาท)", max_digits=14, decimal_places=2,
         null=True, blank=True,
     )
+    baseline_source = models.CharField(
+        "ที่มาของยอดปีก่อน", max_length=20, choices=BaselineSource.choices, blank=True,
+    )
     note = models.CharField("หมายเหตุ", max_length=500, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(
@@ -88,6 +122,9 @@ class ReportLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["report", "product"], name="report_line_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.product} ({self.report})"
 
     @property
     def sales_total(self):
@@ -119,3 +156,8 @@ class ReportUpload(models.Model):
 
     class Meta:
         ordering = ["-uploaded_at"]
+        verbose_name = "ไฟล์แบบรายงานผลที่อัปโหลด"
+        verbose_name_plural = "ไฟล์แบบรายงานผลที่อัปโหลด"
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_outcome_display()})"

@@ -29,6 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from districts.models import District, Province
 from otop_portal.workflow import Status
@@ -192,13 +193,13 @@ def aggregate_rows(*, round: Round, code: str, name: str, name_en: str,
     """One row for a group of rows: counts and money summed, percentages recomputed
     from the sums (never averaged), statuses the least advanced of the group.
 
-    The official target of a group is the sum of its districts' official targets when
-    every district has one, else None: a partial sum would look official and is not.
-    The effective target is always the sum of the effective targets, and the computed
+    The official target of a group is the sum of the official targets that are set, or
+    None when none is (the rule of products.selectors.targets_total, so attachment 1 and
+    the KPI pages show the same total). The effective target is always the sum of the effective targets, and the computed
     target the sum of the districts' computed targets (ceil per district, as the
     department's attachment 1 does, not ceil of the group).
     """
-    officials = [r.target_official for r in rows]
+    officials = [r.target_official for r in rows if r.target_official is not None]
     survey = [r.survey_status for r in rows]
     report = [r.report_status for r in rows]
     survey_counts: dict[str, int] = {}
@@ -213,9 +214,7 @@ def aggregate_rows(*, round: Round, code: str, name: str, name_en: str,
         entrepreneurs=sum(r.entrepreneurs for r in rows),
         products=sum(r.products for r in rows),
         target_computed=sum(r.target_computed for r in rows),
-        target_official=(
-            sum(officials) if rows and all(o is not None for o in officials) else None
-        ),
+        target_official=sum(officials) if officials else None,
         target=sum(r.target for r in rows),
         sold_online=sum(r.sold_online for r in rows),
         sales_round=money(sum((r.sales_round for r in rows), ZERO)),
@@ -360,6 +359,22 @@ class Why:
     NOT_REGISTERED = "not_registered"  # a line exists, no longer in the registry
 
 
+WHY_LABELS = {
+    Why.SOLD: _("นับ: อยู่ในฐานและมียอดจำหน่ายรวมในรอบมากกว่า 0"),
+    Why.LISTED_NO_SALES: _("ไม่นับ: อยู่ในแบบรายงานแต่ไม่มียอดจำหน่ายในรอบ"),
+    Why.NOT_LISTED: _("ไม่นับ: ยังไม่มีในแบบรายงาน"),
+    Why.CANCELLED: _("ไม่นับ: ผลิตภัณฑ์ถูกยกเลิก จึงไม่อยู่ในฐาน"),
+    Why.OUTSIDE_WINDOW: _("ไม่นับ: ลงทะเบียนนอกช่วงปีของรอบ จึงไม่อยู่ในฐาน"),
+    Why.NOT_REGISTERED: _("ไม่นับ: ไม่อยู่ในทะเบียนล่าสุด จึงไม่อยู่ในฐาน"),
+}
+FIGURE_LABELS = {
+    "sold_online": _("ผลิตภัณฑ์ที่ขายออนไลน์ได้"),
+    "products": _("ผลิตภัณฑ์ในฐาน"),
+    "sales_round": _("ยอดจำหน่ายออนไลน์ในรอบ"),
+    "sales_baseline": _("ยอดจำหน่ายออนไลน์ช่วงเดียวกันของปีก่อน"),
+}
+
+
 @dataclass
 class ProductFigure:
     """One product behind a KPI figure, and why it counts or not."""
@@ -379,6 +394,10 @@ class ProductFigure:
     @property
     def counted(self) -> bool:
         return self.why == Why.SOLD
+
+    @property
+    def why_label(self) -> str:
+        return str(WHY_LABELS[self.why])
 
     def as_json(self) -> dict:
         d = asdict(self)
@@ -463,3 +482,213 @@ def kpi_products(*, round: Round, district: District, which: str) -> list[Produc
         out = [f for f in out if f.sales_baseline]
         out.sort(key=lambda f: (not f.in_base, -f.sales_baseline, f.entrepreneur_code, f.name))
     return out
+
+
+# ---------------------------------------------------------------------------
+# Rows of attachment 3
+# ---------------------------------------------------------------------------
+
+
+def report_export_rows(*, round: Round, districts: QuerySet[District]):
+    """The rows of attachment 3 for the districts, in DOPA order, then by entrepreneur code
+    and product name: every base product of the round, with its report line when there is
+    one. A generator: base products stream from the database in chunks; the lines of the
+    districts are read once into a dictionary of narrow tuples. Lines of products that
+    have left the base are not listed, so the total row equals the KPI's sums.
+    """
+    from products.vocab import ProductType
+    from reports.workbook import ExportRow
+
+    codes = list(districts.order_by("code").values_list("code", flat=True))
+    fields = ["facebook", "line", "shopee", "lazada", "otop_today", "other_channel", "url",
+              *MONTH_FIELDS, "sales_baseline", "note"]
+    lines = {
+        row[0]: row[1:]
+        for row in ReportLine.objects.filter(report__round=round, report__district_id__in=codes)
+        .values_list("product_id", *fields)
+        .iterator(chunk_size=2000)
+    }
+    types = dict(ProductType.choices)
+    products = (
+        Product.objects.base(round).filter(district_id__in=codes)
+        .order_by("district_id", "entrepreneur__code", "name", "id")
+        .values_list("id", "district_id", "entrepreneur__code", "entrepreneur__name", "name", "type")
+    )
+    for pid, district_id, code, entrepreneur, name, type_ in products.iterator(chunk_size=2000):
+        row = ExportRow(district_code=district_id, entrepreneur_code=code,
+                        entrepreneur_name=entrepreneur, product_name=name,
+                        product_type=types.get(type_, ""))
+        line = lines.get(pid)
+        if line is not None:
+            row.channels = list(line[:5])
+            row.other_channel, row.url = line[5], line[6]
+            row.months = [Decimal(v) for v in line[7:13]]
+            row.baseline = line[13]
+            row.note = line[14]
+        yield row
+
+
+# ---------------------------------------------------------------------------
+# The report's page
+# ---------------------------------------------------------------------------
+
+
+def report_for(*, round: Round, district: District) -> Report | None:
+    return Report.objects.select_related("round", "district", "submitted_by", "reviewed_by").filter(
+        round=round, district=district
+    ).first()
+
+
+def report_lines(*, report: Report, filters: dict | None = None) -> QuerySet[ReportLine]:
+    """The lines of base products, in the order of the form, filtered as the page asks:
+    query (entrepreneur code or name, product name), show ("unanswered", "with_sales",
+    "no_sales"), type (product type), subdistrict (code). Annotated with line_total."""
+    filters = filters or {}
+    lines = (
+        ReportLine.objects.filter(report=report)
+        .filter(base_filter_for(report.round, "product__"))
+        .select_related("product", "product__entrepreneur", "product__entrepreneur__subdistrict",
+                        "answered_by")
+        .annotate(line_total=line_total_expression())
+        .order_by("product__entrepreneur__code", "product__name", "id")
+    )
+    query = (filters.get("query") or "").strip()
+    if query:
+        lines = lines.filter(
+            Q(product__entrepreneur__code__icontains=query)
+            | Q(product__entrepreneur__name__icontains=query)
+            | Q(product__name__icontains=query)
+        )
+    show = filters.get("show")
+    if show == "unanswered":
+        lines = lines.filter(answered_at__isnull=True)
+    elif show == "with_sales":
+        lines = lines.filter(line_total__gt=0)
+    elif show == "no_sales":
+        lines = lines.filter(line_total=0)
+    if filters.get("type"):
+        lines = lines.filter(product__type=filters["type"])
+    if filters.get("subdistrict"):
+        lines = lines.filter(product__entrepreneur__subdistrict_id=filters["subdistrict"])
+    return lines
+
+
+@dataclass
+class Progress:
+    lines: int
+    answered: int
+    with_sales: int
+
+    @property
+    def unanswered(self) -> int:
+        return self.lines - self.answered
+
+    @property
+    def pct(self) -> Decimal | None:
+        return percent(self.answered, self.lines)
+
+
+def report_progress(*, report: Report) -> Progress:
+    """How many base lines there are, how many were saved at least once, how many sold."""
+    row = (
+        ReportLine.objects.filter(report=report)
+        .filter(base_filter_for(report.round, "product__"))
+        .alias(line_total=line_total_expression())
+        .aggregate(
+            lines=Count("id"),
+            answered=Count("id", filter=Q(answered_at__isnull=False)),
+            with_sales=Count("id", filter=Q(line_total__gt=0)),
+        )
+    )
+    return Progress(lines=row["lines"], answered=row["answered"], with_sales=row["with_sales"])
+
+
+def survey_sales_hints(*, round: Round, district: District, entrepreneur_ids) -> dict[int, Decimal]:
+    """The survey's previous-fiscal-year online sales of these entrepreneurs (a whole
+    year, all their products together): shown beside the baseline as a hint only."""
+    from surveys.models import EntrepreneurAnswer
+
+    return dict(
+        EntrepreneurAnswer.objects.filter(
+            survey__round=round, survey__district=district, entrepreneur_id__in=list(entrepreneur_ids),
+            answered_at__isnull=False,
+        ).values_list("entrepreneur_id", "sales_prev_year")
+    )
+
+
+@dataclass
+class HistoryItem:
+    when: dt.datetime
+    who: str
+    what: str
+
+
+def _who(user) -> str:
+    from django.utils.translation import gettext as _
+
+    if user is None:
+        return _("ระบบ")
+    return user.get_full_name() or user.username
+
+
+def _report_event(record) -> str:
+    from django.utils.translation import gettext as _
+
+    from otop_portal.workflow import be_date
+
+    reason = record.history_change_reason or ""
+    if record.history_type == "+":
+        return _("เริ่มทำแบบรายงานผล")
+    if reason == "submitted":
+        return _("ส่งแบบรายงานผล (ส่งช้า)") if record.late else _("ส่งแบบรายงานผล")
+    if reason.startswith("returned: "):
+        return _("ส่งคืนให้แก้ไข: %(reason)s") % {"reason": reason[len("returned: "):]}
+    if reason == "approved":
+        return _("อนุมัติ")
+    if reason.startswith("exception until "):
+        try:
+            until = dt.date.fromisoformat(reason[len("exception until "):])
+            return _("ขยายเวลาให้ถึงวันที่ %(date)s") % {"date": be_date(until)}
+        except ValueError:
+            pass
+    return _("แก้ไขแบบรายงานผล")
+
+
+def report_history(*, report: Report | None, limit: int = 30) -> list[HistoryItem]:
+    """Who did what and when: the report's transitions, imports and the lines saved in the
+    browser, newest first. Three queries."""
+    from django.utils.translation import gettext as _
+
+    if report is None or report.pk is None:
+        return []
+    items = [
+        HistoryItem(r.history_date, _who(r.history_user), _report_event(r))
+        for r in report.history.select_related("history_user").order_by("-history_date")[:limit]
+    ]
+    saved = (
+        ReportLine.history.filter(report_id=report.pk, history_type="~",
+                                  history_change_reason="saved")
+        .select_related("history_user", "product")
+        .order_by("-history_date")[:limit]
+    )
+    items += [
+        HistoryItem(r.history_date, _who(r.history_user),
+                    _("บันทึก %(name)s") % {"name": r.product.name if r.product else ""})
+        for r in saved
+    ]
+    imports = (
+        report.uploads.filter(outcome="committed").select_related("uploaded_by")[:limit]
+    )
+    items += [
+        HistoryItem(u.uploaded_at, _who(u.uploaded_by),
+                    _("นำเข้าจากไฟล์ %(name)s") % {"name": u.original_name})
+        for u in imports
+    ]
+    items.sort(key=lambda i: i.when, reverse=True)
+    return items[:limit]
+
+
+def report_uploads(*, report: Report | None, limit: int = 10):
+    if report is None or report.pk is None:
+        return []
+    return list(report.uploads.select_related("uploaded_by")[:limit])

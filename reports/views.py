@@ -1,1 +1,388 @@
-"""Views of the reports app."""
+"""Views of the reports app: a district's result report in the browser, its review,
+its workbook out and in, the province's status list, and the products behind a KPI figure.
+
+Scoping: every district is fetched through District.objects.visible_to(user), so a
+district out of the user's area is a 404. Writing needs can_edit_district (the district's
+officers and administrators), reviewing can_review_district (provincial staff and
+administrators); a user who can see but not do gets a 403.
+"""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from districts.models import District, Province, Subdistrict
+from districts.scoping import can_edit_district, can_review_district
+from otop_portal.importing import ImportRefused, Problem
+from otop_portal.spreadsheet import SpreadsheetError
+from otop_portal.workflow import Status, WorkflowError
+from products.models import Round
+from products.selectors import round_get
+from reports import selectors, services
+from reports.forms import ExceptionForm, LineFilterForm, ReportLineForm, ReviewForm, UploadForm
+from reports.models import Report, ReportLine, ReportUpload
+from reports.workbook import write_district_report, write_province_report
+
+LINES_PER_PAGE = 40
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILTER_KEYS = ("q", "show", "type", "subdistrict", "page")
+
+
+def _round(code: str) -> Round:
+    round = round_get(code)
+    if round is None:
+        raise Http404
+    return round
+
+
+def _district(request: HttpRequest, code: str) -> District:
+    return get_object_or_404(District.objects.visible_to(request.user).select_related("province"),
+                             code=code)
+
+
+def _require_edit(request: HttpRequest, district: District) -> None:
+    if not can_edit_district(request.user, district):
+        raise PermissionDenied(_("ท่านดูแบบนี้ได้อย่างเดียว"))
+
+
+def _require_review(request: HttpRequest, district: District) -> None:
+    if not can_review_district(request.user, district):
+        raise PermissionDenied(_("เฉพาะเจ้าหน้าที่จังหวัดตรวจแบบได้"))
+
+
+def _filter_query(data) -> str:
+    """The page's filters as a query string, rebuilt from known keys only."""
+    return urlencode({k: data[k] for k in FILTER_KEYS if data.get(k)})
+
+
+def _detail_url(round: Round, district: District, query: str = "", anchor: str = "") -> str:
+    url = reverse("reports:detail", args=[round.code, district.code])
+    return url + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("x-requested-with") == "fetch"
+
+
+def _page_context(request: HttpRequest, round: Round, district: District,
+                  report: Report | None, *, review: bool) -> dict:
+    can_edit = can_edit_district(request.user, district)
+    lock_reason = report.lock_reason(request.user) if report is not None else None
+    editable = can_edit and report is not None and lock_reason is None
+    subdistricts = list(
+        Subdistrict.objects.filter(district=district).order_by("code").values_list("code", "name_th")
+    )
+    filter_form = LineFilterForm(request.GET or None, subdistricts=subdistricts)
+    context = {
+        "round": round, "district": district, "report": report, "review": review,
+        "can_edit": can_edit, "editable": editable, "lock_reason": lock_reason,
+        "can_review": can_review_district(request.user, district),
+        "filter_form": filter_form, "filter_query": _filter_query(request.GET),
+        "filter_query_no_page": urlencode(
+            {k: request.GET[k] for k in FILTER_KEYS if k != "page" and request.GET.get(k)}),
+        "filter_items": [(k, request.GET[k]) for k in FILTER_KEYS if request.GET.get(k)],
+        "kpi": selectors.kpi_for_districts(
+            round=round, districts=District.objects.filter(code=district.code)).rows[0],
+        "status": report.status if report else Status.NOT_STARTED,
+        "history": selectors.report_history(report=report),
+        "uploads": selectors.report_uploads(report=report, limit=5),
+        "month_labels": round.month_labels,
+    }
+    if report is None:
+        context.update(page=None, rows=[], progress=None)
+        return context
+    lines = selectors.report_lines(report=report, filters=filter_form.filters())
+    page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
+    page_lines = list(page.object_list)
+    hints = selectors.survey_sales_hints(
+        round=round, district=district,
+        entrepreneur_ids={line.product.entrepreneur_id for line in page_lines},
+    )
+    rows = []
+    for line in page_lines:
+        form = None
+        if editable:
+            form = ReportLineForm(round=round, prefix=f"l{line.pk}",
+                                  initial=_line_initial(line))
+        rows.append({"line": line, "form": form, "months": _months(line, round),
+                     "survey_sales": hints.get(line.product.entrepreneur_id)})
+    context.update(page=page, rows=rows, progress=selectors.report_progress(report=report))
+    return context
+
+
+def _months(line: ReportLine, round: Round) -> list[tuple[str, object]]:
+    return [(label, getattr(line, f"month_{i + 1}")) for i, label in enumerate(round.month_labels)]
+
+
+def _line_initial(line: ReportLine) -> dict:
+    return {name: getattr(line, name) for name in services.LINE_FIELDS} | {"version": line.version}
+
+
+@login_required
+@require_GET
+def report_detail(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    round = _round(round_code)
+    district = _district(request, code)
+    if can_edit_district(request.user, district):
+        report = services.report_get_or_start(round=round, district=district, by=request.user)
+    else:
+        report = selectors.report_for(round=round, district=district)
+    return render(request, "reports/detail.html",
+                  _page_context(request, round, district, report, review=False))
+
+
+@login_required
+@require_POST
+def line_save(request: HttpRequest, round_code: str, code: str, line_id: int) -> HttpResponse:
+    round = _round(round_code)
+    district = _district(request, code)
+    line = get_object_or_404(
+        ReportLine.objects.visible_to(request.user).select_related(
+            "report", "report__round", "report__district", "product"),
+        pk=line_id, report__round=round, report__district=district,
+    )
+    _require_edit(request, district)
+    form = ReportLineForm(request.POST, round=round, prefix=f"l{line.pk}")
+    query = _filter_query(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            line = services.report_line_save(line=line, values=form.values(),
+                                             version=form.cleaned_data["version"], by=request.user)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        except WorkflowError as exc:
+            error = str(exc.message)
+    if error is None and form.is_valid() and not form.errors:
+        progress = selectors.report_progress(report=line.report)
+        if _wants_json(request):
+            return JsonResponse({
+                "ok": True, "version": line.version,
+                "total": f"{line.sales_total:,.2f}",
+                "answered": progress.answered, "lines": progress.lines,
+                "message": _("บันทึก %(name)s แล้ว") % {"name": line.product.name},
+            })
+        messages.success(request, _("บันทึก %(name)s แล้ว") % {"name": line.product.name})
+        return redirect(_detail_url(round, district, query, f"line-{line.pk}"))
+    errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
+    message = error or _("บันทึก %(name)s ไม่ได้ กรุณาแก้ไขช่องที่แจ้ง") % {"name": line.product.name}
+    if _wants_json(request):
+        return JsonResponse({"ok": False, "message": message, "errors": errors}, status=400)
+    messages.error(request, message)
+    for field, errs in errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for e in errs:
+            messages.error(request, f"{label}: {e}" if label else e)
+    return redirect(_detail_url(round, district, query, f"line-{line.pk}"))
+
+
+@login_required
+@require_POST
+def report_submit(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    round = _round(round_code)
+    district = _district(request, code)
+    _require_edit(request, district)
+    report = get_object_or_404(Report.objects.visible_to(request.user), round=round, district=district)
+    try:
+        services.report_submit(report=report, by=request.user)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("ส่งแบบรายงานผลให้จังหวัดแล้ว"))
+    return redirect(_detail_url(round, district))
+
+
+@login_required
+def report_review(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    """Provincial staff: the report read-only, with return (a reason required) and approve."""
+    round = _round(round_code)
+    district = _district(request, code)
+    _require_review(request, district)
+    report = selectors.report_for(round=round, district=district)
+    review_form = ReviewForm(request.POST or None)
+    if request.method == "POST":
+        if report is None:
+            raise Http404
+        if review_form.is_valid():
+            action = review_form.cleaned_data["action"]
+            try:
+                if action == "return":
+                    services.report_return(report=report, by=request.user,
+                                           reason=review_form.cleaned_data["reason"])
+                    messages.success(request, _("ส่งคืนแบบรายงานผลให้อำเภอแก้ไขแล้ว"))
+                else:
+                    services.report_approve(report=report, by=request.user)
+                    messages.success(request, _("อนุมัติแบบรายงานผลแล้ว"))
+                return redirect("reports:review", round.code, district.code)
+            except WorkflowError as exc:
+                review_form.add_error(None, exc.message)
+    context = _page_context(request, round, district, report, review=True)
+    context.update(review_form=review_form, exception_form=ExceptionForm())
+    return render(request, "reports/detail.html", context, status=400 if review_form.errors else 200)
+
+
+@login_required
+@require_POST
+def report_exception(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    round = _round(round_code)
+    district = _district(request, code)
+    _require_review(request, district)
+    report = get_object_or_404(Report.objects.visible_to(request.user), round=round, district=district)
+    form = ExceptionForm(request.POST)
+    if form.is_valid():
+        services.report_grant_exception(report=report, by=request.user,
+                                        until=form.cleaned_data["until"])
+        messages.success(request, _("ขยายเวลาให้แล้ว"))
+    else:
+        messages.error(request, _("กรุณาระบุวันที่ให้ถูกต้อง"))
+    return redirect("reports:review", round.code, district.code)
+
+
+@login_required
+@require_GET
+def report_download(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    round = _round(round_code)
+    district = _district(request, code)
+    buffer = io.BytesIO()
+    write_district_report(buffer, round=round, district=district)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="report_{round.code}_{district.code}.xlsx"'
+    )
+    return response
+
+
+@login_required
+def report_upload(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    round = _round(round_code)
+    district = _district(request, code)
+    _require_edit(request, district)
+    report = services.report_get_or_start(round=round, district=district, by=request.user)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    context = {"round": round, "district": district, "report": report, "form": form,
+               "uploads": selectors.report_uploads(report=report),
+               "lock_reason": report.lock_reason(request.user)}
+    if request.method == "POST" and form.is_valid():
+        file = form.cleaned_data["file"]
+        try:
+            upload, result = services.report_upload_preview(
+                report=report, file=file, name=file.name, by=request.user)
+        except ImportRefused as exc:
+            context["problems"] = exc.problems
+            return render(request, "reports/upload.html", context, status=400)
+        except (SpreadsheetError, WorkflowError) as exc:
+            context["problems"] = [Problem(str(exc.message))]
+            return render(request, "reports/upload.html", context, status=400)
+        context.update(upload=upload, result=result, figures=result.figures)
+        return render(request, "reports/upload_preview.html", context)
+    return render(request, "reports/upload.html", context, status=400 if form.errors else 200)
+
+
+def _upload(request: HttpRequest, round: Round, district: District, upload_id: int) -> ReportUpload:
+    return get_object_or_404(
+        ReportUpload.objects.visible_to(request.user).select_related(
+            "report", "report__round", "report__district"),
+        pk=upload_id, report__round=round, report__district=district,
+    )
+
+
+@login_required
+@require_POST
+def report_upload_commit(request: HttpRequest, round_code: str, code: str,
+                         upload_id: int) -> HttpResponse:
+    round = _round(round_code)
+    district = _district(request, code)
+    upload = _upload(request, round, district, upload_id)
+    _require_edit(request, district)
+    try:
+        result = services.report_upload_commit(upload=upload, by=request.user)
+    except ImportRefused as exc:
+        context = {"round": round, "district": district, "report": upload.report,
+                   "form": UploadForm(), "problems": exc.problems,
+                   "uploads": selectors.report_uploads(report=upload.report)}
+        return render(request, "reports/upload.html", context, status=400)
+    except (SpreadsheetError, WorkflowError) as exc:
+        messages.error(request, exc.message)
+        return redirect("reports:upload", round.code, district.code)
+    figures = result.figures
+    messages.success(request, _(
+        "นำเข้าไฟล์ %(name)s แล้ว: %(rows)s รายการ ขายออนไลน์ได้ %(sold)s ผลิตภัณฑ์"
+    ) % {"name": upload.original_name, "rows": result.rows, "sold": figures.sold_online})
+    return redirect(_detail_url(round, district))
+
+
+@login_required
+@require_POST
+def report_upload_discard(request: HttpRequest, round_code: str, code: str,
+                          upload_id: int) -> HttpResponse:
+    round = _round(round_code)
+    district = _district(request, code)
+    upload = _upload(request, round, district, upload_id)
+    _require_edit(request, district)
+    try:
+        services.report_upload_discard(upload=upload, by=request.user)
+        messages.success(request, _("ยกเลิกการนำเข้าไฟล์ %(name)s แล้ว ข้อมูลในระบบไม่เปลี่ยนแปลง")
+                         % {"name": upload.original_name})
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    return redirect("reports:upload", round.code, district.code)
+
+
+def _province(request: HttpRequest, code: str) -> Province:
+    """A province whose districts the user sees: provincial staff and administrators.
+    A district officer sees only their own district, so a province page is a 404."""
+    if not (request.user.is_portal_admin or request.user.is_province_staff):
+        raise Http404
+    return get_object_or_404(Province.objects.visible_to(request.user), code=code)
+
+
+@login_required
+@require_GET
+def province_reports(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    round = _round(round_code)
+    province = _province(request, code)
+    kpi = selectors.kpi_for_province(round=round, province=province)
+    return render(request, "reports/province.html", {
+        "round": round, "province": province, "kpi": kpi,
+    })
+
+
+@login_required
+@require_GET
+def province_download(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    round = _round(round_code)
+    province = _province(request, code)
+    buffer = io.BytesIO()
+    write_province_report(buffer, round=round, province=province)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="report_{round.code}_{province.code}.xlsx"'
+    return response
+
+
+@login_required
+@require_GET
+def kpi_explain(request: HttpRequest, round_code: str, code: str, which: str) -> HttpResponse:
+    round = _round(round_code)
+    district = _district(request, code)
+    if which not in selectors.EXPLAINABLE:
+        raise Http404
+    products = selectors.kpi_products(round=round, district=district, which=which)
+    kpi = selectors.kpi_for_districts(round=round, districts=District.objects.filter(code=district.code))
+    return render(request, "reports/explain.html", {
+        "round": round, "district": district, "which": which, "products": products,
+        "kpi": kpi.rows[0], "counted": sum(1 for p in products if p.counted),
+        "figures": selectors.EXPLAINABLE,
+    })

@@ -1,11 +1,16 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from districts.models import District
 from districts.scoping import ScopedQuerySet
 from otop_portal.workflow import Submission
 from products.models import Entrepreneur, Product, Round
+
+MSG_UNANSWERED = _(
+    "ยังส่งไม่ได้: ยังไม่มีคำตอบของผลิตภัณฑ์ %(count)s รายการ ต้องตอบให้ครบทุกผลิตภัณฑ์ในฐานก่อนส่ง"
+)
 
 
 class SurveyQuerySet(ScopedQuerySet):
@@ -32,6 +37,22 @@ class Survey(Submission):
 
     def __str__(self) -> str:
         return f"แบบสำรวจ {self.district} {self.round.code}"
+
+    def missing_for_submit(self) -> list[str]:
+        """Every product of the district's base for the round must have an answer."""
+        unanswered = (
+            Product.objects.base(self.round)
+            .filter(district_id=self.district_id)
+            .exclude(
+                id__in=ProductAnswer.objects.filter(
+                    survey=self, answered_at__isnull=False
+                ).values("product_id")
+            )
+            .count()
+        )
+        if unanswered:
+            return [MSG_UNANSWERED % {"count": unanswered}]
+        return []
 
 
 class EntrepreneurAnswerQuerySet(ScopedQuerySet):
@@ -69,6 +90,9 @@ class EntrepreneurAnswer(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"คำตอบของผู้ประกอบการ {self.entrepreneur_id} (แบบสำรวจ {self.survey_id})"
+
 
 class ProductAnswerQuerySet(ScopedQuerySet):
     district_path = "survey__district"
@@ -91,6 +115,9 @@ class ProductAnswer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["survey", "product"], name="product_answer_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"คำตอบของผลิตภัณฑ์ {self.product_id} (แบบสำรวจ {self.survey_id})"
 
 
 class SurveyUploadQuerySet(ScopedQuerySet):
@@ -120,3 +147,8 @@ class SurveyUpload(models.Model):
 
     class Meta:
         ordering = ["-uploaded_at"]
+        verbose_name = "ไฟล์แบบสำรวจที่อัปโหลด"
+        verbose_name_plural = "ไฟล์แบบสำรวจที่อัปโหลด"
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,1 +1,449 @@
-"""Views of the surveys app."""
+"""Views of the surveys app: a district's survey (attachment 2) in the browser, its
+Excel form out and in, the review workflow, and the province's status list.
+
+Scoping is decided by the decorators: a district or province outside the user's
+scope is a 404; a user who may see but not write (provincial staff on a district's
+answers, an officer on a review) gets a 403.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from districts.models import District, Province
+from districts.scoping import Role, can_edit_district, can_review_district
+from otop_portal.importing import ImportRefused
+from otop_portal.workflow import Status, WorkflowError
+from products.models import Entrepreneur, Round
+from products.selectors import round_get
+from surveys import selectors, services
+from surveys.forms import (
+    EntrepreneurAnswerForm,
+    ExceptionForm,
+    ReviewForm,
+    SurveyFilterForm,
+    UploadForm,
+)
+from surveys.models import Survey, SurveyUpload
+from surveys.workbook import write_survey
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _round_or_404(code: str) -> Round:
+    round = round_get(code)
+    if round is None:
+        raise Http404
+    return round
+
+
+def district_view(view):
+    """Resolve the round and the district through the user's scope (404 outside it)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, round_code: str, code: str, **kwargs) -> HttpResponse:
+        round = _round_or_404(round_code)
+        district = get_object_or_404(
+            District.objects.visible_to(request.user).select_related("province"), code=code
+        )
+        return view(request, round, district, **kwargs)
+
+    return wrapper
+
+
+def editor_required(view):
+    """Only the district's own officers (and administrators) write its survey."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, round: Round, district: District, **kwargs):
+        if not can_edit_district(request.user, district):
+            raise PermissionDenied
+        return view(request, round, district, **kwargs)
+
+    return wrapper
+
+
+def editor_required_on_post(view):
+    @wraps(view)
+    def wrapper(request: HttpRequest, round: Round, district: District, **kwargs):
+        if request.method == "POST" and not can_edit_district(request.user, district):
+            raise PermissionDenied
+        return view(request, round, district, **kwargs)
+
+    return wrapper
+
+
+def reviewer_required(view):
+    """Only the province's staff (and administrators) return, approve or extend."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, round: Round, district: District, **kwargs):
+        if not can_review_district(request.user, district):
+            raise PermissionDenied
+        return view(request, round, district, **kwargs)
+
+    return wrapper
+
+
+def province_view(view):
+    """Resolve the round and the province; the districts are those the user sees."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, round_code: str, code: str, **kwargs) -> HttpResponse:
+        round = _round_or_404(round_code)
+        province = get_object_or_404(Province.objects.visible_to(request.user), code=code)
+        districts = District.objects.visible_to(request.user).filter(province=province)
+        return view(request, round, province, districts, **kwargs)
+
+    return wrapper
+
+
+def province_reviewer_required(view):
+    @wraps(view)
+    def wrapper(request: HttpRequest, round: Round, province: Province, districts, **kwargs):
+        user = request.user
+        if not (user.is_portal_admin or user.role == Role.PROVINCE):
+            raise PermissionDenied
+        return view(request, round, province, districts, **kwargs)
+
+    return wrapper
+
+
+def _detail_url(round: Round, district: District) -> str:
+    return reverse("surveys:detail", kwargs={"round_code": round.code, "code": district.code})
+
+
+def _survey_or_transient(round: Round, district: District) -> tuple[Survey | None, Survey]:
+    """The stored survey (or None) and a survey to ask about locks: a survey that has
+    not been started is an unsaved draft."""
+    survey = selectors.survey_for(round=round, district=district)
+    return survey, survey or Survey(round=round, district=district, status=Status.DRAFT)
+
+
+# ---------------------------------------------------------------------------
+# The survey page
+# ---------------------------------------------------------------------------
+
+
+@require_GET
+@district_view
+def detail(request: HttpRequest, round: Round, district: District) -> HttpResponse:
+    survey, subject = _survey_or_transient(round, district)
+    subdistricts = list(district.subdistricts.values_list("code", "name_th"))
+    filters = SurveyFilterForm(request.GET or None, subdistricts=subdistricts)
+    rows = selectors.survey_entrepreneurs(round=round, district=district, survey=survey,
+                                          **filters.filters())
+    readiness = selectors.survey_readiness_for_districts(
+        round=round, districts=District.objects.filter(code=district.code)
+    )[0]
+    user = request.user
+    lock = subject.lock_reason(user)
+    can_review = can_review_district(user, district)
+    return render(request, "surveys/detail.html", {
+        "round": round, "district": district, "survey": survey, "subject": subject,
+        "rows": rows, "filters": filters, "readiness": readiness, "lock_reason": lock,
+        "can_edit": lock is None,
+        "can_review": can_review and survey is not None and survey.status == Status.SUBMITTED,
+        "can_extend": can_review and round.lock_after_deadline,
+        "review_form": ReviewForm(), "exception_form": ExceptionForm(
+            initial={"until": subject.unlocked_until}
+        ),
+        "history": selectors.survey_history(survey=survey),
+        "uploads": selectors.survey_uploads(survey=survey),
+        "filtered": filters.is_bound and any(filters.filters().values()),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@district_view
+@editor_required_on_post
+def entrepreneur(request: HttpRequest, round: Round, district: District,
+                 entrepreneur_code: str) -> HttpResponse:
+    person = get_object_or_404(
+        Entrepreneur.objects.visible_to(request.user).filter(district=district)
+        .select_related("subdistrict"),
+        code=entrepreneur_code,
+    )
+    survey, subject = _survey_or_transient(round, district)
+    products = selectors.entrepreneur_products(round=round, entrepreneur=person, survey=survey)
+    if not products:
+        raise Http404
+    answer = selectors.entrepreneur_answer(survey=survey, entrepreneur=person)
+    lock = subject.lock_reason(request.user)
+    conflict = None
+    status = 200
+    if request.method == "POST":
+        if lock:
+            messages.error(request, lock)
+            return redirect(request.path)
+        form = EntrepreneurAnswerForm(request.POST, products=products)
+        if form.is_valid():
+            survey = services.survey_get_or_start(round=round, district=district)
+            try:
+                services.survey_answer_save(
+                    survey=survey, entrepreneur=person, data=form.answer_data(),
+                    by=request.user, version=form.cleaned_data["version"],
+                )
+            except services.AnswerConflict as exc:
+                # The officer keeps what they typed; the next save is made against
+                # what is stored now, which the page shows beside the form.
+                conflict = exc.current
+                status = 409
+                data = request.POST.copy()
+                data["version"] = str(conflict.version)
+                form = EntrepreneurAnswerForm(data, products=products)
+                form.is_valid()
+                form.add_error(None, exc.message)
+            except WorkflowError as exc:
+                messages.error(request, exc.message)
+                return redirect(request.path)
+            else:
+                messages.success(request, _("บันทึกคำตอบของ %(name)s แล้ว") % {"name": person.name})
+                if "save_next" in request.POST:
+                    following = selectors.next_entrepreneur_code(
+                        round=round, district=district, after=person.code
+                    )
+                    if following:
+                        return redirect("surveys:entrepreneur", round_code=round.code,
+                                        code=district.code, entrepreneur_code=following)
+                return redirect(f"{_detail_url(round, district)}#e-{person.code}")
+        else:
+            status = 400
+    else:
+        initial = {"version": answer.version if answer else 0,
+                   "ready": [p.id for p in products if p.ready]}
+        if answer is not None and answer.answered_at:
+            initial.update(
+                trained=answer.trained, selling_online=answer.selling_online,
+                has_standard=answer.has_standard,
+                sales_prev_year=f"{answer.sales_prev_year:,.2f}" if answer.sales_prev_year else "",
+            )
+        form = EntrepreneurAnswerForm(initial=initial, products=products)
+    return render(request, "surveys/entrepreneur.html", {
+        "round": round, "district": district, "survey": survey, "person": person,
+        "products": products, "answer": answer, "form": form, "lock_reason": lock,
+        "can_edit": lock is None, "conflict": conflict,
+        "conflict_ready": [p for p in products if p.ready] if conflict else [],
+    }, status=status)
+
+
+# ---------------------------------------------------------------------------
+# Workflow
+# ---------------------------------------------------------------------------
+
+
+@require_POST
+@district_view
+@editor_required
+def submit(request: HttpRequest, round: Round, district: District) -> HttpResponse:
+    survey = services.survey_get_or_start(round=round, district=district)
+    try:
+        services.survey_submit(survey=survey, by=request.user)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        if survey.late:
+            messages.warning(request, _("ส่งแบบสำรวจแล้ว (ส่งหลังกำหนด)"))
+        else:
+            messages.success(request, _("ส่งแบบสำรวจแล้ว รอจังหวัดตรวจ"))
+    return redirect(_detail_url(round, district))
+
+
+@require_POST
+@district_view
+@reviewer_required
+def review(request: HttpRequest, round: Round, district: District) -> HttpResponse:
+    form = ReviewForm(request.POST)
+    survey = selectors.survey_for(round=round, district=district)
+    if not form.is_valid():
+        messages.error(request, _("คำขอไม่ถูกต้อง"))
+    elif survey is None:
+        messages.error(request, _("อำเภอนี้ยังไม่ได้เริ่มทำแบบสำรวจ"))
+    else:
+        try:
+            if form.cleaned_data["action"] == "return":
+                services.survey_return(survey=survey, by=request.user,
+                                       reason=form.cleaned_data["reason"])
+                messages.success(request, _("ส่งคืนให้อำเภอแก้ไขแล้ว"))
+            else:
+                services.survey_approve(survey=survey, by=request.user)
+                messages.success(request, _("อนุมัติแบบสำรวจแล้ว"))
+        except WorkflowError as exc:
+            messages.error(request, exc.message)
+    return redirect(_detail_url(round, district))
+
+
+@require_POST
+@district_view
+@reviewer_required
+def grant_exception(request: HttpRequest, round: Round, district: District) -> HttpResponse:
+    form = ExceptionForm(request.POST)
+    if form.is_valid():
+        survey = services.survey_get_or_start(round=round, district=district)
+        try:
+            services.survey_grant_exception(survey=survey, by=request.user,
+                                            until=form.cleaned_data["until"])
+        except WorkflowError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("ขยายเวลาให้อำเภอแล้ว"))
+    else:
+        messages.error(request, _("กรุณาระบุวันที่ให้ถูกต้อง"))
+    return redirect(_detail_url(round, district))
+
+
+# ---------------------------------------------------------------------------
+# Excel out and in
+# ---------------------------------------------------------------------------
+
+
+def _xlsx_response(round: Round, districts, province_name: str, filename: str) -> FileResponse:
+    buffer = io.BytesIO()
+    write_survey(buffer, round=round, province_name=province_name,
+                 blocks=selectors.survey_export_blocks(round=round, districts=districts))
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+@require_GET
+@district_view
+def export(request: HttpRequest, round: Round, district: District) -> FileResponse:
+    return _xlsx_response(round, District.objects.filter(code=district.code),
+                          district.province.name_th, f"survey-{round.code}-{district.code}.xlsx")
+
+
+@require_GET
+@province_view
+@province_reviewer_required
+def province_export(request: HttpRequest, round: Round, province: Province,
+                    districts) -> FileResponse:
+    return _xlsx_response(round, districts, province.name_th,
+                          f"survey-{round.code}-{province.code}.xlsx")
+
+
+def _upload_context(round, district, survey, subject, user, **extra) -> dict:
+    return {
+        "round": round, "district": district, "survey": survey,
+        "lock_reason": subject.lock_reason(user),
+        "uploads": selectors.survey_uploads(survey=survey),
+        "max_mb": f"{settings.DISTRICT_UPLOAD_MAX_BYTES / (1024 * 1024):.1f}", **extra,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@district_view
+@editor_required
+def upload(request: HttpRequest, round: Round, district: District) -> HttpResponse:
+    survey, subject = _survey_or_transient(round, district)
+    lock = subject.lock_reason(request.user)
+    form = UploadForm()
+    extra: dict = {}
+    status = 200
+    if request.method == "POST":
+        if lock:
+            messages.error(request, lock)
+            return redirect(request.path)
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            file = form.cleaned_data["file"]
+            survey = services.survey_get_or_start(round=round, district=district)
+            try:
+                record, result = services.survey_upload_preview(
+                    survey=survey, file=file, name=file.name, by=request.user
+                )
+            except ImportRefused as exc:
+                extra = {"problems": exc.problems}
+                status = 422
+            except WorkflowError as exc:
+                messages.error(request, exc.message)
+                return redirect(request.path)
+            else:
+                extra = {"preview": result, "upload_record": record,
+                         "notices": result.notices}
+        else:
+            status = 400
+    return render(request, "surveys/upload.html", _upload_context(
+        round, district, survey, subject, request.user, form=form, **extra
+    ), status=status)
+
+
+def _upload_or_404(request, round, district, upload_id) -> SurveyUpload:
+    return get_object_or_404(
+        SurveyUpload.objects.visible_to(request.user).select_related(
+            "survey__round__fiscal_year", "survey__district__province"
+        ).filter(survey__round=round, survey__district=district),
+        pk=upload_id,
+    )
+
+
+@require_POST
+@district_view
+@editor_required
+def upload_confirm(request: HttpRequest, round: Round, district: District,
+                   upload_id: int) -> HttpResponse:
+    record = _upload_or_404(request, round, district, upload_id)
+    try:
+        result = services.survey_upload_commit(upload=record, by=request.user)
+    except ImportRefused as exc:
+        survey, subject = _survey_or_transient(round, district)
+        return render(request, "surveys/upload.html", _upload_context(
+            round, district, survey, subject, request.user, form=UploadForm(),
+            problems=exc.problems,
+        ), status=422)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+        return redirect("surveys:upload", round_code=round.code, code=district.code)
+    messages.success(request, _(
+        "นำเข้าแล้ว: ผู้ประกอบการใหม่ %(new)s เปลี่ยน %(changed)s ไม่เปลี่ยน %(unchanged)s ราย"
+    ) % result.entrepreneurs.as_dict())
+    return redirect(_detail_url(round, district))
+
+
+@require_POST
+@district_view
+@editor_required
+def upload_discard(request: HttpRequest, round: Round, district: District,
+                   upload_id: int) -> HttpResponse:
+    record = _upload_or_404(request, round, district, upload_id)
+    try:
+        services.survey_upload_discard(upload=record, by=request.user)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.info(request, _("ยกเลิกการนำเข้าไฟล์ %(name)s แล้ว") % {"name": record.original_name})
+    return redirect("surveys:upload", round_code=round.code, code=district.code)
+
+
+# ---------------------------------------------------------------------------
+# The province
+# ---------------------------------------------------------------------------
+
+
+@require_GET
+@province_view
+def province(request: HttpRequest, round: Round, province: Province, districts) -> HttpResponse:
+    rows = selectors.survey_readiness_for_districts(round=round, districts=districts)
+    if not rows:
+        raise Http404
+    counts = {status: 0 for status in Status.values}
+    for row in rows:
+        counts[row.status] += 1
+    return render(request, "surveys/province.html", {
+        "round": round, "province": province, "rows": rows,
+        "late_count": sum(1 for r in rows if r.late),
+        "status_counts": [(Status(s).label, s, n) for s, n in counts.items()],
+        "can_export": request.user.is_portal_admin or request.user.role == Role.PROVINCE,
+    })

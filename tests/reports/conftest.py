@@ -14,6 +14,13 @@ from reports.models import Report, ReportLine
 _serial = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """The cast logs in many times; a fast hasher keeps these tests quick. Autouse, so it is
+    in place before the user fixtures hash their passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_report(round, district: str, **overrides) -> Report:
     return Report.objects.create(round=round, district_id=district, **overrides)
 
@@ -80,3 +87,56 @@ def official_targets(round_2564, samples):
         [Target(round=round_2564, district_id=code, official=value) for code, value in figures.items()]
     )
     return figures
+
+
+@pytest.fixture
+def sample_registry(round_2564, samples):
+    """The sample registry as of 1 April 2564 (2021), imported by the registry service."""
+    import datetime as dt
+
+    from products.services import registry_import_file
+
+    return registry_import_file(file=samples / "registry.xlsx", as_of=dt.date(2021, 4, 1),
+                                name="registry.xlsx")
+
+
+def h1_h2(round) -> tuple[list, list]:
+    """The two header rows of attachment 3 for the round, as the writer writes them."""
+    from reports import workbook as wb
+
+    n = len(round.months())
+    h1 = [wb.H_NUMBER, wb.H_CODE, wb.H_ENTREPRENEUR, wb.H_PRODUCT, wb.H_TYPE, wb.H_CHANNELS,
+          "", "", "", "", "", wb.H_URL, wb.H_MONTHS.format(number="๒"), *([""] * (n - 1)),
+          wb.H_TOTAL.format(number="๒"), wb.H_BASELINE.format(period=wb.baseline_period(round)),
+          wb.H_NOTE]
+    h2 = ["", "", "", "", "", *(label for _, label in wb.CHANNELS), wb.H_OTHER, "",
+          *round.month_labels, "", "", ""]
+    return h1, h2
+
+
+def report_file(path, round, rows: list[list], *, header: tuple[list, list] | None = None,
+                title_rows: int = 4):
+    """Write an attachment-3 workbook as an officer would fill it: titles, the two header
+    rows, the given data rows (lists of cells from column A), and the total row."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Sheet"
+    for i in range(title_rows):
+        sheet.append(["แบบรายงานผล" if i == 1 else ""])
+    h1, h2 = header or h1_h2(round)
+    sheet.append(h1)
+    sheet.append(h2)
+    for row in rows:
+        sheet.append(row)
+    sheet.append(["รวม"])
+    book.save(path)
+    return path
+
+
+def data_row(code, product, *, channels=("", "", "", "", ""), other="", url="",
+             months=("", "", "", "", "", ""), total="", baseline="", note="", number=1,
+             entrepreneur="ผู้ประกอบการ", type_="อาหาร") -> list:
+    return [number, code, entrepreneur, product, type_, *channels, other, url, *months, total,
+            baseline, note]

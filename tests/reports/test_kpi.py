@@ -124,10 +124,13 @@ def test_it_recomputes_the_total_instead_of_averaging(round_2564):
     assert kpi.total.sales_growth_pct == Decimal("100.00")
 
 
-def test_it_leaves_the_total_official_target_empty_when_a_district_has_none(round_2564):
+def test_its_total_official_target_sums_the_targets_that_are_set(round_2564):
+    districts = District.objects.filter(code__in=["5604", "5607"])
+    assert kpi_for_districts(round=round_2564, districts=districts).total.target_official is None
     Target.objects.create(round=round_2564, district_id="5607", official=5)
-    kpi = kpi_for_districts(round=round_2564, districts=District.objects.filter(code__in=["5604", "5607"]))
-    assert kpi.total.target_official is None
+    kpi = kpi_for_districts(round=round_2564, districts=districts)
+    assert kpi.total.target_official == 5
+    assert kpi.total.target == 5  # 5604 has no base, so its computed target is 0
 
 
 def test_it_shows_statuses_from_the_survey_and_report(round_2564):

@@ -13,7 +13,9 @@ from products.targets_workbook import write_targets
 
 
 class Command(BaseCommand):
-    help = "Write attachment 1 (เป้าหมายตัวชี้วัด) of a province for a round, in the department's layout."
+    help = (
+        "Write attachment 1 (เป้าหมายตัวชี้วัด) of a province for a round, in the department's layout."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--round", required=True, help="the round's code, e.g. 2564-2")
@@ -32,14 +34,18 @@ class Command(BaseCommand):
             raise CommandError("ชื่อไฟล์ที่จะเขียนต้องลงท้ายด้วย .xlsx")
         if not output.parent.is_dir():
             raise CommandError(f"ไม่พบโฟลเดอร์ {output.parent}")
-        rows = targets_for_districts(round=round, districts=District.objects.filter(province=province))
+        rows = targets_for_districts(
+            round=round, districts=District.objects.filter(province=province)
+        )
         try:
             write_targets(str(output), round=round, province=province, rows=rows)
         except (OSError, FileCreateError) as exc:
             raise CommandError(f"เขียนไฟล์ {output} ไม่ได้: {exc}") from None
         total = targets_total(rows)
-        self.stdout.write(self.style.SUCCESS(
-            f"เขียน {output}: จังหวัด{province.name_th} {len(rows)} อำเภอ, "
-            f"ผู้ประกอบการ {total.entrepreneurs}, ผลิตภัณฑ์ {total.products}, "
-            f"เป้าหมาย {total.target} (คำนวณ {total.target_computed})"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"เขียน {output}: จังหวัด{province.name_th} {len(rows)} อำเภอ, "
+                f"ผู้ประกอบการ {total.entrepreneurs}, ผลิตภัณฑ์ {total.products}, "
+                f"เป้าหมาย {total.target} (คำนวณ {total.target_computed})"
+            )
+        )

@@ -26,7 +26,8 @@ class Command(BaseCommand):
         parser.add_argument("file", help="the .xlsx, .xls, .ods or .csv file")
         parser.add_argument("--round", required=True, help="the round's code, e.g. 2564-2")
         parser.add_argument(
-            "--province", help="the province's DOPA code, e.g. 56 (default: read from the file's title)"
+            "--province",
+            help="the province's DOPA code, e.g. 56 (default: read from the file's title)",
         )
         parser.add_argument("--dry-run", action="store_true", help="read and report, write nothing")
 
@@ -45,7 +46,10 @@ class Command(BaseCommand):
         try:
             with path.open("rb") as fh:
                 result = targets_import(
-                    round=round, file=fh, name=path.name, province=province,
+                    round=round,
+                    file=fh,
+                    name=path.name,
+                    province=province,
                     dry_run=options["dry_run"],
                 )
         except ImportRefused as exc:
@@ -60,8 +64,7 @@ class Command(BaseCommand):
             + (" (ทดลอง ไม่บันทึก)" if result.dry_run else "")
         )
         self.stdout.write(f"{'รหัส':<6}{'อำเภอ':<16}{'คำนวณ':>8}{'เดิม':>8}{'ใหม่':>8}  ผล")
-        labels = {"new": "ตั้งใหม่", "updated": "เปลี่ยน", "unchanged": "ไม่เปลี่ยน",
-                  "absent": "ไม่มีในไฟล์"}
+        labels = {"new": "ตั้งใหม่", "updated": "เปลี่ยน", "unchanged": "ไม่เปลี่ยน", "absent": "ไม่มีในไฟล์"}
         for c in result.changes:
             self.stdout.write(
                 f"{c.code:<6}{c.name:<16}{c.computed:>8}{_target(c.old):>8}{_target(c.new):>8}"

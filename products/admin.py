@@ -1,0 +1,321 @@
+"""Admin of the registry, the rounds and the targets.
+
+Entrepreneurs, products and targets have django-import-export resources keyed on their
+codes, for small corrections: export, fix a few rows, import with a preview. Whole
+snapshots go through the registry upload page (RegistrySnapshotAdmin.import_view) or
+`manage.py import_registry`, which compare in memory and write in bulk; the
+django-import-export preview cannot handle a country-sized file (PERFORMANCE-NOTES.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources, widgets
+from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from districts.admin import district_filter, province_filter
+from districts.models import District, Subdistrict
+from otop_portal.importing import ImportRefused
+from products.models import Entrepreneur, FiscalYear, Product, RegistrySnapshot, Round, Target
+from products.selectors import round_get
+from products.services import registry_import_file
+
+MSG_FILE_TOO_LARGE = _("ไฟล์ใหญ่เกิน %(limit)s MB")
+MSG_BAD_ROUND = _("ไม่พบรอบการประเมิน “%(value)s”")
+
+
+# ---------------------------------------------------------------------------
+# django-import-export resources, keyed on codes
+# ---------------------------------------------------------------------------
+
+
+class EntrepreneurResource(resources.ModelResource):
+    subdistrict = fields.Field(
+        attribute="subdistrict", column_name="subdistrict",
+        widget=widgets.ForeignKeyWidget(Subdistrict, "code"),
+    )
+
+    class Meta:
+        model = Entrepreneur
+        import_id_fields = ("code",)
+        fields = ("code", "name", "type", "house_no", "moo", "subdistrict", "phone", "registered")
+        export_order = fields
+        skip_unchanged = True
+        report_skipped = True
+
+    def before_save_instance(self, instance, row, **kwargs):
+        # The district always follows the subdistrict (it is denormalised for scoping).
+        instance.district_id = instance.subdistrict.district_id
+
+
+class ProductResource(resources.ModelResource):
+    entrepreneur = fields.Field(
+        attribute="entrepreneur", column_name="entrepreneur",
+        widget=widgets.ForeignKeyWidget(Entrepreneur, "code"),
+    )
+
+    class Meta:
+        model = Product
+        import_id_fields = ("code",)
+        fields = ("code", "entrepreneur", "name", "type", "registered_year", "status", "registered")
+        export_order = fields
+        skip_unchanged = True
+        report_skipped = True
+
+    def before_save_instance(self, instance, row, **kwargs):
+        instance.district_id = instance.entrepreneur.district_id
+
+    def get_export_queryset(self, request=None, **kwargs):
+        return super().get_export_queryset(request, **kwargs).select_related("entrepreneur")
+
+
+class RoundWidget(widgets.Widget):
+    """A round by its code, "2564-2"."""
+
+    def clean(self, value, row=None, **kwargs):
+        found = round_get(str(value).strip()) if value else None
+        if found is None:
+            raise ValueError(MSG_BAD_ROUND % {"value": value})
+        return found
+
+    def render(self, value, obj=None, **kwargs):
+        return value.code if value else ""
+
+
+class TargetResource(resources.ModelResource):
+    round = fields.Field(attribute="round", column_name="round", widget=RoundWidget())
+    district = fields.Field(
+        attribute="district", column_name="district",
+        widget=widgets.ForeignKeyWidget(District, "code"),
+    )
+
+    class Meta:
+        model = Target
+        import_id_fields = ("round", "district")
+        fields = ("round", "district", "official", "reason")
+        export_order = fields
+        skip_unchanged = True
+        report_skipped = True
+
+    def before_save_instance(self, instance, row, **kwargs):
+        user = kwargs.get("user")
+        if user is not None:
+            instance.set_by = user
+            instance._history_user = user
+
+    def get_export_queryset(self, request=None, **kwargs):
+        return super().get_export_queryset(request, **kwargs).select_related(
+            "round__fiscal_year", "district")
+
+
+# ---------------------------------------------------------------------------
+# Registry snapshots and the upload page
+# ---------------------------------------------------------------------------
+
+
+class RegistryUploadForm(forms.Form):
+    file = forms.FileField(label=_("ไฟล์ทะเบียน (.xlsx หรือ .csv)"))
+    as_of = forms.DateField(
+        label=_("ข้อมูล ณ วันที่"), widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("วันที่ของทะเบียนตามโปรแกรมลงทะเบียนโอท็อป"),
+    )
+    dry_run = forms.BooleanField(
+        label=_("ทดลองก่อน (ตรวจและสรุป ไม่บันทึก)"), required=False, initial=True,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.REGISTRY_UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(MSG_FILE_TOO_LARGE % {"limit": limit // (1024 * 1024)})
+        return upload
+
+    def clean_as_of(self):
+        as_of = self.cleaned_data["as_of"]
+        if as_of > dt.date.today() + dt.timedelta(days=1):
+            raise forms.ValidationError(_("วันที่ของข้อมูลต้องไม่เป็นวันในอนาคต"))
+        return as_of
+
+
+@admin.register(RegistrySnapshot)
+class RegistrySnapshotAdmin(admin.ModelAdmin):
+    change_list_template = "admin/products/registrysnapshot/change_list.html"
+    list_display = ["__str__", "as_of", "source_name", "row_count", "products_changed",
+                    "imported_at", "imported_by"]
+    list_select_related = ["imported_by"]
+    search_fields = ["source_name"]
+    date_hierarchy = "as_of"
+    readonly_fields = ["as_of", "imported_at", "imported_by", "source_name", "row_count",
+                       "summary_table"]
+    exclude = ["summary"]
+
+    @admin.display(description=_("ผลิตภัณฑ์ ใหม่/เปลี่ยน/คงเดิม/ออก"))
+    def products_changed(self, obj: RegistrySnapshot) -> str:
+        t = (obj.summary or {}).get("totals", {}).get("products")
+        if not t:
+            return "–"
+        return f"{t['new']}/{t['updated']}/{t['unchanged']}/{t['removed']}"
+
+    @admin.display(description=_("สรุปรายอำเภอ"))
+    def summary_table(self, obj: RegistrySnapshot) -> str:
+        districts = (obj.summary or {}).get("districts", {})
+        if not districts:
+            return "–"
+        head = format_html(
+            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            gettext("รหัส"), gettext("อำเภอ"),
+            gettext("ผลิตภัณฑ์ ใหม่/เปลี่ยน/คงเดิม/ออก"),
+            gettext("ผู้ประกอบการ ใหม่/เปลี่ยน/คงเดิม/ออก"),
+        )
+
+        def counts(c: dict) -> str:
+            return f"{c['new']}/{c['updated']}/{c['unchanged']}/{c['removed']}"
+
+        body = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((code, d.get("name", ""), counts(d["products"]), counts(d["entrepreneurs"]))
+             for code, d in sorted(districts.items())),
+        )
+        return format_html("<table>{}{}</table>", head, body)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A snapshot is a record of an import; it is viewed, never edited.
+        return False
+
+    def get_urls(self):
+        custom = [
+            path("import/", self.admin_site.admin_view(self.import_view),
+                 name="products_registrysnapshot_import"),
+        ]
+        return custom + super().get_urls()
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # Snapshots are made by importing a registry file, not typed in.
+        return HttpResponseRedirect(reverse("admin:products_registrysnapshot_import"))
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        result = problems = None
+        if request.method == "POST":
+            form = RegistryUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                try:
+                    result = registry_import_file(
+                        file=upload, as_of=form.cleaned_data["as_of"], by=request.user,
+                        dry_run=form.cleaned_data["dry_run"], name=upload.name,
+                    )
+                except ImportRefused as exc:
+                    problems = exc.problems
+                else:
+                    if not result.dry_run:
+                        messages.success(request, gettext(
+                            "นำเข้าทะเบียนแล้ว: %(snapshot)s (%(rows)s แถว)"
+                        ) % {"snapshot": result.snapshot, "rows": result.row_count})
+        else:
+            form = RegistryUploadForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("นำเข้าทะเบียน"),
+            "form": form,
+            "result": result,
+            "problems": problems,
+            "notices": result.notices if result else None,
+            "max_mb": settings.REGISTRY_UPLOAD_MAX_BYTES // (1024 * 1024),
+        }
+        return TemplateResponse(request, "admin/products/registrysnapshot/import.html", context)
+
+
+# ---------------------------------------------------------------------------
+# The registry, rounds and targets
+# ---------------------------------------------------------------------------
+
+
+@admin.register(Entrepreneur)
+class EntrepreneurAdmin(ImportExportModelAdmin):
+    resource_classes = [EntrepreneurResource]
+    list_display = ["code", "name", "type", "subdistrict", "district", "phone", "registered"]
+    list_select_related = ["subdistrict", "district"]
+    list_filter = [province_filter(), district_filter(), "type", "registered"]
+    search_fields = ["code", "name", "phone"]
+    autocomplete_fields = ["subdistrict", "district"]
+    readonly_fields = ["last_snapshot"]
+
+
+@admin.register(Product)
+class ProductAdmin(ImportExportModelAdmin):
+    resource_classes = [ProductResource]
+    list_display = ["code", "name", "entrepreneur", "district", "type", "registered_year",
+                    "status", "registered"]
+    list_select_related = ["entrepreneur", "district"]
+    list_filter = [province_filter(), district_filter(), "type", "status", "registered",
+                   "registered_year"]
+    search_fields = ["code", "name", "entrepreneur__code", "entrepreneur__name"]
+    raw_id_fields = ["entrepreneur"]
+    autocomplete_fields = ["district"]
+    readonly_fields = ["last_snapshot"]
+
+
+class RoundInline(admin.TabularInline):
+    model = Round
+    extra = 0
+    fields = ["number", "starts_on", "ends_on", "target_rate", "window_start", "window_end"]
+    show_change_link = True
+
+
+@admin.register(FiscalYear)
+class FiscalYearAdmin(admin.ModelAdmin):
+    list_display = ["year", "starts_on", "ends_on"]
+    inlines = [RoundInline]
+
+
+@admin.register(Round)
+class RoundAdmin(admin.ModelAdmin):
+    list_display = ["code", "fiscal_year", "number", "period_label", "target_rate",
+                    "growth_rate", "window", "survey_deadline", "report_deadline", "snapshot"]
+    list_select_related = ["fiscal_year", "snapshot"]
+    list_filter = ["fiscal_year"]
+    fieldsets = [
+        (None, {"fields": ["fiscal_year", "number", "starts_on", "ends_on"]}),
+        (_("กติกาตัวชี้วัด"), {"fields": ["target_rate", "growth_rate", "window_start",
+                                          "window_end", "snapshot"]}),
+        (_("กำหนดส่ง"), {"fields": ["survey_deadline", "report_deadline",
+                                    "lock_after_deadline"]}),
+    ]
+
+    @admin.display(description=_("ปีที่ลงทะเบียนที่นับเป็นฐาน"))
+    def window(self, obj: Round) -> str:
+        return f"{obj.window_start}-{obj.window_end}"
+
+
+@admin.register(Target)
+class TargetAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [TargetResource]
+    list_display = ["round_code", "district", "official", "reason", "set_by", "set_at"]
+    list_select_related = ["round__fiscal_year", "district", "set_by"]
+    list_filter = ["round", province_filter(), district_filter()]
+    search_fields = ["district__code", "district__name_th", "reason"]
+    autocomplete_fields = ["district"]
+    readonly_fields = ["set_by", "set_at"]
+
+    @admin.display(description=_("รอบ"), ordering="round")
+    def round_code(self, obj: Target) -> str:
+        return obj.round.code
+
+    def save_model(self, request, obj, form, change):
+        obj.set_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,35 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from reports.models import Report, ReportLine, ReportUpload
+
+
+@admin.register(Report)
+class ReportAdmin(SimpleHistoryAdmin):
+    list_display = ["district", "round", "status", "late", "submitted_at", "reviewed_at", "updated_at"]
+    list_filter = ["round", "status", "late", "district__province"]
+    search_fields = ["district__name_th", "district__code"]
+    raw_id_fields = ["district", "submitted_by", "reviewed_by"]
+    list_select_related = ["district", "round", "round__fiscal_year"]
+    # A report has one line per base product (hundreds): its lines are listed in the
+    # ReportLine admin, filtered by report, rather than inline.
+    readonly_fields = ["updated_at"]
+
+
+@admin.register(ReportLine)
+class ReportLineAdmin(SimpleHistoryAdmin):
+    list_display = ["product", "report", "sales_baseline", "answered_at"]
+    list_filter = ["report__round", "report__district__province"]
+    search_fields = ["product__name", "product__entrepreneur__code", "report__district__name_th"]
+    raw_id_fields = ["report", "product", "answered_by"]
+    list_select_related = ["product", "report", "report__district", "report__round"]
+
+
+@admin.register(ReportUpload)
+class ReportUploadAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "report", "uploaded_by", "uploaded_at", "outcome"]
+    list_filter = ["outcome", "report__round"]
+    search_fields = ["original_name", "report__district__name_th"]
+    raw_id_fields = ["report", "uploaded_by"]
+    list_select_related = ["report", "report__district", "report__round", "uploaded_by"]
+    readonly_fields = ["uploaded_at"]

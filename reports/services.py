@@ -1,0 +1,525 @@
+"""Writes of the reports app: starting a district's report, saving its lines, the
+review workflow, and importing attachment 3.
+
+The baseline (column T: the same months a year earlier, per product) is prefilled only
+where it is known per product, and never invented:
+
+- from the district's report of the same period a year earlier (the previous fiscal
+  year's round with the same months), when there is one: that line's round total is
+  exactly this line's baseline;
+- as 0 when the district's readiness survey of this round says the entrepreneur had no
+  online sales at all in the previous fiscal year (column P is 0 and the answer was
+  given), and that fiscal year contains the baseline months: no sales in the year means
+  none in its months.
+
+The survey's amount for an entrepreneur who did sell is a whole fiscal year for all of
+its products together, so it says nothing exact about one product's months: the line
+stays empty and the page shows the entrepreneur's figure beside it as a hint. An empty
+baseline counts as 0 in the KPI sums.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from districts.models import District
+from otop_portal.importing import ImportRefused, Notice, ProblemCollector
+from otop_portal.workflow import (
+    MSG_NOT_EDITABLE_APPROVED,
+    MSG_NOT_EDITABLE_DEADLINE,
+    MSG_NOT_EDITABLE_SUBMITTED,
+    Status,
+    WorkflowError,
+    be_date,
+    submission_approve,
+    submission_grant_exception,
+    submission_return,
+    submission_submit,
+)
+from products.models import Product, Round
+from reports.models import MONTH_FIELDS, BaselineSource, Report, ReportLine, ReportUpload
+from reports.selectors import Kpi, kpi_for_districts, line_total_expression
+
+MSG_URL_SCHEME = _("ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https:// (พบ “%(value)s”)")
+MSG_URL_INVALID = _("“%(value)s” ไม่ใช่ลิงก์ที่ถูกต้อง")
+MSG_NEGATIVE = _("ยอดเงินต้องเป็นศูนย์หรือมากกว่า")
+MSG_TOO_MANY_DIGITS = _("ยอดเงินมากเกินไป")
+MSG_STALE = _(
+    "ผลิตภัณฑ์ “%(name)s” ถูกแก้ไขไปแล้วโดย %(who)s เมื่อ %(when)s ระหว่างที่ท่านเปิดหน้านี้ "
+    "ข้อมูลของท่านยังไม่ถูกบันทึก กรุณาตรวจค่าล่าสุดแล้วบันทึกอีกครั้ง"
+)
+MSG_SOMEONE = _("ผู้ใช้อื่น")
+MSG_LINE_NOT_IN_REPORT = _("รายการนี้ไม่อยู่ในแบบรายงานนี้")
+
+URL_SCHEMES = ("http", "https")
+MAX_AMOUNT = Decimal("999999999999.99")
+_url_validator = URLValidator(schemes=list(URL_SCHEMES))
+
+
+class StaleLine(WorkflowError):
+    """The line was saved by someone else after the form was opened."""
+
+
+# ---------------------------------------------------------------------------
+# Values of a line
+# ---------------------------------------------------------------------------
+
+
+def clean_shop_url(value: str) -> str:
+    """A shop or product link: empty, or an http/https URL. Raises ValidationError."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    scheme = value.split(":", 1)[0].lower() if ":" in value else ""
+    if scheme not in URL_SCHEMES:
+        raise ValidationError(MSG_URL_SCHEME % {"value": value[:80]}, code="scheme")
+    try:
+        _url_validator(value)
+    except ValidationError:
+        raise ValidationError(MSG_URL_INVALID % {"value": value[:80]}, code="invalid") from None
+    return value
+
+
+def clean_amount(value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    if value < 0:
+        raise ValidationError(MSG_NEGATIVE, code="negative")
+    if value > MAX_AMOUNT:
+        raise ValidationError(MSG_TOO_MANY_DIGITS, code="too_big")
+    return value.quantize(Decimal("0.01"))
+
+
+LINE_FIELDS = ["facebook", "line", "shopee", "lazada", "otop_today", "other_channel", "url",
+               *MONTH_FIELDS, "sales_baseline", "note"]
+
+
+def clean_line_values(*, round: Round, values: dict) -> dict:
+    """Validate a line's values (from the form or a file). Months past the round's length
+    are forced to 0. Raises ValidationError with a dict of field errors."""
+    errors: dict[str, list] = {}
+    out: dict = {}
+    for name in ("facebook", "line", "shopee", "lazada", "otop_today"):
+        out[name] = bool(values.get(name))
+    out["other_channel"] = (values.get("other_channel") or "").strip()[:100]
+    out["note"] = (values.get("note") or "").strip()[:500]
+    try:
+        out["url"] = clean_shop_url(values.get("url") or "")
+    except ValidationError as exc:
+        errors["url"] = exc.messages
+    months = len(round.months())
+    for index, name in enumerate(MONTH_FIELDS):
+        if index >= months:
+            out[name] = Decimal("0.00")
+            continue
+        try:
+            out[name] = clean_amount(values.get(name)) or Decimal("0.00")
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    try:
+        out["sales_baseline"] = clean_amount(values.get("sales_baseline"))
+    except ValidationError as exc:
+        errors["sales_baseline"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Starting a report
+# ---------------------------------------------------------------------------
+
+
+def _year_earlier(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def baseline_prefill(*, round: Round, district: District,
+                     products: list[tuple[int, int]]) -> dict[int, tuple[Decimal, str]]:
+    """Known baselines of (product id, entrepreneur id) pairs: {product id: (amount, source)}.
+    See the module docstring for the rules. At most three queries."""
+    from surveys.models import EntrepreneurAnswer
+
+    if not products:
+        return {}
+    out: dict[int, tuple[Decimal, str]] = {}
+    ids = [p for p, _ in products]
+    start, end = _year_earlier(round.starts_on), _year_earlier(round.ends_on)
+    previous = Round.objects.filter(
+        fiscal_year_id=round.fiscal_year_id - 1, starts_on=start, ends_on=end
+    ).first()
+    if previous is not None:
+        for row in (
+            ReportLine.objects.filter(report__round=previous, report__district=district,
+                                      product_id__in=ids)
+            .annotate(line_total=line_total_expression())
+            .values("product_id", "line_total")
+        ):
+            out[row["product_id"]] = (Decimal(row["line_total"]).quantize(Decimal("0.01")),
+                                      BaselineSource.PREVIOUS_REPORT)
+    fiscal_year = round.fiscal_year_id - 1
+    fy_start = dt.date(fiscal_year - 543 - 1, 10, 1)
+    fy_end = dt.date(fiscal_year - 543, 9, 30)
+    if fy_start <= start and end <= fy_end:
+        zero = set(
+            EntrepreneurAnswer.objects.filter(
+                survey__round=round, survey__district=district, answered_at__isnull=False,
+                sales_prev_year=0, entrepreneur_id__in={e for _, e in products},
+            ).values_list("entrepreneur_id", flat=True)
+        )
+        for product_id, entrepreneur_id in products:
+            if product_id not in out and entrepreneur_id in zero:
+                out[product_id] = (Decimal("0.00"), BaselineSource.SURVEY_ZERO)
+    return out
+
+
+def _add_missing_lines(report: Report, by=None) -> int:
+    """One line per base product that has none yet (the registry may have grown)."""
+    missing = list(
+        Product.objects.base(report.round)
+        .filter(district_id=report.district_id)
+        .exclude(id__in=ReportLine.objects.filter(report=report).values("product_id"))
+        .values_list("id", "entrepreneur_id")
+    )
+    if not missing:
+        return 0
+    known = baseline_prefill(round=report.round, district=report.district, products=missing)
+    lines = []
+    for product_id, _entrepreneur_id in missing:
+        amount, source = known.get(product_id, (None, ""))
+        lines.append(ReportLine(report=report, product_id=product_id, sales_baseline=amount,
+                                baseline_source=source))
+    bulk_create_with_history(lines, ReportLine, batch_size=1000, default_user=by,
+                             default_change_reason="prefilled")
+    return len(lines)
+
+
+def report_get_or_start(*, round: Round, district: District, by=None) -> Report:
+    """The district's report of the round, started (as a draft) if it does not exist,
+    with one line per base product. Lines are added for base products that are new
+    since the report started, as long as the report can still be edited (a draft or a
+    returned report); a submitted or approved report stays as it was sent."""
+    with transaction.atomic():
+        report, _created = Report.objects.select_related("round", "district").get_or_create(
+            round=round, district=district
+        )
+        if report.status in (Status.DRAFT, Status.RETURNED):
+            _add_missing_lines(report, by)
+    return report
+
+
+# ---------------------------------------------------------------------------
+# Saving a line
+# ---------------------------------------------------------------------------
+
+
+def report_line_save(*, line: ReportLine, values: dict, version: int, by,
+                     today: dt.date | None = None) -> ReportLine:
+    """Save one product's line from the browser form, if nobody saved it in between.
+
+    Raises WorkflowError when the report cannot be edited by `by` now, ValidationError
+    for bad values, StaleLine when the line's version moved since the form was opened.
+    """
+    report = line.report
+    reason = report.lock_reason(by, today)
+    if reason:
+        raise WorkflowError(reason)
+    cleaned = clean_line_values(round=report.round, values=values)
+    with transaction.atomic():
+        current = ReportLine.objects.select_for_update().select_related("product").get(pk=line.pk)
+        if current.report_id != report.pk:
+            raise WorkflowError(MSG_LINE_NOT_IN_REPORT)
+        if current.version != version:
+            who = MSG_SOMEONE
+            if current.answered_by_id:
+                who = current.answered_by.get_full_name() or current.answered_by.username
+            raise StaleLine(MSG_STALE % {
+                "name": current.product.name, "who": who,
+                "when": be_date(timezone.localtime(current.answered_at).date())
+                if current.answered_at else "–",
+            })
+        if cleaned["sales_baseline"] != current.sales_baseline:
+            current.baseline_source = (
+                BaselineSource.ENTERED if cleaned["sales_baseline"] is not None else ""
+            )
+        for name, value in cleaned.items():
+            setattr(current, name, value)
+        current.version += 1
+        current.answered_at = timezone.now()
+        current.answered_by = by
+        current._change_reason = "saved"
+        current.save()
+        Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
+    return current
+
+
+# ---------------------------------------------------------------------------
+# Workflow
+# ---------------------------------------------------------------------------
+
+
+def report_submit(*, report: Report, by, today: dt.date | None = None) -> Report:
+    return submission_submit(submission=report, by=by, today=today)
+
+
+def report_return(*, report: Report, by, reason: str) -> Report:
+    return submission_return(submission=report, by=by, reason=reason)
+
+
+def report_approve(*, report: Report, by) -> Report:
+    return submission_approve(submission=report, by=by)
+
+
+def report_grant_exception(*, report: Report, by, until: dt.date) -> Report:
+    return submission_grant_exception(submission=report, by=by, until=until)
+
+
+# ---------------------------------------------------------------------------
+# Importing attachment 3
+# ---------------------------------------------------------------------------
+
+MSG_ABSENT_BECOMES_ZERO = _(
+    "ผลิตภัณฑ์ %(count)s รายการในฐานไม่มีในไฟล์ ถือว่าไม่มียอดจำหน่ายในรอบนี้ "
+    "(ยอดรายเดือน ช่องทาง ลิงก์ และหมายเหตุจะว่าง ส่วนยอดปีก่อนคงเดิม)"
+)
+MSG_ABSENT_HAD_SALES = _(
+    "ในจำนวนนี้ %(count)s รายการเคยมียอดจำหน่ายในระบบ และจะกลายเป็นศูนย์: %(names)s"
+)
+
+
+@dataclass
+class ReportImportResult:
+    round: Round
+    district: District
+    rows: int
+    changed: int
+    absent: int
+    absent_with_sales: list[str]
+    notices: list[Notice]
+    #: The district's KPI as it is (or, for a dry run, would be) after the import,
+    #: computed by the KPI selector inside the import's transaction.
+    kpi: Kpi
+    dry_run: bool
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def figures(self):
+        return self.kpi.rows[0]
+
+    def as_summary(self) -> dict:
+        row = self.figures
+        return {
+            "rows": self.rows, "changed": self.changed, "absent": self.absent,
+            "absent_with_sales": self.absent_with_sales,
+            "sold_online": row.sold_online, "sales_round": str(row.sales_round),
+            "sales_baseline": str(row.sales_baseline),
+            "notices": [str(n) for n in self.notices], "warnings": self.warnings,
+        }
+
+
+def _editable_for_import(report: Report, by, today: dt.date | None) -> None:
+    if by is not None:
+        reason = report.lock_reason(by, today)
+        if reason:
+            raise WorkflowError(reason)
+        return
+    # A command run by an administrator on the server: no user scope, same states.
+    if report.status == Status.APPROVED:
+        raise WorkflowError(MSG_NOT_EDITABLE_APPROVED)
+    if report.status == Status.SUBMITTED:
+        raise WorkflowError(MSG_NOT_EDITABLE_SUBMITTED)
+    if report.is_closed_by_deadline(today):
+        raise WorkflowError(MSG_NOT_EDITABLE_DEADLINE % {"deadline": be_date(report.deadline)})
+
+
+def report_import(*, round: Round, district: District, file, name: str = "", by=None,
+                  dry_run: bool = False, today: dt.date | None = None) -> ReportImportResult:
+    """Read an attachment-3 workbook of a district and apply it to the district's report.
+
+    All or nothing: every row is read and checked first (ImportRefused lists every
+    problem, and nothing is written); then, in one transaction, each listed product's line
+    takes the file's values, and every base product absent from the file is set to no
+    sales this round (officers list only the products that sold): its months, channels,
+    link and note are cleared, its baseline is kept since the file says nothing about it.
+    A dry run does the same inside a transaction that is rolled back, so its preview
+    figures come from the real KPI selector.
+    """
+    from reports.workbook import match_rows, read_report
+
+    reading = read_report(file, round=round, name=name)
+    problems = ProblemCollector(sheet=reading.sheet)
+    problems.problems.extend(reading.problems)
+    notices = list(reading.notices)
+
+    with transaction.atomic():
+        report = report_get_or_start(round=round, district=district, by=by)
+        _editable_for_import(report, by, today)
+        lines = {
+            line.product_id: line
+            for line in ReportLine.objects.filter(report=report).select_related("product")
+        }
+        matched = match_rows(reading.rows, round=round, district=district, collector=problems)
+        if problems.problems:
+            raise ImportRefused(problems.problems)
+        notices.extend(problems.notices)
+
+        now = timezone.now()
+        months = len(round.months())
+        listed: set[int] = set()
+        changed: list[ReportLine] = []
+        for row in matched:
+            line = lines[row.product_id]
+            listed.add(row.product_id)
+            values = row.values(months)
+            if values["sales_baseline"] != line.sales_baseline:
+                values["baseline_source"] = (
+                    BaselineSource.IMPORTED if values["sales_baseline"] is not None else ""
+                )
+            if _apply(line, values):
+                line.version += 1
+                line.answered_at, line.answered_by = now, by
+                changed.append(line)
+        base_ids = set(
+            Product.objects.base(round).filter(district=district).values_list("id", flat=True)
+        )
+        absent = [line for pid, line in lines.items() if pid in base_ids and pid not in listed]
+        absent_with_sales = sorted(line.product.name for line in absent if line.sales_total > 0)
+        empty = {"facebook": False, "line": False, "shopee": False, "lazada": False,
+                 "otop_today": False, "other_channel": "", "url": "", "note": "",
+                 **{m: Decimal("0.00") for m in MONTH_FIELDS}}
+        for line in absent:
+            if _apply(line, empty):
+                line.version += 1
+                line.answered_at, line.answered_by = now, by
+                changed.append(line)
+        if changed:
+            bulk_update_with_history(
+                changed, ReportLine,
+                [*LINE_FIELDS, "baseline_source", "version", "answered_at", "answered_by"],
+                batch_size=500, default_user=by,
+                default_change_reason=f"import: {name}"[:100],
+            )
+            Report.objects.filter(pk=report.pk).update(updated_at=now)
+        warnings = []
+        if absent:
+            warnings.append(str(MSG_ABSENT_BECOMES_ZERO % {"count": len(absent)}))
+        if absent_with_sales:
+            shown = ", ".join(absent_with_sales[:10]) + (" …" if len(absent_with_sales) > 10 else "")
+            warnings.append(str(MSG_ABSENT_HAD_SALES % {"count": len(absent_with_sales),
+                                                        "names": shown}))
+        kpi = kpi_for_districts(round=round, districts=District.objects.filter(code=district.code))
+        if dry_run:
+            transaction.set_rollback(True)
+    return ReportImportResult(
+        round=round, district=district, rows=len(matched), changed=len(changed),
+        absent=len(absent), absent_with_sales=absent_with_sales, notices=notices, kpi=kpi,
+        dry_run=dry_run, warnings=warnings,
+    )
+
+
+def _apply(line: ReportLine, values: dict) -> bool:
+    """Set values on a line; True when anything changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(line, name) != value:
+            setattr(line, name, value)
+            changed = True
+    return changed
+
+
+# ---------------------------------------------------------------------------
+# Uploads: preview, then commit
+# ---------------------------------------------------------------------------
+
+MSG_UPLOAD_STALE = _(
+    "แบบรายงานในระบบเปลี่ยนไปหลังจากแสดงตัวอย่าง (มีผู้บันทึกเพิ่ม) "
+    "กรุณาอัปโหลดไฟล์อีกครั้งเพื่อดูตัวอย่างใหม่"
+)
+MSG_UPLOAD_DONE = _("ไฟล์นี้ดำเนินการไปแล้ว (%(outcome)s)")
+MSG_TOO_LARGE = _("ไฟล์ใหญ่เกิน %(limit)s MB")
+
+
+def _stamp(report: Report) -> str:
+    """Changes whenever a line of the report is saved (the report's updated_at)."""
+    return Report.objects.filter(pk=report.pk).values_list("updated_at", flat=True).get().isoformat()
+
+
+def _refused(upload: ReportUpload, problems) -> None:
+    upload.outcome = ReportUpload.Outcome.REFUSED
+    upload.summary = {"problems": [p.as_dict() for p in problems[:200]]}
+    upload.save(update_fields=["outcome", "summary"])
+
+
+def report_upload_preview(*, report: Report, file, name: str, by,
+                          today: dt.date | None = None) -> tuple[ReportUpload, ReportImportResult]:
+    """Keep the uploaded file (who, when) and work out what importing it would change.
+
+    The upload is recorded whatever happens. A refused file is marked so with its
+    problems, and ImportRefused (or SpreadsheetError, WorkflowError) is raised.
+    """
+    from otop_portal.importing import Problem
+    from otop_portal.spreadsheet import SpreadsheetError
+
+    upload = ReportUpload(report=report, original_name=name[:255], uploaded_by=by)
+    upload.file.save(name or "report.xlsx", file, save=False)
+    upload.save()
+    try:
+        with upload.file.open("rb") as fh:
+            result = report_import(round=report.round, district=report.district, file=fh,
+                                   name=name, by=by, dry_run=True, today=today)
+    except ImportRefused as exc:
+        _refused(upload, exc.problems)
+        raise
+    except (SpreadsheetError, WorkflowError) as exc:
+        _refused(upload, [Problem(str(exc.message))])
+        raise
+    upload.summary = {**result.as_summary(), "stamp": _stamp(report)}
+    upload.save(update_fields=["summary"])
+    return upload, result
+
+
+def report_upload_commit(*, upload: ReportUpload, by,
+                         today: dt.date | None = None) -> ReportImportResult:
+    """Import a previewed upload, provided nobody changed the report since the preview."""
+    from otop_portal.importing import Problem
+    from otop_portal.spreadsheet import SpreadsheetError
+
+    if upload.outcome != ReportUpload.Outcome.PREVIEWED:
+        raise WorkflowError(MSG_UPLOAD_DONE % {"outcome": upload.get_outcome_display()})
+    report = upload.report
+    if upload.summary.get("stamp") != _stamp(report):
+        raise WorkflowError(MSG_UPLOAD_STALE)
+    try:
+        with upload.file.open("rb") as fh:
+            result = report_import(round=report.round, district=report.district, file=fh,
+                                   name=upload.original_name, by=by, today=today)
+    except ImportRefused as exc:
+        _refused(upload, exc.problems)
+        raise
+    except SpreadsheetError as exc:
+        _refused(upload, [Problem(str(exc.message))])
+        raise
+    upload.outcome = ReportUpload.Outcome.COMMITTED
+    upload.summary = result.as_summary()
+    upload.save(update_fields=["outcome", "summary"])
+    return result
+
+
+def report_upload_discard(*, upload: ReportUpload, by) -> ReportUpload:
+    if upload.outcome != ReportUpload.Outcome.PREVIEWED:
+        raise WorkflowError(MSG_UPLOAD_DONE % {"outcome": upload.get_outcome_display()})
+    upload.outcome = ReportUpload.Outcome.DISCARDED
+    upload.save(update_fields=["outcome"])
+    return upload

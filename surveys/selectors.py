@@ -1,0 +1,397 @@
+"""Reads of the surveys app: the pages' lists, the export's rows and the readiness
+figures per district that the survey pages, the dashboard and the KPI all use.
+
+Every function makes a fixed number of queries whatever the number of districts,
+entrepreneurs or products.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import groupby
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from districts.models import District
+from otop_portal.workflow import Status, be_date
+from products.models import Entrepreneur, Product, Round
+from products.selectors import base_filter_for
+from products.vocab import EntrepreneurType, ProductType
+from surveys.models import EntrepreneurAnswer, ProductAnswer, Survey, SurveyUpload
+from surveys.workbook import EntrepreneurBlock, ProductLine
+
+
+def survey_for(*, round: Round, district: District) -> Survey | None:
+    return (
+        Survey.objects.select_related("round__fiscal_year", "district__province",
+                                      "submitted_by", "reviewed_by")
+        .filter(round=round, district=district)
+        .first()
+    )
+
+
+# ---------------------------------------------------------------------------
+# Readiness figures per district
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class DistrictReadiness:
+    code: str
+    name: str
+    entrepreneurs: int = 0  # of the round's base
+    products: int = 0
+    entrepreneurs_answered: int = 0
+    products_answered: int = 0
+    trained: int = 0
+    selling: int = 0
+    standard: int = 0
+    products_ready: int = 0
+    sales_prev: Decimal = Decimal("0.00")
+    status: str = Status.NOT_STARTED
+    late: bool = False  # submitted after the deadline, or not submitted and past it
+    updated_at: dt.datetime | None = None
+    submitted_at: dt.datetime | None = None
+    unlocked_until: dt.date | None = None
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label
+
+    @property
+    def complete(self) -> bool:
+        return self.products_answered >= self.products
+
+
+def survey_readiness_for_districts(*, round: Round, districts: QuerySet[District],
+                                   today: dt.date | None = None) -> list[DistrictReadiness]:
+    """Base size, answers and readiness counts, status and lateness of each district's
+    survey, in DOPA code order. Five queries for any number of districts.
+
+    Only answers about the round's base count: an answer about a product cancelled
+    since is kept in the history but is not a readiness figure.
+    """
+    today = today or timezone.localdate()
+    out = {
+        d["code"]: DistrictReadiness(code=d["code"], name=d["name_th"])
+        for d in districts.order_by("code").values("code", "name_th")
+    }
+    codes = list(out)
+    if not codes:
+        return []
+    for row in (
+        Product.objects.base(round).filter(district_id__in=codes)
+        .values("district_id")
+        .annotate(products=Count("id"), entrepreneurs=Count("entrepreneur_id", distinct=True))
+    ):
+        out[row["district_id"]].products = row["products"]
+        out[row["district_id"]].entrepreneurs = row["entrepreneurs"]
+    for s in Survey.objects.filter(round=round, district_id__in=codes).values(
+        "district_id", "status", "late", "updated_at", "submitted_at", "unlocked_until"
+    ):
+        d = out[s["district_id"]]
+        d.status, d.late = s["status"], s["late"]
+        d.updated_at, d.submitted_at = s["updated_at"], s["submitted_at"]
+        d.unlocked_until = s["unlocked_until"]
+    in_base = Exists(Product.objects.base(round).filter(entrepreneur_id=OuterRef("entrepreneur_id")))
+    for row in (
+        EntrepreneurAnswer.objects.filter(
+            survey__round=round, survey__district_id__in=codes, answered_at__isnull=False
+        )
+        .filter(in_base)
+        .values("survey__district_id")
+        .annotate(
+            answered=Count("id"),
+            trained=Count("id", filter=Q(trained=True)),
+            selling=Count("id", filter=Q(selling_online=True)),
+            standard=Count("id", filter=Q(has_standard=True)),
+            sales=Sum("sales_prev_year"),
+        )
+    ):
+        d = out[row["survey__district_id"]]
+        d.entrepreneurs_answered = row["answered"]
+        d.trained, d.selling, d.standard = row["trained"], row["selling"], row["standard"]
+        d.sales_prev = row["sales"] or Decimal("0.00")
+    for row in (
+        ProductAnswer.objects.filter(
+            survey__round=round, survey__district_id__in=codes, answered_at__isnull=False
+        )
+        .filter(base_filter_for(round, "product__"))
+        .values("survey__district_id")
+        .annotate(answered=Count("id"), ready=Count("id", filter=Q(ready=True)))
+    ):
+        d = out[row["survey__district_id"]]
+        d.products_answered, d.products_ready = row["answered"], row["ready"]
+    past = today > round.survey_deadline
+    for d in out.values():
+        if d.status in (Status.NOT_STARTED, Status.DRAFT) and past:
+            d.late = True
+    return list(out.values())
+
+
+# ---------------------------------------------------------------------------
+# The survey page
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class EntrepreneurRow:
+    id: int
+    code: str
+    name: str
+    type: int
+    subdistrict: str
+    products: int
+    answered: bool = False
+    answered_at: dt.datetime | None = None
+    trained: bool = False
+    selling: bool = False
+    standard: bool = False
+    sales_prev: Decimal = Decimal("0.00")
+    ready: int = 0
+
+    @property
+    def type_label(self) -> str:
+        return EntrepreneurType(self.type).label
+
+
+def survey_entrepreneurs(*, round: Round, district: District, survey: Survey | None,
+                         query: str = "", type: int | None = None, subdistrict: str = "",
+                         unanswered: bool = False) -> list[EntrepreneurRow]:
+    """The base entrepreneurs of a district with their answers, filtered. Three queries."""
+    qs = (
+        Entrepreneur.objects.filter(district=district)
+        .annotate(base_products=Count("products", filter=base_filter_for(round, "products__")))
+        .filter(base_products__gt=0)
+    )
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(code__icontains=query))
+    if type:
+        qs = qs.filter(type=type)
+    if subdistrict:
+        qs = qs.filter(subdistrict_id=subdistrict)
+    if unanswered and survey is not None:
+        qs = qs.exclude(
+            Exists(EntrepreneurAnswer.objects.filter(
+                survey=survey, entrepreneur=OuterRef("pk"), answered_at__isnull=False
+            ))
+        )
+    rows = [
+        EntrepreneurRow(id=e["id"], code=e["code"], name=e["name"], type=e["type"],
+                        subdistrict=e["subdistrict__name_th"], products=e["base_products"])
+        for e in qs.order_by("code").values(
+            "id", "code", "name", "type", "subdistrict__name_th", "base_products"
+        )
+    ]
+    if survey is None or not rows:
+        return rows
+    ids = [r.id for r in rows]
+    answers = {
+        a["entrepreneur_id"]: a
+        for a in EntrepreneurAnswer.objects.filter(survey=survey, entrepreneur_id__in=ids).values(
+            "entrepreneur_id", "answered_at", "trained", "selling_online", "has_standard",
+            "sales_prev_year",
+        )
+    }
+    ready = {
+        r["product__entrepreneur_id"]: r["ready"]
+        for r in ProductAnswer.objects.filter(survey=survey, product__entrepreneur_id__in=ids)
+        .filter(base_filter_for(round, "product__"))
+        .values("product__entrepreneur_id")
+        .annotate(ready=Count("id", filter=Q(ready=True)))
+    }
+    for row in rows:
+        a = answers.get(row.id)
+        if a and a["answered_at"]:
+            row.answered, row.answered_at = True, a["answered_at"]
+            row.trained, row.selling = a["trained"], a["selling_online"]
+            row.standard, row.sales_prev = a["has_standard"], a["sales_prev_year"]
+        row.ready = ready.get(row.id, 0)
+    return rows
+
+
+def next_entrepreneur_code(*, round: Round, district: District, after: str) -> str | None:
+    """The code of the base entrepreneur after `after`, for "save and next"."""
+    return (
+        Entrepreneur.objects.filter(district=district, code__gt=after)
+        .filter(Exists(Product.objects.base(round).filter(entrepreneur=OuterRef("pk"))))
+        .order_by("code")
+        .values_list("code", flat=True)
+        .first()
+    )
+
+
+@dataclass
+class ProductRow:
+    id: int
+    code: str
+    name: str
+    type: int
+    ready: bool = False
+    answered: bool = False
+
+    @property
+    def type_label(self) -> str:
+        return ProductType(self.type).label
+
+
+def entrepreneur_products(*, round: Round, entrepreneur: Entrepreneur,
+                          survey: Survey | None) -> list[ProductRow]:
+    """The entrepreneur's base products with their readiness. Two queries."""
+    rows = [
+        ProductRow(id=p["id"], code=p["code"], name=p["name"], type=p["type"])
+        for p in Product.objects.base(round).filter(entrepreneur=entrepreneur)
+        .order_by("code", "name").values("id", "code", "name", "type")
+    ]
+    if survey is not None and rows:
+        answers = {
+            a["product_id"]: a for a in ProductAnswer.objects.filter(
+                survey=survey, product_id__in=[r.id for r in rows]
+            ).values("product_id", "ready", "answered_at")
+        }
+        for row in rows:
+            a = answers.get(row.id)
+            if a:
+                row.ready, row.answered = a["ready"], a["answered_at"] is not None
+    return rows
+
+
+def entrepreneur_answer(*, survey: Survey | None, entrepreneur: Entrepreneur):
+    if survey is None:
+        return None
+    return (
+        EntrepreneurAnswer.objects.select_related("answered_by")
+        .filter(survey=survey, entrepreneur=entrepreneur)
+        .first()
+    )
+
+
+@dataclass
+class HistoryItem:
+    when: dt.datetime
+    who: str
+    what: str
+
+
+def _who(user) -> str:
+    if user is None:
+        return _("ระบบ")
+    return user.get_full_name() or user.username
+
+
+def _survey_event(record) -> str:
+    reason = record.history_change_reason or ""
+    if record.history_type == "+":
+        return _("เริ่มทำแบบสำรวจ")
+    if reason == "submitted":
+        return _("ส่งแบบสำรวจ (ส่งช้า)") if record.late else _("ส่งแบบสำรวจ")
+    if reason.startswith("returned: "):
+        return _("ส่งคืนให้แก้ไข: %(reason)s") % {"reason": reason[len("returned: "):]}
+    if reason == "approved":
+        return _("อนุมัติ")
+    if reason.startswith("exception until "):
+        try:
+            until = dt.date.fromisoformat(reason[len("exception until "):])
+            return _("ขยายเวลาให้ถึงวันที่ %(date)s") % {"date": be_date(until)}
+        except ValueError:
+            pass
+    if reason.startswith("import: "):
+        return _("นำเข้าจากไฟล์ %(name)s") % {"name": reason[len("import: "):]}
+    return _("แก้ไขแบบสำรวจ")
+
+
+def survey_history(*, survey: Survey | None, limit: int = 30) -> list[HistoryItem]:
+    """Who did what and when: the survey's transitions and imports, and the answers
+    saved in the browser, newest first. Two queries."""
+    if survey is None:
+        return []
+    items = [
+        HistoryItem(r.history_date, _who(r.history_user), _survey_event(r))
+        for r in survey.history.select_related("history_user").order_by("-history_date")[:limit]
+    ]
+    answers = (
+        EntrepreneurAnswer.history.filter(survey_id=survey.pk, history_type="~")
+        .exclude(history_change_reason__startswith="import: ")
+        .select_related("history_user", "entrepreneur")
+        .order_by("-history_date")[:limit]
+    )
+    items += [
+        HistoryItem(r.history_date, _who(r.history_user),
+                    _("บันทึกคำตอบของ %(code)s %(name)s") % {
+                        "code": r.entrepreneur.code, "name": r.entrepreneur.name})
+        for r in answers
+    ]
+    items.sort(key=lambda i: i.when, reverse=True)
+    return items[:limit]
+
+
+def survey_uploads(*, survey: Survey | None, limit: int = 10) -> list[SurveyUpload]:
+    if survey is None:
+        return []
+    return list(survey.uploads.select_related("uploaded_by")[:limit])
+
+
+# ---------------------------------------------------------------------------
+# Export rows
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Answers:
+    entrepreneurs: dict[int, tuple] = field(default_factory=dict)
+    ready: set[int] = field(default_factory=set)
+
+
+def survey_export_blocks(*, round: Round, districts: QuerySet[District]) -> Iterator[EntrepreneurBlock]:
+    """The rows of attachment 2 for some districts: the base products of each, grouped
+    by entrepreneur, with the answers so far, in DOPA order then by code.
+
+    Three queries whatever the size: the answers are read first, then the products
+    stream through an iterator, so a country-sized export holds only the answers in
+    memory.
+    """
+    codes = districts.values("code")
+    answers = _Answers()
+    for eid, trained, selling, standard, sales in EntrepreneurAnswer.objects.filter(
+        survey__round=round, survey__district__in=codes, answered_at__isnull=False
+    ).values_list("entrepreneur_id", "trained", "selling_online", "has_standard",
+                  "sales_prev_year").iterator(chunk_size=2000):
+        answers.entrepreneurs[eid] = (trained, selling, standard, sales)
+    answers.ready = set(
+        ProductAnswer.objects.filter(
+            survey__round=round, survey__district__in=codes, ready=True,
+            answered_at__isnull=False,
+        ).values_list("product_id", flat=True).iterator(chunk_size=2000)
+    )
+    products = (
+        Product.objects.base(round).filter(district__in=codes)
+        .order_by("district_id", "entrepreneur__code", "code", "name", "id")
+        .values_list(
+            "id", "name", "type", "entrepreneur_id", "entrepreneur__code", "entrepreneur__name",
+            "entrepreneur__type", "entrepreneur__house_no", "entrepreneur__moo",
+            "entrepreneur__subdistrict__name_th", "entrepreneur__district__name_th",
+            "entrepreneur__district__province__name_th", "entrepreneur__phone",
+        )
+        .iterator(chunk_size=2000)
+    )
+    type_labels = dict(EntrepreneurType.choices)
+    product_labels = dict(ProductType.choices)
+    for eid, group in groupby(products, key=lambda r: r[3]):
+        group = list(group)
+        first = group[0]
+        trained, selling, standard, sales = answers.entrepreneurs.get(
+            eid, (False, False, False, Decimal("0.00"))
+        )
+        yield EntrepreneurBlock(
+            code=first[4], name=first[5], type_label=type_labels.get(first[6], ""),
+            house_no=first[7], moo=first[8], subdistrict=first[9], district=first[10],
+            province=first[11], phone=first[12], trained=trained, selling=selling,
+            standard=standard, sales_prev=sales,
+            products=[ProductLine(name=r[1], type_label=product_labels.get(r[2], ""),
+                                  ready=r[0] in answers.ready) for r in group],
+        )

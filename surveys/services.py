@@ -1,0 +1,687 @@
+"""Writes of the surveys app: starting a survey, saving answers, importing the form,
+and the review workflow (otop_portal.workflow) for attachment 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_update_with_history
+
+from districts.models import District
+from otop_portal.cells import match_key
+from otop_portal.importing import ImportRefused, Notice, ProblemCollector
+from otop_portal.spreadsheet import SpreadsheetError, column_letter
+from otop_portal.workflow import (
+    MSG_NOT_EDITABLE_APPROVED,
+    MSG_NOT_EDITABLE_DEADLINE,
+    MSG_NOT_EDITABLE_SUBMITTED,
+    Status,
+    WorkflowError,
+    be_date,
+    submission_approve,
+    submission_grant_exception,
+    submission_return,
+    submission_submit,
+)
+from products.models import Entrepreneur, Product, Round
+from products.selectors import base_filter_for
+from surveys import workbook
+from surveys.models import EntrepreneurAnswer, ProductAnswer, Survey, SurveyUpload
+
+MSG_CONFLICT = _(
+    "ผู้ประกอบการรายนี้ถูกบันทึกไปแล้วโดย %(user)s เมื่อ %(when)s หลังจากที่ท่านเปิดแบบฟอร์ม "
+    "ระบบยังไม่ได้บันทึกข้อมูลของท่าน และข้อมูลที่ท่านกรอกยังอยู่ในแบบฟอร์ม "
+    "กรุณาเทียบกับค่าที่บันทึกไว้ แล้วกดบันทึกอีกครั้ง"
+)
+MSG_NOT_IN_BASE = _("ผู้ประกอบการรายนี้ไม่มีผลิตภัณฑ์ในฐานของรอบนี้")
+MSG_PRODUCT_NOT_OURS = _("ผลิตภัณฑ์ที่เลือกไม่ใช่ของผู้ประกอบการรายนี้")
+MSG_UNKNOWN_ENTREPRENEUR = _(
+    "ไม่พบผู้ประกอบการรหัส “%(code)s” ในทะเบียนของอำเภอ%(district)s %(suggestion)s"
+)
+MSG_OTHER_DISTRICT = _(
+    "ผู้ประกอบการรหัส “%(code)s” เป็นของอำเภอ%(other)s (%(other_code)s) ไม่ใช่อำเภอ%(district)s "
+    "แบบสำรวจของอำเภอหนึ่งต้องมีเฉพาะผู้ประกอบการของอำเภอนั้น"
+)
+MSG_UNKNOWN_PRODUCT = _(
+    "ไม่พบผลิตภัณฑ์ “%(product)s” ของผู้ประกอบการรหัส %(code)s ในทะเบียน %(suggestion)s"
+)
+MSG_SUGGEST = _("ที่ใกล้เคียง: %(items)s")
+MSG_NO_SUGGESTION = _("และไม่พบชื่อหรือรหัสที่ใกล้เคียง")
+MSG_DUPLICATE = _("ผลิตภัณฑ์ “%(product)s” ของผู้ประกอบการรหัส %(code)s ซ้ำกับแถว %(first)s")
+MSG_SKIPPED = _(
+    "ข้าม %(count)s แถวที่เป็นผลิตภัณฑ์ในทะเบียนแต่ไม่อยู่ในฐานของรอบนี้ "
+    "(ยกเลิกแล้ว หรือลงทะเบียนนอกช่วงปี %(start)s - %(end)s): แถว %(rows)s"
+)
+MSG_NOT_IN_FILE = _(
+    "ผลิตภัณฑ์ในฐาน %(count)s รายการไม่อยู่ในไฟล์ คำตอบเดิมของรายการเหล่านี้ไม่เปลี่ยนแปลง"
+)
+MSG_AMOUNTS_SUMMED = _(
+    "ผู้ประกอบการ %(count)s รายมียอดจำหน่ายหลายแถว ระบบรวมยอดของทุกแถวเป็นยอดของผู้ประกอบการ: %(items)s"
+)
+MSG_UPLOAD_STALE = _(
+    "คำตอบในระบบเปลี่ยนไปหลังจากแสดงตัวอย่าง (มีผู้บันทึกเพิ่ม) กรุณาอัปโหลดไฟล์อีกครั้งเพื่อดูตัวอย่างใหม่"
+)
+MSG_UPLOAD_DONE = _("ไฟล์นี้ดำเนินการไปแล้ว (%(outcome)s)")
+MSG_TOO_LARGE = _("ไฟล์ใหญ่เกิน %(limit)s MB")
+
+IMPORT_BATCH = 500
+PREVIEW_CHANGES = 300
+
+
+class AnswerConflict(WorkflowError):
+    """A save started from an older version of the answer; `current` is the stored one."""
+
+    def __init__(self, message, current: EntrepreneurAnswer):
+        super().__init__(message)
+        self.current = current
+
+
+# ---------------------------------------------------------------------------
+# Starting a survey and saving one entrepreneur
+# ---------------------------------------------------------------------------
+
+
+def _sync_answers(survey: Survey) -> None:
+    """Give every product of the district's base, and its entrepreneur, an answer row.
+
+    Run on every write, so that a registry imported after the survey started adds its
+    new base products. Answers of products that left the base are kept (history) but
+    no longer counted: every selector filters on the base.
+    """
+    base = list(
+        Product.objects.base(survey.round)
+        .filter(district_id=survey.district_id)
+        .values_list("id", "entrepreneur_id")
+    )
+    have_products = set(
+        ProductAnswer.objects.filter(survey=survey).values_list("product_id", flat=True)
+    )
+    have_entrepreneurs = set(
+        EntrepreneurAnswer.objects.filter(survey=survey).values_list("entrepreneur_id", flat=True)
+    )
+    new_products = [
+        ProductAnswer(survey=survey, product_id=pid) for pid, _e in base if pid not in have_products
+    ]
+    entrepreneur_ids = sorted({eid for _p, eid in base} - have_entrepreneurs)
+    new_entrepreneurs = [
+        EntrepreneurAnswer(survey=survey, entrepreneur_id=eid) for eid in entrepreneur_ids
+    ]
+    if new_products:
+        ProductAnswer.objects.bulk_create(new_products, batch_size=IMPORT_BATCH,
+                                          ignore_conflicts=True)
+    if new_entrepreneurs:
+        EntrepreneurAnswer.objects.bulk_create(new_entrepreneurs, batch_size=IMPORT_BATCH,
+                                               ignore_conflicts=True)
+
+
+def survey_get_or_start(*, round: Round, district: District) -> Survey:
+    """The district's survey for the round, started (prefilled from the registry:
+    one answer per base entrepreneur and product) if it does not exist yet."""
+    with transaction.atomic():
+        survey, _created = Survey.objects.select_related(
+            "round__fiscal_year", "district__province"
+        ).get_or_create(round=round, district=district)
+        _sync_answers(survey)
+    return survey
+
+
+def state_lock_reason(survey: Survey, today: dt.date | None = None):
+    """Why nobody may edit the survey now, whoever they are (None if editable)."""
+    if survey.status == Status.APPROVED:
+        return MSG_NOT_EDITABLE_APPROVED
+    if survey.status == Status.SUBMITTED:
+        return MSG_NOT_EDITABLE_SUBMITTED
+    if survey.is_closed_by_deadline(today):
+        return MSG_NOT_EDITABLE_DEADLINE % {"deadline": be_date(survey.deadline)}
+    return None
+
+
+def _edit_block(survey: Survey, by, today: dt.date | None):
+    # A management command runs without a user: only the survey's state counts.
+    return survey.lock_reason(by, today) if by is not None else state_lock_reason(survey, today)
+
+
+@dataclass
+class AnswerData:
+    trained: bool
+    selling_online: bool
+    has_standard: bool
+    sales_prev_year: Decimal
+    ready: set[int]  # ids of the entrepreneur's products that are ready
+
+
+def survey_answer_save(*, survey: Survey, entrepreneur: Entrepreneur, data: AnswerData, by,
+                       version: int, today: dt.date | None = None) -> EntrepreneurAnswer:
+    """Save one entrepreneur's answers and its products' readiness.
+
+    `version` is the answer's version the form was opened with. If someone saved the
+    entrepreneur since, the save is refused with AnswerConflict (nothing is written),
+    so that the second officer keeps their input and sees what was saved.
+    """
+    reason = _edit_block(survey, by, today)
+    if reason:
+        raise WorkflowError(reason)
+    with transaction.atomic():
+        answer = (
+            EntrepreneurAnswer.objects.select_for_update()
+            .select_related("answered_by")
+            .filter(survey=survey, entrepreneur=entrepreneur)
+            .first()
+        )
+        if answer is None:
+            _sync_answers(survey)
+            answer = (
+                EntrepreneurAnswer.objects.select_for_update()
+                .filter(survey=survey, entrepreneur=entrepreneur).first()
+            )
+            if answer is None:
+                raise WorkflowError(MSG_NOT_IN_BASE)
+        if answer.version != version:
+            who = answer.answered_by
+            raise AnswerConflict(
+                MSG_CONFLICT % {
+                    "user": (who.get_full_name() or who.username) if who else "-",
+                    "when": _be_datetime(answer.answered_at),
+                },
+                answer,
+            )
+        products = list(
+            ProductAnswer.objects.select_for_update()
+            .filter(survey=survey, product__entrepreneur=entrepreneur)
+            .filter(base_filter_for(survey.round, "product__"))
+        )
+        if not set(data.ready) <= {p.product_id for p in products}:
+            raise WorkflowError(MSG_PRODUCT_NOT_OURS)
+        now = timezone.now()
+        answer.trained = data.trained
+        answer.selling_online = data.selling_online
+        answer.has_standard = data.has_standard
+        answer.sales_prev_year = data.sales_prev_year
+        answer.answered_at = now
+        answer.answered_by = by
+        answer.version += 1
+        answer._history_user = by
+        answer.save()
+        for product in products:
+            product.ready = product.product_id in data.ready
+            product.answered_at = now
+            product._history_user = by
+            product.save()
+        Survey.objects.filter(pk=survey.pk).update(updated_at=now)
+    return answer
+
+
+def _be_datetime(value) -> str:
+    if not value:
+        return "-"
+    local = timezone.localtime(value)
+    return f"{be_date(local.date())} {local:%H:%M}"
+
+
+# ---------------------------------------------------------------------------
+# Workflow
+# ---------------------------------------------------------------------------
+
+
+def survey_submit(*, survey: Survey, by, today: dt.date | None = None) -> Survey:
+    survey._history_user = by
+    return submission_submit(submission=survey, by=by, today=today)
+
+
+def survey_return(*, survey: Survey, by, reason: str) -> Survey:
+    survey._history_user = by
+    return submission_return(submission=survey, by=by, reason=reason)
+
+
+def survey_approve(*, survey: Survey, by) -> Survey:
+    survey._history_user = by
+    return submission_approve(submission=survey, by=by)
+
+
+def survey_grant_exception(*, survey: Survey, by, until: dt.date) -> Survey:
+    survey._history_user = by
+    return submission_grant_exception(submission=survey, by=by, until=until)
+
+
+# ---------------------------------------------------------------------------
+# Import
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    def as_dict(self) -> dict:
+        return {"new": self.new, "changed": self.changed, "unchanged": self.unchanged}
+
+
+@dataclass
+class SurveyImportResult:
+    """What an import did (or, for a preview or dry run, would do)."""
+
+    rows: int = 0
+    entrepreneurs: Counts = field(default_factory=Counts)
+    products: Counts = field(default_factory=Counts)
+    not_in_file: int = 0
+    skipped: int = 0
+    notices: list[Notice] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.entrepreneurs.new or self.entrepreneurs.changed
+                    or self.products.new or self.products.changed)
+
+    def summary(self) -> dict:
+        return {
+            "rows": self.rows,
+            "entrepreneurs": self.entrepreneurs.as_dict(),
+            "products": self.products.as_dict(),
+            "not_in_file": self.not_in_file,
+            "skipped": self.skipped,
+            "notices": [str(n) for n in self.notices],
+            "changes": self.changes[:PREVIEW_CHANGES],
+        }
+
+
+def _similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+def _code_similarity(a: str, b: str) -> float:
+    """1 minus the edit distance (with transpositions, as typing slips are) per character.
+
+    Codes are digit strings of one length, where SequenceMatcher scores every slip the
+    same; the edit distance ranks a transposed pair above two wrong digits.
+    """
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return 1 - rows[-1][-1] / max(len(a), len(b), 1)
+
+
+def _closest_entrepreneurs(code: str, name: str, registry: dict[str, dict], n: int = 3) -> list[str]:
+    """The registry's entrepreneurs most like a typed code or name, best first.
+
+    A candidate scores the better of its code's and its name's similarity; among equal
+    scores the nearer code number wins.
+    """
+    key = match_key(name)
+    scored = []
+    for other, entry in registry.items():
+        score = max(_code_similarity(code, other),
+                    _similarity(key, match_key(entry["name"])) if key else 0.0)
+        if score >= 0.6:
+            distance = abs(int(code) - int(other)) if code.isdigit() and other.isdigit() else 0
+            scored.append((-score, distance, other))
+    scored.sort()
+    return [f"{other} {registry[other]['name']}" for _s, _d, other in scored[:n]]
+
+
+def _closest_names(word: str, candidates: dict[str, str], n: int = 3) -> list[str]:
+    return [candidates[k] for k in difflib.get_close_matches(word, list(candidates), n=n,
+                                                              cutoff=0.6)]
+
+
+def _suggestion_text(items: list[str]) -> str:
+    unique = list(dict.fromkeys(items))[:5]
+    return MSG_SUGGEST % {"items": ", ".join(unique)} if unique else str(MSG_NO_SUGGESTION)
+
+
+@dataclass
+class _Plan:
+    result: SurveyImportResult
+    entrepreneur_updates: list[EntrepreneurAnswer]
+    product_updates: list[ProductAnswer]
+
+
+def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector) -> _Plan:
+    """Match the rows against the district's registry and compare them with the answers.
+
+    Adds a Problem for every row that cannot be matched; the caller refuses the file
+    if there is any. A fixed number of queries whatever the size of the file.
+    """
+    round, district = survey.round, survey.district
+    result = SurveyImportResult(rows=len(read.rows))
+
+    base_rows = list(
+        Product.objects.base(round).filter(district_id=district.code)
+        .values_list("id", "name", "entrepreneur_id", "entrepreneur__code", "entrepreneur__name")
+    )
+    registry: dict[str, dict] = {}
+    for pid, pname, eid, ecode, ename in base_rows:
+        entry = registry.setdefault(ecode, {"id": eid, "name": ename, "products": {}})
+        entry["products"][match_key(pname)] = (pid, pname)
+
+    codes = {r.entrepreneur_code for r in read.rows}
+    unknown = codes - registry.keys()
+    elsewhere = {
+        e["code"]: e
+        for e in Entrepreneur.objects.filter(code__in=unknown).values(
+            "code", "name", "district_id", "district__name_th"
+        )
+    } if unknown else {}
+    outside_base = {
+        (ecode, match_key(pname))
+        for ecode, pname in Product.objects.filter(
+            district_id=district.code, entrepreneur__code__in=codes
+        ).exclude(base_filter_for(round)).values_list("entrepreneur__code", "name")
+    } if codes else set()
+
+    code_col, product_col = column_letter(workbook.CODE), column_letter(workbook.PRODUCT)
+    code_header, product_header = workbook.H1[workbook.CODE], workbook.H1[workbook.PRODUCT]
+
+    reported_codes: set[str] = set()
+    seen: dict[tuple[str, str], int] = {}
+    skipped_rows: list[int] = []
+    entrepreneur_values: dict[int, dict] = {}
+    amount_rows: dict[str, list[int]] = defaultdict(list)
+    product_values: dict[int, bool] = {}
+
+    for row in read.rows:
+        code = row.entrepreneur_code
+        key = match_key(row.product_name)
+        entry = registry.get(code)
+        if entry is None:
+            other = elsewhere.get(code)
+            if other is not None and other["district_id"] == district.code:
+                skipped_rows.append(row.row)  # registered here, but nothing in the base
+            elif code not in reported_codes:
+                reported_codes.add(code)
+                if other is not None:
+                    message = MSG_OTHER_DISTRICT % {
+                        "code": code, "other": other["district__name_th"],
+                        "other_code": other["district_id"], "district": district.name_th,
+                    }
+                else:
+                    suggestions = _closest_entrepreneurs(code, row.entrepreneur_name, registry)
+                    message = MSG_UNKNOWN_ENTREPRENEUR % {
+                        "code": code, "district": district.name_th,
+                        "suggestion": _suggestion_text(suggestions),
+                    }
+                collector.add(message, row=row.code_row, column=code_col, header=code_header,
+                              value=code)
+            continue
+        product = entry["products"].get(key)
+        if product is None:
+            if (code, key) in outside_base:
+                skipped_rows.append(row.row)
+                continue
+            names = {k: name for k, (_pid, name) in entry["products"].items()}
+            collector.add(
+                MSG_UNKNOWN_PRODUCT % {
+                    "product": row.product_name, "code": code,
+                    "suggestion": _suggestion_text(_closest_names(key, names)),
+                },
+                row=row.row, column=product_col, header=product_header, value=row.product_name,
+            )
+            continue
+        first = seen.get((code, key))
+        if first is not None:
+            collector.add(
+                MSG_DUPLICATE % {"product": row.product_name, "code": code, "first": first},
+                row=row.row, column=product_col, header=product_header, value=row.product_name,
+            )
+            continue
+        seen[(code, key)] = row.row
+        values = entrepreneur_values.setdefault(
+            entry["id"], {"trained": False, "selling_online": False, "has_standard": False,
+                          "sales_prev_year": Decimal("0.00")},
+        )
+        values["trained"] |= row.trained
+        values["selling_online"] |= row.selling
+        values["has_standard"] |= row.standard
+        if row.amount is not None:
+            values["sales_prev_year"] += row.amount
+            if row.amount:
+                amount_rows[code].append(row.row)
+        product_values[product[0]] = row.ready
+
+    if collector.problems:
+        return _Plan(result, [], [])
+
+    # Compare with the stored answers (locked by the caller's transaction).
+    names = {e["id"]: (code, e["name"]) for code, e in registry.items()}
+    product_names = {pid: (code, pname) for code, e in registry.items()
+                     for pid, pname in e["products"].values()}
+    entrepreneur_updates, product_updates = [], []
+    answers = {a.entrepreneur_id: a for a in EntrepreneurAnswer.objects.select_for_update()
+               .filter(survey=survey, entrepreneur_id__in=list(entrepreneur_values))}
+    fields = ("trained", "selling_online", "has_standard", "sales_prev_year")
+    for eid, values in entrepreneur_values.items():
+        answer = answers[eid]
+        before = {f: getattr(answer, f) for f in fields}
+        code, ename = names[eid]
+        if answer.answered_at is None:
+            result.entrepreneurs.new += 1
+        elif before != values:
+            result.entrepreneurs.changed += 1
+            result.changes.append({
+                "kind": "entrepreneur", "code": code, "name": ename,
+                "fields": [[f, _plain(before[f]), _plain(values[f])] for f in fields
+                           if before[f] != values[f]],
+            })
+        else:
+            result.entrepreneurs.unchanged += 1
+            continue
+        for f, v in values.items():
+            setattr(answer, f, v)
+        entrepreneur_updates.append(answer)
+
+    product_answers = {a.product_id: a for a in ProductAnswer.objects.select_for_update()
+                       .filter(survey=survey, product_id__in=list(product_values))}
+    for pid, ready in product_values.items():
+        answer = product_answers[pid]
+        if answer.answered_at is None:
+            result.products.new += 1
+        elif answer.ready != ready:
+            result.products.changed += 1
+            code, pname = product_names[pid]
+            result.changes.append({
+                "kind": "product", "code": code, "name": pname,
+                "fields": [["ready", answer.ready, ready]],
+            })
+        else:
+            result.products.unchanged += 1
+            continue
+        answer.ready = ready
+        product_updates.append(answer)
+
+    result.not_in_file = len(base_rows) - len(product_values)
+    result.skipped = len(skipped_rows)
+    if skipped_rows:
+        result.notices.append(Notice(str(MSG_SKIPPED % {
+            "count": len(skipped_rows), "start": round.window_start, "end": round.window_end,
+            "rows": ", ".join(str(r) for r in skipped_rows[:20]),
+        })))
+    summed = {code: rows for code, rows in amount_rows.items() if len(rows) > 1}
+    if summed:
+        items = ", ".join(f"{code} (แถว {', '.join(map(str, rows))})"
+                          for code, rows in list(summed.items())[:10])
+        result.notices.append(Notice(str(MSG_AMOUNTS_SUMMED % {"count": len(summed),
+                                                               "items": items})))
+    if result.not_in_file:
+        result.notices.append(Notice(str(MSG_NOT_IN_FILE % {"count": result.not_in_file})))
+    return _Plan(result, entrepreneur_updates, product_updates)
+
+
+def _plain(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _write(plan: _Plan, survey: Survey, by, reason: str) -> None:
+    now = timezone.now()
+    for answer in plan.entrepreneur_updates:
+        answer.answered_at = now
+        answer.answered_by = by
+        answer.version += 1
+    for answer in plan.product_updates:
+        answer.answered_at = now
+    if plan.entrepreneur_updates:
+        bulk_update_with_history(
+            plan.entrepreneur_updates, EntrepreneurAnswer,
+            ["trained", "selling_online", "has_standard", "sales_prev_year", "answered_at",
+             "answered_by", "version"],
+            batch_size=IMPORT_BATCH, default_user=by, default_change_reason=reason,
+        )
+    if plan.product_updates:
+        bulk_update_with_history(
+            plan.product_updates, ProductAnswer, ["ready", "answered_at"],
+            batch_size=IMPORT_BATCH, default_user=by, default_change_reason=reason,
+        )
+    survey._history_user = by
+    survey._change_reason = reason
+    survey.save()
+
+
+def survey_import_rows(*, survey: Survey, read: workbook.SurveyRead, by=None,
+                       dry_run: bool = False, name: str = "",
+                       today: dt.date | None = None) -> SurveyImportResult:
+    """Import rows read from a filled form into the survey, all or nothing.
+
+    Raises ImportRefused with every problem (cells and registry) and WorkflowError
+    when the survey cannot be edited; either way nothing is written. With dry_run the
+    same work is done and rolled back, so the summary is exactly what an import would
+    report.
+    """
+    collector = read.problems
+    with transaction.atomic():
+        locked = Survey.objects.select_for_update().select_related(
+            "round__fiscal_year", "district__province"
+        ).get(pk=survey.pk)
+        block = _edit_block(locked, by, today)
+        if block:
+            raise WorkflowError(block)
+        _sync_answers(locked)
+        plan = _plan(locked, read, collector)
+        collector.raise_if_any()
+        plan.result.notices = list(collector.notices) + plan.result.notices
+        plan.result.dry_run = dry_run
+        if dry_run:
+            transaction.set_rollback(True)
+        elif plan.result.changed:
+            _write(plan, locked, by, f"import: {name}"[:100])
+    return plan.result
+
+
+def survey_import_file(*, survey: Survey, file, name: str = "", by=None, dry_run: bool = False,
+                       today: dt.date | None = None) -> SurveyImportResult:
+    """Read a filled attachment 2 and import it (see survey_import_rows).
+
+    Raises ImportRefused (an unreadable file included), or WorkflowError.
+    """
+    try:
+        read = workbook.read_survey(file, round=survey.round, name=name)
+    except SpreadsheetError as exc:
+        collector = ProblemCollector()
+        collector.add(exc.message)
+        raise ImportRefused(collector.problems) from None
+    return survey_import_rows(survey=survey, read=read, by=by, dry_run=dry_run, name=name,
+                              today=today)
+
+
+def survey_import(*, round: Round, district: District, file, name: str = "", by=None,
+                  dry_run: bool = False, today: dt.date | None = None) -> SurveyImportResult:
+    """Import a district's filled form in one step (the management command's path).
+
+    Starts the survey if needed. A real import keeps the file as a committed
+    SurveyUpload (provenance); a dry run writes nothing at all.
+    """
+    with transaction.atomic():
+        survey = survey_get_or_start(round=round, district=district)
+        result = survey_import_file(survey=survey, file=file, name=name, by=by, dry_run=dry_run,
+                                    today=today)
+        if dry_run:
+            transaction.set_rollback(True)
+        else:
+            if hasattr(file, "seek"):
+                file.seek(0)
+            record = SurveyUpload(survey=survey, original_name=name[:255], uploaded_by=by,
+                                  outcome=SurveyUpload.Outcome.COMMITTED,
+                                  summary=result.summary())
+            record.file.save(name or "survey.xlsx", File(file), save=True)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Uploads: preview, then commit
+# ---------------------------------------------------------------------------
+
+
+def _stamp(survey: Survey) -> str:
+    """Changes whenever an answer of the survey is saved (the survey's updated_at)."""
+    return Survey.objects.filter(pk=survey.pk).values_list("updated_at", flat=True).get().isoformat()
+
+
+def survey_upload_preview(*, survey: Survey, file, name: str, by,
+                          today: dt.date | None = None) -> tuple[SurveyUpload, SurveyImportResult]:
+    """Keep the uploaded file (who, when) and work out what importing it would change.
+
+    The upload is recorded whatever happens. If the file is refused, the upload is
+    marked so with its problems and ImportRefused is raised.
+    """
+    upload = SurveyUpload(survey=survey, original_name=name[:255], uploaded_by=by)
+    upload.file.save(name or "survey.xlsx", file, save=False)
+    upload.save()
+    try:
+        with upload.file.open("rb") as fh:
+            result = survey_import_file(survey=survey, file=fh, name=name, by=by, dry_run=True,
+                                        today=today)
+    except ImportRefused as exc:
+        upload.outcome = SurveyUpload.Outcome.REFUSED
+        upload.summary = {"problems": [p.as_dict() for p in exc.problems[:200]]}
+        upload.save(update_fields=["outcome", "summary"])
+        raise
+    upload.summary = {**result.summary(), "stamp": _stamp(survey)}
+    upload.save(update_fields=["summary"])
+    return upload, result
+
+
+def survey_upload_commit(*, upload: SurveyUpload, by,
+                         today: dt.date | None = None) -> SurveyImportResult:
+    """Import a previewed upload, provided nobody changed the answers since the preview."""
+    if upload.outcome != SurveyUpload.Outcome.PREVIEWED:
+        raise WorkflowError(MSG_UPLOAD_DONE % {"outcome": upload.get_outcome_display()})
+    survey = upload.survey
+    if upload.summary.get("stamp") != _stamp(survey):
+        raise WorkflowError(MSG_UPLOAD_STALE)
+    try:
+        with upload.file.open("rb") as fh:
+            result = survey_import_file(survey=survey, file=fh, name=upload.original_name,
+                                        by=by, today=today)
+    except ImportRefused as exc:
+        upload.outcome = SurveyUpload.Outcome.REFUSED
+        upload.summary = {"problems": [p.as_dict() for p in exc.problems[:200]]}
+        upload.save(update_fields=["outcome", "summary"])
+        raise
+    upload.outcome = SurveyUpload.Outcome.COMMITTED
+    upload.summary = result.summary()
+    upload.save(update_fields=["outcome", "summary"])
+    return result
+
+
+def survey_upload_discard(*, upload: SurveyUpload, by) -> SurveyUpload:
+    if upload.outcome != SurveyUpload.Outcome.PREVIEWED:
+        raise WorkflowError(MSG_UPLOAD_DONE % {"outcome": upload.get_outcome_display()})
+    upload.outcome = SurveyUpload.Outcome.DISCARDED
+    upload.save(update_fields=["outcome"])
+    return upload

@@ -1,0 +1,97 @@
+"""load_demo: Phayao's demo equals the seed's table, and loading it twice changes nothing."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from districts.models import District, User
+from products.demo import (
+    DEMO_PASSWORD,
+    DEMO_TARGET_REASON,
+    SEED_TABLE,
+    district_plans,
+    registry_rows,
+)
+from products.models import Entrepreneur, Product, RegistrySnapshot, Target
+from products.selectors import round_get, targets_for_districts
+
+
+def load() -> str:
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_demo_figures_equal_the_seeds_table():
+    out = load()
+    round = round_get("2564-2")
+    figures = targets_for_districts(round=round, districts=District.objects.filter(province_id="56"))
+    assert {f.code: (f.entrepreneurs, f.products, f.target_official) for f in figures} == SEED_TABLE
+    assert sum(f.entrepreneurs for f in figures) == 913
+    assert sum(f.products for f in figures) == 1873
+    assert sum(f.target for f in figures) == 215
+    assert set(Target.objects.values_list("reason", flat=True)) == {DEMO_TARGET_REASON}
+    snapshot = RegistrySnapshot.objects.get()
+    assert round.snapshot == snapshot
+    assert str(snapshot) == "ทะเบียน ณ 1 เมษายน 2564"
+    # Rows outside the base show the rule: cancelled, and registered after the window.
+    assert Product.objects.filter(status="cancelled").exists()
+    assert Product.objects.filter(registered_year=2564).exists()
+    assert Product.objects.count() > 1873
+    for username in ["admin", "phayao", "officer5601", "officer5609"]:
+        assert username in out
+    assert DEMO_PASSWORD in out
+
+
+@pytest.mark.django_db
+def test_it_makes_a_user_for_each_role_who_can_log_in(client):
+    load()
+    assert User.objects.get(username="admin").is_portal_admin
+    phayao = User.objects.get(username="phayao")
+    assert (phayao.role, phayao.province_id) == ("province", "56")
+    for code in SEED_TABLE:
+        officer = User.objects.get(username=f"officer{code}")
+        assert (officer.role, officer.district_id) == ("officer", code)
+    assert client.login(username="officer5607", password=DEMO_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_loading_it_twice_changes_nothing_and_says_so():
+    load()
+    before = (
+        sorted(Product.objects.values_list("code", "name", "registered", "last_snapshot_id")),
+        sorted(Entrepreneur.objects.values_list("code", "name", "last_snapshot_id")),
+        list(Target.objects.values_list("district_id", "official", "set_at")),
+        RegistrySnapshot.objects.count(),
+        list(User.objects.values_list("username", "password")),
+    )
+    out = load()
+    after = (
+        sorted(Product.objects.values_list("code", "name", "registered", "last_snapshot_id")),
+        sorted(Entrepreneur.objects.values_list("code", "name", "last_snapshot_id")),
+        list(Target.objects.values_list("district_id", "official", "set_at")),
+        RegistrySnapshot.objects.count(),
+        list(User.objects.values_list("username", "password")),
+    )
+    assert after == before
+    assert "ไม่มีอะไรเปลี่ยน" in out
+
+
+@pytest.mark.django_db
+def test_the_generator_is_deterministic_and_real():
+    plans = district_plans({"5607": (65, 93), "5604": (42, 94)})
+    first = list(registry_rows(plans, seed=7))
+    assert first == list(registry_rows(plans, seed=7))
+    assert first != list(registry_rows(plans, seed=8))
+    # A district's rows do not depend on the other districts generated with it.
+    alone = list(registry_rows(district_plans({"5607": (65, 93)}), seed=7))
+    assert alone == [r for r in first if r.district_code == "5607"]
+    real = {code for code, _name in plans[0].subdistricts} | {c for c, _n in plans[1].subdistricts}
+    assert {r.subdistrict_code for r in first} <= real
+    assert len({r.product_code for r in first}) == len(first)
+    assert len({r.product_type for r in first}) == 5
+    assert len({r.entrepreneur_type for r in first}) == 3

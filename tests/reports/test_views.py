@@ -1,0 +1,324 @@
+"""The report in the browser: entry, review, upload, download, province list, explain."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from reports.models import Report, ReportLine, ReportUpload
+from tests.conftest import PASSWORD, make_entrepreneur, make_product
+from tests.reports.conftest import data_row, make_line, make_report, report_file
+
+pytestmark = pytest.mark.django_db
+
+R = "2564-2"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def products(round_2564):
+    e = make_entrepreneur("5607", code="560799001", name="กลุ่มทอผ้า")
+    return [make_product(e, name="ผ้าพันคอฝ้าย"), make_product(e, name="กาแฟดอยหลวง")]
+
+
+def login(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def url(name, *args, district="5607"):
+    return reverse(f"reports:{name}", args=[R, district, *args])
+
+
+def line_post(obj, /, **values):
+    prefix = f"l{obj.pk}-"
+    data = {f"{prefix}version": obj.version, f"{prefix}month_1": "", f"{prefix}url": ""}
+    data.update({f"{prefix}{k}": v for k, v in values.items()})
+    return data
+
+
+def test_the_officer_starts_the_report_with_a_line_per_base_product(client, officer, products):
+    response = login(client, officer).get(url("detail"))
+    assert response.status_code == 200
+    report = Report.objects.get(district_id="5607")
+    assert report.lines.count() == 2
+    html = response.content.decode()
+    assert "ผ้าพันคอฝ้าย" in html
+    assert re.search(r"บันทึกแล้ว <strong[^>]*>0</strong> จาก <span[^>]*>2</span>", html)
+    assert "เม.ย." in html and "ก.ย." in html
+    for field in ("facebook", "url", "month_1", "month_6", "sales_baseline", "note"):
+        field_id = f"id_l{report.lines.first().pk}-{field}"
+        assert f'for="{field_id}"' in html  # every input has a label
+
+
+def test_the_page_makes_a_fixed_number_of_queries(client, officer, round_2564,
+                                                   django_assert_max_num_queries):
+    e = make_entrepreneur("5607")
+    for i in range(30):
+        make_product(e, name=f"สินค้า {i}")
+    login(client, officer).get(url("detail"))
+    with django_assert_max_num_queries(30):
+        client.get(url("detail"))
+
+
+def test_the_filters_find_lines(client, officer, products, round_2564):
+    report = make_report(round_2564, "5607")
+    make_line(report, products[0], months=[10], answered_at="2021-05-01T00:00:00Z")
+    make_line(report, products[1])
+    login(client, officer)
+    html = client.get(url("detail") + "?show=with_sales").content.decode()
+    assert "ผ้าพันคอฝ้าย" in html and "แก้ไข กาแฟดอยหลวง" not in html
+    html = client.get(url("detail") + "?show=unanswered").content.decode()
+    assert "แก้ไข ผ้าพันคอฝ้าย" not in html and "กาแฟดอยหลวง" in html
+    html = client.get(url("detail") + "?q=กาแฟ").content.decode()
+    assert "แก้ไข ผ้าพันคอฝ้าย" not in html
+    html = client.get(url("detail") + "?type=3").content.decode()
+    assert "ไม่พบรายการตามตัวกรองนี้" in html
+
+
+def test_the_officer_saves_a_line(client, officer, products):
+    login(client, officer).get(url("detail"))
+    line = ReportLine.objects.get(product=products[0])
+    data = line_post(line, facebook="on", month_1="๑,๒๐๐", month_2="-", url="https://a.example/x",
+                     sales_baseline="1000")
+    response = client.post(url("line_save", line.pk), data)
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert line.month_1 == Decimal("1200")
+    assert line.facebook is True
+    assert line.version == 1
+    assert line.answered_by == officer
+    assert line.sales_baseline == Decimal("1000")
+
+
+def test_a_save_from_an_old_page_is_refused(client, officer, colleague, products):
+    login(client, officer).get(url("detail"))
+    line = ReportLine.objects.get(product=products[0])
+    stale = line_post(line, month_1="100")
+    client.post(url("line_save", line.pk), line_post(line, month_1="50"))
+    response = client.post(url("line_save", line.pk), stale, HTTP_X_REQUESTED_WITH="fetch")
+    assert response.status_code == 400
+    assert "ถูกแก้ไขไปแล้ว" in response.json()["message"]
+    line.refresh_from_db()
+    assert line.month_1 == Decimal("50")
+
+
+def test_it_saves_through_fetch_and_answers_json(client, officer, products):
+    login(client, officer).get(url("detail"))
+    line = ReportLine.objects.get(product=products[0])
+    response = client.post(url("line_save", line.pk), line_post(line, month_1="10", month_2="5"),
+                           HTTP_X_REQUESTED_WITH="fetch")
+    data = response.json()
+    assert data["ok"] is True and data["version"] == 1
+    assert data["total"] == "15.00"
+    assert data["answered"] == 1 and data["lines"] == 2
+
+
+def test_it_refuses_a_link_that_is_not_http_in_the_form(client, officer, products):
+    login(client, officer).get(url("detail"))
+    line = ReportLine.objects.get(product=products[0])
+    response = client.post(url("line_save", line.pk), line_post(line, url="ftp://x.example"),
+                           HTTP_X_REQUESTED_WITH="fetch")
+    assert response.status_code == 400
+    assert "url" in response.json()["errors"]
+    line.refresh_from_db()
+    assert line.url == "" and line.version == 0
+
+
+def test_the_page_shows_a_dash_when_there_is_no_baseline(client, officer, products, round_2564):
+    report = make_report(round_2564, "5607")
+    make_line(report, products[0], months=[500])
+    html = login(client, officer).get(url("detail")).content.decode()
+    assert "ไม่มียอดปีก่อน จึงคำนวณการเติบโตไม่ได้" in html
+    assert '<div class="value">–</div>' in html
+
+
+def test_the_workflow_goes_round_through_the_browser(client, officer, province_staff, products):
+    login(client, officer).get(url("detail"))
+    line = ReportLine.objects.get(product=products[0])
+    client.post(url("line_save", line.pk), line_post(line, month_1="100"))
+    # A line with sales needs a channel or a link before submitting.
+    client.post(url("submit"))
+    assert Report.objects.get().status == "draft"
+    line.refresh_from_db()
+    client.post(url("line_save", line.pk), line_post(line, month_1="100", line="on"))
+    client.post(url("submit"))
+    assert Report.objects.get().status == "submitted"
+    # Locked while submitted.
+    line.refresh_from_db()
+    client.post(url("line_save", line.pk), line_post(line, month_1="1"))
+    line.refresh_from_db()
+    assert line.month_1 == Decimal("100")
+
+    login(client, province_staff)
+    response = client.post(url("review"), {"action": "return", "reason": ""})
+    assert response.status_code == 400
+    assert Report.objects.get().status == "submitted"
+    client.post(url("review"), {"action": "return", "reason": "ยอดเดือนเมษายนไม่ตรง"})
+    assert Report.objects.get().status == "returned"
+
+    login(client, officer)
+    html = client.get(url("detail")).content.decode()
+    assert "ยอดเดือนเมษายนไม่ตรง" in html
+    client.post(url("submit"))
+    login(client, province_staff)
+    client.post(url("review"), {"action": "approve"})
+    report = Report.objects.get()
+    assert report.status == "approved"
+    html = client.get(url("review")).content.decode()
+    for event in ("ส่งแบบรายงานผล", "ส่งคืนให้แก้ไข: ยอดเดือนเมษายนไม่ตรง", "อนุมัติ"):
+        assert event in html
+
+
+def test_province_staff_read_the_report_but_cannot_write(client, officer, province_staff, products):
+    login(client, officer).get(url("detail"))
+    line = ReportLine.objects.get(product=products[0])
+    login(client, province_staff)
+    html = client.get(url("detail")).content.decode()
+    assert "ผ้าพันคอฝ้าย" in html
+    assert "data-line-form" not in html
+    assert client.post(url("line_save", line.pk), line_post(line, month_1="1")).status_code == 403
+    assert client.post(url("submit")).status_code == 403
+    assert client.get(url("upload")).status_code == 403
+    assert client.get(url("review")).status_code == 200
+
+
+def test_the_officer_cannot_review(client, officer, products):
+    login(client, officer).get(url("detail"))
+    assert client.get(url("review")).status_code == 403
+
+
+def test_province_staff_do_not_start_a_report_by_looking(client, province_staff, products):
+    html = login(client, province_staff).get(url("detail")).content.decode()
+    assert "อำเภอยังไม่ได้เริ่มทำแบบรายงานผล" in html
+    assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize("name,args,method", [
+    ("detail", (), "get"), ("review", (), "get"), ("download", (), "get"), ("upload", (), "get"),
+    ("submit", (), "post"), ("exception", (), "post"), ("line_save", (1,), "post"),
+    ("upload_commit", (1,), "post"), ("upload_discard", (1,), "post"),
+    ("explain", ("sold_online",), "get"),
+])
+def test_it_checks_access(client, outsider, other_province_staff, officer, products, name, args, method):
+    login(client, officer).get(url("detail"))  # the report and its lines exist
+    line = ReportLine.objects.first()
+    args = tuple(line.pk if a == 1 else a for a in args)
+    for user in (outsider, other_province_staff):
+        login(client, user)
+        response = getattr(client, method)(url(name, *args))
+        assert response.status_code == 404, (name, user.username)
+
+
+def test_it_checks_access_to_the_province_pages(client, other_province_staff, outsider, round_2564):
+    for user in (other_province_staff, outsider):
+        login(client, user)
+        assert client.get(reverse("reports:province", args=[R, "56"])).status_code == 404
+        assert client.get(reverse("reports:province_download", args=[R, "56"])).status_code == 404
+
+
+def test_it_requires_login(client, round_2564):
+    response = client.get(url("detail"))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("name,args", [
+    ("submit", ()), ("line_save", (1,)), ("upload_commit", (1,)), ("upload_discard", (1,)),
+    ("exception", ()),
+])
+def test_it_requires_post(client, officer, province_staff, products, name, args):
+    login(client, officer).get(url("detail"))
+    line = ReportLine.objects.first()
+    args = tuple(line.pk if a == 1 else a for a in args)
+    user = province_staff if name == "exception" else officer
+    login(client, user)
+    assert client.get(url(name, *args)).status_code == 405
+
+
+def test_the_upload_previews_then_commits(client, officer, products, round_2564, tmp_path):
+    path = report_file(tmp_path / "r.xlsx", round_2564, [
+        data_row("560799001", "ผ้าพันคอฝ้าย", months=(100, "", "", "", "", ""), channels=("1", "", "", "", "")),
+    ])
+    login(client, officer)
+    with open(path, "rb") as fh:
+        response = client.post(url("upload"), {"file": fh})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "ตัวอย่างการนำเข้า" in html
+    assert "ถือว่าไม่มียอดจำหน่ายในรอบนี้" in html  # the preview says what absent lines become
+    upload = ReportUpload.objects.get()
+    assert upload.outcome == "previewed" and upload.uploaded_by == officer
+    assert not ReportLine.objects.filter(month_1__gt=0).exists()
+
+    response = client.post(url("upload_commit", upload.pk))
+    assert response.status_code == 302
+    upload.refresh_from_db()
+    assert upload.outcome == "committed"
+    assert ReportLine.objects.get(product=products[0]).month_1 == Decimal("100")
+    # A second commit of the same upload is refused.
+    client.post(url("upload_commit", upload.pk))
+    assert ReportUpload.objects.get().outcome == "committed"
+
+
+def test_a_refused_upload_is_kept_and_changes_nothing(client, officer, products, round_2564, tmp_path):
+    path = report_file(tmp_path / "r.xlsx", round_2564, [
+        data_row("560799001", "ผ้าพันคอฝ้าย", months=(100, "", "", "", "", ""), total=90),
+    ])
+    login(client, officer)
+    with open(path, "rb") as fh:
+        response = client.post(url("upload"), {"file": fh})
+    assert response.status_code == 400
+    assert "ไม่รับไฟล์นี้" in response.content.decode()
+    assert ReportUpload.objects.get().outcome == "refused"
+    assert not ReportLine.objects.filter(month_1__gt=0).exists()
+
+
+def test_a_discarded_upload_changes_nothing(client, officer, products, round_2564, tmp_path):
+    path = report_file(tmp_path / "r.xlsx", round_2564, [
+        data_row("560799001", "ผ้าพันคอฝ้าย", months=(100, "", "", "", "", "")),
+    ])
+    login(client, officer)
+    with open(path, "rb") as fh:
+        client.post(url("upload"), {"file": fh})
+    upload = ReportUpload.objects.get()
+    client.post(url("upload_discard", upload.pk))
+    upload.refresh_from_db()
+    assert upload.outcome == "discarded"
+    assert not ReportLine.objects.filter(month_1__gt=0).exists()
+
+
+def test_it_downloads_the_workbook(client, officer, products):
+    response = login(client, officer).get(url("download"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response.content[:2] == b"PK"
+
+
+def test_the_province_page_lists_its_districts(client, province_staff, products, round_2564):
+    report = make_report(round_2564, "5607", status="submitted")
+    make_line(report, products[0], months=[10])
+    response = login(client, province_staff).get(reverse("reports:province", args=[R, "56"]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.index("เมืองพะเยา") < html.index("แม่ใจ") < html.index("ภูกามยาว")
+    assert reverse("reports:review", args=[R, "5607"]) in html
+    response = client.get(reverse("reports:province_download", args=[R, "56"]))
+    assert response.content[:2] == b"PK"
+
+
+def test_the_explain_page_lists_the_products_behind_a_figure(client, officer, products, round_2564):
+    report = make_report(round_2564, "5607")
+    make_line(report, products[0], months=[10])
+    make_line(report, products[1], months=[0])
+    html = login(client, officer).get(url("explain", "sold_online")).content.decode()
+    assert "นับ: อยู่ในฐานและมียอดจำหน่ายรวมในรอบมากกว่า 0" in html
+    assert "ไม่นับ: อยู่ในแบบรายงานแต่ไม่มียอดจำหน่ายในรอบ" in html
+    assert client.get(url("explain", "nonsense")).status_code == 404
+    for which in ("products", "sales_round", "sales_baseline"):
+        assert client.get(url("explain", which)).status_code == 200
