@@ -41,7 +41,9 @@ def district_filter(path: str = "district") -> type[admin.SimpleListFilter]:
             province = request.GET.get("province")
             if not province:
                 return []
-            return list(District.objects.filter(province_id=province).values_list("code", "name_th"))
+            return list(
+                District.objects.filter(province_id=province).values_list("code", "name_th")
+            )
 
         def queryset(self, request, queryset):
             if self.value():
@@ -80,11 +82,24 @@ class SubdistrictAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "first_name", "last_name", "role", "province", "district",
-                    "is_active", "last_login"]
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "role",
+        "province",
+        "district",
+        "is_active",
+        "last_login",
+    ]
     list_select_related = ["province", "district"]
-    list_filter = ["role", province_filter("province"), district_filter("district"),
-                   "is_active", "is_staff"]
+    list_filter = [
+        "role",
+        province_filter("province"),
+        district_filter("district"),
+        "is_active",
+        "is_staff",
+    ]
     search_fields = ["username", "first_name", "last_name", "email"]
     autocomplete_fields = ["province", "district"]
     fieldsets = (

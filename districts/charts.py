@@ -64,8 +64,12 @@ def _open(width: int, height: int, title: str, desc: str, css_class: str) -> tup
 
 
 def bar_chart(
-    bars: list[Bar], *, title: str, goal_pct: float | Decimal | None = 100,
-    goal_label: str | None = None, css_class: str = "chart",
+    bars: list[Bar],
+    *,
+    title: str,
+    goal_pct: float | Decimal | None = 100,
+    goal_label: str | None = None,
+    css_class: str = "chart",
 ) -> SafeString:
     """Horizontal bars, one per row, scaled to the larger of the goal and the largest
     value; a dashed line marks the goal. Rows without a value show a dash."""
@@ -124,9 +128,7 @@ def progress_bar(pct, *, met: bool = False, label: str = "") -> SafeString:
     hidden from screen readers unless a label is given.
     """
     width = 0.0 if pct is None else max(0.0, min(100.0, float(pct)))
-    aria = (
-        f'role="img" aria-label="{escape(label)}"' if label else 'aria-hidden="true"'
-    )
+    aria = f'role="img" aria-label="{escape(label)}"' if label else 'aria-hidden="true"'
     return mark_safe(  # noqa: S308 - the label is escaped, the rest are numbers
         f'<div class="bar{" met" if met else ""}">'
         f'<svg xmlns="http://www.w3.org/2000/svg" {aria} viewBox="0 0 100 14" width="100%" '

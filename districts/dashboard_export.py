@@ -45,22 +45,53 @@ def _number(value) -> Decimal | int | str:
 def table_headers(round, *, area_label: str) -> list[str]:
     rate = attachment1.rate_label(round.growth_rate)
     return [
-        _("ที่"), _("รหัส"), area_label,
-        _("จำนวนผู้ประกอบการ"), _("จำนวนผลิตภัณฑ์ OTOP"),
-        _("เป้าหมายที่คำนวณ"), _("เป้าหมายทางการ"), _("เป้าหมายที่ใช้"),
-        _("ขายออนไลน์แล้ว (ผลิตภัณฑ์)"), _("ร้อยละของเป้าหมาย"), _("บรรลุเป้าหมาย"),
-        _("ยอดจำหน่ายออนไลน์รอบนี้ (บาท)"), _("ยอดจำหน่ายช่วงเดียวกันของปีก่อน (บาท)"),
-        _("ร้อยละการเติบโต"), _("เติบโตถึงร้อยละ %(rate)s") % {"rate": rate},
-        _("สถานะแบบสำรวจ"), _("แบบสำรวจส่งช้า"), _("แบบสำรวจแก้ไขล่าสุด"),
-        _("สถานะแบบรายงานผล"), _("แบบรายงานผลส่งช้า"), _("แบบรายงานผลแก้ไขล่าสุด"),
+        _("ที่"),
+        _("รหัส"),
+        area_label,
+        _("จำนวนผู้ประกอบการ"),
+        _("จำนวนผลิตภัณฑ์ OTOP"),
+        _("เป้าหมายที่คำนวณ"),
+        _("เป้าหมายทางการ"),
+        _("เป้าหมายที่ใช้"),
+        _("ขายออนไลน์แล้ว (ผลิตภัณฑ์)"),
+        _("ร้อยละของเป้าหมาย"),
+        _("บรรลุเป้าหมาย"),
+        _("ยอดจำหน่ายออนไลน์รอบนี้ (บาท)"),
+        _("ยอดจำหน่ายช่วงเดียวกันของปีก่อน (บาท)"),
+        _("ร้อยละการเติบโต"),
+        _("เติบโตถึงร้อยละ %(rate)s") % {"rate": rate},
+        _("สถานะแบบสำรวจ"),
+        _("แบบสำรวจส่งช้า"),
+        _("แบบสำรวจแก้ไขล่าสุด"),
+        _("สถานะแบบรายงานผล"),
+        _("แบบรายงานผลส่งช้า"),
+        _("แบบรายงานผลแก้ไขล่าสุด"),
     ]
 
 
 #: How each column is written in the workbook (FormWriter format names).
 TABLE_FORMATS = [
-    "center", "center", "text", "whole", "whole", "whole", "whole", "whole", "whole",
-    "percent", "center", "money", "money", "percent", "center",
-    "text", "center", "text", "text", "center", "text",
+    "center",
+    "center",
+    "text",
+    "whole",
+    "whole",
+    "whole",
+    "whole",
+    "whole",
+    "whole",
+    "percent",
+    "center",
+    "money",
+    "money",
+    "percent",
+    "center",
+    "text",
+    "center",
+    "text",
+    "text",
+    "center",
+    "text",
 ]
 TABLE_WIDTHS = [6, 8, 22, 14, 14, 12, 12, 12, 14, 12, 10, 18, 18, 12, 12, 16, 10, 20, 16, 10, 20]
 
@@ -79,13 +110,24 @@ def _values(row, number: int | None) -> list:
         number if number is not None else _("รวม"),
         row.code if number is not None else "",
         row.name,
-        row.entrepreneurs, row.products,
-        row.target_computed, _number(row.target_official), row.target,
-        row.sold_online, _number(row.achievement_pct), _yes(row.target_met),
-        row.sales_round, row.sales_baseline,
-        _number(row.sales_growth_pct), _yes(row.growth_met),
-        _status(row.survey_status), _yes(row.survey_late), be_date(row.survey_updated_at),
-        _status(row.report_status), _yes(row.report_late), be_date(row.report_updated_at),
+        row.entrepreneurs,
+        row.products,
+        row.target_computed,
+        _number(row.target_official),
+        row.target,
+        row.sold_online,
+        _number(row.achievement_pct),
+        _yes(row.target_met),
+        row.sales_round,
+        row.sales_baseline,
+        _number(row.sales_growth_pct),
+        _yes(row.growth_met),
+        _status(row.survey_status),
+        _yes(row.survey_late),
+        be_date(row.survey_updated_at),
+        _status(row.report_status),
+        _yes(row.report_late),
+        be_date(row.report_updated_at),
     ]
 
 
@@ -140,13 +182,32 @@ def _total_format(fmt: str) -> str:
 # ---------------------------------------------------------------------------
 
 PROGRESS_HEADERS = [
-    "ที่", "อำเภอ", "เป้าหมายตัวชี้วัด", "ขายออนไลน์แล้ว (ผลิตภัณฑ์)", "ร้อยละของเป้าหมาย",
-    "บรรลุเป้าหมาย", "ยอดจำหน่ายออนไลน์รอบนี้ (บาท)", "ยอดจำหน่ายช่วงเดียวกันของปีก่อน (บาท)",
-    "ร้อยละการเติบโต", "เติบโตถึงเกณฑ์", "สถานะแบบสำรวจ", "สถานะแบบรายงานผล",
+    "ที่",
+    "อำเภอ",
+    "เป้าหมายตัวชี้วัด",
+    "ขายออนไลน์แล้ว (ผลิตภัณฑ์)",
+    "ร้อยละของเป้าหมาย",
+    "บรรลุเป้าหมาย",
+    "ยอดจำหน่ายออนไลน์รอบนี้ (บาท)",
+    "ยอดจำหน่ายช่วงเดียวกันของปีก่อน (บาท)",
+    "ร้อยละการเติบโต",
+    "เติบโตถึงเกณฑ์",
+    "สถานะแบบสำรวจ",
+    "สถานะแบบรายงานผล",
 ]
 PROGRESS_FORMATS = [
-    "center", "text", "whole", "whole", "percent", "center", "money", "money", "percent",
-    "center", "text", "text",
+    "center",
+    "text",
+    "whole",
+    "whole",
+    "percent",
+    "center",
+    "money",
+    "money",
+    "percent",
+    "center",
+    "text",
+    "text",
 ]
 
 
@@ -183,8 +244,14 @@ def _write_attachment1(w: FormWriter, *, round, province, rows, total) -> None:
     for number, row in enumerate(rows, start=1):
         w.row(
             r,
-            [number, row.name, row.entrepreneurs, row.products, row.target,
-             attachment1.row_note(row, round)],
+            [
+                number,
+                row.name,
+                row.entrepreneurs,
+                row.products,
+                row.target,
+                attachment1.row_note(row, round),
+            ],
             ["center", "text", "whole", "whole", "whole", "text"],
         )
         r += 1
@@ -224,8 +291,16 @@ def _write_progress(w: FormWriter, *, round, province, rows, total) -> None:
 
 def _progress_values(row, number: int | None) -> list:
     return [
-        number, row.name, row.target, row.sold_online, _number(row.achievement_pct),
-        _yes(row.target_met), row.sales_round, row.sales_baseline,
-        _number(row.sales_growth_pct), _yes(row.growth_met),
-        _status(row.survey_status), _status(row.report_status),
+        number,
+        row.name,
+        row.target,
+        row.sold_online,
+        _number(row.achievement_pct),
+        _yes(row.target_met),
+        row.sales_round,
+        row.sales_baseline,
+        _number(row.sales_growth_pct),
+        _yes(row.growth_met),
+        _status(row.survey_status),
+        _status(row.report_status),
     ]

@@ -68,13 +68,17 @@ class ReminderResult:
 
 
 def reminders_due(
-    *, round, today: dt.date, days_before: int = DEFAULT_DAYS_BEFORE,
+    *,
+    round,
+    today: dt.date,
+    days_before: int = DEFAULT_DAYS_BEFORE,
     repeat_after: int = DEFAULT_REPEAT_AFTER,
 ) -> tuple[list[Deadline], list[Reminder], int]:
     """Which deadlines call for a reminder today, the e-mails to send, and how many
     (officer, form) pairs were already reminded today. A fixed number of queries."""
     due = [
-        d for d in round_deadlines(round, today=today)
+        d
+        for d in round_deadlines(round, today=today)
         if is_reminder_day(d, days_before=days_before, repeat_after=repeat_after)
     ]
     if not due:
@@ -100,7 +104,9 @@ def reminders_due(
             continue  # a district without a base has nothing to send
         reminder = Reminder(user=user, district=user.district)
         for deadline in due:
-            status = row.survey_status if deadline.kind == ReminderKind.SURVEY else row.report_status
+            status = (
+                row.survey_status if deadline.kind == ReminderKind.SURVEY else row.report_status
+            )
             if status not in OPEN_STATES:
                 continue
             if (user.pk, deadline.kind) in done_today:
@@ -116,21 +122,31 @@ def reminder_message(reminder: Reminder, *, round, base_url: str = "") -> EmailM
     """The e-mail, in Thai whatever the active language."""
     path = reverse("districts:district", args=[round.code, reminder.district.code])
     context = {
-        "reminder": reminder, "round": round, "user": reminder.user,
-        "district": reminder.district, "url": f"{base_url.rstrip('/')}{path}",
+        "reminder": reminder,
+        "round": round,
+        "user": reminder.user,
+        "district": reminder.district,
+        "url": f"{base_url.rstrip('/')}{path}",
     }
     with translation.override("th"):
         subject = render_to_string("districts/email/reminder_subject.txt", context)
         body = render_to_string("districts/email/reminder_body.txt", context)
     return EmailMessage(
-        subject=" ".join(subject.split()), body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL, to=[reminder.user.email],
+        subject=" ".join(subject.split()),
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[reminder.user.email],
     )
 
 
 def reminders_send(
-    *, round, today: dt.date | None = None, days_before: int = DEFAULT_DAYS_BEFORE,
-    repeat_after: int = DEFAULT_REPEAT_AFTER, dry_run: bool = False, base_url: str = "",
+    *,
+    round,
+    today: dt.date | None = None,
+    days_before: int = DEFAULT_DAYS_BEFORE,
+    repeat_after: int = DEFAULT_REPEAT_AFTER,
+    dry_run: bool = False,
+    base_url: str = "",
 ) -> ReminderResult:
     """Send today's reminders through Django's e-mail backend, each at most once a day."""
     today = today or timezone.localdate()
@@ -147,14 +163,20 @@ def reminders_send(
         message.connection = connection
         try:
             with transaction.atomic():
-                ReminderLog.objects.bulk_create([
-                    ReminderLog(
-                        round=round, district=reminder.district, user=reminder.user,
-                        kind=deadline.kind, sent_on=today, days_to_deadline=deadline.days_left,
-                        email=reminder.user.email,
-                    )
-                    for deadline, _status in reminder.forms
-                ])
+                ReminderLog.objects.bulk_create(
+                    [
+                        ReminderLog(
+                            round=round,
+                            district=reminder.district,
+                            user=reminder.user,
+                            kind=deadline.kind,
+                            sent_on=today,
+                            days_to_deadline=deadline.days_left,
+                            email=reminder.user.email,
+                        )
+                        for deadline, _status in reminder.forms
+                    ]
+                )
                 message.send()
         except IntegrityError:
             # Another run claimed this reminder since reminders_due looked.

@@ -176,9 +176,6 @@ SUBMITTED_STATES = frozenset({Status.SUBMITTED.value, Status.APPROVED.value})
 #: States in which an officer still has to act (what the reminders are about).
 OPEN_STATES = frozenset({Status.NOT_STARTED.value, Status.DRAFT.value, Status.RETURNED.value})
 
-SORTS = ("code", "behind", "late")
-SHOWS = ("all", "behind", "late", "waiting")
-
 
 @dataclass
 class Deadline:
@@ -200,10 +197,6 @@ class Deadline:
     @property
     def is_past(self) -> bool:
         return self.days_left < 0
-
-    @property
-    def days_past(self) -> int:
-        return max(0, -self.days_left)
 
 
 def round_deadlines(round, *, today: dt.date | None = None) -> list[Deadline]:
@@ -681,8 +674,11 @@ def review_queue(*, round, province: Province, user) -> list[WaitingItem]:
             .select_related("district", "submitted_by", "round", "round__fiscal_year")
         )
         items += [WaitingItem(kind, s) for s in qs]
-    far_future = timezone.now() + dt.timedelta(days=36500)
-    items.sort(key=lambda i: (i.submission.submitted_at or far_future, i.kind, i.submission.district_id))
+    items.sort(key=lambda i: (
+        i.submission.submitted_at is None,
+        i.submission.submitted_at.timestamp() if i.submission.submitted_at else 0,
+        i.kind, i.submission.district_id,
+    ))
     return items
 
 

@@ -13,15 +13,18 @@ urlpatterns = [
     path("rounds/<round:round_code>/provinces/<str:code>/", views.province, name="province"),
     path(
         "rounds/<round:round_code>/provinces/<str:code>/dashboard.xlsx",
-        views.province_xlsx, name="province_xlsx",
+        views.province_xlsx,
+        name="province_xlsx",
     ),
     path(
         "rounds/<round:round_code>/provinces/<str:code>/dashboard.csv",
-        views.province_csv, name="province_csv",
+        views.province_csv,
+        name="province_csv",
     ),
     path(
         "rounds/<round:round_code>/provinces/<str:code>/targets-progress.xlsx",
-        views.targets_progress_xlsx, name="targets_progress",
+        views.targets_progress_xlsx,
+        name="targets_progress",
     ),
     path("rounds/<round:round_code>/provinces/<str:code>/review/", views.review, name="review"),
     path("rounds/<round:round_code>/districts/<str:code>/", views.district, name="district"),

@@ -39,6 +39,7 @@ from districts.selectors import (
 from otop_portal.workflow import WorkflowError, submission_approve, submission_return
 from products.models import Round
 from products.selectors import round_current, round_get
+from reports.selectors import kpi_for_country, kpi_for_province
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -92,7 +93,8 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("districts:district", round_code=current.code, code=user.district_id)
     rounds = list(Round.objects.visible_to(user).select_related("fiscal_year")[:10])
     return render(
-        request, "districts/home.html",
+        request,
+        "districts/home.html",
         {"rounds": rounds, "current_round": rounds[0] if rounds else None},
     )
 
@@ -114,8 +116,9 @@ def province(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
     )
     chart = charts.bar_chart(
         [
-            charts.Bar(r.kpi.name, r.kpi.achievement_pct, r.kpi.target_met,
-                       note=_achievement_note(r.kpi))
+            charts.Bar(
+                r.kpi.name, r.kpi.achievement_pct, r.kpi.target_met, note=_achievement_note(r.kpi)
+            )
             for r in dashboard.all_rows
         ],
         title=_("ร้อยละของเป้าหมาย (ขายออนไลน์แล้ว / เป้าหมาย) รายอำเภอ จังหวัด%(province)s")
@@ -123,9 +126,13 @@ def province(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
         goal_label=_("เป้าหมาย"),
     )
     return render(
-        request, "districts/province.html",
+        request,
+        "districts/province.html",
         {
-            "round": round, "province": province, "d": dashboard, "filters": filters,
+            "round": round,
+            "province": province,
+            "d": dashboard,
+            "filters": filters,
             "achievement_chart": chart,
             "readiness_chart": _readiness_chart(
                 dashboard.readiness_total, _("จังหวัด%(name)s") % {"name": province.name_th}
@@ -150,8 +157,10 @@ def _readiness_chart(readiness, scope: str):
         for label, done, of, pct in readiness_shares(readiness)
     ]
     return charts.bar_chart(
-        bars, title=_("ความพร้อมเข้าสู่ตลาดออนไลน์ %(scope)s") % {"scope": scope},
-        goal_pct=None, css_class="chart readiness",
+        bars,
+        title=_("ความพร้อมเข้าสู่ตลาดออนไลน์ %(scope)s") % {"scope": scope},
+        goal_pct=None,
+        css_class="chart readiness",
     )
 
 
@@ -160,14 +169,21 @@ def _readiness_chart(readiness, scope: str):
 def province_xlsx(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
     round = _round(round_code)
     province = _overseen_province(request, code)
-    d = province_dashboard(round=round, province=province, today=timezone.localdate())
+    kpi = kpi_for_province(round=round, province=province)
     output = io.BytesIO()
     write_dashboard_xlsx(
-        output, round=round, scope_name=_("จังหวัด %(name)s") % {"name": province.name_th},
-        rows=d.kpi.rows, total=d.kpi.total, area_label=_("อำเภอ"),
+        output,
+        round=round,
+        scope_name=_("จังหวัด %(name)s") % {"name": province.name_th},
+        rows=kpi.rows,
+        total=kpi.total,
+        area_label=_("อำเภอ"),
     )
-    return _attachment(output.getvalue(), content_type=XLSX,
-                       filename=f"dashboard-{round.code}-{province.code}.xlsx")
+    return _attachment(
+        output.getvalue(),
+        content_type=XLSX,
+        filename=f"dashboard-{round.code}-{province.code}.xlsx",
+    )
 
 
 @require_GET
@@ -175,29 +191,34 @@ def province_xlsx(request: HttpRequest, round_code: str, code: str) -> HttpRespo
 def province_csv(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
     round = _round(round_code)
     province = _overseen_province(request, code)
-    d = province_dashboard(round=round, province=province, today=timezone.localdate())
+    kpi = kpi_for_province(round=round, province=province)
     output = io.StringIO()
-    write_dashboard_csv(output, round=round, rows=d.kpi.rows, total=d.kpi.total,
-                        area_label=_("อำเภอ"))
-    return _attachment(output.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8",
-                       filename=f"dashboard-{round.code}-{province.code}.csv")
+    write_dashboard_csv(output, round=round, rows=kpi.rows, total=kpi.total, area_label=_("อำเภอ"))
+    return _attachment(
+        output.getvalue().encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
+        filename=f"dashboard-{round.code}-{province.code}.csv",
+    )
 
 
 @require_GET
 @login_required
 def targets_progress_xlsx(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
     """Attachment 1, with the districts' progress on a second sheet."""
-    from reports.selectors import kpi_for_province
-
     round = _round(round_code)
     province = _overseen_province(request, code)
     output = io.BytesIO()
     write_targets_progress(
-        output, round=round, province=province,
+        output,
+        round=round,
+        province=province,
         kpi=kpi_for_province(round=round, province=province),
     )
-    return _attachment(output.getvalue(), content_type=XLSX,
-                       filename=f"targets-progress-{round.code}-{province.code}.xlsx")
+    return _attachment(
+        output.getvalue(),
+        content_type=XLSX,
+        filename=f"targets-progress-{round.code}-{province.code}.xlsx",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -214,9 +235,13 @@ def district(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
     )
     dashboard = district_dashboard(round=round, district=district, today=timezone.localdate())
     return render(
-        request, "districts/district.html",
+        request,
+        "districts/district.html",
         {
-            "round": round, "district": district, "d": dashboard, "row": dashboard.row,
+            "round": round,
+            "district": district,
+            "d": dashboard,
+            "row": dashboard.row,
             "kpi": dashboard.row.kpi,
             "progress_label": _achievement_note(dashboard.row.kpi),
             "readiness_chart": _readiness_chart(
@@ -244,24 +269,33 @@ def country(request: HttpRequest, round_code: str) -> HttpResponse:
 @portal_admin_required
 def country_xlsx(request: HttpRequest, round_code: str) -> HttpResponse:
     round = _round(round_code)
-    d = country_dashboard(round=round, today=timezone.localdate())
+    kpi = kpi_for_country(round=round)
     output = io.BytesIO()
-    write_dashboard_xlsx(output, round=round, scope_name=_("ทั้งประเทศ"), rows=d.kpi.rows,
-                         total=d.kpi.total, area_label=_("จังหวัด"))
-    return _attachment(output.getvalue(), content_type=XLSX,
-                       filename=f"dashboard-{round.code}.xlsx")
+    write_dashboard_xlsx(
+        output,
+        round=round,
+        scope_name=_("ทั้งประเทศ"),
+        rows=kpi.rows,
+        total=kpi.total,
+        area_label=_("จังหวัด"),
+    )
+    return _attachment(
+        output.getvalue(), content_type=XLSX, filename=f"dashboard-{round.code}.xlsx"
+    )
 
 
 @require_GET
 @portal_admin_required
 def country_csv(request: HttpRequest, round_code: str) -> HttpResponse:
     round = _round(round_code)
-    d = country_dashboard(round=round, today=timezone.localdate())
+    kpi = kpi_for_country(round=round)
     output = io.StringIO()
-    write_dashboard_csv(output, round=round, rows=d.kpi.rows, total=d.kpi.total,
-                        area_label=_("จังหวัด"))
-    return _attachment(output.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8",
-                       filename=f"dashboard-{round.code}.csv")
+    write_dashboard_csv(output, round=round, rows=kpi.rows, total=kpi.total, area_label=_("จังหวัด"))
+    return _attachment(
+        output.getvalue().encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
+        filename=f"dashboard-{round.code}.csv",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -291,23 +325,29 @@ def review(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
             for error in errors:
                 messages.error(request, error)
     return render(
-        request, "districts/review.html",
-        {"round": round, "province": province, "items": items, "form": form,
-         "can_review": can_review},
+        request,
+        "districts/review.html",
+        {
+            "round": round,
+            "province": province,
+            "items": items,
+            "form": form,
+            "can_review": can_review,
+        },
         status=400 if request.method == "POST" else 200,
     )
 
 
 def _review_act(request: HttpRequest, *, round: Round, province: Province, data: dict) -> None:
-    items = review_items_get(round=round, province=province, user=request.user,
-                             keys=data["items"])
+    items = review_items_get(round=round, province=province, user=request.user, keys=data["items"])
     done = 0
     for item in items:
         label = f"{item.kind_label} {item.submission.district.name_th}"
         try:
             if data["action"] == ReviewForm.RETURN:
-                submission_return(submission=item.submission, by=request.user,
-                                  reason=data["reason"])
+                submission_return(
+                    submission=item.submission, by=request.user, reason=data["reason"]
+                )
             else:
                 submission_approve(submission=item.submission, by=request.user)
         except WorkflowError as exc:

@@ -63,7 +63,14 @@ class FormWriter:
             self.sheet.set_column(col, col, width)
 
     def merge(self, first_row, first_col, last_row, last_col, value, fmt: str) -> None:
-        self.sheet.merge_range(first_row, first_col, last_row, last_col, "", self.f[fmt])
+        """Register a merged range and write its first cell.
+
+        The range is registered with no format: xlsxwriter then writes nothing for its
+        other cells, because in constant_memory mode writing a lower row flushes the
+        first row and silently drops its value and any later merge on it (issue #367).
+        The caller writes the range's other cells (for their borders) in row order.
+        """
+        self.sheet.merge_range(first_row, first_col, last_row, last_col, "", None)
         self.put(first_row, first_col, value, fmt)
 
     def put(self, row: int, col: int, value, fmt: str = "text") -> None:

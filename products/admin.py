@@ -43,7 +43,8 @@ MSG_BAD_ROUND = _("ไม่พบรอบการประเมิน “%(v
 
 class EntrepreneurResource(resources.ModelResource):
     subdistrict = fields.Field(
-        attribute="subdistrict", column_name="subdistrict",
+        attribute="subdistrict",
+        column_name="subdistrict",
         widget=widgets.ForeignKeyWidget(Subdistrict, "code"),
     )
 
@@ -62,7 +63,8 @@ class EntrepreneurResource(resources.ModelResource):
 
 class ProductResource(resources.ModelResource):
     entrepreneur = fields.Field(
-        attribute="entrepreneur", column_name="entrepreneur",
+        attribute="entrepreneur",
+        column_name="entrepreneur",
         widget=widgets.ForeignKeyWidget(Entrepreneur, "code"),
     )
 
@@ -97,7 +99,8 @@ class RoundWidget(widgets.Widget):
 class TargetResource(resources.ModelResource):
     round = fields.Field(attribute="round", column_name="round", widget=RoundWidget())
     district = fields.Field(
-        attribute="district", column_name="district",
+        attribute="district",
+        column_name="district",
         widget=widgets.ForeignKeyWidget(District, "code"),
     )
 
@@ -116,8 +119,11 @@ class TargetResource(resources.ModelResource):
             instance._history_user = user
 
     def get_export_queryset(self, request=None, **kwargs):
-        return super().get_export_queryset(request, **kwargs).select_related(
-            "round__fiscal_year", "district")
+        return (
+            super()
+            .get_export_queryset(request, **kwargs)
+            .select_related("round__fiscal_year", "district")
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -128,11 +134,14 @@ class TargetResource(resources.ModelResource):
 class RegistryUploadForm(forms.Form):
     file = forms.FileField(label=_("ไฟล์ทะเบียน (.xlsx หรือ .csv)"))
     as_of = forms.DateField(
-        label=_("ข้อมูล ณ วันที่"), widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("ข้อมูล ณ วันที่"),
+        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("วันที่ของทะเบียนตามโปรแกรมลงทะเบียนโอท็อป"),
     )
     dry_run = forms.BooleanField(
-        label=_("ทดลองก่อน (ตรวจและสรุป ไม่บันทึก)"), required=False, initial=True,
+        label=_("ทดลองก่อน (ตรวจและสรุป ไม่บันทึก)"),
+        required=False,
+        initial=True,
     )
 
     def clean_file(self):
@@ -152,13 +161,26 @@ class RegistryUploadForm(forms.Form):
 @admin.register(RegistrySnapshot)
 class RegistrySnapshotAdmin(admin.ModelAdmin):
     change_list_template = "admin/products/registrysnapshot/change_list.html"
-    list_display = ["__str__", "as_of", "source_name", "row_count", "products_changed",
-                    "imported_at", "imported_by"]
+    list_display = [
+        "__str__",
+        "as_of",
+        "source_name",
+        "row_count",
+        "products_changed",
+        "imported_at",
+        "imported_by",
+    ]
     list_select_related = ["imported_by"]
     search_fields = ["source_name"]
     date_hierarchy = "as_of"
-    readonly_fields = ["as_of", "imported_at", "imported_by", "source_name", "row_count",
-                       "summary_table"]
+    readonly_fields = [
+        "as_of",
+        "imported_at",
+        "imported_by",
+        "source_name",
+        "row_count",
+        "summary_table",
+    ]
     exclude = ["summary"]
 
     @admin.display(description=_("ผลิตภัณฑ์ ใหม่/เปลี่ยน/คงเดิม/ออก"))
@@ -175,7 +197,8 @@ class RegistrySnapshotAdmin(admin.ModelAdmin):
             return "–"
         head = format_html(
             "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            gettext("รหัส"), gettext("อำเภอ"),
+            gettext("รหัส"),
+            gettext("อำเภอ"),
             gettext("ผลิตภัณฑ์ ใหม่/เปลี่ยน/คงเดิม/ออก"),
             gettext("ผู้ประกอบการ ใหม่/เปลี่ยน/คงเดิม/ออก"),
         )
@@ -184,9 +207,12 @@ class RegistrySnapshotAdmin(admin.ModelAdmin):
             return f"{c['new']}/{c['updated']}/{c['unchanged']}/{c['removed']}"
 
         body = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((code, d.get("name", ""), counts(d["products"]), counts(d["entrepreneurs"]))
-             for code, d in sorted(districts.items())),
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (code, d.get("name", ""), counts(d["products"]), counts(d["entrepreneurs"]))
+                for code, d in sorted(districts.items())
+            ),
         )
         return format_html("<table>{}{}</table>", head, body)
 
@@ -196,8 +222,11 @@ class RegistrySnapshotAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         custom = [
-            path("import/", self.admin_site.admin_view(self.import_view),
-                 name="products_registrysnapshot_import"),
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="products_registrysnapshot_import",
+            ),
         ]
         return custom + super().get_urls()
 
@@ -215,16 +244,21 @@ class RegistrySnapshotAdmin(admin.ModelAdmin):
                 upload = form.cleaned_data["file"]
                 try:
                     result = registry_import_file(
-                        file=upload, as_of=form.cleaned_data["as_of"], by=request.user,
-                        dry_run=form.cleaned_data["dry_run"], name=upload.name,
+                        file=upload,
+                        as_of=form.cleaned_data["as_of"],
+                        by=request.user,
+                        dry_run=form.cleaned_data["dry_run"],
+                        name=upload.name,
                     )
                 except ImportRefused as exc:
                     problems = exc.problems
                 else:
                     if not result.dry_run:
-                        messages.success(request, gettext(
-                            "นำเข้าทะเบียนแล้ว: %(snapshot)s (%(rows)s แถว)"
-                        ) % {"snapshot": result.snapshot, "rows": result.row_count})
+                        messages.success(
+                            request,
+                            gettext("นำเข้าทะเบียนแล้ว: %(snapshot)s (%(rows)s แถว)")
+                            % {"snapshot": result.snapshot, "rows": result.row_count},
+                        )
         else:
             form = RegistryUploadForm()
         context = {
@@ -259,11 +293,25 @@ class EntrepreneurAdmin(ImportExportModelAdmin):
 @admin.register(Product)
 class ProductAdmin(ImportExportModelAdmin):
     resource_classes = [ProductResource]
-    list_display = ["code", "name", "entrepreneur", "district", "type", "registered_year",
-                    "status", "registered"]
+    list_display = [
+        "code",
+        "name",
+        "entrepreneur",
+        "district",
+        "type",
+        "registered_year",
+        "status",
+        "registered",
+    ]
     list_select_related = ["entrepreneur", "district"]
-    list_filter = [province_filter(), district_filter(), "type", "status", "registered",
-                   "registered_year"]
+    list_filter = [
+        province_filter(),
+        district_filter(),
+        "type",
+        "status",
+        "registered",
+        "registered_year",
+    ]
     search_fields = ["code", "name", "entrepreneur__code", "entrepreneur__name"]
     raw_id_fields = ["entrepreneur"]
     autocomplete_fields = ["district"]
@@ -285,16 +333,27 @@ class FiscalYearAdmin(admin.ModelAdmin):
 
 @admin.register(Round)
 class RoundAdmin(admin.ModelAdmin):
-    list_display = ["code", "fiscal_year", "number", "period_label", "target_rate",
-                    "growth_rate", "window", "survey_deadline", "report_deadline", "snapshot"]
+    list_display = [
+        "code",
+        "fiscal_year",
+        "number",
+        "period_label",
+        "target_rate",
+        "growth_rate",
+        "window",
+        "survey_deadline",
+        "report_deadline",
+        "snapshot",
+    ]
     list_select_related = ["fiscal_year", "snapshot"]
     list_filter = ["fiscal_year"]
     fieldsets = [
         (None, {"fields": ["fiscal_year", "number", "starts_on", "ends_on"]}),
-        (_("กติกาตัวชี้วัด"), {"fields": ["target_rate", "growth_rate", "window_start",
-                                          "window_end", "snapshot"]}),
-        (_("กำหนดส่ง"), {"fields": ["survey_deadline", "report_deadline",
-                                    "lock_after_deadline"]}),
+        (
+            _("กติกาตัวชี้วัด"),
+            {"fields": ["target_rate", "growth_rate", "window_start", "window_end", "snapshot"]},
+        ),
+        (_("กำหนดส่ง"), {"fields": ["survey_deadline", "report_deadline", "lock_after_deadline"]}),
     ]
 
     @admin.display(description=_("ปีที่ลงทะเบียนที่นับเป็นฐาน"))

@@ -47,50 +47,133 @@ DEMO_TARGET_REASON = "หนังสือจังหวัดพะเยา 
 DEMO_PASSWORD = "otop-demo-2564"
 
 VILLAGES = [
-    "ดอนแก้ว", "ร่องห้า", "ป่าคา", "สันติสุข", "ห้วยหม้อ", "ศรีบุญเรือง", "หนองเล็ง",
-    "ปางงุ้น", "ใหม่พัฒนา", "ต้นผึ้ง", "สบสา", "ห้วยบง", "บ่อเบี้ย", "แม่พริก", "ร้องขุ่ม",
-    "ป่าตึง", "น้ำจำ", "ทุ่งมอก", "ดงอินตา", "หัวขัว", "แม่ปูนหลวง", "นาเจริญ",
+    "ดอนแก้ว",
+    "ร่องห้า",
+    "ป่าคา",
+    "สันติสุข",
+    "ห้วยหม้อ",
+    "ศรีบุญเรือง",
+    "หนองเล็ง",
+    "ปางงุ้น",
+    "ใหม่พัฒนา",
+    "ต้นผึ้ง",
+    "สบสา",
+    "ห้วยบง",
+    "บ่อเบี้ย",
+    "แม่พริก",
+    "ร้องขุ่ม",
+    "ป่าตึง",
+    "น้ำจำ",
+    "ทุ่งมอก",
+    "ดงอินตา",
+    "หัวขัว",
+    "แม่ปูนหลวง",
+    "นาเจริญ",
 ]
 GROUP_PREFIXES = [
-    "กลุ่มแม่บ้าน", "วิสาหกิจชุมชน", "กลุ่มทอผ้า", "กลุ่มจักสาน", "กลุ่มสมุนไพร",
-    "กลุ่มเกษตรกร", "กลุ่มอาชีพ",
+    "กลุ่มแม่บ้าน",
+    "วิสาหกิจชุมชน",
+    "กลุ่มทอผ้า",
+    "กลุ่มจักสาน",
+    "กลุ่มสมุนไพร",
+    "กลุ่มเกษตรกร",
+    "กลุ่มอาชีพ",
 ]
 MEN = ["สมชาย", "บุญมา", "ประสิทธิ์", "สมบัติ", "อินทร", "คำปัน", "จันทร์แก้ว", "สุรพล", "วิชัย"]
 WOMEN = ["บัวคำ", "ศรีนวล", "จันทร์เพ็ญ", "มาลัย", "สุภาพ", "คำแสน", "ดวงใจ", "พิมพ์ใจ", "อำไพ"]
 SURNAMES = [
-    "ใจดี", "แก้วมูล", "ปัญญาวงศ์", "ศรีวิชัย", "คำมา", "อินต๊ะ", "ทาแก้ว", "ชัยมงคล",
-    "สุวรรณ", "บุญเรือง", "ธรรมวงศ์", "ไชยลังกา", "กันทะวงศ์", "เขื่อนแก้ว",
+    "ใจดี",
+    "แก้วมูล",
+    "ปัญญาวงศ์",
+    "ศรีวิชัย",
+    "คำมา",
+    "อินต๊ะ",
+    "ทาแก้ว",
+    "ชัยมงคล",
+    "สุวรรณ",
+    "บุญเรือง",
+    "ธรรมวงศ์",
+    "ไชยลังกา",
+    "กันทะวงศ์",
+    "เขื่อนแก้ว",
 ]
 SME_FORMS = ["บริษัท %s จำกัด", "ห้างหุ้นส่วนจำกัด %s"]
 SME_SUFFIXES = ["ฟู้ดส์", "เฮิร์บ", "คราฟท์", "โปรดักส์", "แฮนด์เมด", "ออร์แกนิค", "ฟาร์ม"]
 PRODUCTS: dict[int, list[str]] = {
     ProductType.FOOD: [
-        "น้ำพริกตาแดง", "น้ำพริกหนุ่ม", "ข้าวแต๋นน้ำแตงโม", "แหนมหมู", "ไส้อั่ว", "กล้วยตาก",
-        "ข้าวกล้องหอมมะลิ", "ปลาส้ม", "หมูยอ", "ถั่วเน่าแผ่น", "ข้าวเกรียบฟักทอง",
-        "มะขามแช่อิ่ม", "น้ำผึ้งดอกลำไย", "ลำไยอบแห้ง", "ขนมจีนเส้นแห้ง",
+        "น้ำพริกตาแดง",
+        "น้ำพริกหนุ่ม",
+        "ข้าวแต๋นน้ำแตงโม",
+        "แหนมหมู",
+        "ไส้อั่ว",
+        "กล้วยตาก",
+        "ข้าวกล้องหอมมะลิ",
+        "ปลาส้ม",
+        "หมูยอ",
+        "ถั่วเน่าแผ่น",
+        "ข้าวเกรียบฟักทอง",
+        "มะขามแช่อิ่ม",
+        "น้ำผึ้งดอกลำไย",
+        "ลำไยอบแห้ง",
+        "ขนมจีนเส้นแห้ง",
     ],
     ProductType.DRINK: [
-        "ชาใบหม่อน", "กาแฟคั่วบด", "น้ำมะเม่า", "ชาดอกคำฝอย", "น้ำลำไยสกัด", "ไวน์มะเม่า",
-        "น้ำกระเจี๊ยบ", "ชาอัสสัม", "ชาเขียวใบหม่อน",
+        "ชาใบหม่อน",
+        "กาแฟคั่วบด",
+        "น้ำมะเม่า",
+        "ชาดอกคำฝอย",
+        "น้ำลำไยสกัด",
+        "ไวน์มะเม่า",
+        "น้ำกระเจี๊ยบ",
+        "ชาอัสสัม",
+        "ชาเขียวใบหม่อน",
     ],
     ProductType.CLOTH: [
-        "ผ้าทอไทลื้อ", "ผ้าซิ่นตีนจก", "เสื้อม่อฮ่อม", "ผ้าฝ้ายทอมือ", "ผ้าพันคอย้อมคราม",
-        "ย่ามผ้าฝ้าย", "ผ้าห่มนวม", "เสื้อผ้าฝ้ายปักมือ", "กางเกงเอวจีบ",
+        "ผ้าทอไทลื้อ",
+        "ผ้าซิ่นตีนจก",
+        "เสื้อม่อฮ่อม",
+        "ผ้าฝ้ายทอมือ",
+        "ผ้าพันคอย้อมคราม",
+        "ย่ามผ้าฝ้าย",
+        "ผ้าห่มนวม",
+        "เสื้อผ้าฝ้ายปักมือ",
+        "กางเกงเอวจีบ",
     ],
     ProductType.HOUSEWARE: [
-        "เครื่องจักสานไม้ไผ่", "ตะกร้าผักตบชวา", "กระเป๋าผักตบชวา", "โคมไฟกระดาษสา",
-        "เครื่องปั้นดินเผา", "ไม้กวาดดอกหญ้า", "พวงกุญแจผ้าทอ", "แจกันไม้ไผ่", "ตุ๊กตาผ้า",
+        "เครื่องจักสานไม้ไผ่",
+        "ตะกร้าผักตบชวา",
+        "กระเป๋าผักตบชวา",
+        "โคมไฟกระดาษสา",
+        "เครื่องปั้นดินเผา",
+        "ไม้กวาดดอกหญ้า",
+        "พวงกุญแจผ้าทอ",
+        "แจกันไม้ไผ่",
+        "ตุ๊กตาผ้า",
     ],
     ProductType.HERB: [
-        "ยาหม่องไพล", "ลูกประคบสมุนไพร", "สบู่สมุนไพร", "น้ำมันนวดไพล", "แชมพูมะกรูด",
-        "ยาดมสมุนไพร", "ครีมขมิ้นชัน", "เทียนหอมตะไคร้",
+        "ยาหม่องไพล",
+        "ลูกประคบสมุนไพร",
+        "สบู่สมุนไพร",
+        "น้ำมันนวดไพล",
+        "แชมพูมะกรูด",
+        "ยาดมสมุนไพร",
+        "ครีมขมิ้นชัน",
+        "เทียนหอมตะไคร้",
     ],
 }
 # Roughly the mix of the sample registry: food and drink lead.
-PRODUCT_WEIGHTS = {ProductType.FOOD: 30, ProductType.DRINK: 18, ProductType.CLOTH: 20,
-                   ProductType.HOUSEWARE: 19, ProductType.HERB: 13}
-ENTREPRENEUR_WEIGHTS = {EntrepreneurType.COMMUNITY_GROUP: 45, EntrepreneurType.SINGLE_OWNER: 30,
-                        EntrepreneurType.SME: 25}
+PRODUCT_WEIGHTS = {
+    ProductType.FOOD: 30,
+    ProductType.DRINK: 18,
+    ProductType.CLOTH: 20,
+    ProductType.HOUSEWARE: 19,
+    ProductType.HERB: 13,
+}
+ENTREPRENEUR_WEIGHTS = {
+    EntrepreneurType.COMMUNITY_GROUP: 45,
+    EntrepreneurType.SINGLE_OWNER: 30,
+    EntrepreneurType.SME: 25,
+}
 MAX_PRODUCTS_PER_ENTREPRENEUR = 8
 
 
@@ -112,17 +195,24 @@ class DistrictPlan:
 def district_plans(figures: dict[str, tuple[int, int]]) -> list[DistrictPlan]:
     """Plans for districts given {code: (entrepreneurs, products)}, with their real
     subdistricts from the database (two queries)."""
-    districts = {d.code: d for d in District.objects.filter(code__in=list(figures))
-                 .select_related("province")}
+    districts = {
+        d.code: d
+        for d in District.objects.filter(code__in=list(figures)).select_related("province")
+    }
     subdistricts: dict[str, list[tuple[str, str]]] = {}
     for code, name, district in Subdistrict.objects.filter(
         district_id__in=list(figures)
     ).values_list("code", "name_th", "district_id"):
         subdistricts.setdefault(district, []).append((code, name))
     return [
-        DistrictPlan(code=code, name=districts[code].name_th,
-                     province_name=districts[code].province.name_th,
-                     subdistricts=subdistricts[code], entrepreneurs=e, products=p)
+        DistrictPlan(
+            code=code,
+            name=districts[code].name_th,
+            province_name=districts[code].province.name_th,
+            subdistricts=subdistricts[code],
+            entrepreneurs=e,
+            products=p,
+        )
         for code, (e, p) in sorted(figures.items())
     ]
 
@@ -167,7 +257,10 @@ def _product_name(rng: random.Random, kind: int, taken: set[str]) -> str:
 
 
 def registry_rows(
-    plans: Iterable[DistrictPlan], *, seed: int = DEMO_SEED, window: tuple[int, int] = (2557, 2563),
+    plans: Iterable[DistrictPlan],
+    *,
+    seed: int = DEMO_SEED,
+    window: tuple[int, int] = (2557, 2563),
 ) -> Iterator[RegistryRow]:
     """Generate clean registry rows whose base (active, registered inside `window`) has
     exactly each plan's entrepreneurs and products.
@@ -182,7 +275,9 @@ def registry_rows(
         if not 0 < plan.entrepreneurs <= plan.products:
             raise ValueError(f"{plan.code}: a base needs 1 <= entrepreneurs <= products")
         if plan.products > plan.entrepreneurs * MAX_PRODUCTS_PER_ENTREPRENEUR:
-            raise ValueError(f"{plan.code}: too many products for {plan.entrepreneurs} entrepreneurs")
+            raise ValueError(
+                f"{plan.code}: too many products for {plan.entrepreneurs} entrepreneurs"
+            )
         rng = random.Random(f"{seed}:{plan.code}")
         namer = _Namer(rng, plan.name)
         # Every base entrepreneur has one base product; the rest are spread at random.
@@ -201,7 +296,8 @@ def registry_rows(
         for kind in extra_kinds:
             if kind < 2:
                 owners_extra.setdefault(rng.randrange(plan.entrepreneurs), []).append(
-                    "cancelled" if kind == 0 else "late")
+                    "cancelled" if kind == 0 else "late"
+                )
         newcomers = extra_kinds.count(2)
 
         for i in range(plan.entrepreneurs + newcomers):
@@ -209,17 +305,24 @@ def registry_rows(
             kind = _choice(rng, ENTREPRENEUR_WEIGHTS)
             sub_code, sub_name = rng.choice(plan.subdistricts)
             owner = dict(
-                entrepreneur_code=code, entrepreneur_name=namer.entrepreneur(kind),
-                entrepreneur_type=int(kind), subdistrict_code=sub_code, subdistrict_name=sub_name,
-                district_code=plan.code, district_name=plan.name, province_name=plan.province_name,
-                house_no=str(rng.randint(1, 350)), moo=str(rng.randint(1, 15)),
+                entrepreneur_code=code,
+                entrepreneur_name=namer.entrepreneur(kind),
+                entrepreneur_type=int(kind),
+                subdistrict_code=sub_code,
+                subdistrict_name=sub_name,
+                district_code=plan.code,
+                district_name=plan.name,
+                province_name=plan.province_name,
+                house_no=str(rng.randint(1, 350)),
+                moo=str(rng.randint(1, 15)),
                 phone=f"0{rng.choice('689')}{rng.randint(0, 99_999_999):08d}",
             )
             if i < plan.entrepreneurs:
                 products = [("base", rng.randint(first, last)) for _k in range(counts[i])]
                 products += [
-                    ("cancelled", rng.randint(first, last)) if what == "cancelled" else
-                    ("late", last + 1)
+                    ("cancelled", rng.randint(first, last))
+                    if what == "cancelled"
+                    else ("late", last + 1)
                     for what in owners_extra.get(i, [])
                 ]
             else:
@@ -228,8 +331,10 @@ def registry_rows(
             for k, (what, year) in enumerate(products, start=1):
                 ptype = _choice(rng, PRODUCT_WEIGHTS)
                 yield RegistryRow(
-                    **owner, product_code=f"{code}-{k:02d}",
-                    product_name=_product_name(rng, ptype, taken), product_type=int(ptype),
+                    **owner,
+                    product_code=f"{code}-{k:02d}",
+                    product_name=_product_name(rng, ptype, taken),
+                    product_type=int(ptype),
                     registered_year=year,
                     status=ProductStatus.CANCELLED if what == "cancelled" else ProductStatus.ACTIVE,
                 )
@@ -265,14 +370,20 @@ def _demo_users() -> list[tuple[str, str, str | None]]:
     return users
 
 
-def _demo_user_save(user: User | None, username: str, role: str, area: str | None,
-                    password_hash: str) -> User:
+def _demo_user_save(
+    user: User | None, username: str, role: str, area: str | None, password_hash: str
+) -> User:
     """Create or repair a demo user with the demo password (already hashed)."""
     user = user or User(username=username)
     user.role = role
     user.district = District.objects.get(code=area) if role == Role.OFFICER else None
-    user.province = (user.district.province if user.district else
-                     Province.objects.get(code=area) if role == Role.PROVINCE else None)
+    user.province = (
+        user.district.province
+        if user.district
+        else Province.objects.get(code=area)
+        if role == Role.PROVINCE
+        else None
+    )
     user.is_staff = user.is_superuser = role == Role.ADMIN
     user.is_active = True
     user.password = password_hash
@@ -291,27 +402,37 @@ def demo_load() -> DemoResult:
         # Users first: the targets are set by the demo's administrator. All demo users
         # share one hash of the demo password, so a run hashes (or checks) it once
         # instead of once per user: hashing is deliberately slow.
-        existing = {u.username: u for u in User.objects.filter(
-            username__in=[name for name, _role, _area in _demo_users()]).select_related(
-            "province", "district")}
+        existing = {
+            u.username: u
+            for u in User.objects.filter(
+                username__in=[name for name, _role, _area in _demo_users()]
+            ).select_related("province", "district")
+        }
         checked: dict[str, bool] = {}
         shared_hash = None
         for username, role, area in _demo_users():
             user = existing.get(username)
             if user is not None and user.password not in checked:
                 checked[user.password] = user.check_password(DEMO_PASSWORD)
-            if user is None or not checked[user.password] or user.role != role or (
-                (user.district_id if role == Role.OFFICER else user.province_id)
-                != (area if role != Role.ADMIN else None)
+            if (
+                user is None
+                or not checked[user.password]
+                or user.role != role
+                or (
+                    (user.district_id if role == Role.OFFICER else user.province_id)
+                    != (area if role != Role.ADMIN else None)
+                )
             ):
                 if shared_hash is None:
                     shared_hash = next((h for h, ok in checked.items() if ok), None) or (
-                        make_password(DEMO_PASSWORD))
+                        make_password(DEMO_PASSWORD)
+                    )
                 user = _demo_user_save(user, username, role, area, shared_hash)
                 result.changes.append(_("ตั้งผู้ใช้สาธิต %(name)s") % {"name": username})
             area_label = f"{user.area} ({area})" if area else _("ทุกจังหวัด")
-            result.logins.append(DemoLogin(username, DEMO_PASSWORD, user.get_role_display(),
-                                           area_label))
+            result.logins.append(
+                DemoLogin(username, DEMO_PASSWORD, user.get_role_display(), area_label)
+            )
         admin = User.objects.get(username="admin")
 
         setup = round_setup(code=DEMO_ROUND)
@@ -320,30 +441,48 @@ def demo_load() -> DemoResult:
         round = setup.round
 
         rows = list(registry_rows(district_plans({c: v[:2] for c, v in SEED_TABLE.items()})))
-        snapshot = (RegistrySnapshot.objects.filter(as_of=DEMO_AS_OF, source_name=DEMO_SOURCE)
-                    .order_by("-id").first())
+        snapshot = (
+            RegistrySnapshot.objects.filter(as_of=DEMO_AS_OF, source_name=DEMO_SOURCE)
+            .order_by("-id")
+            .first()
+        )
         check = registry_import(rows=rows, as_of=DEMO_AS_OF, dry_run=True)
         if snapshot is None or check.changed:
-            imported = registry_import(rows=rows, as_of=DEMO_AS_OF, by=admin,
-                                       source_name=DEMO_SOURCE)
+            imported = registry_import(
+                rows=rows, as_of=DEMO_AS_OF, by=admin, source_name=DEMO_SOURCE
+            )
             snapshot = imported.snapshot
             result.changes.append(
                 _("นำเข้าทะเบียนสาธิต %(rows)s แถว (ผลิตภัณฑ์ใหม่ %(new)s เปลี่ยน %(updated)s)")
-                % {"rows": imported.row_count, "new": imported.products.new,
-                   "updated": imported.products.updated}
+                % {
+                    "rows": imported.row_count,
+                    "new": imported.products.new,
+                    "updated": imported.products.updated,
+                }
             )
         if round_setup(code=DEMO_ROUND, snapshot=snapshot).changes:
-            result.changes.append(_("รอบ %(code)s ใช้ชุดข้อมูลทะเบียน %(snapshot)s")
-                                  % {"code": DEMO_ROUND, "snapshot": snapshot})
+            result.changes.append(
+                _("รอบ %(code)s ใช้ชุดข้อมูลทะเบียน %(snapshot)s")
+                % {"code": DEMO_ROUND, "snapshot": snapshot}
+            )
 
-        existing = {t.district_id: t for t in Target.objects.filter(round=round,
-                                                                    district__province_id=PHAYAO)}
+        existing = {
+            t.district_id: t
+            for t in Target.objects.filter(round=round, district__province_id=PHAYAO)
+        }
         districts = {d.code: d for d in District.objects.filter(code__in=list(SEED_TABLE))}
         for code, (_e, _p, official) in SEED_TABLE.items():
             target = existing.get(code)
             if target is None or target.official != official or target.reason != DEMO_TARGET_REASON:
-                target_set(round=round, district=districts[code], official=official,
-                           reason=DEMO_TARGET_REASON, by=admin)
-                result.changes.append(_("ตั้งเป้าหมายทางการของอำเภอ%(name)s = %(n)s")
-                                      % {"name": districts[code].name_th, "n": official})
+                target_set(
+                    round=round,
+                    district=districts[code],
+                    official=official,
+                    reason=DEMO_TARGET_REASON,
+                    by=admin,
+                )
+                result.changes.append(
+                    _("ตั้งเป้าหมายทางการของอำเภอ%(name)s = %(n)s")
+                    % {"name": districts[code].name_th, "n": official}
+                )
     return result

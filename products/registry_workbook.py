@@ -85,8 +85,7 @@ MSG_ENTREPRENEUR_TWO_DISTRICTS = _(
     "ผู้ประกอบการ %(code)s อยู่อำเภอ%(district)s ในแถว %(row)s แต่แถวนี้เป็นอำเภอ%(other)s"
 )
 MSG_ENTREPRENEUR_DIFFERS = _(
-    "ผู้ประกอบการ %(code)s มีชื่อ ประเภท ที่อยู่ หรือเบอร์โทรศัพท์ต่างจากแถว %(row)s "
-    "ระบบใช้ข้อมูลของแถว %(row)s"
+    "ผู้ประกอบการ %(code)s มีชื่อ ประเภท ที่อยู่ หรือเบอร์โทรศัพท์ต่างจากแถว %(row)s ระบบใช้ข้อมูลของแถว %(row)s"
 )
 MSG_SAME_SLIP_ROWS = _("%(message)s (%(count)s แถว)")
 
@@ -125,8 +124,12 @@ class RegistryRow:
     def entrepreneur_values(self) -> tuple:
         """What an entrepreneur's rows must agree on (first row wins, with a notice)."""
         return (
-            self.entrepreneur_name, self.entrepreneur_type, self.house_no, self.moo,
-            self.subdistrict_code, self.phone,
+            self.entrepreneur_name,
+            self.entrepreneur_type,
+            self.house_no,
+            self.moo,
+            self.subdistrict_code,
+            self.phone,
         )
 
 
@@ -151,9 +154,7 @@ def _key(value) -> str:
 
 
 _HEADER_LOOKUP = {
-    _key(text): name
-    for name, header, aliases in COLUMNS
-    for text in (header, *aliases)
+    _key(text): name for name, header, aliases in COLUMNS for text in (header, *aliases)
 }
 
 
@@ -200,32 +201,44 @@ def _limited(parser, limit):
     return parse
 
 
-# Parsers of the columns whose values repeat a lot; their results are cached by value.
+# Parsers of the columns whose values repeat (types, years, and an entrepreneur's
+# details on each of its product rows); their results are cached by raw value.
 _CACHED_PARSERS = {
+    "entrepreneur_code": parse_code,
+    "entrepreneur_name": parse_name,
     "entrepreneur_type": lambda v: int(parse_entrepreneur_type(v)),
     "product_type": lambda v: int(parse_product_type(v)),
     "registered_year": parse_be_year,
     "status": parse_status,
-    "moo": _limited(parse_small_text, LIMITS["moo"]),
-}
-_PLAIN_PARSERS = {
-    "entrepreneur_code": parse_code,
-    "entrepreneur_name": parse_name,
-    "product_code": lambda v: parse_code(v, required=False),
-    "product_name": parse_name,
     "house_no": _limited(parse_small_text, LIMITS["house_no"]),
+    "moo": _limited(parse_small_text, LIMITS["moo"]),
     "phone": parse_phone,
 }
+# Parsers of the columns whose values are unique to a row.
+_PLAIN_PARSERS = {
+    "product_code": lambda v: parse_code(v, required=False),
+    "product_name": parse_name,
+}
+
+
+def _row_is_blank(raw: list) -> bool:
+    """True when no cell of a row holds anything; fast for the usual, filled row."""
+    for c in raw:
+        if c is None or c == "":
+            continue
+        if isinstance(c, str) and c.strip().strip("\u200b") == "":
+            continue
+        return False
+    return True
 
 
 class _Places:
     """Resolves (province, district, subdistrict) as typed, once per distinct triple."""
 
     def __init__(self, sheet: Sheet, start: int, columns: dict[str, int]):
+        col = columns["province"]
         provinces = {
-            clean_text(row[columns["province"]])
-            for row in sheet.rows[start:]
-            if columns["province"] < len(row)
+            clean_text(v) for v in {row[col] for row in sheet.rows[start:] if col < len(row)}
         }
         index = Gazetteer()
         for p in Province.objects.all():
@@ -240,13 +253,18 @@ class _Places:
         self.gazetteer = Gazetteer.load(sorted(codes)) if codes else index
         self.gazetteer.provinces = index.provinces
         self.cache: dict[tuple, tuple] = {}
+        self.raw_cache: dict[tuple, tuple] = {}
 
     def resolve(self, province, district, subdistrict):
         """Returns (subdistrict, district, province, notes) or raises (field, CellError)."""
-        key = (clean_text(province), clean_text(district), clean_text(subdistrict))
-        found = self.cache.get(key)
+        raw = (province, district, subdistrict)
+        found = self.raw_cache.get(raw)
         if found is None:
-            found = self.cache[key] = self._resolve(*key)
+            key = (clean_text(province), clean_text(district), clean_text(subdistrict))
+            found = self.cache.get(key)
+            if found is None:
+                found = self.cache[key] = self._resolve(*key)
+            self.raw_cache[raw] = found
         if isinstance(found[0], str):
             raise _PlaceError(*found)
         return found
@@ -304,8 +322,9 @@ def registry_read(file, *, name: str = "") -> RegistryFile:
         result.problems = collector.problems
         return result
     for n in missing:
-        collector.add(MSG_MISSING_COLUMN % {"header": HEADERS[n]}, row=header_index + 1,
-                      header=HEADERS[n])
+        collector.add(
+            MSG_MISSING_COLUMN % {"header": HEADERS[n]}, row=header_index + 1, header=HEADERS[n]
+        )
     if missing:
         result.problems = collector.problems
         return result
@@ -319,12 +338,15 @@ def registry_read(file, *, name: str = "") -> RegistryFile:
     places = _Places(sheet, start, found)
     caches: dict[str, dict] = {n: {} for n in _CACHED_PARSERS}
     slips: dict[tuple[str, str], list] = {}  # (message, column) -> [first row, count]
-    fields = [(n, i, _CACHED_PARSERS.get(n), _PLAIN_PARSERS.get(n)) for n, i in found.items()
-              if n not in ("province", "district", "subdistrict")]
+    fields = [
+        (n, i, _CACHED_PARSERS.get(n), _PLAIN_PARSERS.get(n))
+        for n, i in found.items()
+        if n not in ("province", "district", "subdistrict")
+    ]
 
     for index in range(start, len(sheet.rows)):
         raw = sheet.rows[index]
-        if all(is_blank(c) for c in raw):
+        if _row_is_blank(raw):
             continue
         excel_row = index + 1
         values = {}
@@ -348,29 +370,46 @@ def registry_read(file, *, name: str = "") -> RegistryFile:
                     values[n] = plain(value)
             except CellError as exc:
                 ok = False
-                collector.add(exc.message, row=excel_row, column=column_letter(col),
-                              header=HEADERS[n], value=value)
-        cells = [raw[found[n]] if found[n] < len(raw) else ""
-                 for n in ("province", "district", "subdistrict")]
+                collector.add(
+                    exc.message,
+                    row=excel_row,
+                    column=column_letter(col),
+                    header=HEADERS[n],
+                    value=value,
+                )
+        cells = [
+            raw[found[n]] if found[n] < len(raw) else ""
+            for n in ("province", "district", "subdistrict")
+        ]
         try:
             subdistrict, district, province, notes = places.resolve(*cells)
         except _PlaceError as exc:
             ok = False
             col = found[exc.field_name]
-            collector.add(exc.error.message, row=excel_row, column=column_letter(col),
-                          header=HEADERS[exc.field_name], value=raw[col] if col < len(raw) else "")
+            collector.add(
+                exc.error.message,
+                row=excel_row,
+                column=column_letter(col),
+                header=HEADERS[exc.field_name],
+                value=raw[col] if col < len(raw) else "",
+            )
         else:
             for field_name, note in notes:
-                slot = slips.setdefault((str(note), column_letter(found[field_name])),
-                                        [excel_row, 0])
+                slot = slips.setdefault(
+                    (str(note), column_letter(found[field_name])), [excel_row, 0]
+                )
                 slot[1] += 1
         if not ok:
             continue
         result.rows.append(
             RegistryRow(
-                subdistrict_code=subdistrict.code, district_code=district.code,
-                subdistrict_name=subdistrict.name_th, district_name=district.name_th,
-                province_name=province.name_th, row=excel_row, **values,
+                subdistrict_code=subdistrict.code,
+                district_code=district.code,
+                subdistrict_name=subdistrict.name_th,
+                district_name=district.name_th,
+                province_name=province.name_th,
+                row=excel_row,
+                **values,
             )
         )
 
@@ -384,7 +423,10 @@ def registry_read(file, *, name: str = "") -> RegistryFile:
 
 
 def registry_check(
-    rows: Iterable[RegistryRow], collector: ProblemCollector, *, columns: dict[str, str] | None = None
+    rows: Iterable[RegistryRow],
+    collector: ProblemCollector,
+    *,
+    columns: dict[str, str] | None = None,
 ) -> None:
     """Problems between rows: a product code or (entrepreneur, product name) twice, an
     entrepreneur in two districts. An entrepreneur whose other details differ between
@@ -400,16 +442,22 @@ def registry_check(
         if r.product_code:
             first = by_code.setdefault(r.product_code, r.row)
             if first != r.row:
-                collector.add(MSG_DUPLICATE_PRODUCT_CODE % {"code": r.product_code, "row": first},
-                              row=r.row, column=columns.get("product_code", ""),
-                              header=HEADERS["product_code"], value=r.product_code)
+                collector.add(
+                    MSG_DUPLICATE_PRODUCT_CODE % {"code": r.product_code, "row": first},
+                    row=r.row,
+                    column=columns.get("product_code", ""),
+                    header=HEADERS["product_code"],
+                    value=r.product_code,
+                )
         first = by_key.setdefault(r.product_key, r.row)
         if first != r.row:
             collector.add(
                 MSG_DUPLICATE_PRODUCT
                 % {"name": r.product_name, "code": r.entrepreneur_code, "row": first},
-                row=r.row, column=columns.get("product_name", ""),
-                header=HEADERS["product_name"], value=r.product_name,
+                row=r.row,
+                column=columns.get("product_name", ""),
+                header=HEADERS["product_name"],
+                value=r.product_name,
             )
         owner = entrepreneurs.setdefault(r.entrepreneur_code, r)
         if owner is r:
@@ -417,13 +465,21 @@ def registry_check(
         if owner.district_code != r.district_code:
             collector.add(
                 MSG_ENTREPRENEUR_TWO_DISTRICTS
-                % {"code": r.entrepreneur_code, "district": owner.district_name or owner.district_code,
-                   "row": owner.row, "other": r.district_name or r.district_code},
-                row=r.row, column=columns.get("district", ""), header=HEADERS["district"],
+                % {
+                    "code": r.entrepreneur_code,
+                    "district": owner.district_name or owner.district_code,
+                    "row": owner.row,
+                    "other": r.district_name or r.district_code,
+                },
+                row=r.row,
+                column=columns.get("district", ""),
+                header=HEADERS["district"],
                 value=r.district_name,
             )
-        elif (owner.entrepreneur_values() != r.entrepreneur_values()
-              and r.entrepreneur_code not in differs_noted):
+        elif (
+            owner.entrepreneur_values() != r.entrepreneur_values()
+            and r.entrepreneur_code not in differs_noted
+        ):
             differs_noted.add(r.entrepreneur_code)
             collector.notice(
                 MSG_ENTREPRENEUR_DIFFERS % {"code": r.entrepreneur_code, "row": owner.row},
@@ -441,10 +497,20 @@ def registry_cells(row: RegistryRow) -> list:
     from products.vocab import EntrepreneurType, ProductType
 
     return [
-        row.entrepreneur_code, row.entrepreneur_name, EntrepreneurType(row.entrepreneur_type).label,
-        row.product_code, row.product_name, ProductType(row.product_type).label,
-        row.registered_year, row.house_no, row.moo, row.subdistrict_name, row.district_name,
-        row.province_name, row.phone, ProductStatus(row.status).label,
+        row.entrepreneur_code,
+        row.entrepreneur_name,
+        EntrepreneurType(row.entrepreneur_type).label,
+        row.product_code,
+        row.product_name,
+        ProductType(row.product_type).label,
+        row.registered_year,
+        row.house_no,
+        row.moo,
+        row.subdistrict_name,
+        row.district_name,
+        row.province_name,
+        row.phone,
+        ProductStatus(row.status).label,
     ]
 
 
@@ -456,8 +522,15 @@ def registry_write(rows: Iterable[RegistryRow], output) -> None:
     """
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(output, {"constant_memory": True, "strings_to_numbers": False,
-                                        "strings_to_formulas": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(
+        output,
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
     sheet = book.add_worksheet("registry")
     for col, (_name, header, _aliases) in enumerate(COLUMNS):
         sheet.write_string(0, col, header)

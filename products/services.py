@@ -24,7 +24,6 @@ from django.utils.translation import gettext_lazy as _lazy  # noqa: E402
 from districts.models import District as _District  # noqa: E402
 from otop_portal.importing import ImportRefused as _ImportRefused  # noqa: E402
 from otop_portal.importing import Notice as _Notice  # noqa: E402
-from otop_portal.importing import Problem as _Problem  # noqa: E402
 from otop_portal.importing import ProblemCollector as _ProblemCollector  # noqa: E402
 from products.models import Entrepreneur as _Entrepreneur  # noqa: E402
 from products.models import FiscalYear as _FiscalYear  # noqa: E402
@@ -37,8 +36,7 @@ from products.registry_workbook import registry_check as _registry_check  # noqa
 from products.registry_workbook import registry_read as _registry_read  # noqa: E402
 
 MSG_OLDER_SNAPSHOT = _lazy(
-    "ข้อมูล ณ วันที่ที่ระบุเก่ากว่าชุดข้อมูลทะเบียนล่าสุด (%(latest)s) "
-    "ทะเบียนในระบบจะถูกแทนด้วยข้อมูลชุดที่เก่ากว่า"
+    "ข้อมูล ณ วันที่ที่ระบุเก่ากว่าชุดข้อมูลทะเบียนล่าสุด (%(latest)s) ทะเบียนในระบบจะถูกแทนด้วยข้อมูลชุดที่เก่ากว่า"
 )
 MSG_NAME_RETIRED = _lazy(
     "ผลิตภัณฑ์ “%(name)s” (%(old)s) ของผู้ประกอบการ %(owner)s ไม่อยู่ในทะเบียนแล้ว "
@@ -52,10 +50,29 @@ MSG_TOO_LARGE = _lazy("ไฟล์ใหญ่เกิน %(limit)s MB")
 # Rows per INSERT/UPDATE statement. SQLite caps the variables of one statement and
 # Django lowers the batch to fit; PostgreSQL takes this size as it is.
 REGISTRY_BATCH = 1000
-_ENTREPRENEUR_FIELDS = ["code", "name", "type", "house_no", "moo", "subdistrict", "district",
-                        "phone", "registered", "last_snapshot"]
-_PRODUCT_FIELDS = ["entrepreneur", "district", "code", "name", "type", "registered_year",
-                   "status", "registered", "last_snapshot"]
+_ENTREPRENEUR_FIELDS = [
+    "code",
+    "name",
+    "type",
+    "house_no",
+    "moo",
+    "subdistrict",
+    "district",
+    "phone",
+    "registered",
+    "last_snapshot",
+]
+_PRODUCT_FIELDS = [
+    "entrepreneur",
+    "district",
+    "code",
+    "name",
+    "type",
+    "registered_year",
+    "status",
+    "registered",
+    "last_snapshot",
+]
 
 
 @_dataclass
@@ -76,8 +93,12 @@ class ChangeCounts:
         return bool(self.new or self.updated or self.removed)
 
     def as_dict(self) -> dict:
-        return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged,
-                "removed": self.removed}
+        return {
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+        }
 
 
 @_dataclass
@@ -91,9 +112,12 @@ class DistrictChanges:
     entrepreneurs: ChangeCounts = _field(default_factory=ChangeCounts)
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "province": self.province_code,
-                "products": self.products.as_dict(),
-                "entrepreneurs": self.entrepreneurs.as_dict()}
+        return {
+            "name": self.name,
+            "province": self.province_code,
+            "products": self.products.as_dict(),
+            "entrepreneurs": self.entrepreneurs.as_dict(),
+        }
 
 
 @_dataclass
@@ -128,8 +152,10 @@ class RegistryImportResult:
         """The JSON kept on the snapshot."""
         return {
             "districts": {d.code: d.as_dict() for d in self.districts},
-            "totals": {"products": self.products.as_dict(),
-                       "entrepreneurs": self.entrepreneurs.as_dict()},
+            "totals": {
+                "products": self.products.as_dict(),
+                "entrepreneurs": self.entrepreneurs.as_dict(),
+            },
         }
 
 
@@ -144,14 +170,17 @@ def registry_import_file(
     read = _registry_read(file, name=name)
     if read.problems:
         raise _ImportRefused(read.problems)
-    result = registry_import(rows=read.rows, as_of=as_of, by=by, dry_run=dry_run,
-                             source_name=name)
+    result = registry_import(rows=read.rows, as_of=as_of, by=by, dry_run=dry_run, source_name=name)
     result.notices = read.notices + result.notices
     return result
 
 
 def registry_import(
-    *, rows: list[_RegistryRow], as_of: _dt.date, by=None, dry_run: bool = False,
+    *,
+    rows: list[_RegistryRow],
+    as_of: _dt.date,
+    by=None,
+    dry_run: bool = False,
     source_name: str = "",
 ) -> RegistryImportResult:
     """Make the registry equal to a snapshot of clean rows, and record the snapshot.
@@ -191,13 +220,18 @@ def registry_import(
         snapshot = None
         if not dry_run:
             snapshot = _RegistrySnapshot.objects.create(
-                as_of=as_of, imported_by=by if by is not None and by.pk else None,
-                source_name=source_name[:255], row_count=len(rows),
+                as_of=as_of,
+                imported_by=by if by is not None and by.pk else None,
+                source_name=source_name[:255],
+                row_count=len(rows),
             )
             _registry_apply(plan, snapshot)
         result = RegistryImportResult(
-            dry_run=dry_run, row_count=len(rows), districts=plan.districts(),
-            snapshot=snapshot, notices=notices,
+            dry_run=dry_run,
+            row_count=len(rows),
+            districts=plan.districts(),
+            snapshot=snapshot,
+            notices=notices,
         )
         if snapshot is not None:
             snapshot.summary = result.summary()
@@ -235,7 +269,8 @@ class _Plan:
         names = {
             d["code"]: d
             for d in _District.objects.filter(code__in=list(self.changes)).values(
-                "code", "name_th", "province_id")
+                "code", "name_th", "province_id"
+            )
         }
         out = []
         for code in sorted(self.changes):
@@ -252,16 +287,31 @@ def _registry_plan(rows: list[_RegistryRow]) -> _Plan:
     existing_entrepreneurs = {
         e[1]: e
         for e in _Entrepreneur.objects.values_list(
-            "id", "code", "name", "type", "house_no", "moo", "subdistrict_id", "district_id",
-            "phone", "registered",
+            "id",
+            "code",
+            "name",
+            "type",
+            "house_no",
+            "moo",
+            "subdistrict_id",
+            "district_id",
+            "phone",
+            "registered",
         ).iterator(chunk_size=5000)
     }
     plan.entrepreneur_ids = {code: e[0] for code, e in existing_entrepreneurs.items()}
     by_code: dict[str, tuple] = {}
     by_key: dict[tuple[str, str], tuple] = {}
     for p in _Product.objects.values_list(
-        "id", "code", "name", "type", "registered_year", "status", "registered",
-        "entrepreneur__code", "district_id",
+        "id",
+        "code",
+        "name",
+        "type",
+        "registered_year",
+        "status",
+        "registered",
+        "entrepreneur__code",
+        "district_id",
     ).iterator(chunk_size=5000):
         if p[1]:
             by_code[p[1]] = p
@@ -272,17 +322,31 @@ def _registry_plan(rows: list[_RegistryRow]) -> _Plan:
     for r in rows:
         first_rows.setdefault(r.entrepreneur_code, r)
     for code, r in first_rows.items():
-        wanted = (r.entrepreneur_name, r.entrepreneur_type, r.house_no, r.moo,
-                  r.subdistrict_code, r.district_code, r.phone, True)
+        wanted = (
+            r.entrepreneur_name,
+            r.entrepreneur_type,
+            r.house_no,
+            r.moo,
+            r.subdistrict_code,
+            r.district_code,
+            r.phone,
+            True,
+        )
         old = existing_entrepreneurs.get(code)
         counts = plan.district(r.district_code).entrepreneurs
         if old is not None and tuple(old[2:]) == wanted:
             counts.unchanged += 1
             continue
         obj = _Entrepreneur(
-            code=code, name=r.entrepreneur_name, type=r.entrepreneur_type, house_no=r.house_no,
-            moo=r.moo, subdistrict_id=r.subdistrict_code, district_id=r.district_code,
-            phone=r.phone, registered=True,
+            code=code,
+            name=r.entrepreneur_name,
+            type=r.entrepreneur_type,
+            house_no=r.house_no,
+            moo=r.moo,
+            subdistrict_id=r.subdistrict_code,
+            district_id=r.district_code,
+            phone=r.phone,
+            registered=True,
         )
         if old is None:
             counts.new += 1
@@ -304,14 +368,23 @@ def _registry_plan(rows: list[_RegistryRow]) -> _Plan:
         if old is None:
             candidate = by_key.get(r.product_key)
             # Matched by name only if no other row of the file claims it by its code.
-            if candidate is not None and not (candidate[1] and candidate[1] in file_codes
-                                              and candidate[1] != r.product_code):
+            if candidate is not None and not (
+                candidate[1] and candidate[1] in file_codes and candidate[1] != r.product_code
+            ):
                 old = candidate
         if old is not None and old[0] in claimed:
             old = None
         code = r.product_code or (old[1] if old is not None else "")
-        wanted = (code, r.product_name, r.product_type, r.registered_year, str(r.status), True,
-                  r.entrepreneur_code, r.district_code)
+        wanted = (
+            code,
+            r.product_name,
+            r.product_type,
+            r.registered_year,
+            str(r.status),
+            True,
+            r.entrepreneur_code,
+            r.district_code,
+        )
         counts = plan.district(r.district_code).products
         if old is not None:
             claimed.add(old[0])
@@ -319,8 +392,13 @@ def _registry_plan(rows: list[_RegistryRow]) -> _Plan:
                 counts.unchanged += 1
                 continue
         obj = _Product(
-            district_id=r.district_code, code=code, name=r.product_name, type=r.product_type,
-            registered_year=r.registered_year, status=str(r.status), registered=True,
+            district_id=r.district_code,
+            code=code,
+            name=r.product_name,
+            type=r.product_type,
+            registered_year=r.registered_year,
+            status=str(r.status),
+            registered=True,
         )
         if old is None:
             counts.new += 1
@@ -344,10 +422,19 @@ def _registry_plan(rows: list[_RegistryRow]) -> _Plan:
             plan.give_up_name.append(owner[0])
         elif owner[0] not in claimed:
             plan.retire_name.append(owner[0])
-            plan.notices.append(_Notice(str(MSG_NAME_RETIRED % {
-                "name": owner[2], "owner": owner[7], "old": owner[1] or owner[0],
-                "new": obj.code or obj.name,
-            })))
+            plan.notices.append(
+                _Notice(
+                    str(
+                        MSG_NAME_RETIRED
+                        % {
+                            "name": owner[2],
+                            "owner": owner[7],
+                            "old": owner[1] or owner[0],
+                            "new": obj.code or obj.name,
+                        }
+                    )
+                )
+            )
     return plan
 
 
@@ -357,7 +444,10 @@ def _upsert_by_pk(model, objs: list, fields: list[str]) -> None:
     Much faster than bulk_update's CASE statements for many rows (PERFORMANCE-NOTES.md).
     """
     model.objects.bulk_create(
-        objs, batch_size=REGISTRY_BATCH, update_conflicts=True, unique_fields=["id"],
+        objs,
+        batch_size=REGISTRY_BATCH,
+        update_conflicts=True,
+        unique_fields=["id"],
         update_fields=fields,
     )
 
@@ -366,8 +456,11 @@ def _registry_apply(plan: _Plan, snapshot: _RegistrySnapshot) -> None:
     for obj in plan.new_entrepreneurs + plan.changed_entrepreneurs:
         obj.last_snapshot = snapshot
     if plan.changed_entrepreneurs:
-        _upsert_by_pk(_Entrepreneur, plan.changed_entrepreneurs,
-                      [f for f in _ENTREPRENEUR_FIELDS if f != "code"])
+        _upsert_by_pk(
+            _Entrepreneur,
+            plan.changed_entrepreneurs,
+            [f for f in _ENTREPRENEUR_FIELDS if f != "code"],
+        )
     if plan.new_entrepreneurs:
         _Entrepreneur.objects.bulk_create(plan.new_entrepreneurs, batch_size=REGISTRY_BATCH)
         if any(obj.pk is None for obj in plan.new_entrepreneurs):
@@ -380,24 +473,39 @@ def _registry_apply(plan: _Plan, snapshot: _RegistrySnapshot) -> None:
         obj.last_snapshot = snapshot
     # Names given up first, then changed products, then new ones: each statement then
     # finds the names it takes free, whatever order the rows are written in.
-    for ids, name in ((plan.give_up_name, _Concat(_Value("#registry-import-"), _Cast(
-            "id", output_field=_CharField()))),
-            (plan.retire_name, _Concat(_Substr("name", 1, 200), _Value(RETIRED_SUFFIX), _Cast(
-                "id", output_field=_CharField()), _Value(")")))):
+    for ids, name in (
+        (
+            plan.give_up_name,
+            _Concat(_Value("#registry-import-"), _Cast("id", output_field=_CharField())),
+        ),
+        (
+            plan.retire_name,
+            _Concat(
+                _Substr("name", 1, 200),
+                _Value(RETIRED_SUFFIX),
+                _Cast("id", output_field=_CharField()),
+                _Value(")"),
+            ),
+        ),
+    ):
         for start in range(0, len(ids), REGISTRY_BATCH * 10):
-            _Product.objects.filter(id__in=ids[start:start + REGISTRY_BATCH * 10]).update(
-                name=name, last_snapshot=snapshot)
+            _Product.objects.filter(id__in=ids[start : start + REGISTRY_BATCH * 10]).update(
+                name=name, last_snapshot=snapshot
+            )
     if plan.changed_products:
-        _upsert_by_pk(_Product, [obj for _code, obj in plan.changed_products],
-                      _PRODUCT_FIELDS)
+        _upsert_by_pk(_Product, [obj for _code, obj in plan.changed_products], _PRODUCT_FIELDS)
     if plan.new_products:
-        _Product.objects.bulk_create([obj for _code, obj in plan.new_products],
-                                     batch_size=REGISTRY_BATCH)
-    for ids, model in ((plan.removed_products, _Product),
-                       (plan.removed_entrepreneurs, _Entrepreneur)):
+        _Product.objects.bulk_create(
+            [obj for _code, obj in plan.new_products], batch_size=REGISTRY_BATCH
+        )
+    for ids, model in (
+        (plan.removed_products, _Product),
+        (plan.removed_entrepreneurs, _Entrepreneur),
+    ):
         for start in range(0, len(ids), REGISTRY_BATCH * 10):
-            model.objects.filter(id__in=ids[start:start + REGISTRY_BATCH * 10]).update(
-                registered=False, last_snapshot=snapshot)
+            model.objects.filter(id__in=ids[start : start + REGISTRY_BATCH * 10]).update(
+                registered=False, last_snapshot=snapshot
+            )
 
 
 # ---------------------------------------------------------------------------
@@ -443,9 +551,14 @@ def round_defaults(year: int, number: int) -> dict:
         starts, ends = _dt.date(ce, 4, 1), _dt.date(ce, 9, 30)
         survey, report = _dt.date(ce, 5, 25), _dt.date(ce, 9, 20)
     return {
-        "starts_on": starts, "ends_on": ends, "target_rate": _Decimal("11"),
-        "growth_rate": _Decimal("10"), "window_start": 2557, "window_end": ce + 543 - 1,
-        "survey_deadline": survey, "report_deadline": report,
+        "starts_on": starts,
+        "ends_on": ends,
+        "target_rate": _Decimal("11"),
+        "growth_rate": _Decimal("10"),
+        "window_start": 2557,
+        "window_end": ce + 543 - 1,
+        "survey_deadline": survey,
+        "report_deadline": report,
     }
 
 
@@ -470,9 +583,14 @@ def parse_window(text: str) -> tuple[int, int]:
 
 
 def round_setup(
-    *, code: str, target_rate: _Decimal | None = None, growth_rate: _Decimal | None = None,
-    window: tuple[int, int] | None = None, survey_deadline: _dt.date | None = None,
-    report_deadline: _dt.date | None = None, snapshot: _RegistrySnapshot | str | None = None,
+    *,
+    code: str,
+    target_rate: _Decimal | None = None,
+    growth_rate: _Decimal | None = None,
+    window: tuple[int, int] | None = None,
+    survey_deadline: _dt.date | None = None,
+    report_deadline: _dt.date | None = None,
+    snapshot: _RegistrySnapshot | str | None = None,
     dry_run: bool = False,
 ) -> RoundSetupResult:
     """Create or update a fiscal year and one of its rounds.
@@ -488,27 +606,36 @@ def round_setup(
         if rate is not None and not 0 < rate <= 100:
             raise RoundSetupError(MSG_BAD_RATE % {"value": rate})
     given = {
-        "target_rate": target_rate, "growth_rate": growth_rate,
-        "window_start": window[0] if window else None, "window_end": window[1] if window else None,
-        "survey_deadline": survey_deadline, "report_deadline": report_deadline,
+        "target_rate": target_rate,
+        "growth_rate": growth_rate,
+        "window_start": window[0] if window else None,
+        "window_end": window[1] if window else None,
+        "survey_deadline": survey_deadline,
+        "report_deadline": report_deadline,
         "snapshot": snapshot,
     }
     given = {k: v for k, v in given.items() if v is not None}
     with _transaction.atomic():
-        round = (_Round.objects.select_for_update().select_related("snapshot")
-                 .filter(fiscal_year_id=year, number=number).first())
+        round = (
+            _Round.objects.select_for_update()
+            .select_related("snapshot")
+            .filter(fiscal_year_id=year, number=number)
+            .first()
+        )
         created = round is None
         if snapshot == "latest" or (created and snapshot is None):
             given["snapshot"] = _RegistrySnapshot.objects.order_by("-as_of", "-id").first()
             if given["snapshot"] is None:
                 del given["snapshot"]
         if created:
-            round = _Round(fiscal_year_id=year, number=number,
-                           **{**round_defaults(year, number), **given})
+            round = _Round(
+                fiscal_year_id=year, number=number, **{**round_defaults(year, number), **given}
+            )
             changes = {}
         else:
-            changes = {k: (getattr(round, k), v) for k, v in given.items()
-                       if getattr(round, k) != v}
+            changes = {
+                k: (getattr(round, k), v) for k, v in given.items() if getattr(round, k) != v
+            }
             for k, (_old, new) in changes.items():
                 setattr(round, k, new)
         if round.survey_deadline > round.report_deadline:
@@ -552,6 +679,7 @@ MSG_TARGETS_NOT_ALLOWED = gettext_lazy("ไม่มีสิทธิ์กำ�
 MSG_REASON_REQUIRED = gettext_lazy("กรุณาระบุเหตุผล")
 MSG_TARGET_RANGE = gettext_lazy("เป้าหมายต้องเป็นจำนวนเต็มตั้งแต่ 0 ถึง %(max)s")
 MSG_IMPORTED_FROM = gettext_lazy("นำเข้าจากไฟล์ %(name)s")
+MSG_NO_TARGETS = gettext_lazy("ไม่พบเป้าหมายที่กรอกไว้ในไฟล์")
 MSG_IMPORTED = gettext_lazy("นำเข้าจากไฟล์แบบเป้าหมายตัวชี้วัด")
 MSG_FILE_NOTE = gettext_lazy("หมายเหตุในไฟล์: %(note)s")
 MSG_NOT_IN_FILE = gettext_lazy("อำเภอ%(name)s ไม่มีในไฟล์ เป้าหมายเดิมไม่เปลี่ยน")
@@ -617,13 +745,13 @@ def targets_import(
     transaction with bulk operations. Only targets whose value changes are written,
     so importing the same file twice changes nothing. Districts absent from the file
     keep their targets, and so does a district whose row, from the portal's own export,
-    still shows its computed target marked as such in หมายเหตุ. `by` is None for management commands; a user must be
-    provincial staff of the province or an administrator. Without `province`, the
-    province comes from the file's title.
+    still shows its computed target marked as such in หมายเหตุ. `by` is None for
+    management commands; a user must be provincial staff of the province or an
+    administrator. Without `province`, the province comes from the file's title.
     """
     rows, notices = read_targets(file, province=province, round=round, name=name)
     if not rows:
-        raise ImportRefused([Problem(str(gettext_lazy("ไม่พบเป้าหมายที่กรอกไว้ในไฟล์")))])
+        raise ImportRefused([Problem(str(MSG_NO_TARGETS))])
     province = rows[0].district.province
     if by is not None and not _may_set_targets(by, province):
         raise PermissionDenied(MSG_TARGETS_NOT_ALLOWED)

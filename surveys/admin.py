@@ -8,8 +8,15 @@ from surveys.models import EntrepreneurAnswer, ProductAnswer, Survey, SurveyUplo
 
 @admin.register(Survey)
 class SurveyAdmin(SimpleHistoryAdmin):
-    list_display = ("district", "round", "status", "late", "submitted_at", "reviewed_at",
-                    "updated_at")
+    list_display = (
+        "district",
+        "round",
+        "status",
+        "late",
+        "submitted_at",
+        "reviewed_at",
+        "updated_at",
+    )
     list_filter = ("status", "late", "round", "district__province")
     list_select_related = ("district", "round__fiscal_year")
     search_fields = ("district__code", "district__name_th")
@@ -19,12 +26,29 @@ class SurveyAdmin(SimpleHistoryAdmin):
 
 @admin.register(EntrepreneurAnswer)
 class EntrepreneurAnswerAdmin(SimpleHistoryAdmin):
-    list_display = ("entrepreneur", "survey", "trained", "selling_online", "has_standard",
-                    "sales_prev_year", "answered_at", "answered_by")
-    list_filter = ("survey__round", "survey__district__province", "trained", "selling_online",
-                   "has_standard")
-    list_select_related = ("entrepreneur", "survey__district", "survey__round__fiscal_year",
-                           "answered_by")
+    list_display = (
+        "entrepreneur",
+        "survey",
+        "trained",
+        "selling_online",
+        "has_standard",
+        "sales_prev_year",
+        "answered_at",
+        "answered_by",
+    )
+    list_filter = (
+        "survey__round",
+        "survey__district__province",
+        "trained",
+        "selling_online",
+        "has_standard",
+    )
+    list_select_related = (
+        "entrepreneur",
+        "survey__district",
+        "survey__round__fiscal_year",
+        "answered_by",
+    )
     search_fields = ("entrepreneur__code", "entrepreneur__name")
     raw_id_fields = ("survey", "entrepreneur", "answered_by")
     readonly_fields = ("version",)

@@ -8,9 +8,7 @@ from districts.scoping import ScopedQuerySet
 from otop_portal.workflow import Submission
 from products.models import Entrepreneur, Product, Round
 
-MSG_UNANSWERED = _(
-    "ยังส่งไม่ได้: ยังไม่มีคำตอบของผลิตภัณฑ์ %(count)s รายการ ต้องตอบให้ครบทุกผลิตภัณฑ์ในฐานก่อนส่ง"
-)
+MSG_UNANSWERED = _("ยังส่งไม่ได้: ยังไม่มีคำตอบของผลิตภัณฑ์ %(count)s รายการ ต้องตอบให้ครบทุกผลิตภัณฑ์ในฐานก่อนส่ง")
 
 
 class SurveyQuerySet(ScopedQuerySet):
@@ -44,9 +42,9 @@ class Survey(Submission):
             Product.objects.base(self.round)
             .filter(district_id=self.district_id)
             .exclude(
-                id__in=ProductAnswer.objects.filter(
-                    survey=self, answered_at__isnull=False
-                ).values("product_id")
+                id__in=ProductAnswer.objects.filter(survey=self, answered_at__isnull=False).values(
+                    "product_id"
+                )
             )
             .count()
         )
@@ -62,7 +60,9 @@ class EntrepreneurAnswerQuerySet(ScopedQuerySet):
 class EntrepreneurAnswer(models.Model):
     """Readiness of one entrepreneur (columns L-N and P of attachment 2)."""
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="entrepreneur_answers")
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="entrepreneur_answers"
+    )
     entrepreneur = models.ForeignKey(Entrepreneur, on_delete=models.PROTECT, related_name="+")
     trained = models.BooleanField("ผ่านการอบรมเกี่ยวกับตลาดออนไลน์", default=False)
     selling_online = models.BooleanField("ขายของออนไลน์อยู่แล้ว", default=False)
@@ -72,7 +72,10 @@ class EntrepreneurAnswer(models.Model):
     )
     answered_at = models.DateTimeField("ตอบเมื่อ", null=True, blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     # Optimistic locking: a save that was started from an older version is refused.

@@ -28,8 +28,9 @@ from surveys.workbook import EntrepreneurBlock, ProductLine
 
 def survey_for(*, round: Round, district: District) -> Survey | None:
     return (
-        Survey.objects.select_related("round__fiscal_year", "district__province",
-                                      "submitted_by", "reviewed_by")
+        Survey.objects.select_related(
+            "round__fiscal_year", "district__province", "submitted_by", "reviewed_by"
+        )
         .filter(round=round, district=district)
         .first()
     )
@@ -54,7 +55,8 @@ class DistrictReadiness:
     products_ready: int = 0
     sales_prev: Decimal = Decimal("0.00")
     status: str = Status.NOT_STARTED
-    late: bool = False  # submitted after the deadline, or not submitted and past it
+    late: bool = False  # submitted after the deadline
+    overdue: bool = False  # still open (not started, draft, returned) and past the deadline
     updated_at: dt.datetime | None = None
     submitted_at: dt.datetime | None = None
     unlocked_until: dt.date | None = None
@@ -68,10 +70,14 @@ class DistrictReadiness:
         return self.products_answered >= self.products
 
 
-def survey_readiness_for_districts(*, round: Round, districts: QuerySet[District],
-                                   today: dt.date | None = None) -> list[DistrictReadiness]:
+def survey_readiness_for_districts(
+    *, round: Round, districts: QuerySet[District], today: dt.date | None = None
+) -> list[DistrictReadiness]:
     """Base size, answers and readiness counts, status and lateness of each district's
     survey, in DOPA code order. Five queries for any number of districts.
+
+    `late` is a survey submitted after the deadline; `overdue` one still open (not
+    started, draft or returned) when the deadline has passed and no exception runs.
 
     Only answers about the round's base count: an answer about a product cancelled
     since is kept in the history but is not a readiness figure.
@@ -85,7 +91,8 @@ def survey_readiness_for_districts(*, round: Round, districts: QuerySet[District
     if not codes:
         return []
     for row in (
-        Product.objects.base(round).filter(district_id__in=codes)
+        Product.objects.base(round)
+        .filter(district_id__in=codes)
         .values("district_id")
         .annotate(products=Count("id"), entrepreneurs=Count("entrepreneur_id", distinct=True))
     ):
@@ -98,7 +105,9 @@ def survey_readiness_for_districts(*, round: Round, districts: QuerySet[District
         d.status, d.late = s["status"], s["late"]
         d.updated_at, d.submitted_at = s["updated_at"], s["submitted_at"]
         d.unlocked_until = s["unlocked_until"]
-    in_base = Exists(Product.objects.base(round).filter(entrepreneur_id=OuterRef("entrepreneur_id")))
+    in_base = Exists(
+        Product.objects.base(round).filter(entrepreneur_id=OuterRef("entrepreneur_id"))
+    )
     for row in (
         EntrepreneurAnswer.objects.filter(
             survey__round=round, survey__district_id__in=codes, answered_at__isnull=False
@@ -127,10 +136,10 @@ def survey_readiness_for_districts(*, round: Round, districts: QuerySet[District
     ):
         d = out[row["survey__district_id"]]
         d.products_answered, d.products_ready = row["answered"], row["ready"]
-    past = today > round.survey_deadline
+    open_states = (Status.NOT_STARTED, Status.DRAFT, Status.RETURNED)
     for d in out.values():
-        if d.status in (Status.NOT_STARTED, Status.DRAFT) and past:
-            d.late = True
+        extended = d.unlocked_until is not None and today <= d.unlocked_until
+        d.overdue = d.status in open_states and today > round.survey_deadline and not extended
     return list(out.values())
 
 
@@ -160,9 +169,16 @@ class EntrepreneurRow:
         return EntrepreneurType(self.type).label
 
 
-def survey_entrepreneurs(*, round: Round, district: District, survey: Survey | None,
-                         query: str = "", type: int | None = None, subdistrict: str = "",
-                         unanswered: bool = False) -> list[EntrepreneurRow]:
+def survey_entrepreneurs(
+    *,
+    round: Round,
+    district: District,
+    survey: Survey | None,
+    query: str = "",
+    type: int | None = None,
+    subdistrict: str = "",
+    unanswered: bool = False,
+) -> list[EntrepreneurRow]:
     """The base entrepreneurs of a district with their answers, filtered. Three queries."""
     qs = (
         Entrepreneur.objects.filter(district=district)
@@ -177,13 +193,21 @@ def survey_entrepreneurs(*, round: Round, district: District, survey: Survey | N
         qs = qs.filter(subdistrict_id=subdistrict)
     if unanswered and survey is not None:
         qs = qs.exclude(
-            Exists(EntrepreneurAnswer.objects.filter(
-                survey=survey, entrepreneur=OuterRef("pk"), answered_at__isnull=False
-            ))
+            Exists(
+                EntrepreneurAnswer.objects.filter(
+                    survey=survey, entrepreneur=OuterRef("pk"), answered_at__isnull=False
+                )
+            )
         )
     rows = [
-        EntrepreneurRow(id=e["id"], code=e["code"], name=e["name"], type=e["type"],
-                        subdistrict=e["subdistrict__name_th"], products=e["base_products"])
+        EntrepreneurRow(
+            id=e["id"],
+            code=e["code"],
+            name=e["name"],
+            type=e["type"],
+            subdistrict=e["subdistrict__name_th"],
+            products=e["base_products"],
+        )
         for e in qs.order_by("code").values(
             "id", "code", "name", "type", "subdistrict__name_th", "base_products"
         )
@@ -194,7 +218,11 @@ def survey_entrepreneurs(*, round: Round, district: District, survey: Survey | N
     answers = {
         a["entrepreneur_id"]: a
         for a in EntrepreneurAnswer.objects.filter(survey=survey, entrepreneur_id__in=ids).values(
-            "entrepreneur_id", "answered_at", "trained", "selling_online", "has_standard",
+            "entrepreneur_id",
+            "answered_at",
+            "trained",
+            "selling_online",
+            "has_standard",
             "sales_prev_year",
         )
     }
@@ -240,17 +268,21 @@ class ProductRow:
         return ProductType(self.type).label
 
 
-def entrepreneur_products(*, round: Round, entrepreneur: Entrepreneur,
-                          survey: Survey | None) -> list[ProductRow]:
+def entrepreneur_products(
+    *, round: Round, entrepreneur: Entrepreneur, survey: Survey | None
+) -> list[ProductRow]:
     """The entrepreneur's base products with their readiness. Two queries."""
     rows = [
         ProductRow(id=p["id"], code=p["code"], name=p["name"], type=p["type"])
-        for p in Product.objects.base(round).filter(entrepreneur=entrepreneur)
-        .order_by("code", "name").values("id", "code", "name", "type")
+        for p in Product.objects.base(round)
+        .filter(entrepreneur=entrepreneur)
+        .order_by("code", "name")
+        .values("id", "code", "name", "type")
     ]
     if survey is not None and rows:
         answers = {
-            a["product_id"]: a for a in ProductAnswer.objects.filter(
+            a["product_id"]: a
+            for a in ProductAnswer.objects.filter(
                 survey=survey, product_id__in=[r.id for r in rows]
             ).values("product_id", "ready", "answered_at")
         }
@@ -291,17 +323,17 @@ def _survey_event(record) -> str:
     if reason == "submitted":
         return _("ส่งแบบสำรวจ (ส่งช้า)") if record.late else _("ส่งแบบสำรวจ")
     if reason.startswith("returned: "):
-        return _("ส่งคืนให้แก้ไข: %(reason)s") % {"reason": reason[len("returned: "):]}
+        return _("ส่งคืนให้แก้ไข: %(reason)s") % {"reason": reason[len("returned: ") :]}
     if reason == "approved":
         return _("อนุมัติ")
     if reason.startswith("exception until "):
         try:
-            until = dt.date.fromisoformat(reason[len("exception until "):])
+            until = dt.date.fromisoformat(reason[len("exception until ") :])
             return _("ขยายเวลาให้ถึงวันที่ %(date)s") % {"date": be_date(until)}
         except ValueError:
             pass
     if reason.startswith("import: "):
-        return _("นำเข้าจากไฟล์ %(name)s") % {"name": reason[len("import: "):]}
+        return _("นำเข้าจากไฟล์ %(name)s") % {"name": reason[len("import: ") :]}
     return _("แก้ไขแบบสำรวจ")
 
 
@@ -321,9 +353,12 @@ def survey_history(*, survey: Survey | None, limit: int = 30) -> list[HistoryIte
         .order_by("-history_date")[:limit]
     )
     items += [
-        HistoryItem(r.history_date, _who(r.history_user),
-                    _("บันทึกคำตอบของ %(code)s %(name)s") % {
-                        "code": r.entrepreneur.code, "name": r.entrepreneur.name})
+        HistoryItem(
+            r.history_date,
+            _who(r.history_user),
+            _("บันทึกคำตอบของ %(code)s %(name)s")
+            % {"code": r.entrepreneur.code, "name": r.entrepreneur.name},
+        )
         for r in answers
     ]
     items.sort(key=lambda i: i.when, reverse=True)
@@ -347,7 +382,9 @@ class _Answers:
     ready: set[int] = field(default_factory=set)
 
 
-def survey_export_blocks(*, round: Round, districts: QuerySet[District]) -> Iterator[EntrepreneurBlock]:
+def survey_export_blocks(
+    *, round: Round, districts: QuerySet[District]
+) -> Iterator[EntrepreneurBlock]:
     """The rows of attachment 2 for some districts: the base products of each, grouped
     by entrepreneur, with the answers so far, in DOPA order then by code.
 
@@ -357,25 +394,44 @@ def survey_export_blocks(*, round: Round, districts: QuerySet[District]) -> Iter
     """
     codes = districts.values("code")
     answers = _Answers()
-    for eid, trained, selling, standard, sales in EntrepreneurAnswer.objects.filter(
-        survey__round=round, survey__district__in=codes, answered_at__isnull=False
-    ).values_list("entrepreneur_id", "trained", "selling_online", "has_standard",
-                  "sales_prev_year").iterator(chunk_size=2000):
+    for eid, trained, selling, standard, sales in (
+        EntrepreneurAnswer.objects.filter(
+            survey__round=round, survey__district__in=codes, answered_at__isnull=False
+        )
+        .values_list(
+            "entrepreneur_id", "trained", "selling_online", "has_standard", "sales_prev_year"
+        )
+        .iterator(chunk_size=2000)
+    ):
         answers.entrepreneurs[eid] = (trained, selling, standard, sales)
     answers.ready = set(
         ProductAnswer.objects.filter(
-            survey__round=round, survey__district__in=codes, ready=True,
+            survey__round=round,
+            survey__district__in=codes,
+            ready=True,
             answered_at__isnull=False,
-        ).values_list("product_id", flat=True).iterator(chunk_size=2000)
+        )
+        .values_list("product_id", flat=True)
+        .iterator(chunk_size=2000)
     )
     products = (
-        Product.objects.base(round).filter(district__in=codes)
+        Product.objects.base(round)
+        .filter(district__in=codes)
         .order_by("district_id", "entrepreneur__code", "code", "name", "id")
         .values_list(
-            "id", "name", "type", "entrepreneur_id", "entrepreneur__code", "entrepreneur__name",
-            "entrepreneur__type", "entrepreneur__house_no", "entrepreneur__moo",
-            "entrepreneur__subdistrict__name_th", "entrepreneur__district__name_th",
-            "entrepreneur__district__province__name_th", "entrepreneur__phone",
+            "id",
+            "name",
+            "type",
+            "entrepreneur_id",
+            "entrepreneur__code",
+            "entrepreneur__name",
+            "entrepreneur__type",
+            "entrepreneur__house_no",
+            "entrepreneur__moo",
+            "entrepreneur__subdistrict__name_th",
+            "entrepreneur__district__name_th",
+            "entrepreneur__district__province__name_th",
+            "entrepreneur__phone",
         )
         .iterator(chunk_size=2000)
     )
@@ -388,10 +444,23 @@ def survey_export_blocks(*, round: Round, districts: QuerySet[District]) -> Iter
             eid, (False, False, False, Decimal("0.00"))
         )
         yield EntrepreneurBlock(
-            code=first[4], name=first[5], type_label=type_labels.get(first[6], ""),
-            house_no=first[7], moo=first[8], subdistrict=first[9], district=first[10],
-            province=first[11], phone=first[12], trained=trained, selling=selling,
-            standard=standard, sales_prev=sales,
-            products=[ProductLine(name=r[1], type_label=product_labels.get(r[2], ""),
-                                  ready=r[0] in answers.ready) for r in group],
+            code=first[4],
+            name=first[5],
+            type_label=type_labels.get(first[6], ""),
+            house_no=first[7],
+            moo=first[8],
+            subdistrict=first[9],
+            district=first[10],
+            province=first[11],
+            phone=first[12],
+            trained=trained,
+            selling=selling,
+            standard=standard,
+            sales_prev=sales,
+            products=[
+                ProductLine(
+                    name=r[1], type_label=product_labels.get(r[2], ""), ready=r[0] in answers.ready
+                )
+                for r in group
+            ],
         )

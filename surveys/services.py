@@ -14,7 +14,6 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.utils import bulk_update_with_history
 
 from districts.models import District
 from otop_portal.cells import match_key
@@ -61,9 +60,7 @@ MSG_SKIPPED = _(
     "ข้าม %(count)s แถวที่เป็นผลิตภัณฑ์ในทะเบียนแต่ไม่อยู่ในฐานของรอบนี้ "
     "(ยกเลิกแล้ว หรือลงทะเบียนนอกช่วงปี %(start)s - %(end)s): แถว %(rows)s"
 )
-MSG_NOT_IN_FILE = _(
-    "ผลิตภัณฑ์ในฐาน %(count)s รายการไม่อยู่ในไฟล์ คำตอบเดิมของรายการเหล่านี้ไม่เปลี่ยนแปลง"
-)
+MSG_NOT_IN_FILE = _("ผลิตภัณฑ์ในฐาน %(count)s รายการไม่อยู่ในไฟล์ คำตอบเดิมของรายการเหล่านี้ไม่เปลี่ยนแปลง")
 MSG_AMOUNTS_SUMMED = _(
     "ผู้ประกอบการ %(count)s รายมียอดจำหน่ายหลายแถว ระบบรวมยอดของทุกแถวเป็นยอดของผู้ประกอบการ: %(items)s"
 )
@@ -116,11 +113,13 @@ def _sync_answers(survey: Survey) -> None:
         EntrepreneurAnswer(survey=survey, entrepreneur_id=eid) for eid in entrepreneur_ids
     ]
     if new_products:
-        ProductAnswer.objects.bulk_create(new_products, batch_size=IMPORT_BATCH,
-                                          ignore_conflicts=True)
+        ProductAnswer.objects.bulk_create(
+            new_products, batch_size=IMPORT_BATCH, ignore_conflicts=True
+        )
     if new_entrepreneurs:
-        EntrepreneurAnswer.objects.bulk_create(new_entrepreneurs, batch_size=IMPORT_BATCH,
-                                               ignore_conflicts=True)
+        EntrepreneurAnswer.objects.bulk_create(
+            new_entrepreneurs, batch_size=IMPORT_BATCH, ignore_conflicts=True
+        )
 
 
 def survey_get_or_start(*, round: Round, district: District) -> Survey:
@@ -159,8 +158,15 @@ class AnswerData:
     ready: set[int]  # ids of the entrepreneur's products that are ready
 
 
-def survey_answer_save(*, survey: Survey, entrepreneur: Entrepreneur, data: AnswerData, by,
-                       version: int, today: dt.date | None = None) -> EntrepreneurAnswer:
+def survey_answer_save(
+    *,
+    survey: Survey,
+    entrepreneur: Entrepreneur,
+    data: AnswerData,
+    by,
+    version: int,
+    today: dt.date | None = None,
+) -> EntrepreneurAnswer:
     """Save one entrepreneur's answers and its products' readiness.
 
     `version` is the answer's version the form was opened with. If someone saved the
@@ -181,14 +187,16 @@ def survey_answer_save(*, survey: Survey, entrepreneur: Entrepreneur, data: Answ
             _sync_answers(survey)
             answer = (
                 EntrepreneurAnswer.objects.select_for_update()
-                .filter(survey=survey, entrepreneur=entrepreneur).first()
+                .filter(survey=survey, entrepreneur=entrepreneur)
+                .first()
             )
             if answer is None:
                 raise WorkflowError(MSG_NOT_IN_BASE)
         if answer.version != version:
             who = answer.answered_by
             raise AnswerConflict(
-                MSG_CONFLICT % {
+                MSG_CONFLICT
+                % {
                     "user": (who.get_full_name() or who.username) if who else "-",
                     "when": _be_datetime(answer.answered_at),
                 },
@@ -282,8 +290,12 @@ class SurveyImportResult:
 
     @property
     def changed(self) -> bool:
-        return bool(self.entrepreneurs.new or self.entrepreneurs.changed
-                    or self.products.new or self.products.changed)
+        return bool(
+            self.entrepreneurs.new
+            or self.entrepreneurs.changed
+            or self.products.new
+            or self.products.changed
+        )
 
     def summary(self) -> dict:
         return {
@@ -319,7 +331,9 @@ def _code_similarity(a: str, b: str) -> float:
     return 1 - rows[-1][-1] / max(len(a), len(b), 1)
 
 
-def _closest_entrepreneurs(code: str, name: str, registry: dict[str, dict], n: int = 3) -> list[str]:
+def _closest_entrepreneurs(
+    code: str, name: str, registry: dict[str, dict], n: int = 3
+) -> list[str]:
     """The registry's entrepreneurs most like a typed code or name, best first.
 
     A candidate scores the better of its code's and its name's similarity; among equal
@@ -328,8 +342,10 @@ def _closest_entrepreneurs(code: str, name: str, registry: dict[str, dict], n: i
     key = match_key(name)
     scored = []
     for other, entry in registry.items():
-        score = max(_code_similarity(code, other),
-                    _similarity(key, match_key(entry["name"])) if key else 0.0)
+        score = max(
+            _code_similarity(code, other),
+            _similarity(key, match_key(entry["name"])) if key else 0.0,
+        )
         if score >= 0.6:
             distance = abs(int(code) - int(other)) if code.isdigit() and other.isdigit() else 0
             scored.append((-score, distance, other))
@@ -338,8 +354,9 @@ def _closest_entrepreneurs(code: str, name: str, registry: dict[str, dict], n: i
 
 
 def _closest_names(word: str, candidates: dict[str, str], n: int = 3) -> list[str]:
-    return [candidates[k] for k in difflib.get_close_matches(word, list(candidates), n=n,
-                                                              cutoff=0.6)]
+    return [
+        candidates[k] for k in difflib.get_close_matches(word, list(candidates), n=n, cutoff=0.6)
+    ]
 
 
 def _suggestion_text(items: list[str]) -> str:
@@ -364,7 +381,8 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
     result = SurveyImportResult(rows=len(read.rows))
 
     base_rows = list(
-        Product.objects.base(round).filter(district_id=district.code)
+        Product.objects.base(round)
+        .filter(district_id=district.code)
         .values_list("id", "name", "entrepreneur_id", "entrepreneur__code", "entrepreneur__name")
     )
     registry: dict[str, dict] = {}
@@ -374,18 +392,28 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
 
     codes = {r.entrepreneur_code for r in read.rows}
     unknown = codes - registry.keys()
-    elsewhere = {
-        e["code"]: e
-        for e in Entrepreneur.objects.filter(code__in=unknown).values(
-            "code", "name", "district_id", "district__name_th"
-        )
-    } if unknown else {}
-    outside_base = {
-        (ecode, match_key(pname))
-        for ecode, pname in Product.objects.filter(
-            district_id=district.code, entrepreneur__code__in=codes
-        ).exclude(base_filter_for(round)).values_list("entrepreneur__code", "name")
-    } if codes else set()
+    elsewhere = (
+        {
+            e["code"]: e
+            for e in Entrepreneur.objects.filter(code__in=unknown).values(
+                "code", "name", "district_id", "district__name_th"
+            )
+        }
+        if unknown
+        else {}
+    )
+    outside_base = (
+        {
+            (ecode, match_key(pname))
+            for ecode, pname in Product.objects.filter(
+                district_id=district.code, entrepreneur__code__in=codes
+            )
+            .exclude(base_filter_for(round))
+            .values_list("entrepreneur__code", "name")
+        }
+        if codes
+        else set()
+    )
 
     code_col, product_col = column_letter(workbook.CODE), column_letter(workbook.PRODUCT)
     code_header, product_header = workbook.H1[workbook.CODE], workbook.H1[workbook.PRODUCT]
@@ -409,17 +437,21 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
                 reported_codes.add(code)
                 if other is not None:
                     message = MSG_OTHER_DISTRICT % {
-                        "code": code, "other": other["district__name_th"],
-                        "other_code": other["district_id"], "district": district.name_th,
+                        "code": code,
+                        "other": other["district__name_th"],
+                        "other_code": other["district_id"],
+                        "district": district.name_th,
                     }
                 else:
                     suggestions = _closest_entrepreneurs(code, row.entrepreneur_name, registry)
                     message = MSG_UNKNOWN_ENTREPRENEUR % {
-                        "code": code, "district": district.name_th,
+                        "code": code,
+                        "district": district.name_th,
                         "suggestion": _suggestion_text(suggestions),
                     }
-                collector.add(message, row=row.code_row, column=code_col, header=code_header,
-                              value=code)
+                collector.add(
+                    message, row=row.code_row, column=code_col, header=code_header, value=code
+                )
             continue
         product = entry["products"].get(key)
         if product is None:
@@ -428,24 +460,37 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
                 continue
             names = {k: name for k, (_pid, name) in entry["products"].items()}
             collector.add(
-                MSG_UNKNOWN_PRODUCT % {
-                    "product": row.product_name, "code": code,
+                MSG_UNKNOWN_PRODUCT
+                % {
+                    "product": row.product_name,
+                    "code": code,
                     "suggestion": _suggestion_text(_closest_names(key, names)),
                 },
-                row=row.row, column=product_col, header=product_header, value=row.product_name,
+                row=row.row,
+                column=product_col,
+                header=product_header,
+                value=row.product_name,
             )
             continue
         first = seen.get((code, key))
         if first is not None:
             collector.add(
                 MSG_DUPLICATE % {"product": row.product_name, "code": code, "first": first},
-                row=row.row, column=product_col, header=product_header, value=row.product_name,
+                row=row.row,
+                column=product_col,
+                header=product_header,
+                value=row.product_name,
             )
             continue
         seen[(code, key)] = row.row
         values = entrepreneur_values.setdefault(
-            entry["id"], {"trained": False, "selling_online": False, "has_standard": False,
-                          "sales_prev_year": Decimal("0.00")},
+            entry["id"],
+            {
+                "trained": False,
+                "selling_online": False,
+                "has_standard": False,
+                "sales_prev_year": Decimal("0.00"),
+            },
         )
         values["trained"] |= row.trained
         values["selling_online"] |= row.selling
@@ -461,11 +506,16 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
 
     # Compare with the stored answers (locked by the caller's transaction).
     names = {e["id"]: (code, e["name"]) for code, e in registry.items()}
-    product_names = {pid: (code, pname) for code, e in registry.items()
-                     for pid, pname in e["products"].values()}
+    product_names = {
+        pid: (code, pname) for code, e in registry.items() for pid, pname in e["products"].values()
+    }
     entrepreneur_updates, product_updates = [], []
-    answers = {a.entrepreneur_id: a for a in EntrepreneurAnswer.objects.select_for_update()
-               .filter(survey=survey, entrepreneur_id__in=list(entrepreneur_values))}
+    answers = {
+        a.entrepreneur_id: a
+        for a in EntrepreneurAnswer.objects.select_for_update().filter(
+            survey=survey, entrepreneur_id__in=list(entrepreneur_values)
+        )
+    }
     fields = ("trained", "selling_online", "has_standard", "sales_prev_year")
     for eid, values in entrepreneur_values.items():
         answer = answers[eid]
@@ -475,11 +525,18 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
             result.entrepreneurs.new += 1
         elif before != values:
             result.entrepreneurs.changed += 1
-            result.changes.append({
-                "kind": "entrepreneur", "code": code, "name": ename,
-                "fields": [[f, _plain(before[f]), _plain(values[f])] for f in fields
-                           if before[f] != values[f]],
-            })
+            result.changes.append(
+                {
+                    "kind": "entrepreneur",
+                    "code": code,
+                    "name": ename,
+                    "fields": [
+                        [f, _plain(before[f]), _plain(values[f])]
+                        for f in fields
+                        if before[f] != values[f]
+                    ],
+                }
+            )
         else:
             result.entrepreneurs.unchanged += 1
             continue
@@ -487,8 +544,12 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
             setattr(answer, f, v)
         entrepreneur_updates.append(answer)
 
-    product_answers = {a.product_id: a for a in ProductAnswer.objects.select_for_update()
-                       .filter(survey=survey, product_id__in=list(product_values))}
+    product_answers = {
+        a.product_id: a
+        for a in ProductAnswer.objects.select_for_update().filter(
+            survey=survey, product_id__in=list(product_values)
+        )
+    }
     for pid, ready in product_values.items():
         answer = product_answers[pid]
         if answer.answered_at is None:
@@ -496,10 +557,14 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
         elif answer.ready != ready:
             result.products.changed += 1
             code, pname = product_names[pid]
-            result.changes.append({
-                "kind": "product", "code": code, "name": pname,
-                "fields": [["ready", answer.ready, ready]],
-            })
+            result.changes.append(
+                {
+                    "kind": "product",
+                    "code": code,
+                    "name": pname,
+                    "fields": [["ready", answer.ready, ready]],
+                }
+            )
         else:
             result.products.unchanged += 1
             continue
@@ -509,16 +574,27 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
     result.not_in_file = len(base_rows) - len(product_values)
     result.skipped = len(skipped_rows)
     if skipped_rows:
-        result.notices.append(Notice(str(MSG_SKIPPED % {
-            "count": len(skipped_rows), "start": round.window_start, "end": round.window_end,
-            "rows": ", ".join(str(r) for r in skipped_rows[:20]),
-        })))
+        result.notices.append(
+            Notice(
+                str(
+                    MSG_SKIPPED
+                    % {
+                        "count": len(skipped_rows),
+                        "start": round.window_start,
+                        "end": round.window_end,
+                        "rows": ", ".join(str(r) for r in skipped_rows[:20]),
+                    }
+                )
+            )
+        )
     summed = {code: rows for code, rows in amount_rows.items() if len(rows) > 1}
     if summed:
-        items = ", ".join(f"{code} (แถว {', '.join(map(str, rows))})"
-                          for code, rows in list(summed.items())[:10])
-        result.notices.append(Notice(str(MSG_AMOUNTS_SUMMED % {"count": len(summed),
-                                                               "items": items})))
+        items = ", ".join(
+            f"{code} (แถว {', '.join(map(str, rows))})" for code, rows in list(summed.items())[:10]
+        )
+        result.notices.append(
+            Notice(str(MSG_AMOUNTS_SUMMED % {"count": len(summed), "items": items}))
+        )
     if result.not_in_file:
         result.notices.append(Notice(str(MSG_NOT_IN_FILE % {"count": result.not_in_file})))
     return _Plan(result, entrepreneur_updates, product_updates)
@@ -529,6 +605,14 @@ def _plain(value):
 
 
 def _write(plan: _Plan, survey: Survey, by, reason: str) -> None:
+    """Save the plan's answers with their history, in a fixed number of statements.
+
+    Django's bulk_update builds one CASE per field and row, which costs more than the
+    database work (PERFORMANCE-NOTES.md, ticket #31202). Entrepreneur answers are
+    therefore written with one upsert on the primary key per batch, and product
+    answers, whose only answer is yes or no, with one UPDATE per value and batch. The
+    rows are locked (select_for_update in _plan), so the versions set here are safe.
+    """
     now = timezone.now()
     for answer in plan.entrepreneur_updates:
         answer.answered_at = now
@@ -537,25 +621,58 @@ def _write(plan: _Plan, survey: Survey, by, reason: str) -> None:
     for answer in plan.product_updates:
         answer.answered_at = now
     if plan.entrepreneur_updates:
-        bulk_update_with_history(
-            plan.entrepreneur_updates, EntrepreneurAnswer,
-            ["trained", "selling_online", "has_standard", "sales_prev_year", "answered_at",
-             "answered_by", "version"],
-            batch_size=IMPORT_BATCH, default_user=by, default_change_reason=reason,
+        EntrepreneurAnswer.objects.bulk_create(
+            plan.entrepreneur_updates,
+            batch_size=IMPORT_BATCH,
+            update_conflicts=True,
+            unique_fields=["id"],
+            update_fields=[
+                "trained",
+                "selling_online",
+                "has_standard",
+                "sales_prev_year",
+                "answered_at",
+                "answered_by",
+                "version",
+            ],
+        )
+        EntrepreneurAnswer.history.bulk_history_create(
+            plan.entrepreneur_updates,
+            batch_size=IMPORT_BATCH,
+            update=True,
+            default_user=by,
+            default_change_reason=reason,
+            default_date=now,
         )
     if plan.product_updates:
-        bulk_update_with_history(
-            plan.product_updates, ProductAnswer, ["ready", "answered_at"],
-            batch_size=IMPORT_BATCH, default_user=by, default_change_reason=reason,
+        for ready in (True, False):
+            ids = [a.pk for a in plan.product_updates if a.ready is ready]
+            for start in range(0, len(ids), IMPORT_BATCH):
+                ProductAnswer.objects.filter(pk__in=ids[start : start + IMPORT_BATCH]).update(
+                    ready=ready, answered_at=now
+                )
+        ProductAnswer.history.bulk_history_create(
+            plan.product_updates,
+            batch_size=IMPORT_BATCH,
+            update=True,
+            default_user=by,
+            default_change_reason=reason,
+            default_date=now,
         )
     survey._history_user = by
     survey._change_reason = reason
     survey.save()
 
 
-def survey_import_rows(*, survey: Survey, read: workbook.SurveyRead, by=None,
-                       dry_run: bool = False, name: str = "",
-                       today: dt.date | None = None) -> SurveyImportResult:
+def survey_import_rows(
+    *,
+    survey: Survey,
+    read: workbook.SurveyRead,
+    by=None,
+    dry_run: bool = False,
+    name: str = "",
+    today: dt.date | None = None,
+) -> SurveyImportResult:
     """Import rows read from a filled form into the survey, all or nothing.
 
     Raises ImportRefused with every problem (cells and registry) and WorkflowError
@@ -565,9 +682,11 @@ def survey_import_rows(*, survey: Survey, read: workbook.SurveyRead, by=None,
     """
     collector = read.problems
     with transaction.atomic():
-        locked = Survey.objects.select_for_update().select_related(
-            "round__fiscal_year", "district__province"
-        ).get(pk=survey.pk)
+        locked = (
+            Survey.objects.select_for_update()
+            .select_related("round__fiscal_year", "district__province")
+            .get(pk=survey.pk)
+        )
         block = _edit_block(locked, by, today)
         if block:
             raise WorkflowError(block)
@@ -583,8 +702,15 @@ def survey_import_rows(*, survey: Survey, read: workbook.SurveyRead, by=None,
     return plan.result
 
 
-def survey_import_file(*, survey: Survey, file, name: str = "", by=None, dry_run: bool = False,
-                       today: dt.date | None = None) -> SurveyImportResult:
+def survey_import_file(
+    *,
+    survey: Survey,
+    file,
+    name: str = "",
+    by=None,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+) -> SurveyImportResult:
     """Read a filled attachment 2 and import it (see survey_import_rows).
 
     Raises ImportRefused (an unreadable file included), or WorkflowError.
@@ -595,12 +721,21 @@ def survey_import_file(*, survey: Survey, file, name: str = "", by=None, dry_run
         collector = ProblemCollector()
         collector.add(exc.message)
         raise ImportRefused(collector.problems) from None
-    return survey_import_rows(survey=survey, read=read, by=by, dry_run=dry_run, name=name,
-                              today=today)
+    return survey_import_rows(
+        survey=survey, read=read, by=by, dry_run=dry_run, name=name, today=today
+    )
 
 
-def survey_import(*, round: Round, district: District, file, name: str = "", by=None,
-                  dry_run: bool = False, today: dt.date | None = None) -> SurveyImportResult:
+def survey_import(
+    *,
+    round: Round,
+    district: District,
+    file,
+    name: str = "",
+    by=None,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+) -> SurveyImportResult:
     """Import a district's filled form in one step (the management command's path).
 
     Starts the survey if needed. A real import keeps the file as a committed
@@ -608,16 +743,21 @@ def survey_import(*, round: Round, district: District, file, name: str = "", by=
     """
     with transaction.atomic():
         survey = survey_get_or_start(round=round, district=district)
-        result = survey_import_file(survey=survey, file=file, name=name, by=by, dry_run=dry_run,
-                                    today=today)
+        result = survey_import_file(
+            survey=survey, file=file, name=name, by=by, dry_run=dry_run, today=today
+        )
         if dry_run:
             transaction.set_rollback(True)
         else:
             if hasattr(file, "seek"):
                 file.seek(0)
-            record = SurveyUpload(survey=survey, original_name=name[:255], uploaded_by=by,
-                                  outcome=SurveyUpload.Outcome.COMMITTED,
-                                  summary=result.summary())
+            record = SurveyUpload(
+                survey=survey,
+                original_name=name[:255],
+                uploaded_by=by,
+                outcome=SurveyUpload.Outcome.COMMITTED,
+                summary=result.summary(),
+            )
             record.file.save(name or "survey.xlsx", File(file), save=True)
     return result
 
@@ -629,11 +769,14 @@ def survey_import(*, round: Round, district: District, file, name: str = "", by=
 
 def _stamp(survey: Survey) -> str:
     """Changes whenever an answer of the survey is saved (the survey's updated_at)."""
-    return Survey.objects.filter(pk=survey.pk).values_list("updated_at", flat=True).get().isoformat()
+    return (
+        Survey.objects.filter(pk=survey.pk).values_list("updated_at", flat=True).get().isoformat()
+    )
 
 
-def survey_upload_preview(*, survey: Survey, file, name: str, by,
-                          today: dt.date | None = None) -> tuple[SurveyUpload, SurveyImportResult]:
+def survey_upload_preview(
+    *, survey: Survey, file, name: str, by, today: dt.date | None = None
+) -> tuple[SurveyUpload, SurveyImportResult]:
     """Keep the uploaded file (who, when) and work out what importing it would change.
 
     The upload is recorded whatever happens. If the file is refused, the upload is
@@ -644,8 +787,9 @@ def survey_upload_preview(*, survey: Survey, file, name: str, by,
     upload.save()
     try:
         with upload.file.open("rb") as fh:
-            result = survey_import_file(survey=survey, file=fh, name=name, by=by, dry_run=True,
-                                        today=today)
+            result = survey_import_file(
+                survey=survey, file=fh, name=name, by=by, dry_run=True, today=today
+            )
     except ImportRefused as exc:
         upload.outcome = SurveyUpload.Outcome.REFUSED
         upload.summary = {"problems": [p.as_dict() for p in exc.problems[:200]]}
@@ -656,8 +800,9 @@ def survey_upload_preview(*, survey: Survey, file, name: str, by,
     return upload, result
 
 
-def survey_upload_commit(*, upload: SurveyUpload, by,
-                         today: dt.date | None = None) -> SurveyImportResult:
+def survey_upload_commit(
+    *, upload: SurveyUpload, by, today: dt.date | None = None
+) -> SurveyImportResult:
     """Import a previewed upload, provided nobody changed the answers since the preview."""
     if upload.outcome != SurveyUpload.Outcome.PREVIEWED:
         raise WorkflowError(MSG_UPLOAD_DONE % {"outcome": upload.get_outcome_display()})
@@ -666,8 +811,9 @@ def survey_upload_commit(*, upload: SurveyUpload, by,
         raise WorkflowError(MSG_UPLOAD_STALE)
     try:
         with upload.file.open("rb") as fh:
-            result = survey_import_file(survey=survey, file=fh, name=upload.original_name,
-                                        by=by, today=today)
+            result = survey_import_file(
+                survey=survey, file=fh, name=upload.original_name, by=by, today=today
+            )
     except ImportRefused as exc:
         upload.outcome = SurveyUpload.Outcome.REFUSED
         upload.summary = {"problems": [p.as_dict() for p in exc.problems[:200]]}

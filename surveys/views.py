@@ -144,36 +144,48 @@ def detail(request: HttpRequest, round: Round, district: District) -> HttpRespon
     survey, subject = _survey_or_transient(round, district)
     subdistricts = list(district.subdistricts.values_list("code", "name_th"))
     filters = SurveyFilterForm(request.GET or None, subdistricts=subdistricts)
-    rows = selectors.survey_entrepreneurs(round=round, district=district, survey=survey,
-                                          **filters.filters())
+    rows = selectors.survey_entrepreneurs(
+        round=round, district=district, survey=survey, **filters.filters()
+    )
     readiness = selectors.survey_readiness_for_districts(
         round=round, districts=District.objects.filter(code=district.code)
     )[0]
     user = request.user
     lock = subject.lock_reason(user)
     can_review = can_review_district(user, district)
-    return render(request, "surveys/detail.html", {
-        "round": round, "district": district, "survey": survey, "subject": subject,
-        "rows": rows, "filters": filters, "readiness": readiness, "lock_reason": lock,
-        "can_edit": lock is None,
-        "can_review": can_review and survey is not None and survey.status == Status.SUBMITTED,
-        "can_extend": can_review and round.lock_after_deadline,
-        "review_form": ReviewForm(), "exception_form": ExceptionForm(
-            initial={"until": subject.unlocked_until}
-        ),
-        "history": selectors.survey_history(survey=survey),
-        "uploads": selectors.survey_uploads(survey=survey),
-        "filtered": filters.is_bound and any(filters.filters().values()),
-    })
+    return render(
+        request,
+        "surveys/detail.html",
+        {
+            "round": round,
+            "district": district,
+            "survey": survey,
+            "subject": subject,
+            "rows": rows,
+            "filters": filters,
+            "readiness": readiness,
+            "lock_reason": lock,
+            "can_edit": lock is None,
+            "can_review": can_review and survey is not None and survey.status == Status.SUBMITTED,
+            "can_extend": can_review and round.lock_after_deadline,
+            "review_form": ReviewForm(),
+            "exception_form": ExceptionForm(initial={"until": subject.unlocked_until}),
+            "history": selectors.survey_history(survey=survey),
+            "uploads": selectors.survey_uploads(survey=survey),
+            "filtered": filters.is_bound and any(filters.filters().values()),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @district_view
 @editor_required_on_post
-def entrepreneur(request: HttpRequest, round: Round, district: District,
-                 entrepreneur_code: str) -> HttpResponse:
+def entrepreneur(
+    request: HttpRequest, round: Round, district: District, entrepreneur_code: str
+) -> HttpResponse:
     person = get_object_or_404(
-        Entrepreneur.objects.visible_to(request.user).filter(district=district)
+        Entrepreneur.objects.visible_to(request.user)
+        .filter(district=district)
         .select_related("subdistrict"),
         code=entrepreneur_code,
     )
@@ -194,8 +206,11 @@ def entrepreneur(request: HttpRequest, round: Round, district: District,
             survey = services.survey_get_or_start(round=round, district=district)
             try:
                 services.survey_answer_save(
-                    survey=survey, entrepreneur=person, data=form.answer_data(),
-                    by=request.user, version=form.cleaned_data["version"],
+                    survey=survey,
+                    entrepreneur=person,
+                    data=form.answer_data(),
+                    by=request.user,
+                    version=form.cleaned_data["version"],
                 )
             except services.AnswerConflict as exc:
                 # The officer keeps what they typed; the next save is made against
@@ -217,27 +232,46 @@ def entrepreneur(request: HttpRequest, round: Round, district: District,
                         round=round, district=district, after=person.code
                     )
                     if following:
-                        return redirect("surveys:entrepreneur", round_code=round.code,
-                                        code=district.code, entrepreneur_code=following)
+                        return redirect(
+                            "surveys:entrepreneur",
+                            round_code=round.code,
+                            code=district.code,
+                            entrepreneur_code=following,
+                        )
                 return redirect(f"{_detail_url(round, district)}#e-{person.code}")
         else:
             status = 400
     else:
-        initial = {"version": answer.version if answer else 0,
-                   "ready": [p.id for p in products if p.ready]}
+        initial = {
+            "version": answer.version if answer else 0,
+            "ready": [p.id for p in products if p.ready],
+        }
         if answer is not None and answer.answered_at:
             initial.update(
-                trained=answer.trained, selling_online=answer.selling_online,
+                trained=answer.trained,
+                selling_online=answer.selling_online,
                 has_standard=answer.has_standard,
                 sales_prev_year=f"{answer.sales_prev_year:,.2f}" if answer.sales_prev_year else "",
             )
         form = EntrepreneurAnswerForm(initial=initial, products=products)
-    return render(request, "surveys/entrepreneur.html", {
-        "round": round, "district": district, "survey": survey, "person": person,
-        "products": products, "answer": answer, "form": form, "lock_reason": lock,
-        "can_edit": lock is None, "conflict": conflict,
-        "conflict_ready": [p for p in products if p.ready] if conflict else [],
-    }, status=status)
+    return render(
+        request,
+        "surveys/entrepreneur.html",
+        {
+            "round": round,
+            "district": district,
+            "survey": survey,
+            "person": person,
+            "products": products,
+            "answer": answer,
+            "form": form,
+            "lock_reason": lock,
+            "can_edit": lock is None,
+            "conflict": conflict,
+            "conflict_ready": [p for p in products if p.ready] if conflict else [],
+        },
+        status=status,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -275,8 +309,9 @@ def review(request: HttpRequest, round: Round, district: District) -> HttpRespon
     else:
         try:
             if form.cleaned_data["action"] == "return":
-                services.survey_return(survey=survey, by=request.user,
-                                       reason=form.cleaned_data["reason"])
+                services.survey_return(
+                    survey=survey, by=request.user, reason=form.cleaned_data["reason"]
+                )
                 messages.success(request, _("ส่งคืนให้อำเภอแก้ไขแล้ว"))
             else:
                 services.survey_approve(survey=survey, by=request.user)
@@ -294,8 +329,9 @@ def grant_exception(request: HttpRequest, round: Round, district: District) -> H
     if form.is_valid():
         survey = services.survey_get_or_start(round=round, district=district)
         try:
-            services.survey_grant_exception(survey=survey, by=request.user,
-                                            until=form.cleaned_data["until"])
+            services.survey_grant_exception(
+                survey=survey, by=request.user, until=form.cleaned_data["until"]
+            )
         except WorkflowError as exc:
             messages.error(request, exc.message)
         else:
@@ -312,8 +348,12 @@ def grant_exception(request: HttpRequest, round: Round, district: District) -> H
 
 def _xlsx_response(round: Round, districts, province_name: str, filename: str) -> FileResponse:
     buffer = io.BytesIO()
-    write_survey(buffer, round=round, province_name=province_name,
-                 blocks=selectors.survey_export_blocks(round=round, districts=districts))
+    write_survey(
+        buffer,
+        round=round,
+        province_name=province_name,
+        blocks=selectors.survey_export_blocks(round=round, districts=districts),
+    )
     buffer.seek(0)
     return FileResponse(buffer, as_attachment=True, filename=filename, content_type=XLSX)
 
@@ -321,25 +361,34 @@ def _xlsx_response(round: Round, districts, province_name: str, filename: str) -
 @require_GET
 @district_view
 def export(request: HttpRequest, round: Round, district: District) -> FileResponse:
-    return _xlsx_response(round, District.objects.filter(code=district.code),
-                          district.province.name_th, f"survey-{round.code}-{district.code}.xlsx")
+    return _xlsx_response(
+        round,
+        District.objects.filter(code=district.code),
+        district.province.name_th,
+        f"survey-{round.code}-{district.code}.xlsx",
+    )
 
 
 @require_GET
 @province_view
 @province_reviewer_required
-def province_export(request: HttpRequest, round: Round, province: Province,
-                    districts) -> FileResponse:
-    return _xlsx_response(round, districts, province.name_th,
-                          f"survey-{round.code}-{province.code}.xlsx")
+def province_export(
+    request: HttpRequest, round: Round, province: Province, districts
+) -> FileResponse:
+    return _xlsx_response(
+        round, districts, province.name_th, f"survey-{round.code}-{province.code}.xlsx"
+    )
 
 
 def _upload_context(round, district, survey, subject, user, **extra) -> dict:
     return {
-        "round": round, "district": district, "survey": survey,
+        "round": round,
+        "district": district,
+        "survey": survey,
         "lock_reason": subject.lock_reason(user),
         "uploads": selectors.survey_uploads(survey=survey),
-        "max_mb": f"{settings.DISTRICT_UPLOAD_MAX_BYTES / (1024 * 1024):.1f}", **extra,
+        "max_mb": f"{settings.DISTRICT_UPLOAD_MAX_BYTES / (1024 * 1024):.1f}",
+        **extra,
     }
 
 
@@ -371,20 +420,22 @@ def upload(request: HttpRequest, round: Round, district: District) -> HttpRespon
                 messages.error(request, exc.message)
                 return redirect(request.path)
             else:
-                extra = {"preview": result, "upload_record": record,
-                         "notices": result.notices}
+                extra = {"preview": result, "upload_record": record, "notices": result.notices}
         else:
             status = 400
-    return render(request, "surveys/upload.html", _upload_context(
-        round, district, survey, subject, request.user, form=form, **extra
-    ), status=status)
+    return render(
+        request,
+        "surveys/upload.html",
+        _upload_context(round, district, survey, subject, request.user, form=form, **extra),
+        status=status,
+    )
 
 
 def _upload_or_404(request, round, district, upload_id) -> SurveyUpload:
     return get_object_or_404(
-        SurveyUpload.objects.visible_to(request.user).select_related(
-            "survey__round__fiscal_year", "survey__district__province"
-        ).filter(survey__round=round, survey__district=district),
+        SurveyUpload.objects.visible_to(request.user)
+        .select_related("survey__round__fiscal_year", "survey__district__province")
+        .filter(survey__round=round, survey__district=district),
         pk=upload_id,
     )
 
@@ -392,31 +443,45 @@ def _upload_or_404(request, round, district, upload_id) -> SurveyUpload:
 @require_POST
 @district_view
 @editor_required
-def upload_confirm(request: HttpRequest, round: Round, district: District,
-                   upload_id: int) -> HttpResponse:
+def upload_confirm(
+    request: HttpRequest, round: Round, district: District, upload_id: int
+) -> HttpResponse:
     record = _upload_or_404(request, round, district, upload_id)
     try:
         result = services.survey_upload_commit(upload=record, by=request.user)
     except ImportRefused as exc:
         survey, subject = _survey_or_transient(round, district)
-        return render(request, "surveys/upload.html", _upload_context(
-            round, district, survey, subject, request.user, form=UploadForm(),
-            problems=exc.problems,
-        ), status=422)
+        return render(
+            request,
+            "surveys/upload.html",
+            _upload_context(
+                round,
+                district,
+                survey,
+                subject,
+                request.user,
+                form=UploadForm(),
+                problems=exc.problems,
+            ),
+            status=422,
+        )
     except WorkflowError as exc:
         messages.error(request, exc.message)
         return redirect("surveys:upload", round_code=round.code, code=district.code)
-    messages.success(request, _(
-        "นำเข้าแล้ว: ผู้ประกอบการใหม่ %(new)s เปลี่ยน %(changed)s ไม่เปลี่ยน %(unchanged)s ราย"
-    ) % result.entrepreneurs.as_dict())
+    messages.success(
+        request,
+        _("นำเข้าแล้ว: ผู้ประกอบการใหม่ %(new)s เปลี่ยน %(changed)s ไม่เปลี่ยน %(unchanged)s ราย")
+        % result.entrepreneurs.as_dict(),
+    )
     return redirect(_detail_url(round, district))
 
 
 @require_POST
 @district_view
 @editor_required
-def upload_discard(request: HttpRequest, round: Round, district: District,
-                   upload_id: int) -> HttpResponse:
+def upload_discard(
+    request: HttpRequest, round: Round, district: District, upload_id: int
+) -> HttpResponse:
     record = _upload_or_404(request, round, district, upload_id)
     try:
         services.survey_upload_discard(upload=record, by=request.user)
@@ -441,9 +506,15 @@ def province(request: HttpRequest, round: Round, province: Province, districts) 
     counts = {status: 0 for status in Status.values}
     for row in rows:
         counts[row.status] += 1
-    return render(request, "surveys/province.html", {
-        "round": round, "province": province, "rows": rows,
-        "late_count": sum(1 for r in rows if r.late),
-        "status_counts": [(Status(s).label, s, n) for s, n in counts.items()],
-        "can_export": request.user.is_portal_admin or request.user.role == Role.PROVINCE,
-    })
+    return render(
+        request,
+        "surveys/province.html",
+        {
+            "round": round,
+            "province": province,
+            "rows": rows,
+            "late_count": sum(1 for r in rows if r.late or r.overdue),
+            "status_counts": [(Status(s).label, s, n) for s, n in counts.items()],
+            "can_export": request.user.is_portal_admin or request.user.role == Role.PROVINCE,
+        },
+    )

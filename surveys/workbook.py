@@ -55,17 +55,35 @@ H1 = [
     "ประเภทผู้ประกอบการ",
     "ชื่อผลิตภัณฑ์ (โปรดระบุทุกผลิตภัณฑ์ของกลุ่ม)",
     "ประเภทผลิตภัณฑ์",
-    "ที่อยู่", "", "", "", "",
-    READY_GROUP, "", "", "",
+    "ที่อยู่",
+    "",
+    "",
+    "",
+    "",
+    READY_GROUP,
+    "",
+    "",
+    "",
     "ความพร้อมผลิตภัณฑ์เพื่อเข้าสู่ออนไลน์ (ใส่หมายเลข ๑ ในช่องข้อมูล)",
     SALES_HEADER,  # formatted with the previous fiscal year
 ]
 H2 = [
-    "", "", "", "", "",
-    "เลขที่", "หมู่ที่", "ตำบล", "อำเภอ", "จังหวัด",
-    "เบอร์โทรศัพท์", "ผ่านการอบรมเกี่ยวกับตลาดออนไลน์", SELLING_HEADER,
+    "",
+    "",
+    "",
+    "",
+    "",
+    "เลขที่",
+    "หมู่ที่",
+    "ตำบล",
+    "อำเภอ",
+    "จังหวัด",
+    "เบอร์โทรศัพท์",
+    "ผ่านการอบรมเกี่ยวกับตลาดออนไลน์",
+    SELLING_HEADER,
     "ได้รับมาตรฐานที่เกี่ยวเนื่อง",
-    "", "",
+    "",
+    "",
 ]
 WIDTH = 16
 
@@ -76,12 +94,32 @@ TRAINED, SELLING, STANDARD, READY, SALES = 11, 12, 13, 14, 15
 
 # Columns that belong to the entrepreneur: merged down over its product rows when
 # written, carried down to the rows below when read (A-C, F-N).
-ENTREPRENEUR_COLUMNS = [CODE, NAME, ETYPE, HOUSE, MOO, SUBDISTRICT, DISTRICT, PROVINCE, PHONE,
-                        TRAINED, SELLING, STANDARD]
+ENTREPRENEUR_COLUMNS = [
+    CODE,
+    NAME,
+    ETYPE,
+    HOUSE,
+    MOO,
+    SUBDISTRICT,
+    DISTRICT,
+    PROVINCE,
+    PHONE,
+    TRAINED,
+    SELLING,
+    STANDARD,
+]
 # Header merges as (first_col, last_col, rows): "both" covers H1 and H2, "h1" only H1.
-HEADER_MERGES = [(0, 0, "both"), (1, 1, "both"), (2, 2, "both"), (3, 3, "both"),
-                 (4, 4, "both"), (5, 9, "h1"), (10, 13, "h1"), (14, 14, "both"),
-                 (15, 15, "both")]
+HEADER_MERGES = [
+    (0, 0, "both"),
+    (1, 1, "both"),
+    (2, 2, "both"),
+    (3, 3, "both"),
+    (4, 4, "both"),
+    (5, 9, "h1"),
+    (10, 13, "h1"),
+    (14, 14, "both"),
+    (15, 15, "both"),
+]
 
 TITLE_ROWS = 4  # rows 1-4: attachment label and three title lines
 HEADER_ROW = TITLE_ROWS  # 0-based index of H1
@@ -95,8 +133,7 @@ NOTES = [
     "๓. ไม่ปรับเปลี่ยนหรือแก้ไขแบบสำรวจข้อมูลที่กรมการพัฒนาชุมชนจัดส่งให้",
     "๔. จัดส่งแบบสำรวจข้อมูลให้ทันตามเวลาที่กำหนด ในรูปแบบไฟล์ Excel",
     "๕. สำรองข้อมูลและกรอกรหัสผู้ผลิต ผู้ประกอบการ และผลิตภัณฑ์ทั้งหมดที่ลงทะเบียน",
-    "๖. ความพร้อมผู้ประกอบการเพื่อเข้าสู่ตลาดออนไลน์, ความพร้อมผลิตภัณฑ์เพื่อเข้าสู่ออนไลน์ "
-    "ให้ใส่หมายเลข ๑ ในช่องข้อมูล",
+    "๖. ความพร้อมผู้ประกอบการเพื่อเข้าสู่ตลาดออนไลน์, ความพร้อมผลิตภัณฑ์เพื่อเข้าสู่ออนไลน์ ให้ใส่หมายเลข ๑ ในช่องข้อมูล",
 ]
 SIGNATURE = ["ลงชื่อ.....ผู้รายงาน", "(.....)", "วัน.....เดือน.....ปี....."]
 # Words that start the block under the data: the reader stops there.
@@ -109,16 +146,13 @@ MSG_NO_HEADER = _(
     "กรุณาใช้แบบฟอร์มที่ดาวน์โหลดจากระบบ"
 )
 MSG_COLUMN_CHANGED = _(
-    "หัวคอลัมน์ช่อง %(column)s ควรเป็น “%(expected)s” แต่พบ “%(found)s” "
-    "ห้ามเพิ่ม ลบ หรือสลับคอลัมน์ของแบบฟอร์ม"
+    "หัวคอลัมน์ช่อง %(column)s ควรเป็น “%(expected)s” แต่พบ “%(found)s” ห้ามเพิ่ม ลบ หรือสลับคอลัมน์ของแบบฟอร์ม"
 )
 MSG_COLUMN_MOVED = _(
     "หัวคอลัมน์ช่อง %(column)s ควรเป็น “%(expected)s” แต่พบ “%(found)s” ซึ่งควรอยู่ที่ช่อง "
     "%(belongs)s ห้ามสลับคอลัมน์ของแบบฟอร์ม"
 )
-MSG_COLUMN_ADDED = _(
-    "พบคอลัมน์ “%(found)s” ที่ช่อง %(column)s ซึ่งไม่มีในแบบฟอร์ม ห้ามเพิ่มคอลัมน์"
-)
+MSG_COLUMN_ADDED = _("พบคอลัมน์ “%(found)s” ที่ช่อง %(column)s ซึ่งไม่มีในแบบฟอร์ม ห้ามเพิ่มคอลัมน์")
 MSG_NO_CODE = _("ไม่มีรหัสผู้ประกอบการ และไม่มีแถวก่อนหน้าให้ใช้รหัสต่อ")
 MSG_NO_PRODUCT = _("ต้องกรอกชื่อผลิตภัณฑ์ (แถวละหนึ่งผลิตภัณฑ์)")
 MSG_NO_ROWS = _("ไม่พบแถวข้อมูลใต้หัวตาราง")
@@ -244,11 +278,15 @@ class SurveyWriter:
         head[CODE], head[NAME], head[ETYPE] = block.code, block.name, block.type_label
         head[HOUSE], head[MOO] = block.house_no, block.moo
         head[SUBDISTRICT], head[DISTRICT], head[PROVINCE] = (
-            block.subdistrict, block.district, block.province,
+            block.subdistrict,
+            block.district,
+            block.province,
         )
         head[PHONE] = block.phone
         head[TRAINED], head[SELLING], head[STANDARD] = (
-            _yes(block.trained), _yes(block.selling), _yes(block.standard),
+            _yes(block.trained),
+            _yes(block.selling),
+            _yes(block.standard),
         )
         for offset, product in enumerate(products):
             values = head if offset == 0 else [None] * WIDTH
@@ -283,8 +321,9 @@ class SurveyWriter:
         self.w.close()
 
 
-def write_survey(output, *, round: Round, province_name: str,
-                 blocks: Iterable[EntrepreneurBlock]) -> int:
+def write_survey(
+    output, *, round: Round, province_name: str, blocks: Iterable[EntrepreneurBlock]
+) -> int:
     """Write attachment 2 with one row per product; returns the number of product rows."""
     writer = SurveyWriter(output, round=round, province_name=province_name)
     rows = 0
@@ -348,8 +387,9 @@ def _find_header(sheet: Sheet, identity: list[set[str]]) -> int | None:
     return None
 
 
-def _check_header(sheet: Sheet, top: int, round: Round, identity: list[set[str]],
-                  problems: ProblemCollector) -> None:
+def _check_header(
+    sheet: Sheet, top: int, round: Round, identity: list[set[str]], problems: ProblemCollector
+) -> None:
     h1, h2 = headers_for(round)
     owner = {}
     for col, options in enumerate(identity):
@@ -359,25 +399,38 @@ def _check_header(sheet: Sheet, top: int, round: Round, identity: list[set[str]]
     for col in range(max(width, WIDTH)):
         upper, lower = sheet.cell(top, col), sheet.cell(top + 1, col)
         found_keys = {header_key(upper), header_key(lower)} - {""}
-        found = clean_text(lower) if not is_blank(lower) and col < WIDTH and h2[col] else (
-            clean_text(upper) or clean_text(lower)
+        found = (
+            clean_text(lower)
+            if not is_blank(lower) and col < WIDTH and h2[col]
+            else (clean_text(upper) or clean_text(lower))
         )
         row = top + 2 if col < WIDTH and h2[col] else top + 1
         if col >= WIDTH:
             if found_keys:
-                problems.add(MSG_COLUMN_ADDED % {"found": found, "column": column_letter(col)},
-                             row=top + 1, column=column_letter(col), value=found)
+                problems.add(
+                    MSG_COLUMN_ADDED % {"found": found, "column": column_letter(col)},
+                    row=top + 1,
+                    column=column_letter(col),
+                    value=found,
+                )
             continue
         if found_keys & identity[col]:
             continue
         expected = h2[col] or h1[col]
         belongs = next((owner[k] for k in found_keys if k in owner), None)
         if belongs is not None:
-            message = MSG_COLUMN_MOVED % {"column": column_letter(col), "expected": expected,
-                                          "found": found, "belongs": column_letter(belongs)}
+            message = MSG_COLUMN_MOVED % {
+                "column": column_letter(col),
+                "expected": expected,
+                "found": found,
+                "belongs": column_letter(belongs),
+            }
         else:
-            message = MSG_COLUMN_CHANGED % {"column": column_letter(col), "expected": expected,
-                                            "found": found}
+            message = MSG_COLUMN_CHANGED % {
+                "column": column_letter(col),
+                "expected": expected,
+                "found": found,
+            }
         problems.add(message, row=row, column=column_letter(col), header=expected, value=found)
 
 
@@ -412,8 +465,13 @@ def read_survey(file, *, round: Round, name: str = "") -> SurveyRead:
     carried: dict | None = None
 
     def cell_problem(exc: CellError, index: int, col: int) -> None:
-        problems.add(exc.message, row=index + 1, column=column_letter(col),
-                     header=header_of[col], value=display(exc.value))
+        problems.add(
+            exc.message,
+            row=index + 1,
+            column=column_letter(col),
+            header=header_of[col],
+            value=display(exc.value),
+        )
 
     def yes(value, index: int, col: int) -> bool:
         try:
@@ -440,8 +498,12 @@ def read_survey(file, *, round: Round, name: str = "") -> SurveyRead:
                 carried = None
                 continue
             carried = {
-                "code": code, "name": clean_text(cells[NAME]), "row": index + 1,
-                "trained": False, "selling": False, "standard": False,
+                "code": code,
+                "name": clean_text(cells[NAME]),
+                "row": index + 1,
+                "trained": False,
+                "selling": False,
+                "standard": False,
             }
             flags = {
                 "trained": yes(cells[TRAINED], index, TRAINED),
@@ -450,8 +512,9 @@ def read_survey(file, *, round: Round, name: str = "") -> SurveyRead:
             }
             carried.update(flags)
         elif carried is None:
-            problems.add(MSG_NO_CODE, row=index + 1, column=column_letter(CODE),
-                         header=header_of[CODE])
+            problems.add(
+                MSG_NO_CODE, row=index + 1, column=column_letter(CODE), header=header_of[CODE]
+            )
             continue
         else:
             # A row under a merged or blank entrepreneur cell: marks written here
@@ -464,8 +527,12 @@ def read_survey(file, *, round: Round, name: str = "") -> SurveyRead:
         try:
             product = parse_name(cells[PRODUCT])
         except CellError:
-            problems.add(MSG_NO_PRODUCT, row=index + 1, column=column_letter(PRODUCT),
-                         header=header_of[PRODUCT])
+            problems.add(
+                MSG_NO_PRODUCT,
+                row=index + 1,
+                column=column_letter(PRODUCT),
+                header=header_of[PRODUCT],
+            )
             continue
         ready = yes(cells[READY], index, READY)
         try:
@@ -473,11 +540,18 @@ def read_survey(file, *, round: Round, name: str = "") -> SurveyRead:
         except CellError as exc:
             cell_problem(exc, index, SALES)
             amount = None
-        rows.append(SurveyRow(
-            row=index + 1, entrepreneur_code=carried["code"], entrepreneur_name=carried["name"],
-            product_name=product, ready=ready, amount=amount, code_row=carried["row"],
-            **flags,
-        ))
+        rows.append(
+            SurveyRow(
+                row=index + 1,
+                entrepreneur_code=carried["code"],
+                entrepreneur_name=carried["name"],
+                product_name=product,
+                ready=ready,
+                amount=amount,
+                code_row=carried["row"],
+                **flags,
+            )
+        )
     if not rows and not problems.problems:
         problems.add(MSG_NO_ROWS, row=top + 3)
     for mark, cells in unusual.items():

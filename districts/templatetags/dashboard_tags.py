@@ -18,7 +18,7 @@ def progress_bar(pct, met=False, label=""):
 
 @register.filter
 def status_label(value) -> str:
-    """"approved" -> "อนุมัติแล้ว"."""
+    """ "approved" -> "อนุมัติแล้ว"."""
     return str(Status(value).label) if value in Status.values else value
 
 

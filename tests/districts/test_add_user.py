@@ -14,8 +14,9 @@ GOOD = "a-long-demo-passphrase"
 
 def add(*args, password=GOOD) -> str:
     out = io.StringIO()
-    call_command("add_user", *args, "--password-stdin", stdin=io.StringIO(password + "\n"),
-                 stdout=out)
+    call_command(
+        "add_user", *args, "--password-stdin", stdin=io.StringIO(password + "\n"), stdout=out
+    )
     return out.getvalue()
 
 
@@ -39,13 +40,16 @@ def test_it_creates_provincial_staff_and_administrators():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("args, password, message", [
-    (["x", "--role", "officer"], GOOD, "--area"),
-    (["x", "--role", "officer", "--area", "9999"], GOOD, "district code"),
-    (["x", "--role", "province", "--area", "5607"], GOOD, "province code"),
-    (["x", "--role", "officer", "--area", "5607"], "short", "short"),
-    (["x", "--role", "officer", "--area", "5607"], "", "standard input"),
-])
+@pytest.mark.parametrize(
+    "args, password, message",
+    [
+        (["x", "--role", "officer"], GOOD, "--area"),
+        (["x", "--role", "officer", "--area", "9999"], GOOD, "district code"),
+        (["x", "--role", "province", "--area", "5607"], GOOD, "province code"),
+        (["x", "--role", "officer", "--area", "5607"], "short", "short"),
+        (["x", "--role", "officer", "--area", "5607"], "", "standard input"),
+    ],
+)
 def test_it_refuses_bad_input_with_a_clear_message(args, password, message):
     with pytest.raises(CommandError, match=message):
         add(*args, password=password)

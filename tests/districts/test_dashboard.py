@@ -31,15 +31,17 @@ def base(district: str, products: int, *, entrepreneurs: int = 1) -> list:
     return [make_product(people[i % entrepreneurs]) for i in range(products)]
 
 
-def sell(round, products, amount=Decimal("1000"), *, baseline=None, status=Status.DRAFT, late=False):
+def sell(
+    round, products, amount=Decimal("1000"), *, baseline=None, status=Status.DRAFT, late=False
+):
     """A report of the products' district in which each product sold `amount`."""
     report, _ = Report.objects.get_or_create(
-        round=round, district_id=products[0].district_id,
+        round=round,
+        district_id=products[0].district_id,
         defaults={"status": status, "late": late},
     )
     ReportLine.objects.bulk_create(
-        ReportLine(report=report, product=p, month_1=amount, facebook=True,
-                   sales_baseline=baseline)
+        ReportLine(report=report, product=p, month_1=amount, facebook=True, sales_baseline=baseline)
         for p in products
     )
     return report
@@ -87,8 +89,9 @@ def test_the_province_page_shows_the_seeds_table_with_the_demo_data(client, prov
     response = page(client, province_staff, reverse("districts:province", args=[DEMO_ROUND, "56"]))
     assert response.status_code == 200
     d = response.context["d"]
-    assert [(r.kpi.code, r.kpi.entrepreneurs, r.kpi.products, r.kpi.target_official)
-            for r in d.rows] == [(code, e, p, t) for code, (e, p, t) in SEED_TABLE.items()]
+    assert [
+        (r.kpi.code, r.kpi.entrepreneurs, r.kpi.products, r.kpi.target_official) for r in d.rows
+    ] == [(code, e, p, t) for code, (e, p, t) in SEED_TABLE.items()]
     total = re.search(r'<tr class="total">(.*?)</tr>', response.content.decode(), re.S).group(1)
     cells = re.findall(r'class="num"[^>]*>([^<]*)<', total)
     # entrepreneurs, products, computed, official, effective target
@@ -106,8 +109,14 @@ def test_each_district_row_shows_its_targets_and_progress(client, province_staff
     sell(round_2564, products[:2], baseline=Decimal("500"), status=Status.SUBMITTED)
     response = page(client, province_staff, province_url(round_2564))
     row = next(r for r in response.context["d"].rows if r.code == "5607").kpi
-    assert (row.entrepreneurs, row.products, row.target_computed, row.target_official,
-            row.target, row.sold_online) == (4, 20, 3, 3, 3, 2)
+    assert (
+        row.entrepreneurs,
+        row.products,
+        row.target_computed,
+        row.target_official,
+        row.target,
+        row.sold_online,
+    ) == (4, 20, 3, 3, 3, 2)
     shown = text(response)
     assert "66.67 %" in shown  # 2 of 3
     assert "100.00 %" in shown  # growth: 2,000 against 1,000
@@ -116,8 +125,9 @@ def test_each_district_row_shows_its_targets_and_progress(client, province_staff
 
 def test_it_marks_overdue_and_late_forms_with_their_dates(client, province_staff):
     today = timezone.localdate()
-    round = make_round(survey_deadline=today - dt.timedelta(days=5),
-                       report_deadline=today + dt.timedelta(days=10))
+    round = make_round(
+        survey_deadline=today - dt.timedelta(days=5), report_deadline=today + dt.timedelta(days=10)
+    )
     survey(round, "5601", Status.SUBMITTED, late=True)
     response = page(client, province_staff, province_url(round))
     rows = {r.code: r for r in response.context["d"].rows}
@@ -131,16 +141,18 @@ def test_it_marks_overdue_and_late_forms_with_their_dates(client, province_staff
 
 def test_the_countdown_says_how_many_days_are_left(client, province_staff):
     today = timezone.localdate()
-    round = make_round(survey_deadline=today + dt.timedelta(days=3),
-                       report_deadline=today + dt.timedelta(days=60))
+    round = make_round(
+        survey_deadline=today + dt.timedelta(days=3), report_deadline=today + dt.timedelta(days=60)
+    )
     shown = text(page(client, province_staff, province_url(round)))
     assert "กำหนดส่งแบบสำรวจความพร้อม อีก 3 วัน" in shown
 
 
 def test_the_countdown_says_how_long_ago_the_last_deadline_passed(client, province_staff):
     today = timezone.localdate()
-    round = make_round(survey_deadline=today - dt.timedelta(days=40),
-                       report_deadline=today - dt.timedelta(days=4))
+    round = make_round(
+        survey_deadline=today - dt.timedelta(days=40), report_deadline=today - dt.timedelta(days=4)
+    )
     shown = text(page(client, province_staff, province_url(round)))
     assert "กำหนดส่งแบบรายงานผล พ้นกำหนดแล้ว 4 วัน" in shown
 
@@ -152,8 +164,13 @@ def test_reporting_rates_count_submitted_and_on_time_forms(client, province_staf
     survey(round_2564, "5604", Status.DRAFT)
     response = page(client, province_staff, province_url(round_2564))
     rates = response.context["d"].rates
-    assert (rates.expected, rates.surveys_submitted.done, rates.surveys_on_time.done,
-            rates.surveys_approved.done, rates.reports_submitted.done) == (9, 2, 1, 1, 0)
+    assert (
+        rates.expected,
+        rates.surveys_submitted.done,
+        rates.surveys_on_time.done,
+        rates.surveys_approved.done,
+        rates.reports_submitted.done,
+    ) == (9, 2, 1, 1, 0)
     assert "2 / 9 (22.22 %)" in text(response)
 
 
@@ -171,8 +188,9 @@ def test_it_sorts_districts_behind_target_first(client, province_staff, round_25
 
 def test_it_shows_only_the_late_districts_when_asked(client, province_staff):
     today = timezone.localdate()
-    round = make_round(survey_deadline=today - dt.timedelta(days=1),
-                       report_deadline=today + dt.timedelta(days=30))
+    round = make_round(
+        survey_deadline=today - dt.timedelta(days=1), report_deadline=today + dt.timedelta(days=30)
+    )
     for code in ("5601", "5602", "5603", "5604", "5605", "5606", "5608", "5609"):
         survey(round, code, Status.SUBMITTED)
     response = page(client, province_staff, province_url(round, show="late"))
@@ -187,7 +205,9 @@ def test_bad_sort_parameters_fall_back_to_the_dopa_order(client, province_staff,
 
 
 def test_the_achievement_chart_is_an_accessible_svg_drawn_on_the_server(
-    client, province_staff, round_2564,
+    client,
+    province_staff,
+    round_2564,
 ):
     sell(round_2564, base("5607", 10)[:1])
     html = page(client, province_staff, province_url(round_2564)).content.decode()
@@ -204,18 +224,30 @@ def test_the_readiness_breakdown_comes_from_the_survey(client, province_staff, r
     products = base("5607", 4, entrepreneurs=2)
     s = survey(round_2564, "5607")
     now = timezone.now()
-    EntrepreneurAnswer.objects.create(survey=s, entrepreneur=products[0].entrepreneur,
-                                      trained=True, selling_online=True, answered_at=now)
+    EntrepreneurAnswer.objects.create(
+        survey=s,
+        entrepreneur=products[0].entrepreneur,
+        trained=True,
+        selling_online=True,
+        answered_at=now,
+    )
     ProductAnswer.objects.create(survey=s, product=products[0], ready=True, answered_at=now)
     response = page(client, province_staff, province_url(round_2564))
     total = response.context["d"].readiness_total
-    assert (total.entrepreneurs_answered, total.trained, total.selling, total.standard,
-            total.products_ready) == (1, 1, 1, 0, 1)
+    assert (
+        total.entrepreneurs_answered,
+        total.trained,
+        total.selling,
+        total.standard,
+        total.products_ready,
+    ) == (1, 1, 1, 0, 1)
     assert "ความพร้อมเข้าสู่ตลาดออนไลน์" in text(response)
 
 
 def test_the_province_page_links_to_the_figures_forms_and_downloads(
-    client, province_staff, round_2564,
+    client,
+    province_staff,
+    round_2564,
 ):
     html = page(client, province_staff, province_url(round_2564)).content.decode()
     for url in (
@@ -284,14 +316,20 @@ def test_an_officer_gets_a_404_on_other_districts_pages(client, officer, round_2
 
 
 def test_province_staff_open_their_districts_but_not_others(
-    client, province_staff, other_province_staff, round_2564,
+    client,
+    province_staff,
+    other_province_staff,
+    round_2564,
 ):
     assert page(client, province_staff, district_url(round_2564, "5604")).status_code == 200
     assert page(client, other_province_staff, district_url(round_2564, "5604")).status_code == 404
 
 
 def test_the_district_page_shows_the_history_and_the_reason_of_a_return(
-    client, officer, province_staff, round_2564,
+    client,
+    officer,
+    province_staff,
+    round_2564,
 ):
     from otop_portal.workflow import submission_return, submission_submit
 
@@ -304,13 +342,17 @@ def test_the_district_page_shows_the_history_and_the_reason_of_a_return(
     assert "กรอกยอดขายปีก่อนไม่ครบ" in shown
     events = response.context["d"].history
     assert [(e.action, e.who.username if e.who else None) for e in events] == [
-        ("returned", "province"), ("submitted", "officer"), ("created", None),
+        ("returned", "province"),
+        ("submitted", "officer"),
+        ("created", None),
     ]
     assert events[0].reason == "กรอกยอดขายปีก่อนไม่ครบ"
     assert "ส่งให้จังหวัด" in shown and "จังหวัดส่งคืนให้แก้ไข" in shown
 
 
-def test_the_district_page_query_count_is_fixed(client, officer, round_2564, django_assert_num_queries):
+def test_the_district_page_query_count_is_fixed(
+    client, officer, round_2564, django_assert_num_queries
+):
     client.force_login(officer)
     products = base("5607", 3)
     sell(round_2564, products[:1])
@@ -345,7 +387,9 @@ def test_the_country_page_has_a_row_per_province_linking_to_it(client, admin, ro
 
 
 @pytest.mark.parametrize("who", ["officer", "province_staff"])
-def test_the_country_page_is_a_404_for_everyone_but_administrators(client, request, round_2564, who):
+def test_the_country_page_is_a_404_for_everyone_but_administrators(
+    client, request, round_2564, who
+):
     user = request.getfixturevalue(who)
     assert page(client, user, country_url(round_2564)).status_code == 404
     url = reverse("districts:country_csv", args=[round_2564.code])
@@ -378,7 +422,13 @@ def _grow(round, codes, products_each):
     ],
 )
 def test_the_number_of_queries_does_not_grow_with_districts_or_products(
-    client, request, round_2564, django_assert_num_queries, name, args, user,
+    client,
+    request,
+    round_2564,
+    django_assert_num_queries,
+    name,
+    args,
+    user,
 ):
     client.force_login(request.getfixturevalue(user))
     url = reverse(name, args=[round_2564.code, *args])

@@ -29,12 +29,15 @@ def workbook(response):
 
 
 def test_attachment_1_with_progress_has_the_seeds_table_then_a_progress_sheet(
-    client, province_staff,
+    client,
+    province_staff,
 ):
     from products.demo import DEMO_ROUND, SEED_TABLE, demo_load
 
     demo_load()
-    book = workbook(download(client, province_staff, "districts:targets_progress", DEMO_ROUND, "56"))
+    book = workbook(
+        download(client, province_staff, "districts:targets_progress", DEMO_ROUND, "56")
+    )
     assert book.sheetnames == ["เป้าหมายตัวชี้วัด", "ความก้าวหน้า"]
     sheet = book["เป้าหมายตัวชี้วัด"]
     assert [sheet.cell(r, 1).value for r in (1, 2, 3)] == [
@@ -46,7 +49,9 @@ def test_attachment_1_with_progress_has_the_seeds_table_then_a_progress_sheet(
         str(m) for m in sheet.merged_cells.ranges
     }
     assert (sheet["C5"].value, sheet["D5"].value, sheet["E4"].value) == (
-        "จำนวนผู้ประกอบการ", "จำนวนผลิตภัณฑ์ OTOP", "เป้าหมายตัวชี้วัด ปี 64 (ร้อยละ 11)",
+        "จำนวนผู้ประกอบการ",
+        "จำนวนผลิตภัณฑ์ OTOP",
+        "เป้าหมายตัวชี้วัด ปี 64 (ร้อยละ 11)",
     )
     rows = [[sheet.cell(r, c).value for c in range(1, 6)] for r in range(6, 15)]
     assert [(row[2], row[3], row[4]) for row in rows] == list(SEED_TABLE.values())
@@ -63,20 +68,34 @@ def test_attachment_1_with_progress_has_the_seeds_table_then_a_progress_sheet(
 
 
 def test_the_dashboard_table_downloads_as_a_workbook_with_the_pages_figures(
-    client, province_staff, round_2564,
+    client,
+    province_staff,
+    round_2564,
 ):
     products = base("5607", 20, entrepreneurs=2)
-    sell(round_2564, products[:3], amount=Decimal("1500.50"), baseline=Decimal("1000"),
-         status=Status.SUBMITTED, late=True)
-    book = workbook(download(client, province_staff, "districts:province_xlsx", round_2564.code, "56"))
+    sell(
+        round_2564,
+        products[:3],
+        amount=Decimal("1500.50"),
+        baseline=Decimal("1000"),
+        status=Status.SUBMITTED,
+        late=True,
+    )
+    book = workbook(
+        download(client, province_staff, "districts:province_xlsx", round_2564.code, "56")
+    )
     sheet = book.active
     assert sheet["A3"].value == "จังหวัด พะเยา"
     headers = [c.value for c in sheet[4]]
     assert headers[:3] == ["ที่", "รหัส", "อำเภอ"]
     row = {h: c.value for h, c in zip(headers, sheet[11], strict=True)}  # 5607 is the 7th
     assert row["รหัส"] == "5607" and row["อำเภอ"] == "แม่ใจ"
-    assert (row["จำนวนผู้ประกอบการ"], row["จำนวนผลิตภัณฑ์ OTOP"], row["เป้าหมายที่ใช้"],
-            row["ขายออนไลน์แล้ว (ผลิตภัณฑ์)"]) == (2, 20, 3, 3)
+    assert (
+        row["จำนวนผู้ประกอบการ"],
+        row["จำนวนผลิตภัณฑ์ OTOP"],
+        row["เป้าหมายที่ใช้"],
+        row["ขายออนไลน์แล้ว (ผลิตภัณฑ์)"],
+    ) == (2, 20, 3, 3)
     assert row["ร้อยละของเป้าหมาย"] == 100 and row["บรรลุเป้าหมาย"] == "ใช่"
     assert row["ยอดจำหน่ายออนไลน์รอบนี้ (บาท)"] == pytest.approx(4501.5)
     assert row["ร้อยละการเติบโต"] == pytest.approx(50.05)
@@ -87,7 +106,9 @@ def test_the_dashboard_table_downloads_as_a_workbook_with_the_pages_figures(
 
 
 def test_the_dashboard_table_downloads_as_csv_that_excel_reads_in_thai(
-    client, province_staff, round_2564,
+    client,
+    province_staff,
+    round_2564,
 ):
     survey(round_2564, "5601", Status.APPROVED)
     response = download(client, province_staff, "districts:province_csv", round_2564.code, "56")
@@ -104,11 +125,11 @@ def test_the_dashboard_table_downloads_as_csv_that_excel_reads_in_thai(
 def test_csv_text_is_never_evaluated_by_a_spreadsheet(client, admin, round_2564, monkeypatch):
     from districts.models import Province
 
-    Province.objects.filter(code="56").update(name_th="=HYPERLINK(\"http://x\")")
+    Province.objects.filter(code="56").update(name_th='=HYPERLINK("http://x")')
     response = download(client, admin, "districts:country_csv", round_2564.code)
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     phayao = next(r for r in rows if r[1] == "56")
-    assert phayao[2] == "'=HYPERLINK(\"http://x\")"
+    assert phayao[2] == '\'=HYPERLINK("http://x")'
 
 
 def test_the_country_table_has_a_row_per_province(client, admin, round_2564):

@@ -16,8 +16,6 @@ def page(client, user, url):
     return client.get(url)
 
 
-
-
 def test_each_role_lands_on_its_own_page(client, officer, province_staff, admin, round_2564):
     for user, name, args in (
         (officer, "districts:district", ["5607"]),

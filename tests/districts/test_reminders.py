@@ -40,8 +40,9 @@ def officers(officer, outsider):
 
 def run(round, today: dt.date, *args) -> str:
     out = io.StringIO()
-    call_command("send_reminders", "--round", round.code, "--today", today.isoformat(), *args,
-                 stdout=out)
+    call_command(
+        "send_reminders", "--round", round.code, "--today", today.isoformat(), *args, stdout=out
+    )
     return out.getvalue()
 
 
@@ -61,16 +62,17 @@ def test_officers_with_an_open_survey_are_reminded_three_days_before(round_, off
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["maechai@example.go.th"]
-    assert message.subject == (
-        "[OTOP ตลาดออนไลน์] เตือนส่งแบบ แบบสำรวจความพร้อม อำเภอแม่ใจ (อีก 3 วัน)"
-    )
+    assert message.subject == ("[OTOP ตลาดออนไลน์] เตือนส่งแบบ แบบสำรวจความพร้อม อำเภอแม่ใจ (อีก 3 วัน)")
     assert "อำเภอแม่ใจ ยังไม่ได้ส่งแบบต่อไปนี้ของรอบการประเมินที่ 2 ปีงบประมาณ 2564" in message.body
     assert "แบบสำรวจความพร้อม: สถานะ ร่าง · กำหนดส่ง 25 พฤษภาคม 2564 (อีก 3 วัน)" in message.body
     assert "/rounds/2564-2/districts/5607/" in message.body
     assert "ส่งแล้ว 1 ฉบับ" in output
     log = ReminderLog.objects.get()
     assert (log.user, log.kind, log.sent_on, log.days_to_deadline) == (
-        officer, "survey", days(-3), 3,
+        officer,
+        "survey",
+        days(-3),
+        3,
     )
 
 
@@ -104,8 +106,9 @@ def test_the_days_before_can_be_chosen(round_, officers):
 
 
 def test_returned_forms_are_reminded_and_approved_ones_are_not(round_, officers):
-    Survey.objects.create(round=round_, district_id="5607", status=Status.RETURNED,
-                          return_reason="แก้ไขยอดขาย")
+    Survey.objects.create(
+        round=round_, district_id="5607", status=Status.RETURNED, return_reason="แก้ไขยอดขาย"
+    )
     Survey.objects.create(round=round_, district_id="5604", status=Status.APPROVED)
     run(round_, days(0))
     assert [m.to for m in mail.outbox] == [["maechai@example.go.th"]]
@@ -175,6 +178,7 @@ def test_a_bad_date_is_refused_without_a_traceback(round_):
 
 
 def test_the_command_takes_a_buddhist_era_date(round_, officers):
-    call_command("send_reminders", "--round", round_.code, "--today", "2564-05-22",
-                 stdout=io.StringIO())
+    call_command(
+        "send_reminders", "--round", round_.code, "--today", "2564-05-22", stdout=io.StringIO()
+    )
     assert len(mail.outbox) == 2

@@ -47,7 +47,8 @@ def test_staff_approve_several_forms_at_once(client, province_staff, round_2564)
     three = submitted(Survey, round_2564, "5603")
     client.force_login(province_staff)
     response = client.post(
-        desk(round_2564), {"action": "approve", "items": ["survey:5601", "report:5602"]},
+        desk(round_2564),
+        {"action": "approve", "items": ["survey:5601", "report:5602"]},
         follow=True,
     )
     assert response.status_code == 200
@@ -55,7 +56,9 @@ def test_staff_approve_several_forms_at_once(client, province_staff, round_2564)
     for form in (one, two, three):
         form.refresh_from_db()
     assert (one.status, two.status, three.status) == (
-        Status.APPROVED, Status.APPROVED, Status.SUBMITTED,
+        Status.APPROVED,
+        Status.APPROVED,
+        Status.SUBMITTED,
     )
     assert one.reviewed_by == province_staff and one.reviewed_at is not None
     record = one.history.latest()
@@ -63,7 +66,10 @@ def test_staff_approve_several_forms_at_once(client, province_staff, round_2564)
 
 
 def test_staff_return_a_form_with_a_reason_the_officer_then_reads(
-    client, province_staff, officer, round_2564,
+    client,
+    province_staff,
+    officer,
+    round_2564,
 ):
     form = submitted(Survey, round_2564, "5607")
     client.force_login(province_staff)
@@ -85,17 +91,22 @@ def test_staff_return_a_form_with_a_reason_the_officer_then_reads(
     assert "ยอดขายปีก่อนไม่ตรงกับทะเบียน" in html
     event = page.context["d"].history[0]
     assert (event.action, event.who, event.reason) == (
-        "returned", province_staff, "ยอดขายปีก่อนไม่ตรงกับทะเบียน",
+        "returned",
+        province_staff,
+        "ยอดขายปีก่อนไม่ตรงกับทะเบียน",
     )
 
 
 def test_a_return_without_a_reason_is_refused_and_changes_nothing(
-    client, province_staff, round_2564,
+    client,
+    province_staff,
+    round_2564,
 ):
     form = submitted(Survey, round_2564, "5601")
     client.force_login(province_staff)
-    response = client.post(desk(round_2564), {"action": "return", "items": ["survey:5601"],
-                                              "reason": "   "})
+    response = client.post(
+        desk(round_2564), {"action": "return", "items": ["survey:5601"], "reason": "   "}
+    )
     assert response.status_code == 400
     assert "ต้องระบุเหตุผลที่ส่งคืน" in response.content.decode()
     form.refresh_from_db()
@@ -141,7 +152,9 @@ def test_it_checks_access(client, other_province_staff, round_2564):
 
 
 def test_an_officer_sees_only_their_own_waiting_form_and_cannot_act(
-    client, officer, round_2564,
+    client,
+    officer,
+    round_2564,
 ):
     submitted(Survey, round_2564, "5601")
     mine = submitted(Survey, round_2564, "5607")

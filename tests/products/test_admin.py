@@ -57,8 +57,9 @@ def test_it_requires_post(admin_client):
 
 @pytest.mark.django_db
 def test_a_dry_run_upload_shows_the_summary_and_writes_nothing(admin_client, samples):
-    response = admin_client.post(reverse(IMPORT_URL), {
-        "file": upload(samples), "as_of": "2021-04-01", "dry_run": "on"})
+    response = admin_client.post(
+        reverse(IMPORT_URL), {"file": upload(samples), "as_of": "2021-04-01", "dry_run": "on"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert "ผลการทดลอง" in html and "แม่ใจ" in html and "เชียงม่วน" in html
@@ -67,11 +68,16 @@ def test_a_dry_run_upload_shows_the_summary_and_writes_nothing(admin_client, sam
 
 @pytest.mark.django_db
 def test_an_upload_imports_the_registry(admin_client, admin, samples):
-    response = admin_client.post(reverse(IMPORT_URL), {"file": upload(samples), "as_of": "2021-04-01"})
+    response = admin_client.post(
+        reverse(IMPORT_URL), {"file": upload(samples), "as_of": "2021-04-01"}
+    )
     assert response.status_code == 200
     snapshot = RegistrySnapshot.objects.get()
     assert (snapshot.as_of, snapshot.imported_by, snapshot.source_name) == (
-        dt.date(2021, 4, 1), admin, "registry.xlsx")
+        dt.date(2021, 4, 1),
+        admin,
+        "registry.xlsx",
+    )
     assert Product.objects.count() == 210
     detail = admin_client.get(reverse("admin:products_registrysnapshot_change", args=[snapshot.pk]))
     assert detail.status_code == 200 and "แม่ใจ" in detail.content.decode()
@@ -79,8 +85,10 @@ def test_an_upload_imports_the_registry(admin_client, admin, samples):
 
 @pytest.mark.django_db
 def test_a_bad_upload_shows_every_problem_and_writes_nothing(admin_client, samples):
-    response = admin_client.post(reverse(IMPORT_URL), {
-        "file": upload(samples, data=bytes(range(256)) * 8), "as_of": "2021-04-01"})
+    response = admin_client.post(
+        reverse(IMPORT_URL),
+        {"file": upload(samples, data=bytes(range(256)) * 8), "as_of": "2021-04-01"},
+    )
     assert response.status_code == 200
     assert str(MSG_NOT_A_SPREADSHEET) in response.content.decode()
     assert not RegistrySnapshot.objects.exists()
@@ -89,7 +97,9 @@ def test_a_bad_upload_shows_every_problem_and_writes_nothing(admin_client, sampl
 @pytest.mark.django_db
 def test_an_upload_over_the_size_limit_is_refused(admin_client, samples, settings):
     settings.REGISTRY_UPLOAD_MAX_BYTES = 1024
-    response = admin_client.post(reverse(IMPORT_URL), {"file": upload(samples), "as_of": "2021-04-01"})
+    response = admin_client.post(
+        reverse(IMPORT_URL), {"file": upload(samples), "as_of": "2021-04-01"}
+    )
     assert response.status_code == 200
     assert "ไฟล์ใหญ่เกิน" in response.content.decode()
     assert not RegistrySnapshot.objects.exists()
@@ -118,13 +128,26 @@ def test_staff_without_permission_to_add_snapshots_get_403(client, samples):
 
 
 ADMIN_LISTS = [
-    "districts_province", "districts_district", "districts_subdistrict", "districts_user",
-    "products_registrysnapshot", "products_entrepreneur", "products_product",
-    "products_fiscalyear", "products_round", "products_target",
+    "districts_province",
+    "districts_district",
+    "districts_subdistrict",
+    "districts_user",
+    "products_registrysnapshot",
+    "products_entrepreneur",
+    "products_product",
+    "products_fiscalyear",
+    "products_round",
+    "products_target",
 ]
 # The lists of rows that belong to an area, filtered by province (and district).
-BY_AREA = {"districts_district", "districts_subdistrict", "districts_user",
-           "products_entrepreneur", "products_product", "products_target"}
+BY_AREA = {
+    "districts_district",
+    "districts_subdistrict",
+    "districts_user",
+    "products_entrepreneur",
+    "products_product",
+    "products_target",
+}
 
 
 @pytest.mark.django_db
@@ -145,8 +168,16 @@ def queries_for(client, url) -> int:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", ["products_product", "products_entrepreneur", "products_target",
-                                  "districts_user", "products_round"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "products_product",
+        "products_entrepreneur",
+        "products_target",
+        "districts_user",
+        "products_round",
+    ],
+)
 def test_admin_lists_make_a_fixed_number_of_queries(admin_client, round_2564, name, officer):
     from tests.conftest import make_round
 
@@ -201,23 +232,32 @@ def test_products_import_by_code_and_follow_their_entrepreneurs_district():
     assert dataset.dict[0]["entrepreneur"] == product.entrepreneur.code
     row = dataset.dict[0]
     row.update(entrepreneur=other.code, registered_year=2563)
-    result = ProductResource().import_data(tablib.Dataset(
-        list(row.values()), headers=list(row)), dry_run=False)
+    result = ProductResource().import_data(
+        tablib.Dataset(list(row.values()), headers=list(row)), dry_run=False
+    )
     assert not result.has_errors()
     product.refresh_from_db()
     assert (product.entrepreneur, product.district_id, product.registered_year) == (
-        other, "5604", 2563)
+        other,
+        "5604",
+        2563,
+    )
 
 
 @pytest.mark.django_db
 def test_targets_import_by_round_and_district_code(round_2564, admin):
-    dataset = tablib.Dataset(["2564-2", "5607", 11, "หนังสือจังหวัด"],
-                             headers=["round", "district", "official", "reason"])
+    dataset = tablib.Dataset(
+        ["2564-2", "5607", 11, "หนังสือจังหวัด"], headers=["round", "district", "official", "reason"]
+    )
     result = TargetResource().import_data(dataset, dry_run=False, user=admin)
     assert not result.has_errors()
     target = Target.objects.get()
     assert (target.round, target.district_id, target.official, target.set_by) == (
-        round_2564, "5607", 11, admin)
+        round_2564,
+        "5607",
+        11,
+        admin,
+    )
     assert TargetResource().export().dict[0]["round"] == "2564-2"
     dataset = tablib.Dataset(["2564-2", "5607", 12, "แก้"], headers=dataset.headers)
     TargetResource().import_data(dataset, dry_run=False, user=admin)

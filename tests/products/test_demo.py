@@ -29,7 +29,9 @@ def load() -> str:
 def test_the_demo_figures_equal_the_seeds_table():
     out = load()
     round = round_get("2564-2")
-    figures = targets_for_districts(round=round, districts=District.objects.filter(province_id="56"))
+    figures = targets_for_districts(
+        round=round, districts=District.objects.filter(province_id="56")
+    )
     assert {f.code: (f.entrepreneurs, f.products, f.target_official) for f in figures} == SEED_TABLE
     assert sum(f.entrepreneurs for f in figures) == 913
     assert sum(f.products for f in figures) == 1873

@@ -23,8 +23,9 @@ AS_OF = dt.date(2021, 4, 1)
 
 def import_sample(samples, **kwargs):
     with open(samples / "registry.xlsx", "rb") as fh:
-        return registry_import_file(file=fh, as_of=kwargs.pop("as_of", AS_OF),
-                                    name="registry.xlsx", **kwargs)
+        return registry_import_file(
+            file=fh, as_of=kwargs.pop("as_of", AS_OF), name="registry.xlsx", **kwargs
+        )
 
 
 def base_figures(round, codes=("5604", "5607")):
@@ -35,10 +36,22 @@ def base_figures(round, codes=("5604", "5607")):
 def state():
     """Everything an import may change, to compare before and after."""
     return (
-        sorted(Entrepreneur.objects.values_list(
-            "code", "name", "type", "subdistrict_id", "phone", "registered")),
-        sorted(Product.objects.values_list(
-            "code", "name", "type", "registered_year", "status", "registered", "entrepreneur__code")),
+        sorted(
+            Entrepreneur.objects.values_list(
+                "code", "name", "type", "subdistrict_id", "phone", "registered"
+            )
+        ),
+        sorted(
+            Product.objects.values_list(
+                "code",
+                "name",
+                "type",
+                "registered_year",
+                "status",
+                "registered",
+                "entrepreneur__code",
+            )
+        ),
         RegistrySnapshot.objects.count(),
     )
 
@@ -62,7 +75,6 @@ def test_the_sample_registry_gives_the_expected_base_figures(samples):
     assert snapshot.summary["districts"]["5607"]["products"]["new"] == 104
 
 
-
 @pytest.mark.django_db
 def test_a_second_import_changes_nothing_and_reports_everything_unchanged(samples):
     import_sample(samples)
@@ -76,9 +88,12 @@ def test_a_second_import_changes_nothing_and_reports_everything_unchanged(sample
     assert result.products.unchanged == 210
     assert result.entrepreneurs.unchanged == Entrepreneur.objects.count()
     assert (result.products.new, result.products.updated, result.products.removed) == (0, 0, 0)
-    writes = [q["sql"] for q in ctx.captured_queries
-              if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))
-              and ("products_product" in q["sql"] or "products_entrepreneur" in q["sql"])]
+    writes = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))
+        and ("products_product" in q["sql"] or "products_entrepreneur" in q["sql"])
+    ]
     assert writes == []
     after = state()
     assert after[:2] == before[:2]
@@ -97,8 +112,11 @@ def test_a_newer_snapshot_without_a_product_marks_it_not_registered_and_it_leave
     for r in rows:
         per_owner.setdefault(r.entrepreneur_code, []).append(r)
     gone = next(
-        rs[0] for rs in per_owner.values()
-        if len(rs) == 1 and rs[0].district_code == "5607" and rs[0].status == "active"
+        rs[0]
+        for rs in per_owner.values()
+        if len(rs) == 1
+        and rs[0].district_code == "5607"
+        and rs[0].status == "active"
         and 2557 <= rs[0].registered_year <= 2563
     )
     newer = [r for r in rows if r is not gone]
@@ -222,8 +240,11 @@ def header_only(samples, tmp_path):
 
 def missing_column(samples, tmp_path):
     cells = [r[:5] + r[6:] for r in _cells(samples)]  # without ประเภทผลิตภัณฑ์ (F)
-    return (write_xlsx(tmp_path / "missing.xlsx", cells),
-            str(rw.MSG_MISSING_COLUMN % {"header": "ประเภทผลิตภัณฑ์"}), None)
+    return (
+        write_xlsx(tmp_path / "missing.xlsx", cells),
+        str(rw.MSG_MISSING_COLUMN % {"header": "ประเภทผลิตภัณฑ์"}),
+        None,
+    )
 
 
 def unknown_district(samples, tmp_path):
@@ -240,8 +261,9 @@ def unknown_type(samples, tmp_path):
 
     cells = _cells(samples)
     cells[3][5] = "ของกิน"
-    message = str(MSG_BAD_PRODUCT_TYPE % {"value": "ของกิน",
-                                          "choices": ", ".join(ProductType.labels)})
+    message = str(
+        MSG_BAD_PRODUCT_TYPE % {"value": "ของกิน", "choices": ", ".join(ProductType.labels)}
+    )
     return write_xlsx(tmp_path / "type.xlsx", cells), message, (4, "F")
 
 
@@ -250,8 +272,10 @@ def unknown_entrepreneur_type(samples, tmp_path):
 
     cells = _cells(samples)
     cells[2][2] = "บริษัทมหาชน"
-    message = str(MSG_BAD_ENTREPRENEUR_TYPE % {"value": "บริษัทมหาชน",
-                                               "choices": ", ".join(EntrepreneurType.labels)})
+    message = str(
+        MSG_BAD_ENTREPRENEUR_TYPE
+        % {"value": "บริษัทมหาชน", "choices": ", ".join(EntrepreneurType.labels)}
+    )
     return write_xlsx(tmp_path / "etype.xlsx", cells), message, (3, "C")
 
 
@@ -262,8 +286,17 @@ def duplicate_code(samples, tmp_path):
     return write_xlsx(tmp_path / "duplicate.xlsx", cells), message, (10, "D")
 
 
-BAD_FILES = [garbage, csv_named_xlsx, empty_sheet, header_only, missing_column,
-             unknown_district, unknown_type, unknown_entrepreneur_type, duplicate_code]
+BAD_FILES = [
+    garbage,
+    csv_named_xlsx,
+    empty_sheet,
+    header_only,
+    missing_column,
+    unknown_district,
+    unknown_type,
+    unknown_entrepreneur_type,
+    duplicate_code,
+]
 
 
 @pytest.mark.django_db
@@ -299,14 +332,16 @@ def test_the_command_prints_every_problem_without_a_traceback(bad, samples, tmp_
 @pytest.mark.django_db
 def test_the_command_prints_the_summary_per_district(samples):
     out = io.StringIO()
-    call_command("import_registry", str(samples / "registry.xlsx"), "--as-of", "2564-04-01",
-                 stdout=out)
+    call_command(
+        "import_registry", str(samples / "registry.xlsx"), "--as-of", "2564-04-01", stdout=out
+    )
     text = out.getvalue()
     assert "5607" in text and "แม่ใจ" in text and "5604" in text
     assert RegistrySnapshot.objects.get().as_of == AS_OF  # 2564 read as Buddhist Era
     out = io.StringIO()
-    call_command("import_registry", str(samples / "registry.xlsx"), "--as-of", "2021-04-01",
-                 stdout=out)
+    call_command(
+        "import_registry", str(samples / "registry.xlsx"), "--as-of", "2021-04-01", stdout=out
+    )
     assert "ทุกแถวคงเดิม" in out.getvalue()
 
 
@@ -327,8 +362,14 @@ def test_the_command_refuses_a_missing_file(tmp_path):
 @pytest.mark.django_db
 def test_the_command_dry_run_writes_nothing(samples):
     out = io.StringIO()
-    call_command("import_registry", str(samples / "registry.xlsx"), "--as-of", "2021-04-01",
-                 "--dry-run", stdout=out)
+    call_command(
+        "import_registry",
+        str(samples / "registry.xlsx"),
+        "--as-of",
+        "2021-04-01",
+        "--dry-run",
+        stdout=out,
+    )
     assert "--dry-run" in out.getvalue()
     assert (Product.objects.count(), RegistrySnapshot.objects.count()) == (0, 0)
 
@@ -349,8 +390,9 @@ def generated(n_products: int, seed: int = 1):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("n", [20, 200])
-def test_the_import_query_count_does_not_grow_with_the_rows(n, tmp_path,
-                                                            django_assert_max_num_queries):
+def test_the_import_query_count_does_not_grow_with_the_rows(
+    n, tmp_path, django_assert_max_num_queries
+):
     rows = generated(n)
     path = tmp_path / "generated.xlsx"
     rw.registry_write(rows, str(path))
@@ -375,8 +417,11 @@ def test_the_import_query_count_does_not_grow_with_the_rows(n, tmp_path,
 def test_two_products_may_swap_names_and_a_gone_products_name_may_be_reused():
     rows = generated(6)
     registry_import(rows=rows, as_of=AS_OF)
-    owner = next(code for code in {r.entrepreneur_code for r in rows}
-                 if sum(r.entrepreneur_code == code for r in rows) >= 3)
+    owner = next(
+        code
+        for code in {r.entrepreneur_code for r in rows}
+        if sum(r.entrepreneur_code == code for r in rows) >= 3
+    )
     mine = [r for r in rows if r.entrepreneur_code == owner]
     a, b, c = mine[:3]
     names_before = {r.product_code: r.product_name for r in mine}

@@ -13,11 +13,34 @@ from tests.products.test_registry_import import write_xlsx
 HEADER = [h for _n, h, _a in rw.COLUMNS]
 
 
-def row(code="560100001", product="560100001-01", name="น้ำพริกหนุ่ม", subdistrict="ต.แม่ใส",
-        district="อ.เมือง", province="พะเยา", year=2560, status="ปกติ", etype="วิสาหกิจชุมชน",
-        ptype="อาหาร"):
-    return [code, "กลุ่มแม่บ้านบ้านดอนแก้ว", etype, product, name, ptype, year, "12", "๓",
-            subdistrict, district, province, "๐๘๑ ๒๓๔ ๕๖๗๘", status]
+def row(
+    code="560100001",
+    product="560100001-01",
+    name="น้ำพริกหนุ่ม",
+    subdistrict="ต.แม่ใส",
+    district="อ.เมือง",
+    province="พะเยา",
+    year=2560,
+    status="ปกติ",
+    etype="วิสาหกิจชุมชน",
+    ptype="อาหาร",
+):
+    return [
+        code,
+        "กลุ่มแม่บ้านบ้านดอนแก้ว",
+        etype,
+        product,
+        name,
+        ptype,
+        year,
+        "12",
+        "๓",
+        subdistrict,
+        district,
+        province,
+        "๐๘๑ ๒๓๔ ๕๖๗๘",
+        status,
+    ]
 
 
 def read(tmp_path, *rows):
@@ -55,7 +78,11 @@ def test_an_unknown_district_is_refused_with_the_closest_candidates(tmp_path):
     assert result.rows == []
     [problem] = result.problems
     assert (problem.row, problem.column, problem.header, problem.value) == (
-        2, "K", "อำเภอ", "ลำปางหลวง")
+        2,
+        "K",
+        "อำเภอ",
+        "ลำปางหลวง",
+    )
     assert "ลำปางหลวง" in problem.message
     assert str(MSG_HINT % {"names": ""}).strip() in problem.message
 
@@ -78,9 +105,16 @@ def test_thai_digits_years_phones_and_status_are_cleaned(tmp_path):
     assert result.problems == []
     first, second = result.rows
     assert (first.registered_year, first.status, first.moo, first.phone) == (
-        2561, ProductStatus.CANCELLED, "3", "0812345678")
+        2561,
+        ProductStatus.CANCELLED,
+        "3",
+        "0812345678",
+    )
     assert (second.entrepreneur_code, second.registered_year, second.status) == (
-        "560100002", 2562, ProductStatus.ACTIVE)
+        "560100002",
+        2562,
+        ProductStatus.ACTIVE,
+    )
 
 
 @pytest.mark.django_db
@@ -102,8 +136,9 @@ def test_every_bad_cell_is_reported_with_its_excel_row(tmp_path):
 def test_a_duplicate_product_names_both_rows(tmp_path):
     result = read(tmp_path, row(), row(product="560100001-02"))
     [problem] = result.problems
-    assert problem.message == str(rw.MSG_DUPLICATE_PRODUCT % {
-        "name": "น้ำพริกหนุ่ม", "code": "560100001", "row": 2})
+    assert problem.message == str(
+        rw.MSG_DUPLICATE_PRODUCT % {"name": "น้ำพริกหนุ่ม", "code": "560100001", "row": 2}
+    )
     assert problem.row == 3
 
 
@@ -125,7 +160,8 @@ def test_an_entrepreneur_whose_rows_differ_takes_its_first_row_with_a_notice(tmp
     result = read(tmp_path, row(), other)
     assert result.problems == []
     assert str(rw.MSG_ENTREPRENEUR_DIFFERS % {"code": "560100001", "row": 2}) in [
-        n.message for n in result.notices]
+        n.message for n in result.notices
+    ]
 
 
 @pytest.mark.django_db

@@ -52,8 +52,17 @@ def test_running_it_again_changes_nothing_and_says_so():
 @pytest.mark.django_db
 def test_options_update_an_existing_round_and_accept_buddhist_era_dates():
     run("2564-2")
-    out = run("2564-2", "--target-rate", "12", "--window", "2558-2563",
-              "--survey-deadline", "2564-05-31", "--report-deadline", "2021-09-25")
+    out = run(
+        "2564-2",
+        "--target-rate",
+        "12",
+        "--window",
+        "2558-2563",
+        "--survey-deadline",
+        "2564-05-31",
+        "--report-deadline",
+        "2021-09-25",
+    )
     r = Round.objects.get()
     assert r.target_rate == Decimal("12")
     assert (r.window_start, r.window_end) == (2558, 2563)
@@ -81,12 +90,20 @@ def test_a_dry_run_writes_nothing():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("args", [
-    ["2564-3"], ["64-2"], ["2564"], ["2564-2", "--target-rate", "abc"],
-    ["2564-2", "--target-rate", "0"], ["2564-2", "--window", "2563-2557"],
-    ["2564-2", "--survey-deadline", "2564-13-01"], ["2564-2", "--snapshot", "99"],
-    ["2564-2", "--survey-deadline", "2021-10-01"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["2564-3"],
+        ["64-2"],
+        ["2564"],
+        ["2564-2", "--target-rate", "abc"],
+        ["2564-2", "--target-rate", "0"],
+        ["2564-2", "--window", "2563-2557"],
+        ["2564-2", "--survey-deadline", "2564-13-01"],
+        ["2564-2", "--snapshot", "99"],
+        ["2564-2", "--survey-deadline", "2021-10-01"],
+    ],
+)
 def test_bad_options_give_a_clear_error_and_write_nothing(args):
     with pytest.raises(CommandError):
         run(*args)

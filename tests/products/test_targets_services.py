@@ -338,3 +338,13 @@ def test_a_computed_target_edited_in_the_export_becomes_official(round_2564):
         ("5602", None, 20)
     ]
     assert officials(round_2564) == {"5602": 20}
+
+
+def test_a_file_with_every_target_blank_is_refused(samples, round_2564):
+    def blank_all(ws):
+        for row in range(6, 15):
+            ws.cell(row, 5).value = None
+
+    with pytest.raises(ImportRefused) as exc:
+        targets_import(round=round_2564, file=sample_with(samples, blank_all))
+    assert [str(p) for p in exc.value.problems] == ["ไม่พบเป้าหมายที่กรอกไว้ในไฟล์"]

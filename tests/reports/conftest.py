@@ -79,13 +79,16 @@ def bulk_district_data(round, district_codes: list[str], *, products_per_distric
 
 @pytest.fixture
 def official_targets(round_2564, samples):
-    """The official targets of Phayao (expected.json), as the targets import would set them."""
+    """The official targets of Phayao, imported from the sample attachment 1 by the targets
+    service; returns expected.json's figures, which the import must have set."""
     import json
 
+    from products.services import targets_import
+
+    with open(samples / "targets_official.xlsx", "rb") as fh:
+        targets_import(round=round_2564, file=fh, name="targets_official.xlsx")
     figures = json.loads((samples / "expected.json").read_text())["targets_official"]
-    Target.objects.bulk_create(
-        [Target(round=round_2564, district_id=code, official=value) for code, value in figures.items()]
-    )
+    assert dict(Target.objects.filter(round=round_2564).values_list("district_id", "official")) == figures
     return figures
 
 

@@ -42,3 +42,26 @@ def test_the_sample_reports_give_the_expected_figures(sample_registry, official_
     assert phayao["sold_online"] == 19
     assert country["province"] is None
     assert country["total"]["sold_online"] == 19
+
+
+def test_the_sample_report_uploaded_in_the_browser_gives_the_same_figures(
+    client, settings, tmp_path, officer, sample_registry, official_targets, samples
+):
+    from django.urls import reverse
+
+    from tests.conftest import PASSWORD
+
+    settings.MEDIA_ROOT = tmp_path
+    client.login(username=officer.username, password=PASSWORD)
+    upload_url = reverse("reports:upload", args=["2564-2", "5607"])
+    with open(samples / "report_5607.xlsx", "rb") as fh:
+        response = client.post(upload_url, {"file": fh})
+    assert response.status_code == 200
+    assert "448,207.50" in response.content.decode()  # the preview's round sales
+    upload = response.context["upload"]
+    client.post(reverse("reports:upload_commit", args=["2564-2", "5607", upload.pk]))
+
+    row = next(r for r in _kpi_json("--province", "56")["districts"] if r["code"] == "5607")
+    assert (row["sold_online"], row["sales_round"], row["sales_baseline"]) == (17, 448207.5, 105800.0)
+    html = client.get(reverse("reports:detail", args=["2564-2", "5607"])).content.decode()
+    assert "448,207.50" in html

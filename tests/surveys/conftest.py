@@ -11,14 +11,9 @@ from tests.conftest import make_entrepreneur, make_product
 
 
 @pytest.fixture(autouse=True)
-def _isolated_files(settings, tmp_path):
-    # Uploaded files go to the test's own folder; pages render without a collected
-    # static manifest (DEBUG is off in tests, which selects the manifest storage).
+def _isolated_media(settings, tmp_path):
+    # Uploaded files go to the test's own folder.
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
 
 
 @pytest.fixture
@@ -37,7 +32,7 @@ def small_registry(db, round_2564):
     and one entrepreneur of 5604."""
     a = make_entrepreneur("5607", code="560700101", name="กลุ่มทอผ้าบ้านแม่ใจ")
     b = make_entrepreneur("5607", code="560700102", name="นายสมชาย ใจดี", type=2)
-    c = make_entrepreneur("5607", code="560700103", name="=HYPERLINK(\"x\")")
+    c = make_entrepreneur("5607", code="560700103", name='=HYPERLINK("x")')
     other = make_entrepreneur("5604", code="560400101", name="กลุ่มเชียงม่วน")
     products = {
         "a1": make_product(a, name="ผ้าทอไทลื้อ", type=3),

@@ -26,7 +26,9 @@ class Command(BaseCommand):
         parser.add_argument("--area", help="DOPA code: a district (officer) or province (province)")
         parser.add_argument("--email", default="")
         parser.add_argument(
-            "--password-stdin", action="store_true", required=True,
+            "--password-stdin",
+            action="store_true",
+            required=True,
             help="read the password from the first line of standard input",
         )
 
@@ -37,17 +39,24 @@ class Command(BaseCommand):
             raise CommandError(_("ไม่ได้รับรหัสผ่านทาง standard input"))
         try:
             user = user_create(
-                username=options["username"], role=options["role"], area_code=options["area"],
-                password=password, email=options["email"],
+                username=options["username"],
+                role=options["role"],
+                area_code=options["area"],
+                password=password,
+                email=options["email"],
             )
         except AccountError as exc:
             raise CommandError(str(exc)) from None
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         area = user.area
-        self.stdout.write(self.style.SUCCESS(
-            _("สร้างผู้ใช้ %(username)s (%(role)s%(area)s)") % {
-                "username": user.username, "role": user.get_role_display(),
-                "area": f" {area}" if area else "",
-            }
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("สร้างผู้ใช้ %(username)s (%(role)s%(area)s)")
+                % {
+                    "username": user.username,
+                    "role": user.get_role_display(),
+                    "area": f" {area}" if area else "",
+                }
+            )
+        )

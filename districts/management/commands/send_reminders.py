@@ -28,17 +28,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--round", required=True, help="the round's code, e.g. 2564-2")
         parser.add_argument(
-            "--days-before", type=int, default=DEFAULT_DAYS_BEFORE,
+            "--days-before",
+            type=int,
+            default=DEFAULT_DAYS_BEFORE,
             help=f"remind this many days before each deadline ({DEFAULT_DAYS_BEFORE})",
         )
         parser.add_argument(
-            "--repeat-after", type=int, default=DEFAULT_REPEAT_AFTER,
+            "--repeat-after",
+            type=int,
+            default=DEFAULT_REPEAT_AFTER,
             help="after a deadline, remind the day after and then every this many days "
-                 f"({DEFAULT_REPEAT_AFTER})",
+            f"({DEFAULT_REPEAT_AFTER})",
         )
         parser.add_argument("--today", help="act as if today were YYYY-MM-DD (CE or BE)")
         parser.add_argument(
-            "--base-url", default=getattr(settings, "PORTAL_BASE_URL", ""),
+            "--base-url",
+            default=getattr(settings, "PORTAL_BASE_URL", ""),
             help="the portal's address for the links in the e-mails, e.g. https://otop.example",
         )
         parser.add_argument("--dry-run", action="store_true", help="list, send nothing")
@@ -56,8 +61,11 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError(str(exc)) from None
         result = reminders_send(
-            round=round, today=today, days_before=options["days_before"],
-            repeat_after=options["repeat_after"], dry_run=options["dry_run"],
+            round=round,
+            today=today,
+            days_before=options["days_before"],
+            repeat_after=options["repeat_after"],
+            dry_run=options["dry_run"],
             base_url=options["base_url"],
         )
         self._report(result, dry_run=options["dry_run"])
@@ -73,17 +81,24 @@ class Command(BaseCommand):
         for deadline in result.due:
             self.stdout.write(
                 _("%(form)s กำหนดส่ง %(date)s (%(countdown)s)")
-                % {"form": deadline.label, "date": be_date(deadline.date),
-                   "countdown": countdown(deadline)}
+                % {
+                    "form": deadline.label,
+                    "date": be_date(deadline.date),
+                    "countdown": countdown(deadline),
+                }
             )
         for reminder in result.sent:
             forms = ", ".join(str(deadline.label) for deadline, _status in reminder.forms)
-            self.stdout.write(f"  {reminder.district.code} {reminder.district.name_th} → "
-                              f"{reminder.user.email}: {forms}")
+            self.stdout.write(
+                f"  {reminder.district.code} {reminder.district.name_th} → "
+                f"{reminder.user.email}: {forms}"
+            )
         for reminder, error in result.failed:
             self.stderr.write(f"  {reminder.district.code} → {reminder.user.email}: {error}")
         verb = _("จะส่ง") if dry_run else _("ส่งแล้ว")
-        self.stdout.write(self.style.SUCCESS(
-            _("%(verb)s %(n)s ฉบับ · เตือนไปแล้ววันนี้ %(already)s รายการ")
-            % {"verb": verb, "n": len(result.sent), "already": result.already_sent}
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("%(verb)s %(n)s ฉบับ · เตือนไปแล้ววันนี้ %(already)s รายการ")
+                % {"verb": verb, "n": len(result.sent), "already": result.already_sent}
+            )
+        )

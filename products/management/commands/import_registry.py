@@ -32,18 +32,22 @@ def summary_lines(result: RegistryImportResult) -> list[str]:
     words = [_("ใหม่"), _("เปลี่ยน"), _("คงเดิม"), _("ออก")]
     lines = [
         _left("", 26) + _left(_("ผลิตภัณฑ์"), 36) + _("ผู้ประกอบการ"),
-        _left(_("รหัส"), 6) + _left(_("อำเภอ"), 20)
-        + "".join(_right(w, 9) for w in words) + "".join(_right(w, 9) for w in words),
+        _left(_("รหัส"), 6)
+        + _left(_("อำเภอ"), 20)
+        + "".join(_right(w, 9) for w in words)
+        + "".join(_right(w, 9) for w in words),
     ]
 
     def counts(c) -> str:
         return "".join(_right(f"{n:,}", 9) for n in (c.new, c.updated, c.unchanged, c.removed))
 
     for d in result.districts:
-        lines.append(_left(d.code, 6) + _left(d.name, 20) + counts(d.products)
-                     + counts(d.entrepreneurs))
-    lines.append(_left("", 6) + _left(_("รวม"), 20) + counts(result.products)
-                 + counts(result.entrepreneurs))
+        lines.append(
+            _left(d.code, 6) + _left(d.name, 20) + counts(d.products) + counts(d.entrepreneurs)
+        )
+    lines.append(
+        _left("", 6) + _left(_("รวม"), 20) + counts(result.products) + counts(result.entrepreneurs)
+    )
     return lines
 
 
@@ -56,10 +60,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="the registry file (.xlsx, .xls, .ods or .csv)")
         parser.add_argument(
-            "--as-of", required=True,
+            "--as-of",
+            required=True,
             help="the date of the registry, YYYY-MM-DD (a Buddhist Era year such as 2564 is accepted)",
         )
-        parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check and report, write nothing"
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -72,7 +79,10 @@ class Command(BaseCommand):
         try:
             with path.open("rb") as fh:
                 result = registry_import_file(
-                    file=fh, as_of=as_of, dry_run=options["dry_run"], name=path.name,
+                    file=fh,
+                    as_of=as_of,
+                    dry_run=options["dry_run"],
+                    name=path.name,
                 )
         except ImportRefused as exc:
             for problem in exc.problems:
@@ -82,8 +92,9 @@ class Command(BaseCommand):
                 % {"name": path.name, "count": len(exc.problems)}
             ) from None
         except OSError as exc:
-            raise CommandError(_("อ่านไฟล์ %(path)s ไม่ได้: %(error)s")
-                               % {"path": path, "error": exc.strerror or exc}) from None
+            raise CommandError(
+                _("อ่านไฟล์ %(path)s ไม่ได้: %(error)s") % {"path": path, "error": exc.strerror or exc}
+            ) from None
 
         self.stdout.write(
             _("%(name)s: ทะเบียน ณ วันที่ %(date)s, %(rows)s แถว")
@@ -101,6 +112,6 @@ class Command(BaseCommand):
         elif result.dry_run:
             self.stdout.write(self.style.WARNING(_("ยังไม่ได้บันทึก (--dry-run)")))
         else:
-            self.stdout.write(self.style.SUCCESS(
-                _("บันทึกแล้วเป็นชุดข้อมูลทะเบียน #%(id)s") % {"id": result.snapshot.pk}
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(_("บันทึกแล้วเป็นชุดข้อมูลทะเบียน #%(id)s") % {"id": result.snapshot.pk})
+            )

@@ -21,8 +21,11 @@ class Command(BaseCommand):
         if result.changed:
             for line in result.changes:
                 self.stdout.write(f"  {line}")
-            self.stdout.write(self.style.SUCCESS(_("โหลดข้อมูลสาธิตจังหวัดพะเยา รอบ %(round)s แล้ว")
-                                                 % {"round": DEMO_ROUND}))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("โหลดข้อมูลสาธิตจังหวัดพะเยา รอบ %(round)s แล้ว") % {"round": DEMO_ROUND}
+                )
+            )
         else:
             self.stdout.write(self.style.SUCCESS(_("ข้อมูลสาธิตครบอยู่แล้ว ไม่มีอะไรเปลี่ยน")))
         self.stdout.write("")
@@ -31,7 +34,9 @@ class Command(BaseCommand):
         rows += [(u.username, u.password, u.role, u.area) for u in result.logins]
         widths = [max(_width(r[i]) for r in rows) for i in range(3)]
         for r in rows:
-            self.stdout.write("  " + "  ".join(_pad(r[i], widths[i]) for i in range(3)) + "  " + r[3])
+            self.stdout.write(
+                "  " + "  ".join(_pad(r[i], widths[i]) for i in range(3)) + "  " + r[3]
+            )
 
 
 def _width(text: str) -> int:

@@ -37,23 +37,31 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("round", help="the round's code: fiscal year (BE) and round, e.g. 2564-2")
+        parser.add_argument(
+            "round", help="the round's code: fiscal year (BE) and round, e.g. 2564-2"
+        )
         parser.add_argument("--target-rate", help="percent of base products to sell online (11)")
         parser.add_argument("--growth-rate", help="percent of revenue growth (10)")
-        parser.add_argument("--window", help="registration years counted in the base, e.g. 2557-2563")
+        parser.add_argument(
+            "--window", help="registration years counted in the base, e.g. 2557-2563"
+        )
         parser.add_argument("--survey-deadline", help="YYYY-MM-DD (CE or BE)")
         parser.add_argument("--report-deadline", help="YYYY-MM-DD (CE or BE)")
         parser.add_argument(
             "--snapshot",
             help="the registry snapshot the round counts on: latest, or a snapshot's ID "
-                 "(default: the latest for a new round, unchanged for an existing one)",
+            "(default: the latest for a new round, unchanged for an existing one)",
         )
         parser.add_argument("--dry-run", action="store_true", help="report, write nothing")
 
     def handle(self, *args, **options):
         snapshot = options["snapshot"]
         if snapshot and snapshot != "latest":
-            found = RegistrySnapshot.objects.filter(pk=int(snapshot)).first() if snapshot.isdigit() else None
+            found = (
+                RegistrySnapshot.objects.filter(pk=int(snapshot)).first()
+                if snapshot.isdigit()
+                else None
+            )
             if found is None:
                 raise CommandError(_("ไม่พบชุดข้อมูลทะเบียน “%(value)s”") % {"value": snapshot})
             snapshot = found
@@ -63,9 +71,14 @@ class Command(BaseCommand):
                 target_rate=_rate(options["target_rate"]) if options["target_rate"] else None,
                 growth_rate=_rate(options["growth_rate"]) if options["growth_rate"] else None,
                 window=parse_window(options["window"]) if options["window"] else None,
-                survey_deadline=_date(options["survey_deadline"]) if options["survey_deadline"] else None,
-                report_deadline=_date(options["report_deadline"]) if options["report_deadline"] else None,
-                snapshot=snapshot or None, dry_run=options["dry_run"],
+                survey_deadline=_date(options["survey_deadline"])
+                if options["survey_deadline"]
+                else None,
+                report_deadline=_date(options["report_deadline"])
+                if options["report_deadline"]
+                else None,
+                snapshot=snapshot or None,
+                dry_run=options["dry_run"],
             )
         except RoundSetupError as exc:
             raise CommandError(str(exc)) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,6 +11,20 @@ from districts.models import Province
 from otop_portal.workflow import Status
 from products.selectors import round_get
 from reports.selectors import KpiRow, kpi_for_country, kpi_for_province
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives the text: Thai vowel and tone marks take none."""
+    return sum(0 if unicodedata.combining(ch) or unicodedata.category(ch) == "Mn" else 1
+               for ch in text)
+
+
+def _left(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _right(text: str, width: int) -> str:
+    return " " * max(0, width - _width(text)) + text
 
 
 def _pct(value) -> str:
@@ -48,23 +63,28 @@ class Command(BaseCommand):
         statuses = dict(Status.choices)
         title = f"ตัวชี้วัด รอบ {round.code} ({round.period_label})"
         self.stdout.write(title + (f" จังหวัด{kpi.total.name}" if kpi.scope_code else " ทั้งประเทศ"))
-        self.stdout.write(
-            f"{'รหัส':<6}{'ชื่อ':<18}{'ผปก.':>6}{'ผลิตภัณฑ์':>10}{'เป้า(คำนวณ/ทางการ)':>20}"
-            f"{'ขายได้':>8}{'ร้อยละ':>10}{'':>9}{'ยอดรอบนี้':>16}{'ยอดปีก่อน':>16}{'เติบโต':>10}{'':>9}"
-            f"  แบบสำรวจ / แบบรายงาน"
-        )
+        columns = [("รหัส", 6, _left), ("ชื่อ", 18, _left), ("ผปก.", 6, _right),
+                   ("ผลิตภัณฑ์", 10, _right), ("เป้า (คำนวณ/ทางการ)", 22, _right),
+                   ("ขายได้", 8, _right), ("ร้อยละ", 10, _right), ("", 9, _right),
+                   ("ยอดรอบนี้", 16, _right), ("ยอดปีก่อน", 16, _right), ("เติบโต", 10, _right),
+                   ("", 9, _right), ("  แบบสำรวจ / แบบรายงาน", 0, _left)]
+
+        def join(cells: list[str]) -> str:
+            return "".join(align(cell, width) for cell, (_h, width, align) in zip(cells, columns,
+                                                                                  strict=True))
+
+        self.stdout.write(join([h for h, _w, _a in columns]))
 
         def line(row: KpiRow) -> str:
             official = "–" if row.target_official is None else str(row.target_official)
-            target = f"{row.target} ({row.target_computed}/{official})"
-            return (
-                f"{row.code:<6}{row.name[:17]:<18}{row.entrepreneurs:>6}{row.products:>10}"
-                f"{target:>20}{row.sold_online:>8}{_pct(row.achievement_pct):>10}"
-                f"{_yes(row.target_met):>9}{row.sales_round:>16,.2f}{row.sales_baseline:>16,.2f}"
-                f"{_pct(row.sales_growth_pct):>10}{_yes(row.growth_met):>9}"
+            return join([
+                row.code, row.name[:17], str(row.entrepreneurs), str(row.products),
+                f"{row.target} ({row.target_computed}/{official})", str(row.sold_online),
+                _pct(row.achievement_pct), _yes(row.target_met), f"{row.sales_round:,.2f}",
+                f"{row.sales_baseline:,.2f}", _pct(row.sales_growth_pct), _yes(row.growth_met),
                 f"  {statuses.get(row.survey_status, row.survey_status)}"
-                f" / {statuses.get(row.report_status, row.report_status)}"
-            )
+                f" / {statuses.get(row.report_status, row.report_status)}",
+            ])
 
         for row in kpi.rows:
             self.stdout.write(line(row))

@@ -31,9 +31,9 @@ class Command(BaseCommand):
         if round is None:
             raise CommandError(f"ไม่พบรอบการประเมิน {options['round']} (สร้างด้วย setup_round)")
         if options["district"]:
-            district = District.objects.select_related("province").filter(
-                code=options["district"]
-            ).first()
+            district = (
+                District.objects.select_related("province").filter(code=options["district"]).first()
+            )
             if district is None:
                 raise CommandError(f"ไม่พบอำเภอรหัส {options['district']}")
             districts = District.objects.filter(code=district.code)
@@ -50,7 +50,9 @@ class Command(BaseCommand):
         try:
             with path.open("wb") as fh:
                 rows = write_survey(
-                    fh, round=round, province_name=province_name,
+                    fh,
+                    round=round,
+                    province_name=province_name,
                     blocks=survey_export_blocks(round=round, districts=districts),
                 )
         except OSError as exc:

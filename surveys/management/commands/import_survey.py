@@ -36,9 +36,9 @@ class Command(BaseCommand):
         round = round_get(options["round"])
         if round is None:
             raise CommandError(f"ไม่พบรอบการประเมิน {options['round']} (สร้างด้วย setup_round)")
-        district = District.objects.select_related("province").filter(
-            code=options["district"]
-        ).first()
+        district = (
+            District.objects.select_related("province").filter(code=options["district"]).first()
+        )
         if district is None:
             raise CommandError(f"ไม่พบอำเภอรหัส {options['district']}")
         by = None
@@ -48,8 +48,14 @@ class Command(BaseCommand):
                 raise CommandError(f"ไม่พบผู้ใช้ {options['user']}")
         try:
             with path.open("rb") as fh:
-                result = survey_import(round=round, district=district, file=fh, name=path.name,
-                                       by=by, dry_run=options["dry_run"])
+                result = survey_import(
+                    round=round,
+                    district=district,
+                    file=fh,
+                    name=path.name,
+                    by=by,
+                    dry_run=options["dry_run"],
+                )
         except ImportRefused as exc:
             for problem in exc.problems:
                 self.stderr.write(f"  {problem}")
@@ -63,8 +69,7 @@ class Command(BaseCommand):
             f"{path.name}: อำเภอ{district.name_th} ({district.code}) รอบ {round.code} "
             f"อ่านได้ {result.rows} แถว" + (" (ทดลอง ไม่บันทึก)" if result.dry_run else "")
         )
-        for label, counts in (("ผู้ประกอบการ", result.entrepreneurs),
-                              ("ผลิตภัณฑ์", result.products)):
+        for label, counts in (("ผู้ประกอบการ", result.entrepreneurs), ("ผลิตภัณฑ์", result.products)):
             self.stdout.write(
                 f"  {label}: ใหม่ {counts.new}, เปลี่ยน {counts.changed}, ไม่เปลี่ยน {counts.unchanged}"
             )
