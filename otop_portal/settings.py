@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "products",
     "surveys",
     "reports",
+    "plans",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("products.urls")),
     path("", include("surveys.urls")),
     path("", include("reports.urls")),
+    path("", include("plans.urls")),
 ]
 
 if settings.DEBUG:

@@ -45,7 +45,6 @@ MSG_NAME_RETIRED = _lazy(
 )
 RETIRED_SUFFIX = " (ไม่อยู่ในทะเบียนแล้ว #"
 MSG_AS_OF_FUTURE = _lazy("วันที่ของข้อมูลต้องไม่เป็นวันในอนาคต")
-MSG_TOO_LARGE = _lazy("ไฟล์ใหญ่เกิน %(limit)s MB")
 
 # Rows per INSERT/UPDATE statement. SQLite caps the variables of one statement and
 # Django lowers the batch to fit; PostgreSQL takes this size as it is.
@@ -171,7 +170,12 @@ def registry_import_file(
     if read.problems:
         raise _ImportRefused(read.problems)
     result = registry_import(rows=read.rows, as_of=as_of, by=by, dry_run=dry_run, source_name=name)
-    result.notices = read.notices + result.notices
+    # registry_import checks the rows again (it is also called with generated rows), so
+    # the reader's notices about them come twice: keep each once.
+    seen: set[str] = set()
+    result.notices = [
+        n for n in read.notices + result.notices if not (str(n) in seen or seen.add(str(n)))
+    ]
     return result
 
 

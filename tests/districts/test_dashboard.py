@@ -268,6 +268,12 @@ def test_province_staff_of_another_province_get_a_404(client, other_province_sta
     assert page(client, other_province_staff, province_url(round_2564)).status_code == 404
 
 
+def test_province_56_staff_get_a_404_on_province_50(client, province_staff, round_2564):
+    for name in ("districts:province", "districts:review", "districts:province_xlsx"):
+        url = reverse(name, args=[round_2564.code, "50"])
+        assert page(client, province_staff, url).status_code == 404, name
+
+
 def test_district_officers_get_a_404_on_their_province_page(client, officer, round_2564):
     assert page(client, officer, province_url(round_2564)).status_code == 404
 

@@ -62,7 +62,7 @@ def test_officers_with_an_open_survey_are_reminded_three_days_before(round_, off
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["maechai@example.go.th"]
-    assert message.subject == ("[OTOP ตลาดออนไลน์] เตือนส่งแบบ แบบสำรวจความพร้อม อำเภอแม่ใจ (อีก 3 วัน)")
+    assert message.subject == ("[OTOP ตลาดออนไลน์] เตือนส่งแบบสำรวจความพร้อม อำเภอแม่ใจ (อีก 3 วัน)")
     assert "อำเภอแม่ใจ ยังไม่ได้ส่งแบบต่อไปนี้ของรอบการประเมินที่ 2 ปีงบประมาณ 2564" in message.body
     assert "แบบสำรวจความพร้อม: สถานะ ร่าง · กำหนดส่ง 25 พฤษภาคม 2564 (อีก 3 วัน)" in message.body
     assert "/rounds/2564-2/districts/5607/" in message.body
@@ -128,7 +128,7 @@ def test_two_deadlines_on_one_day_make_one_email(officers):
     round_ = make_round(survey_deadline=SURVEY_DEADLINE, report_deadline=SURVEY_DEADLINE)
     run(round_, days(0))
     assert len(mail.outbox) == 2
-    assert "แบบสำรวจความพร้อม และ แบบรายงานผล" in mail.outbox[0].subject
+    assert "เตือนส่งแบบสำรวจความพร้อม และแบบรายงานผล อำเภอ" in mail.outbox[0].subject
     assert ReminderLog.objects.count() == 4
 
 

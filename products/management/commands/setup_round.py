@@ -95,8 +95,8 @@ class Command(BaseCommand):
             self.stdout.write(_("รอบ %(code)s มีอยู่แล้ว ไม่มีอะไรเปลี่ยน") % {"code": r.code})
         for label, value in [
             (_("ช่วงเวลา"), r.period_label),
-            (_("อัตราเป้าหมาย"), f"{r.target_rate}%"),
-            (_("อัตราการเติบโตของรายได้"), f"{r.growth_rate}%"),
+            (_("อัตราเป้าหมาย"), f"{r.target_rate.normalize():f}%"),
+            (_("อัตราการเติบโตของรายได้"), f"{r.growth_rate.normalize():f}%"),
             (_("ปีที่ลงทะเบียนที่นับเป็นฐาน"), f"{r.window_start}-{r.window_end}"),
             (_("กำหนดส่งแบบสำรวจ"), r.survey_deadline.isoformat()),
             (_("กำหนดส่งแบบรายงานผล"), r.report_deadline.isoformat()),
