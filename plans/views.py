@@ -1,0 +1,153 @@
+"""Views of the plans app: a district's ranked work list and its follow-up, and the
+province's view of every district's gap with its export.
+
+Scoping: districts are fetched through District.objects.visible_to(user) and provinces
+through districts.selectors.provinces_overseen, so anything out of the user's area is a
+404. Recording a follow-up needs can_edit_district (the district's officers and
+administrators); provincial staff read the work list and get a 403 when they post.
+"""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from districts.models import District, Province, Subdistrict
+from districts.scoping import can_edit_district
+from districts.selectors import provinces_overseen
+from otop_portal.workflow import WorkflowError
+from plans import selectors, services
+from plans.forms import FILTER_KEYS, FollowUpForm, PlanFilterForm
+from plans.models import Step
+from plans.workbook import write_province_plan
+from products.models import Product, Round
+from products.selectors import round_get
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _round(code: str) -> Round:
+    round = round_get(code)
+    if round is None:
+        raise Http404
+    return round
+
+
+def _district(request: HttpRequest, code: str) -> District:
+    return get_object_or_404(District.objects.visible_to(request.user).select_related("province"),
+                             code=code)
+
+
+def _province(request: HttpRequest, code: str) -> Province:
+    """Provincial staff of the province and administrators; anyone else gets a 404."""
+    return get_object_or_404(provinces_overseen(request.user), code=code)
+
+
+def _filter_query(data) -> str:
+    """The work list's filters as a query string, rebuilt from known keys only."""
+    return urlencode({k: data[k] for k in FILTER_KEYS if data.get(k)})
+
+
+def _plan_url(round: Round, district: District, query: str = "", anchor: str = "") -> str:
+    url = reverse("plans:district", args=[round.code, district.code])
+    return url + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
+
+
+@login_required
+@require_GET
+def district_plan(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    round = _round(round_code)
+    district = _district(request, code)
+    plan = selectors.district_plan(round=round, district=district)
+    subdistricts = list(
+        Subdistrict.objects.filter(district=district).order_by("code").values_list("code", "name_th")
+    )
+    filter_form = PlanFilterForm(request.GET or None, subdistricts=subdistricts)
+    filters = filter_form.filters()
+    items = plan.filtered(**filters)
+    can_edit = can_edit_district(request.user, district)
+    rows = [
+        {
+            "item": item,
+            "form": FollowUpForm(prefix=f"p{item.product_id}", initial={
+                "step": item.step or Step.CONTACTED, "note": item.step_note,
+            }) if can_edit else None,
+        }
+        for item in items
+    ]
+    return render(request, "plans/district.html", {
+        "round": round, "district": district, "plan": plan, "rows": rows,
+        "filter_form": filter_form, "filtered": any(filters.values()),
+        "filter_items": [(k, request.GET[k]) for k in FILTER_KEYS if request.GET.get(k)],
+        "can_edit": can_edit, "rules": selectors.score_rules(), "max_score": selectors.MAX_SCORE,
+    })
+
+
+@login_required
+@require_POST
+def followup_save(request: HttpRequest, round_code: str, code: str, product_id: int) -> HttpResponse:
+    round = _round(round_code)
+    district = _district(request, code)
+    product = get_object_or_404(
+        Product.objects.visible_to(request.user).select_related("district"),
+        pk=product_id, district=district,
+    )
+    if not can_edit_district(request.user, district):
+        raise PermissionDenied(_("เฉพาะเจ้าหน้าที่ของอำเภอบันทึกการติดตามได้"))
+    form = FollowUpForm(request.POST, prefix=f"p{product.pk}")
+    anchor = f"p-{product.pk}"
+    query = _filter_query(request.POST)
+    if form.is_valid():
+        try:
+            services.followup_record(
+                round=round, product=product, step=form.cleaned_data["step"],
+                on=form.cleaned_data["on"], note=form.cleaned_data["note"], by=request.user,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        except WorkflowError as exc:
+            raise PermissionDenied(exc.message) from None
+    if form.is_valid() and not form.errors:
+        messages.success(request, _("บันทึกการติดตาม %(name)s แล้ว") % {"name": product.name})
+    else:
+        messages.error(request, _("บันทึกการติดตาม %(name)s ไม่ได้") % {"name": product.name})
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for message in errors:
+                messages.error(request, f"{label}: {message}" if label else message)
+    return redirect(_plan_url(round, district, query, anchor))
+
+
+@login_required
+@require_GET
+def province_plan(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    round = _round(round_code)
+    province = _province(request, code)
+    plan = selectors.province_plan(round=round, province=province)
+    return render(request, "plans/province.html", {
+        "round": round, "province": province, "plan": plan,
+    })
+
+
+@login_required
+@require_GET
+def province_plan_xlsx(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    round = _round(round_code)
+    province = _province(request, code)
+    plan = selectors.province_plan(round=round, province=province)
+    buffer = io.BytesIO()
+    write_province_plan(buffer, plan=plan)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="plan_{round.code}_{province.code}.xlsx"'
+    return response
