@@ -191,6 +191,8 @@ EMAIL_BACKEND = env_str(
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "otop-portal@localhost")
+# The portal's public address, for links in reminder emails sent from cron.
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "")
 
 # Background work goes through Django's tasks API (the django-tasks backport). Small
 # jobs and tests run immediately; production sets TASKS_BACKEND to the database

@@ -111,8 +111,11 @@ def be_date(value: dt.date) -> str:
     return f"{value.day} {THAI_MONTHS_SHORT[value.month - 1]} {value.year + 543}"
 
 
-def _save(submission: Submission, reason: str) -> None:
+def _save(submission: Submission, reason: str, by=None) -> None:
     submission._change_reason = reason
+    if by is not None:
+        # Outside a request (a command, a task) simple_history has no user to record.
+        submission._history_user = by
     submission.save()
 
 
@@ -131,7 +134,7 @@ def submission_submit(*, submission: Submission, by, today: dt.date | None = Non
         submission.submitted_at = timezone.now()
         submission.submitted_by = by
         submission.late = submission.is_past_deadline(today)
-        _save(submission, "submitted")
+        _save(submission, "submitted", by)
     return submission
 
 
@@ -148,7 +151,7 @@ def submission_return(*, submission: Submission, by, reason: str) -> Submission:
         submission.reviewed_at = timezone.now()
         submission.reviewed_by = by
         submission.return_reason = reason
-        _save(submission, f"returned: {reason}")
+        _save(submission, f"returned: {reason}", by)
     return submission
 
 
@@ -161,7 +164,7 @@ def submission_approve(*, submission: Submission, by) -> Submission:
         submission.status = Status.APPROVED
         submission.reviewed_at = timezone.now()
         submission.reviewed_by = by
-        _save(submission, "approved")
+        _save(submission, "approved", by)
     return submission
 
 
@@ -169,5 +172,5 @@ def submission_grant_exception(*, submission: Submission, by, until: dt.date) ->
     if not can_review_district(by, submission.district):
         raise WorkflowError(MSG_NO_PERMISSION)
     submission.unlocked_until = until
-    _save(submission, f"exception until {until.isoformat()}")
+    _save(submission, f"exception until {until.isoformat()}", by)
     return submission
