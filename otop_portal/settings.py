@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "surveys",
     "reports",
     "plans",
+    "jobs",
 ]
 
 MIDDLEWARE = [

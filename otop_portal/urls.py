@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("", include("reports.urls")),
     path("", include("plans.urls")),
+    path("", include("jobs.urls")),
 ]
 
 if settings.DEBUG:
