@@ -178,7 +178,9 @@ def survey_answer_save(
         raise WorkflowError(reason)
     with transaction.atomic():
         answer = (
-            EntrepreneurAnswer.objects.select_for_update()
+            # Lock only the answer row: PostgreSQL cannot lock the nullable side of the
+            # outer join to answered_by.
+            EntrepreneurAnswer.objects.select_for_update(of=("self",))
             .select_related("answered_by")
             .filter(survey=survey, entrepreneur=entrepreneur)
             .first()
