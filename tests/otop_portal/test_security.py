@@ -55,3 +55,13 @@ def test_it_passes_the_deployment_checklist_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_it_speaks_thai_to_an_english_browser_until_asked_for_english(client):
+    from django.urls import reverse
+
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.headers["Content-Language"] == "th"
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="th")
+    assert response.headers["Content-Language"] == "en"
