@@ -36,6 +36,7 @@ from districts.selectors import (
     review_items_get,
     review_queue,
 )
+from plans.selectors import followup_counts
 from otop_portal.workflow import WorkflowError, submission_approve, submission_return
 from products.models import Round
 from products.selectors import round_current, round_get
@@ -248,6 +249,9 @@ def district(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
                 dashboard.row.readiness, _("อำเภอ%(name)s") % {"name": district.name_th}
             ),
             "sees_province": can_review_province(request.user, district.province),
+            "followups": followup_counts(
+                round=round, districts=District.objects.filter(code=district.code)
+            )[district.code],
         },
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plans.models import Step
@@ -16,12 +15,18 @@ FILTER_KEYS = ("type", "subdistrict", "etype")
 
 class PlanFilterForm(forms.Form):
     type = forms.TypedChoiceField(
-        label=_("ประเภทผลิตภัณฑ์"), required=False, coerce=int, empty_value=None,
+        label=_("ประเภทผลิตภัณฑ์"),
+        required=False,
+        coerce=int,
+        empty_value=None,
         choices=[("", _("ทุกประเภท")), *ProductType.choices],
     )
     subdistrict = forms.ChoiceField(label=_("ตำบล"), required=False)
     etype = forms.TypedChoiceField(
-        label=_("ประเภทผู้ประกอบการ"), required=False, coerce=int, empty_value=None,
+        label=_("ประเภทผู้ประกอบการ"),
+        required=False,
+        coerce=int,
+        empty_value=None,
         choices=[("", _("ทุกประเภท")), *EntrepreneurType.choices],
     )
 
@@ -34,18 +39,23 @@ class PlanFilterForm(forms.Form):
         if not self.is_bound or not self.is_valid():
             return {}
         data = self.cleaned_data
-        return {"product_type": data["type"], "subdistrict": data["subdistrict"],
-                "entrepreneur_type": data["etype"]}
+        return {
+            "product_type": data["type"],
+            "subdistrict": data["subdistrict"],
+            "entrepreneur_type": data["etype"],
+        }
 
 
 class FollowUpForm(forms.Form):
-    step = forms.ChoiceField(label=_("ขั้นตอน"), choices=Step.choices)
-    on = forms.DateField(label=_("วันที่"), widget=forms.DateInput(attrs={"type": "date"},
-                                                                    format="%Y-%m-%d"))
-    note = forms.CharField(label=_("บันทึก"), required=False, max_length=NOTE_MAX_LENGTH,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    """Validates a follow-up posted from the work list (the page writes its inputs)."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {})
-        kwargs["initial"].setdefault("on", timezone.localdate())
-        super().__init__(*args, **kwargs)
+    step = forms.ChoiceField(label=_("ขั้นตอน"), choices=Step.choices)
+    on = forms.DateField(
+        label=_("วันที่"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    note = forms.CharField(
+        label=_("บันทึก"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

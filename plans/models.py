@@ -39,7 +39,10 @@ class FollowUp(models.Model):
     on = models.DateField(_("วันที่"))
     note = models.TextField(_("บันทึก"), blank=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     updated_at = models.DateTimeField(_("แก้ไขล่าสุด"), auto_now=True)

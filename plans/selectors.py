@@ -28,8 +28,14 @@ from products.models import Product, Round
 from products.selectors import base_filter_for
 from products.vocab import EntrepreneurType, ProductType
 from reports.models import ReportLine
-from reports.selectors import KpiRow, Why, kpi_for_districts, kpi_for_province, kpi_products
-from reports.selectors import line_total_expression
+from reports.selectors import (
+    KpiRow,
+    Why,
+    kpi_for_districts,
+    kpi_for_province,
+    kpi_products,
+    line_total_expression,
+)
 from surveys.models import EntrepreneurAnswer, ProductAnswer
 
 # ---------------------------------------------------------------------------
@@ -88,35 +94,74 @@ def score_rules() -> list[ScoreRule]:
     bands = []
     for floor, points in SALES_BANDS:
         if floor >= 1:
-            bands.append(_("ตั้งแต่ %(floor)s บาท ได้ %(points)s") % {
-                "floor": f"{floor:,.0f}", "points": points})
+            bands.append(
+                _("ตั้งแต่ %(floor)s บาท ได้ %(points)s") % {"floor": f"{floor:,.0f}", "points": points}
+            )
         else:
             bands.append(_("มากกว่า 0 บาท ได้ %(points)s") % {"points": points})
     bands.append(_("ไม่มียอดขาย ได้ 0"))
     yes = _("ได้คะแนนเมื่อตอบว่าใช่ (ใส่ ๑)")
     return [
-        ScoreRule("ready", str(SCORE_LABELS["ready"]), str(POINTS_READY), yes, str(SCORE_WHY["ready"])),
-        ScoreRule("selling", str(SCORE_LABELS["selling"]), str(POINTS_SELLING), yes,
-                  str(SCORE_WHY["selling"])),
-        ScoreRule("trained", str(SCORE_LABELS["trained"]), str(POINTS_TRAINED), yes,
-                  str(SCORE_WHY["trained"])),
-        ScoreRule("standard", str(SCORE_LABELS["standard"]), str(POINTS_STANDARD), yes,
-                  str(SCORE_WHY["standard"])),
-        ScoreRule("sales", str(SCORE_LABELS["sales"]),
-                  " / ".join(str(p) for _f, p in reversed(SALES_BANDS)),
-                  "; ".join(bands), str(SCORE_WHY["sales"])),
+        ScoreRule(
+            "ready", str(SCORE_LABELS["ready"]), str(POINTS_READY), yes, str(SCORE_WHY["ready"])
+        ),
+        ScoreRule(
+            "selling",
+            str(SCORE_LABELS["selling"]),
+            str(POINTS_SELLING),
+            yes,
+            str(SCORE_WHY["selling"]),
+        ),
+        ScoreRule(
+            "trained",
+            str(SCORE_LABELS["trained"]),
+            str(POINTS_TRAINED),
+            yes,
+            str(SCORE_WHY["trained"]),
+        ),
+        ScoreRule(
+            "standard",
+            str(SCORE_LABELS["standard"]),
+            str(POINTS_STANDARD),
+            yes,
+            str(SCORE_WHY["standard"]),
+        ),
+        ScoreRule(
+            "sales",
+            str(SCORE_LABELS["sales"]),
+            " / ".join(str(p) for _f, p in reversed(SALES_BANDS)),
+            "; ".join(bands),
+            str(SCORE_WHY["sales"]),
+        ),
     ]
 
 
 @dataclass(frozen=True)
 class ScoreItem:
-    """One item of one product's score: what the survey says and the points it earns."""
+    """One item of one product's score: what the survey says and the points it earns.
+
+    The label and the answer are words for the page, translated when a template reads
+    them: a district's whole list is scored, but only a page of it is shown.
+    """
 
     key: str
-    label: str
-    answer: str  # "ใช่", "ไม่ใช่", "ยังไม่ได้ตอบ", or an amount in baht
+    #: The survey's answer: True / False, an amount for "sales", None when not answered.
+    value: bool | Decimal | None
     points: int
     max_points: int
+
+    @property
+    def label(self) -> str:
+        return str(SCORE_LABELS[self.key])
+
+    @property
+    def answer(self) -> str:
+        """ "ใช่", "ไม่ใช่", "ยังไม่ได้ตอบ", or an amount in baht."""
+        if self.value is None:
+            return _("ยังไม่ได้ตอบ")
+        if self.key == "sales":
+            return _("%(amount)s บาท") % {"amount": f"{self.value:,.2f}"}
+        return _("ใช่") if self.value else _("ไม่ใช่")
 
 
 def sales_points(amount: Decimal | None) -> int:
@@ -129,29 +174,22 @@ def sales_points(amount: Decimal | None) -> int:
     return 0
 
 
-def readiness_score(*, ready: bool | None, selling: bool | None, trained: bool | None,
-                    standard: bool | None, sales_prev: Decimal | None) -> list[ScoreItem]:
+def readiness_score(
+    *,
+    ready: bool | None,
+    selling: bool | None,
+    trained: bool | None,
+    standard: bool | None,
+    sales_prev: Decimal | None,
+) -> list[ScoreItem]:
     """A product's score, item by item. None means the survey has no answer yet, which
     earns nothing (the page says so rather than reading it as "no")."""
-
-    def yes_no(key: str, value: bool | None, points: int) -> ScoreItem:
-        if value is None:
-            answer = _("ยังไม่ได้ตอบ")
-        else:
-            answer = _("ใช่") if value else _("ไม่ใช่")
-        return ScoreItem(key, str(SCORE_LABELS[key]), answer, points if value else 0, points)
-
-    if sales_prev is None:
-        sales_answer = _("ยังไม่ได้ตอบ")
-    else:
-        sales_answer = _("%(amount)s บาท") % {"amount": f"{sales_prev:,.2f}"}
     return [
-        yes_no("ready", ready, POINTS_READY),
-        yes_no("selling", selling, POINTS_SELLING),
-        yes_no("trained", trained, POINTS_TRAINED),
-        yes_no("standard", standard, POINTS_STANDARD),
-        ScoreItem("sales", str(SCORE_LABELS["sales"]), sales_answer, sales_points(sales_prev),
-                  SALES_BANDS[0][1]),
+        ScoreItem("ready", ready, POINTS_READY if ready else 0, POINTS_READY),
+        ScoreItem("selling", selling, POINTS_SELLING if selling else 0, POINTS_SELLING),
+        ScoreItem("trained", trained, POINTS_TRAINED if trained else 0, POINTS_TRAINED),
+        ScoreItem("standard", standard, POINTS_STANDARD if standard else 0, POINTS_STANDARD),
+        ScoreItem("sales", sales_prev, sales_points(sales_prev), SALES_BANDS[0][1]),
     ]
 
 
@@ -243,7 +281,7 @@ class PlanItem:
     trained: bool | None = None
     standard: bool | None = None
     sales_prev: Decimal | None = None
-    items: list[ScoreItem] = field(default_factory=list)
+    score_items: list[ScoreItem] = field(default_factory=list)
     score: int = 0
     rank: int = 0
     #: One of the smallest set of best-ranked products that would close the gap.
@@ -261,7 +299,9 @@ class PlanItem:
 
     @property
     def product_type_label(self) -> str:
-        return ProductType(self.product_type).label if self.product_type in ProductType.values else ""
+        return (
+            ProductType(self.product_type).label if self.product_type in ProductType.values else ""
+        )
 
     @property
     def entrepreneur_type_label(self) -> str:
@@ -283,8 +323,15 @@ class PlanItem:
         """Best first: score, then last year's sales, then answered before unanswered,
         then entrepreneur code, product code, name and id, so the order never depends on
         the database."""
-        return (-self.score, -(self.sales_prev or 0), not self.answered, self.entrepreneur_code,
-                self.product_code, self.product_name, self.product_id)
+        return (
+            -self.score,
+            -(self.sales_prev or 0),
+            not self.answered,
+            self.entrepreneur_code,
+            self.product_code,
+            self.product_name,
+            self.product_id,
+        )
 
 
 @dataclass
@@ -332,12 +379,18 @@ class DistrictPlan:
         """How many products would still be missing if every unsold product sold."""
         return max(0, self.missing - self.unsold)
 
-    def filtered(self, *, product_type: int | None = None, subdistrict: str = "",
-                 entrepreneur_type: int | None = None) -> list[PlanItem]:
+    def filtered(
+        self,
+        *,
+        product_type: int | None = None,
+        subdistrict: str = "",
+        entrepreneur_type: int | None = None,
+    ) -> list[PlanItem]:
         """The ranked items matching the filters; ranks and marks stay those of the
         whole district, so a filtered list never pretends to close the gap alone."""
         return [
-            item for item in self.items
+            item
+            for item in self.items
             if (not product_type or item.product_type == product_type)
             and (not subdistrict or item.subdistrict_code == subdistrict)
             and (not entrepreneur_type or item.entrepreneur_type == entrepreneur_type)
@@ -362,23 +415,39 @@ def district_plan(*, round: Round, district: District) -> DistrictPlan:
     (2), the base products' entrepreneurs, the survey's entrepreneur and product answers,
     the follow-ups and their history.
     """
-    kpi = kpi_for_districts(round=round, districts=District.objects.filter(code=district.code)).rows[0]
+    kpi = kpi_for_districts(
+        round=round, districts=District.objects.filter(code=district.code)
+    ).rows[0]
     figures = kpi_products(round=round, district=district, which="products")
     unsold = {f.product_id: f.why for f in figures if f.in_base and f.why != Why.SOLD}
 
     items: dict[int, PlanItem] = {}
     for p in (
-        Product.objects.base(round).filter(district=district)
-        .values("id", "code", "name", "type", "entrepreneur_id", "entrepreneur__code",
-                "entrepreneur__name", "entrepreneur__type", "entrepreneur__subdistrict_id",
-                "entrepreneur__subdistrict__name_th")
+        Product.objects.base(round)
+        .filter(district=district)
+        .values(
+            "id",
+            "code",
+            "name",
+            "type",
+            "entrepreneur_id",
+            "entrepreneur__code",
+            "entrepreneur__name",
+            "entrepreneur__type",
+            "entrepreneur__subdistrict_id",
+            "entrepreneur__subdistrict__name_th",
+        )
     ):
         if p["id"] not in unsold:
             continue
         items[p["id"]] = PlanItem(
-            product_id=p["id"], product_code=p["code"], product_name=p["name"],
-            product_type=p["type"], entrepreneur_id=p["entrepreneur_id"],
-            entrepreneur_code=p["entrepreneur__code"], entrepreneur_name=p["entrepreneur__name"],
+            product_id=p["id"],
+            product_code=p["code"],
+            product_name=p["name"],
+            product_type=p["type"],
+            entrepreneur_id=p["entrepreneur_id"],
+            entrepreneur_code=p["entrepreneur__code"],
+            entrepreneur_name=p["entrepreneur__name"],
             entrepreneur_type=p["entrepreneur__type"],
             subdistrict_code=p["entrepreneur__subdistrict_id"] or "",
             subdistrict_name=p["entrepreneur__subdistrict__name_th"] or "",
@@ -404,9 +473,14 @@ def district_plan(*, round: Round, district: District) -> DistrictPlan:
         if answer is not None:
             item.trained, item.selling = answer["trained"], answer["selling_online"]
             item.standard, item.sales_prev = answer["has_standard"], answer["sales_prev_year"]
-        item.items = readiness_score(ready=item.ready, selling=item.selling, trained=item.trained,
-                                     standard=item.standard, sales_prev=item.sales_prev)
-        item.score = sum(i.points for i in item.items)
+        item.score_items = readiness_score(
+            ready=item.ready,
+            selling=item.selling,
+            trained=item.trained,
+            standard=item.standard,
+            sales_prev=item.sales_prev,
+        )
+        item.score = sum(i.points for i in item.score_items)
 
     counts = StepCounts()
     followups = (
@@ -415,6 +489,8 @@ def district_plan(*, round: Round, district: District) -> DistrictPlan:
         .select_related("updated_by")
     )
     for f in followups:
+        if f.step not in Step.values:
+            continue
         setattr(counts, f.step, getattr(counts, f.step) + 1)
         item = items.get(f.product_id)
         if item is not None:
@@ -427,11 +503,15 @@ def district_plan(*, round: Round, district: District) -> DistrictPlan:
     ):
         item = items.get(h.product_id)
         if item is not None and h.history_type != "-":
-            item.history.append(HistoryEntry(
-                when=h.history_date, who=_who(h.history_user),
-                step_label=str(Step(h.step).label) if h.step in Step.values else h.step,
-                on=h.on, note=h.note,
-            ))
+            item.history.append(
+                HistoryEntry(
+                    when=h.history_date,
+                    who=_who(h.history_user),
+                    step_label=str(Step(h.step).label) if h.step in Step.values else h.step,
+                    on=h.on,
+                    note=h.note,
+                )
+            )
 
     ranked = sorted(items.values(), key=PlanItem.sort_key)
     missing = missing_to_target(kpi)
@@ -439,8 +519,12 @@ def district_plan(*, round: Round, district: District) -> DistrictPlan:
         item.rank = rank
         item.closes_gap = rank <= missing
     return DistrictPlan(
-        round=round, district=district, kpi=kpi, items=ranked,
-        entrepreneurs_answered=len(entrepreneurs), products_answered=len(products),
+        round=round,
+        district=district,
+        kpi=kpi,
+        items=ranked,
+        entrepreneurs_answered=len(entrepreneurs),
+        products_answered=len(products),
         followups=counts,
     )
 
@@ -595,9 +679,12 @@ def province_plan(*, round: Round, province: Province) -> ProvincePlan:
     rows = []
     for row in kpi.rows:
         p = products.get(row.code, {})
-        rows.append(ProvincePlanRow(
-            kpi=row, ready_unsold=p.get("ready_unsold", 0),
-            survey_answered=bool(p.get("answered") or entrepreneurs.get(row.code)),
-            followups=counts.get(row.code, StepCounts()),
-        ))
+        rows.append(
+            ProvincePlanRow(
+                kpi=row,
+                ready_unsold=p.get("ready_unsold", 0),
+                survey_answered=bool(p.get("answered") or entrepreneurs.get(row.code)),
+                followups=counts.get(row.code, StepCounts()),
+            )
+        )
     return ProvincePlan(round=round, province=province, rows=rows, total=kpi.total)

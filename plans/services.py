@@ -26,8 +26,16 @@ MSG_FUTURE_DATE = _("วันที่ต้องไม่เลยวัน�
 MSG_NOTE_TOO_LONG = _("บันทึกยาวได้ไม่เกิน %(max)s ตัวอักษร")
 
 
-def followup_record(*, round: Round, product: Product, step: str, on: dt.date, note: str = "",
-                    by, today: dt.date | None = None) -> FollowUp:
+def followup_record(
+    *,
+    round: Round,
+    product: Product,
+    step: str,
+    on: dt.date,
+    note: str = "",
+    by,
+    today: dt.date | None = None,
+) -> FollowUp:
     """Set the product's follow-up step in the round, with a date and a note.
 
     Only the district's officers and administrators may (WorkflowError otherwise). The
@@ -42,7 +50,8 @@ def followup_record(*, round: Round, product: Product, step: str, on: dt.date, n
     errors: dict[str, list] = {}
     if step not in Step.values:
         errors.setdefault("step", []).append(
-            MSG_BAD_STEP % {"choices": ", ".join(str(label) for label in Step.labels)})
+            MSG_BAD_STEP % {"choices": ", ".join(str(label) for label in Step.labels)}
+        )
     if on is None or on > today:
         errors.setdefault("on", []).append(MSG_FUTURE_DATE % {"today": be_date(today)})
     if len(note) > NOTE_MAX_LENGTH:
@@ -53,12 +62,15 @@ def followup_record(*, round: Round, product: Product, step: str, on: dt.date, n
         raise ValidationError(errors)
 
     with transaction.atomic():
-        followup = (
-            FollowUp.objects.select_for_update().filter(round=round, product=product).first()
-            or FollowUp(round=round, product=product, district_id=product.district_id)
-        )
-        if (followup.pk is not None and followup.step == step and followup.on == on
-                and followup.note == note):
+        followup = FollowUp.objects.select_for_update().filter(
+            round=round, product=product
+        ).first() or FollowUp(round=round, product=product, district_id=product.district_id)
+        if (
+            followup.pk is not None
+            and followup.step == step
+            and followup.on == on
+            and followup.note == note
+        ):
             return followup  # nothing changed: no history row
         followup.step, followup.on, followup.note = step, on, note
         followup.updated_by = by

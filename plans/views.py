@@ -15,9 +15,11 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -43,8 +45,9 @@ def _round(code: str) -> Round:
 
 
 def _district(request: HttpRequest, code: str) -> District:
-    return get_object_or_404(District.objects.visible_to(request.user).select_related("province"),
-                             code=code)
+    return get_object_or_404(
+        District.objects.visible_to(request.user).select_related("province"), code=code
+    )
 
 
 def _province(request: HttpRequest, code: str) -> Province:
@@ -52,9 +55,20 @@ def _province(request: HttpRequest, code: str) -> Province:
     return get_object_or_404(provinces_overseen(request.user), code=code)
 
 
-def _filter_query(data) -> str:
-    """The work list's filters as a query string, rebuilt from known keys only."""
-    return urlencode({k: data[k] for k in FILTER_KEYS if data.get(k)})
+#: How many products a page of the work list shows (with a follow-up form each).
+PER_PAGE = 50
+#: The query string a page keeps: its filters and its page number.
+QUERY_KEYS = (*FILTER_KEYS, "page")
+
+
+def _require_edit(request: HttpRequest, district: District) -> None:
+    if not can_edit_district(request.user, district):
+        raise PermissionDenied(_("เฉพาะเจ้าหน้าที่ของอำเภอบันทึกการติดตามได้"))
+
+
+def _filter_query(data, keys=QUERY_KEYS) -> str:
+    """The work list's filters (and page) as a query string, rebuilt from known keys only."""
+    return urlencode({k: data[k] for k in keys if data.get(k)})
 
 
 def _plan_url(round: Round, district: District, query: str = "", anchor: str = "") -> str:
@@ -69,48 +83,65 @@ def district_plan(request: HttpRequest, round_code: str, code: str) -> HttpRespo
     district = _district(request, code)
     plan = selectors.district_plan(round=round, district=district)
     subdistricts = list(
-        Subdistrict.objects.filter(district=district).order_by("code").values_list("code", "name_th")
+        Subdistrict.objects.filter(district=district)
+        .order_by("code")
+        .values_list("code", "name_th")
     )
     filter_form = PlanFilterForm(request.GET or None, subdistricts=subdistricts)
     filters = filter_form.filters()
-    items = plan.filtered(**filters)
+    page = Paginator(plan.filtered(**filters), PER_PAGE).get_page(request.GET.get("page"))
     can_edit = can_edit_district(request.user, district)
-    rows = [
+    return render(
+        request,
+        "plans/district.html",
         {
-            "item": item,
-            "form": FollowUpForm(prefix=f"p{item.product_id}", initial={
-                "step": item.step or Step.CONTACTED, "note": item.step_note,
-            }) if can_edit else None,
-        }
-        for item in items
-    ]
-    return render(request, "plans/district.html", {
-        "round": round, "district": district, "plan": plan, "rows": rows,
-        "filter_form": filter_form, "filtered": any(filters.values()),
-        "filter_items": [(k, request.GET[k]) for k in FILTER_KEYS if request.GET.get(k)],
-        "can_edit": can_edit, "rules": selectors.score_rules(), "max_score": selectors.MAX_SCORE,
-    })
+            "round": round,
+            "district": district,
+            "plan": plan,
+            "page": page,
+            "items": page.object_list,
+            "can_edit": can_edit,
+            # The follow-up inputs are written out in the template rather than by
+            # Django's widget templates, which took most of the page's time at 50 rows;
+            # FollowUpForm validates what they post.
+            "steps": Step.choices,
+            "today": timezone.localdate(),
+            "note_max_length": services.NOTE_MAX_LENGTH,
+            "filter_form": filter_form,
+            "filtered": any(filters.values()),
+            "filter_query_no_page": _filter_query(request.GET, FILTER_KEYS),
+            "filter_items": [(k, request.GET[k]) for k in QUERY_KEYS if request.GET.get(k)],
+            "rules": selectors.score_rules(),
+            "max_score": selectors.MAX_SCORE,
+        },
+    )
 
 
 @login_required
 @require_POST
-def followup_save(request: HttpRequest, round_code: str, code: str, product_id: int) -> HttpResponse:
+def followup_save(
+    request: HttpRequest, round_code: str, code: str, product_id: int
+) -> HttpResponse:
     round = _round(round_code)
     district = _district(request, code)
     product = get_object_or_404(
         Product.objects.visible_to(request.user).select_related("district"),
-        pk=product_id, district=district,
+        pk=product_id,
+        district=district,
     )
-    if not can_edit_district(request.user, district):
-        raise PermissionDenied(_("เฉพาะเจ้าหน้าที่ของอำเภอบันทึกการติดตามได้"))
+    _require_edit(request, district)
     form = FollowUpForm(request.POST, prefix=f"p{product.pk}")
     anchor = f"p-{product.pk}"
     query = _filter_query(request.POST)
     if form.is_valid():
         try:
             services.followup_record(
-                round=round, product=product, step=form.cleaned_data["step"],
-                on=form.cleaned_data["on"], note=form.cleaned_data["note"], by=request.user,
+                round=round,
+                product=product,
+                step=form.cleaned_data["step"],
+                on=form.cleaned_data["on"],
+                note=form.cleaned_data["note"],
+                by=request.user,
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -135,9 +166,15 @@ def province_plan(request: HttpRequest, round_code: str, code: str) -> HttpRespo
     round = _round(round_code)
     province = _province(request, code)
     plan = selectors.province_plan(round=round, province=province)
-    return render(request, "plans/province.html", {
-        "round": round, "province": province, "plan": plan,
-    })
+    return render(
+        request,
+        "plans/province.html",
+        {
+            "round": round,
+            "province": province,
+            "plan": plan,
+        },
+    )
 
 
 @login_required
@@ -149,5 +186,7 @@ def province_plan_xlsx(request: HttpRequest, round_code: str, code: str) -> Http
     buffer = io.BytesIO()
     write_province_plan(buffer, plan=plan)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="plan_{round.code}_{province.code}.xlsx"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="plan_{round.code}_{province.code}.xlsx"'
+    )
     return response

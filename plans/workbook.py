@@ -14,8 +14,22 @@ from django.utils.translation import gettext as _
 from otop_portal.xlsx import FormWriter
 from plans.selectors import ProvincePlan, ProvincePlanRow, StepCounts
 
-FORMATS = ["center", "center", "text", "whole", "whole", "whole", "whole", "whole", "whole",
-           "whole", "whole", "whole", "whole", "text"]
+FORMATS = [
+    "center",
+    "center",
+    "text",
+    "whole",
+    "whole",
+    "whole",
+    "whole",
+    "whole",
+    "whole",
+    "whole",
+    "whole",
+    "whole",
+    "whole",
+    "text",
+]
 WIDTHS = [6, 8, 20, 12, 11, 12, 11, 12, 14, 16, 11, 13, 13, 36]
 
 
@@ -38,18 +52,54 @@ def headers() -> list[str]:
     ]
 
 
-def _values(number, code: str, name: str, *, products: int, target: int, sold: int, missing: int,
-            unsold: int, ready_unsold: int, shortfall: int, followups: StepCounts,
-            outlook: str) -> list:
-    return [number, code, name, products, target, sold, missing, unsold, ready_unsold, shortfall,
-            followups.contacted, followups.helped, followups.listed, outlook]
+def _values(
+    number,
+    code: str,
+    name: str,
+    *,
+    products: int,
+    target: int,
+    sold: int,
+    missing: int,
+    unsold: int,
+    ready_unsold: int,
+    shortfall: int,
+    followups: StepCounts,
+    outlook: str,
+) -> list:
+    return [
+        number,
+        code,
+        name,
+        products,
+        target,
+        sold,
+        missing,
+        unsold,
+        ready_unsold,
+        shortfall,
+        followups.contacted,
+        followups.helped,
+        followups.listed,
+        outlook,
+    ]
 
 
 def _row_values(number: int, row: ProvincePlanRow) -> list:
-    return _values(number, row.code, row.name, products=row.kpi.products, target=row.kpi.target,
-                   sold=row.kpi.sold_online, missing=row.missing, unsold=row.unsold,
-                   ready_unsold=row.ready_unsold, shortfall=row.shortfall,
-                   followups=row.followups, outlook=row.outlook_label)
+    return _values(
+        number,
+        row.code,
+        row.name,
+        products=row.kpi.products,
+        target=row.kpi.target,
+        sold=row.kpi.sold_online,
+        missing=row.missing,
+        unsold=row.unsold,
+        ready_unsold=row.ready_unsold,
+        shortfall=row.shortfall,
+        followups=row.followups,
+        outlook=row.outlook_label,
+    )
 
 
 def province_plan_rows(plan: ProvincePlan) -> Iterator[tuple[list, bool]]:
@@ -58,10 +108,23 @@ def province_plan_rows(plan: ProvincePlan) -> Iterator[tuple[list, bool]]:
         yield _row_values(number, row), False
     flagged = len(plan.flagged)
     outlook = (_("%(n)s อำเภอต้องการความช่วยเหลือจากจังหวัด") % {"n": flagged}) if flagged else ""
-    yield _values(_("รวม"), "", "", products=plan.total.products, target=plan.total.target,
-                  sold=plan.total.sold_online, missing=plan.missing, unsold=plan.unsold,
-                  ready_unsold=plan.ready_unsold, shortfall=plan.shortfall,
-                  followups=plan.followups, outlook=outlook), True
+    yield (
+        _values(
+            _("รวม"),
+            "",
+            "",
+            products=plan.total.products,
+            target=plan.total.target,
+            sold=plan.total.sold_online,
+            missing=plan.missing,
+            unsold=plan.unsold,
+            ready_unsold=plan.ready_unsold,
+            shortfall=plan.shortfall,
+            followups=plan.followups,
+            outlook=outlook,
+        ),
+        True,
+    )
 
 
 def write_province_plan(output, *, plan: ProvincePlan) -> None:
@@ -95,11 +158,15 @@ def write_province_plan(output, *, plan: ProvincePlan) -> None:
         r += 1
     r += 1
     notes = [
-        _("หมายเหตุ : ขายออนไลน์แล้ว นับจากแบบรายงานผล (สิ่งที่ส่งมาด้วย ๓) เท่านั้น "
-          "คือผลิตภัณฑ์ในฐานที่ยอดจำหน่ายรวมในรอบมากกว่า 0 การติดตามของอำเภอไม่นับเป็นยอดขาย"),
-        _("ยังขาดอีก = เป้าหมาย − ขายออนไลน์แล้ว (ไม่น้อยกว่า 0) · "
-          "พร้อมแต่ยังไม่ขาย = แบบสำรวจ (สิ่งที่ส่งมาด้วย ๒) ระบุว่าผลิตภัณฑ์พร้อมเข้าสู่ตลาดออนไลน์ "
-          "และยังไม่มียอดขายในรอบ"),
+        _(
+            "หมายเหตุ : ขายออนไลน์แล้ว นับจากแบบรายงานผล (สิ่งที่ส่งมาด้วย ๓) เท่านั้น "
+            "คือผลิตภัณฑ์ในฐานที่ยอดจำหน่ายรวมในรอบมากกว่า 0 การติดตามของอำเภอไม่นับเป็นยอดขาย"
+        ),
+        _(
+            "ยังขาดอีก = เป้าหมาย − ขายออนไลน์แล้ว (ไม่น้อยกว่า 0) · "
+            "พร้อมแต่ยังไม่ขาย = แบบสำรวจ (สิ่งที่ส่งมาด้วย ๒) ระบุว่าผลิตภัณฑ์พร้อมเข้าสู่ตลาดออนไลน์ "
+            "และยังไม่มียอดขายในรอบ"
+        ),
     ]
     for note in notes:
         w.put(r, 0, note, "note")

@@ -16,6 +16,15 @@ from tests.conftest import make_entrepreneur, make_product
 
 
 @pytest.fixture(autouse=True)
+def _thai():
+    """Tests assert on the Thai text users read, whatever an earlier test activated."""
+    from django.utils import translation
+
+    with translation.override("th"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     # Imports keep the uploaded files: they go to the test's own folder.
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -26,8 +35,9 @@ def sample_registry(round_2564, samples):
     """The sample registry as of 1 April 2564 (2021), imported by the registry service."""
     from products.services import registry_import_file
 
-    registry_import_file(file=samples / "registry.xlsx", as_of=dt.date(2021, 4, 1),
-                         name="registry.xlsx")
+    registry_import_file(
+        file=samples / "registry.xlsx", as_of=dt.date(2021, 4, 1), name="registry.xlsx"
+    )
     return round_2564
 
 
@@ -45,13 +55,24 @@ def import_sample_survey(round, samples, code: str) -> None:
     from surveys.services import survey_import
 
     with (samples / f"survey_{code}.xlsx").open("rb") as fh:
-        survey_import(round=round, district=District.objects.get(code=code), file=fh,
-                      name=f"survey_{code}.xlsx")
+        survey_import(
+            round=round,
+            district=District.objects.get(code=code),
+            file=fh,
+            name=f"survey_{code}.xlsx",
+        )
 
 
 def import_sample_report(samples, code: str) -> None:
-    call_command("import_report", str(samples / f"report_{code}.xlsx"), "--round", "2564-2",
-                 "--district", code, stdout=io.StringIO())
+    call_command(
+        "import_report",
+        str(samples / f"report_{code}.xlsx"),
+        "--round",
+        "2564-2",
+        "--district",
+        code,
+        stdout=io.StringIO(),
+    )
 
 
 @pytest.fixture
@@ -63,8 +84,17 @@ def sample_data(official_targets, samples):
     return official_targets
 
 
-def answer(round, district: str, product, *, ready=None, trained=None, selling=None,
-           standard=None, sales=None):
+def answer(
+    round,
+    district: str,
+    product,
+    *,
+    ready=None,
+    trained=None,
+    selling=None,
+    standard=None,
+    sales=None,
+):
     """Answer the survey for a product (ready) and its entrepreneur (the rest). An answer
     left as None is not given."""
     from surveys.models import EntrepreneurAnswer, ProductAnswer, Survey
@@ -73,13 +103,20 @@ def answer(round, district: str, product, *, ready=None, trained=None, selling=N
     now = timezone.now()
     if ready is not None:
         ProductAnswer.objects.update_or_create(
-            survey=survey, product=product, defaults={"ready": ready, "answered_at": now})
+            survey=survey, product=product, defaults={"ready": ready, "answered_at": now}
+        )
     if trained is not None:
         EntrepreneurAnswer.objects.update_or_create(
-            survey=survey, entrepreneur=product.entrepreneur,
-            defaults={"trained": trained, "selling_online": bool(selling),
-                      "has_standard": bool(standard),
-                      "sales_prev_year": Decimal(str(sales or 0)), "answered_at": now})
+            survey=survey,
+            entrepreneur=product.entrepreneur,
+            defaults={
+                "trained": trained,
+                "selling_online": bool(selling),
+                "has_standard": bool(standard),
+                "sales_prev_year": Decimal(str(sales or 0)),
+                "answered_at": now,
+            },
+        )
     return survey
 
 
@@ -91,8 +128,9 @@ def sell(round, product, amount="1000"):
     return ReportLine.objects.create(report=report, product=product, month_1=Decimal(amount))
 
 
-def build_district(round, district: str, *, products: int, ready: int, sold: int,
-                   target: int | None = None):
+def build_district(
+    round, district: str, *, products: int, ready: int, sold: int, target: int | None = None
+):
     """A district with `products` base products, each its own entrepreneur: the first
     `sold` sold online, the next `ready` ready and unsold, the rest answered not ready.
     With `target`, an official target is set."""
@@ -110,6 +148,7 @@ def build_district(round, district: str, *, products: int, ready: int, sold: int
             is_ready = i < sold + ready
             answer(round, district, p, ready=is_ready, trained=is_ready, selling=False)
     if target is not None:
-        Target.objects.update_or_create(round=round, district_id=district,
-                                        defaults={"official": target})
+        Target.objects.update_or_create(
+            round=round, district_id=district, defaults={"official": target}
+        )
     return made

@@ -68,21 +68,33 @@ def expected_score(ready, trained, selling, standard, sales) -> int:
 
 
 def test_the_score_adds_the_documented_points_item_by_item():
-    items = readiness_score(ready=True, selling=False, trained=True, standard=None,
-                            sales_prev=Decimal("12500"))
+    items = readiness_score(
+        ready=True, selling=False, trained=True, standard=None, sales_prev=Decimal("12500")
+    )
     assert [(i.key, i.points, i.max_points) for i in items] == [
-        ("ready", 40, 40), ("selling", 0, 25), ("trained", 15, 15), ("standard", 0, 10),
+        ("ready", 40, 40),
+        ("selling", 0, 25),
+        ("trained", 15, 15),
+        ("standard", 0, 10),
         ("sales", 7, 10),
     ]
     assert [i.answer for i in items] == ["ใช่", "ไม่ใช่", "ใช่", "ยังไม่ได้ตอบ", "12,500.00 บาท"]
     assert MAX_SCORE == 100
 
 
-@pytest.mark.parametrize(("amount", "points"), [
-    (None, 0), (Decimal("0"), 0), (Decimal("0.01"), 4), (Decimal("9999.99"), 4),
-    (Decimal("10000"), 7), (Decimal("49999.99"), 7), (Decimal("50000"), 10),
-    (Decimal("748003"), 10),
-])
+@pytest.mark.parametrize(
+    ("amount", "points"),
+    [
+        (None, 0),
+        (Decimal("0"), 0),
+        (Decimal("0.01"), 4),
+        (Decimal("9999.99"), 4),
+        (Decimal("10000"), 7),
+        (Decimal("49999.99"), 7),
+        (Decimal("50000"), 10),
+        (Decimal("748003"), 10),
+    ],
+)
 def test_last_years_sales_earn_points_in_bands(amount, points):
     assert sales_points(amount) == points
 
@@ -103,24 +115,31 @@ def test_the_sample_work_list_of_5607_ranks_by_the_documented_score(sample_data)
     plan = district_plan(round=sample_data, district=district("5607"))
     entrepreneurs = {
         a.entrepreneur_id: a
-        for a in EntrepreneurAnswer.objects.filter(survey__district_id="5607",
-                                                   answered_at__isnull=False)
+        for a in EntrepreneurAnswer.objects.filter(
+            survey__district_id="5607", answered_at__isnull=False
+        )
     }
-    ready = dict(ProductAnswer.objects.filter(survey__district_id="5607", answered_at__isnull=False)
-                 .values_list("product_id", "ready"))
+    ready = dict(
+        ProductAnswer.objects.filter(
+            survey__district_id="5607", answered_at__isnull=False
+        ).values_list("product_id", "ready")
+    )
 
     assert not plan.survey_empty and plan.unanswered == 0
     scores = []
     for item in plan.items:
         a = entrepreneurs[item.entrepreneur_id]
-        score = expected_score(ready[item.product_id], a.trained, a.selling_online, a.has_standard,
-                               a.sales_prev_year)
-        assert item.score == score == sum(i.points for i in item.items)
+        score = expected_score(
+            ready[item.product_id], a.trained, a.selling_online, a.has_standard, a.sales_prev_year
+        )
+        assert item.score == score == sum(i.points for i in item.score_items)
         scores.append((score, a.sales_prev_year))
     # Best first: by score, then last year's sales, then codes.
     assert scores == sorted(scores, key=lambda s: (-s[0], -s[1]))
     assert [item.rank for item in plan.items] == list(range(1, len(plan.items) + 1))
-    assert [item.sort_key() for item in plan.items] == sorted(item.sort_key() for item in plan.items)
+    assert [item.sort_key() for item in plan.items] == sorted(
+        item.sort_key() for item in plan.items
+    )
     assert len({s for s, _ in scores}) > 3  # the samples do spread over several scores
 
 
@@ -265,8 +284,9 @@ def test_the_filters_keep_the_districts_ranks(round_2564):
 
 
 def _follow(round, product, step):
-    return FollowUp.objects.create(round=round, product=product, district_id=product.district_id,
-                                   step=step, on=round.starts_on)
+    return FollowUp.objects.create(
+        round=round, product=product, district_id=product.district_id, step=step, on=round.starts_on
+    )
 
 
 def test_followup_counts_counts_each_step_per_district(round_2564):
@@ -284,8 +304,11 @@ def test_followup_counts_counts_each_step_per_district(round_2564):
     assert (counts["5607"].contacted, counts["5607"].helped, counts["5607"].listed) == (2, 0, 1)
     assert (counts["5604"].contacted, counts["5604"].helped, counts["5604"].listed) == (0, 1, 0)
     assert counts["5601"].total == 0
-    assert counts["5607"].items() == [("contacted", "ติดต่อแล้ว", 2), ("helped", "ช่วยลงขายแล้ว", 0),
-                                      ("listed", "วางขายออนไลน์แล้ว", 1)]
+    assert counts["5607"].items() == [
+        ("contacted", "ติดต่อแล้ว", 2),
+        ("helped", "ช่วยลงขายแล้ว", 0),
+        ("listed", "วางขายออนไลน์แล้ว", 1),
+    ]
     assert district_plan(round=round_2564, district=district("5607")).followups == counts["5607"]
 
 

@@ -27,23 +27,38 @@ def product(round_2564):
 
 
 def record(round, product, by, step=Step.CONTACTED, on=dt.date(2021, 6, 1), note="โทรนัดแล้ว"):
-    return followup_record(round=round, product=product, step=step, on=on, note=note, by=by,
-                           today=TODAY)
+    return followup_record(
+        round=round, product=product, step=step, on=on, note=note, by=by, today=TODAY
+    )
 
 
-def test_an_officer_records_steps_and_the_history_keeps_each_one(round_2564, product, officer,
-                                                                 colleague):
+def test_an_officer_records_steps_and_the_history_keeps_each_one(
+    round_2564, product, officer, colleague
+):
     record(round_2564, product, officer)
-    followup = record(round_2564, product, colleague, step=Step.LISTED, on=dt.date(2021, 6, 10),
-                      note="ลงขายใน Shopee")
+    followup = record(
+        round_2564,
+        product,
+        colleague,
+        step=Step.LISTED,
+        on=dt.date(2021, 6, 10),
+        note="ลงขายใน Shopee",
+    )
 
     assert FollowUp.objects.count() == 1
     assert (followup.step, followup.on, followup.note, followup.updated_by) == (
-        Step.LISTED, dt.date(2021, 6, 10), "ลงขายใน Shopee", colleague)
-    history = list(followup.history.order_by("history_date").values_list("step", "note",
-                                                                         "history_user_id"))
-    assert history == [(Step.CONTACTED, "โทรนัดแล้ว", officer.pk),
-                       (Step.LISTED, "ลงขายใน Shopee", colleague.pk)]
+        Step.LISTED,
+        dt.date(2021, 6, 10),
+        "ลงขายใน Shopee",
+        colleague,
+    )
+    history = list(
+        followup.history.order_by("history_date").values_list("step", "note", "history_user_id")
+    )
+    assert history == [
+        (Step.CONTACTED, "โทรนัดแล้ว", officer.pk),
+        (Step.LISTED, "ลงขายใน Shopee", colleague.pk),
+    ]
 
 
 def test_saving_the_same_step_again_adds_no_history(round_2564, product, officer):
