@@ -198,6 +198,11 @@ PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "")
 # Background work goes through Django's tasks API (the django-tasks backport). Small
 # jobs and tests run immediately; production sets TASKS_BACKEND to the database
 # backend and runs `manage.py db_worker`.
+# Jobs of more rows than this run in the task queue; smaller ones run in the request.
+JOBS_INLINE_MAX_ROWS = env_int("JOBS_INLINE_MAX_ROWS", 5000)
+# A running job whose worker has not written a heartbeat for this long is marked failed
+# by `manage.py jobs_reap_stale` (a worker killed mid-job).
+JOBS_STALE_AFTER_SECONDS = env_int("JOBS_STALE_AFTER_SECONDS", 300)
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"),

@@ -30,9 +30,17 @@ from districts.models import District, Subdistrict
 from otop_portal.importing import ImportRefused
 from products.models import Entrepreneur, FiscalYear, Product, RegistrySnapshot, Round, Target
 from products.selectors import round_get
+from jobs.handlers import IMPORT_BYTES_PER_ROW
+from jobs.services import inline_max_rows, job_start
 from products.services import registry_import_file
 
 MSG_FILE_TOO_LARGE = _("ไฟล์ใหญ่เกิน %(limit)s MB")
+
+
+def _is_big(upload) -> bool:
+    """Whether an upload is above the size that runs inside the request (the jobs app's
+    threshold, estimated in rows from the file's size as the job itself does)."""
+    return upload.size // IMPORT_BYTES_PER_ROW > inline_max_rows()
 MSG_BAD_ROUND = _("ไม่พบรอบการประเมิน “%(value)s”")
 
 
@@ -242,6 +250,15 @@ class RegistrySnapshotAdmin(admin.ModelAdmin):
             form = RegistryUploadForm(request.POST, request.FILES)
             if form.is_valid():
                 upload = form.cleaned_data["file"]
+                if not form.cleaned_data["dry_run"] and _is_big(upload):
+                    # A country-sized snapshot runs as a background job with a progress
+                    # bar, so the request does not time out.
+                    job = job_start(
+                        kind="registry_import", by=request.user,
+                        params={"as_of": form.cleaned_data["as_of"].isoformat()},
+                        input_file=upload, input_name=upload.name,
+                    )
+                    return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
                 try:
                     result = registry_import_file(
                         file=upload,

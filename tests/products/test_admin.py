@@ -272,3 +272,21 @@ def test_the_import_export_pages_open(admin_client):
     for name in ["products_entrepreneur", "products_product", "products_target"]:
         assert admin_client.get(reverse(f"admin:{name}_import")).status_code == 200
         assert admin_client.get(reverse(f"admin:{name}_export")).status_code == 200
+
+
+def test_a_big_upload_runs_as_a_job_with_a_progress_page(admin_client, admin, samples, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.JOBS_INLINE_MAX_ROWS = 10  # the sample's 20 KB count as a big file here
+    response = admin_client.post(
+        reverse(IMPORT_URL), {"file": upload(samples), "as_of": "2021-04-01"}
+    )
+    from jobs.models import Job
+
+    job = Job.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("jobs:detail", args=[job.pk])
+    # The test settings run tasks immediately, so the import is already done.
+    assert job.status == "succeeded"
+    assert Product.objects.count() == 210
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "<progress" in page or "เสร็จแล้ว" in page

@@ -1,0 +1,69 @@
+"""Reads of jobs for the pages: the list, a job's state and its status JSON."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from jobs.models import Job, JobKind, JobStatus
+from jobs.services import stale_after
+
+LIST_LIMIT = 100
+
+#: The partial that shows a succeeded job's summary, by kind.
+SUMMARY_TEMPLATES = {
+    JobKind.REGISTRY_IMPORT: "jobs/summary/registry_import.html",
+    JobKind.SURVEY_IMPORT: "jobs/summary/survey_import.html",
+    JobKind.REPORT_IMPORT: "jobs/summary/report_import.html",
+    JobKind.SURVEY_EXPORT: "jobs/summary/export.html",
+    JobKind.REPORT_EXPORT: "jobs/summary/export.html",
+    JobKind.TARGETS_EXPORT: "jobs/summary/export.html",
+}
+GENERIC_SUMMARY = "jobs/summary/generic.html"
+
+
+def jobs_for_list(*, user, everyone: bool = False) -> QuerySet[Job]:
+    """The user's own jobs, newest first; an administrator may ask for everyone's."""
+    jobs = Job.objects.visible_to(user).select_related("user")
+    if not (everyone and user.is_portal_admin):
+        jobs = jobs.filter(user=user)
+    return jobs.defer("result", "params")[:LIST_LIMIT]
+
+
+def job_is_stalled(job: Job, now=None) -> bool:
+    """A running job whose worker has not been heard of for the stale limit: the reaper
+    will mark it failed."""
+    if job.status != JobStatus.RUNNING:
+        return False
+    seen = job.heartbeat_at or job.started_at
+    return seen is not None and (now or timezone.now()) - seen > stale_after()
+
+
+def jobs_ahead(job: Job) -> int:
+    """How many queued jobs were started before this queued one (0 when not queued)."""
+    if job.status != JobStatus.QUEUED:
+        return 0
+    return Job.objects.filter(status=JobStatus.QUEUED, pk__lt=job.pk).count()
+
+
+def job_status(job: Job, now=None) -> dict:
+    """What the progress page polls: status, rows done of total, and where to go next."""
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "finished": job.is_finished,
+        "done": job.done,
+        "total": job.total,
+        "percent": job.percent,
+        "stage": job.stage,
+        "error": job.error,
+        "stalled": job_is_stalled(job, now),
+        "ahead": jobs_ahead(job),
+        "download_url": reverse("jobs:download", args=[job.pk]) if job.has_output else None,
+    }
+
+
+def summary_template(job: Job) -> str:
+    return SUMMARY_TEMPLATES.get(job.kind, GENERIC_SUMMARY)
