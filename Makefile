@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test test-fast lint format migrations-check bench bench-quick demo clean
+.PHONY: run setup test lint format migrations-check bench bench-quick messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,21 @@ format: $(STAMP)
 
 migrations-check: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Country-scale benchmarks (issue 6): registry import, exports, dashboard, load.
+# They need the local PostgreSQL; they write bench/RESULTS.md (bench/RESULTS-quick.md).
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python bench/run.py --quick
+
+# Refresh the English catalog after changing Thai UI text, then translate the new
+# entries in locale/en/LC_MESSAGES/django.po and compile.
+messages: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=bench --ignore=tests --no-obsolete
+	$(BIN)/python -m otop_portal.i18n_check locale/en/LC_MESSAGES/django.po
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3
