@@ -153,3 +153,36 @@ def _plain_http_test_client(settings):
 def _fast_password_hashing(settings):
     """The production hasher is slow on purpose; tests log in hundreds of times."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _thai_by_default():
+    """A test-client request in English leaves English active in its thread; every test
+    starts in the portal's default language."""
+    from django.utils import translation
+
+    with translation.override("th"):
+        yield
+
+
+@pytest.fixture(scope="session")
+def _plain_http_while_starting():
+    """Django's SecurityMiddleware reads the HTTPS redirect and HSTS settings once, when
+    the live server loads its middleware, so the per-test settings of tests/conftest.py
+    come too late for a server that outlives the test. They are off while the server
+    starts, and back to their real values after (the cookie settings are read on each
+    request, so the per-test fixture covers them)."""
+    from django.test.utils import override_settings
+
+    plain_http = override_settings(SECURE_SSL_REDIRECT=False, SECURE_HSTS_SECONDS=0)
+    plain_http.enable()
+    yield plain_http
+    if hasattr(plain_http, "wrapped"):  # still on: the server failed to start
+        plain_http.disable()
+
+
+@pytest.fixture(scope="session")
+def live_server(_plain_http_while_starting, live_server):
+    """pytest-django's live server (its own port in each xdist worker), speaking http."""
+    _plain_http_while_starting.disable()
+    return live_server

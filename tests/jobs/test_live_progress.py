@@ -34,27 +34,6 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def _plain_http():
-    """The suite runs with DEBUG off (HTTPS only); the live server speaks plain http.
-    SecurityMiddleware reads these once, when the server loads its middleware, so they
-    are turned off before the server starts."""
-    from django.test.utils import override_settings
-
-    with override_settings(
-        SECURE_SSL_REDIRECT=False,
-        SECURE_HSTS_SECONDS=0,
-        SESSION_COOKIE_SECURE=False,
-        CSRF_COOKIE_SECURE=False,
-    ):
-        yield
-
-
-@pytest.fixture(scope="session")
-def live_server(_plain_http, live_server):
-    return live_server
-
-
 @pytest.fixture
 def chromium_page(live_server, officer, settings, tmp_path):
     try:
