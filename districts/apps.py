@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DistrictsConfig(AppConfig):
     name = "districts"
-    verbose_name = "ภูมิศาสตร์และผู้ใช้"
+    verbose_name = _("ภูมิศาสตร์และผู้ใช้")

@@ -17,6 +17,7 @@ import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from districts.templatetags.portal import be_date
@@ -214,7 +215,16 @@ PROGRESS_FORMATS = [
 def write_targets_progress(output, *, round, province, kpi) -> None:
     """Attachment 1 exactly as the department lays it out (sheet 1), then the same
     districts' progress (sheet 2): sold online against the target, revenue growth
-    against the round's rate, and the state of both forms."""
+    against the round's rate, and the state of both forms.
+
+    Both sheets are the department's (the province sends them on): they are Thai whatever
+    the user's language, while the dashboard's own table follows the page's language.
+    """
+    with translation.override("th"):
+        _write_targets_progress(output, round=round, province=province, kpi=kpi)
+
+
+def _write_targets_progress(output, *, round, province, kpi) -> None:
     rows, total = kpi.rows, kpi.total
     # A few dozen rows: the normal mode lets merges be written in any order.
     w = FormWriter(output, sheet_name="เป้าหมายตัวชี้วัด", constant_memory=False)
@@ -270,7 +280,7 @@ def _write_progress(w: FormWriter, *, round, province, rows, total) -> None:
     last = len(PROGRESS_HEADERS) - 1
     titles = [
         f"ความก้าวหน้าตัวชี้วัดผลิตภัณฑ์ OTOP ในตลาดออนไลน์ (รอบการประเมินที่ {round.number})",
-        f"ประจำปีงบประมาณ พ.ศ.{round.fiscal_year_id} (เดือน{round.period_label})",
+        f"ประจำปีงบประมาณ พ.ศ.{round.fiscal_year_id} (เดือน{round.period_label_th})",
         f"จังหวัด {province.name_th}",
     ]
     for index, text in enumerate(titles):

@@ -1,14 +1,15 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from districts.scoping import Role, ScopedQuerySet
 
 
 class Province(models.Model):
-    code = models.CharField("รหัสจังหวัด", max_length=2, primary_key=True)
-    name_th = models.CharField("ชื่อจังหวัด", max_length=100)
-    name_en = models.CharField("ชื่อภาษาอังกฤษ", max_length=100)
+    code = models.CharField(_("รหัสจังหวัด"), max_length=2, primary_key=True)
+    name_th = models.CharField(_("ชื่อจังหวัด"), max_length=100)
+    name_en = models.CharField(_("ชื่อภาษาอังกฤษ"), max_length=100)
 
     class ProvinceQuerySet(models.QuerySet):
         def visible_to(self, user):
@@ -24,8 +25,8 @@ class Province(models.Model):
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "จังหวัด"
-        verbose_name_plural = "จังหวัด"
+        verbose_name = _("จังหวัด")
+        verbose_name_plural = _("จังหวัด")
 
     def __str__(self) -> str:
         return self.name_th
@@ -45,17 +46,17 @@ class DistrictQuerySet(ScopedQuerySet):
 
 
 class District(models.Model):
-    code = models.CharField("รหัสอำเภอ", max_length=4, primary_key=True)
+    code = models.CharField(_("รหัสอำเภอ"), max_length=4, primary_key=True)
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="districts")
-    name_th = models.CharField("ชื่ออำเภอ", max_length=100)
-    name_en = models.CharField("ชื่อภาษาอังกฤษ", max_length=100)
+    name_th = models.CharField(_("ชื่ออำเภอ"), max_length=100)
+    name_en = models.CharField(_("ชื่อภาษาอังกฤษ"), max_length=100)
 
     objects = DistrictQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "อำเภอ"
-        verbose_name_plural = "อำเภอ"
+        verbose_name = _("อำเภอ")
+        verbose_name_plural = _("อำเภอ")
 
     def __str__(self) -> str:
         return self.name_th
@@ -66,17 +67,17 @@ class SubdistrictQuerySet(ScopedQuerySet):
 
 
 class Subdistrict(models.Model):
-    code = models.CharField("รหัสตำบล", max_length=6, primary_key=True)
+    code = models.CharField(_("รหัสตำบล"), max_length=6, primary_key=True)
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="subdistricts")
-    name_th = models.CharField("ชื่อตำบล", max_length=100)
-    name_en = models.CharField("ชื่อภาษาอังกฤษ", max_length=100)
+    name_th = models.CharField(_("ชื่อตำบล"), max_length=100)
+    name_en = models.CharField(_("ชื่อภาษาอังกฤษ"), max_length=100)
 
     objects = SubdistrictQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "ตำบล"
-        verbose_name_plural = "ตำบล"
+        verbose_name = _("ตำบล")
+        verbose_name_plural = _("ตำบล")
 
     def __str__(self) -> str:
         return self.name_th
@@ -85,26 +86,26 @@ class Subdistrict(models.Model):
 class User(AbstractUser):
     """A portal user: a district officer, provincial staff, or an administrator."""
 
-    role = models.CharField("บทบาท", max_length=10, choices=Role.choices, default=Role.OFFICER)
+    role = models.CharField(_("บทบาท"), max_length=10, choices=Role.choices, default=Role.OFFICER)
     province = models.ForeignKey(
         Province, on_delete=models.PROTECT, null=True, blank=True, related_name="users",
-        verbose_name="จังหวัด",
+        verbose_name=_("จังหวัด"),
     )
     district = models.ForeignKey(
         District, on_delete=models.PROTECT, null=True, blank=True, related_name="users",
-        verbose_name="อำเภอ",
+        verbose_name=_("อำเภอ"),
     )
 
     class Meta:
-        verbose_name = "ผู้ใช้"
-        verbose_name_plural = "ผู้ใช้"
+        verbose_name = _("ผู้ใช้")
+        verbose_name_plural = _("ผู้ใช้")
 
     def clean(self) -> None:
         super().clean()
         if self.role == Role.OFFICER and not self.district_id:
-            raise ValidationError({"district": "เจ้าหน้าที่อำเภอต้องมีอำเภอ"})
+            raise ValidationError({"district": _("เจ้าหน้าที่อำเภอต้องมีอำเภอ")})
         if self.role == Role.PROVINCE and not self.province_id:
-            raise ValidationError({"province": "เจ้าหน้าที่จังหวัดต้องมีจังหวัด"})
+            raise ValidationError({"province": _("เจ้าหน้าที่จังหวัดต้องมีจังหวัด")})
         if self.district_id and self.district.province_id != self.province_id:
             # An officer's province always follows their district.
             self.province_id = self.district.province_id
@@ -132,8 +133,8 @@ class User(AbstractUser):
 
 
 class ReminderKind(models.TextChoices):
-    SURVEY = "survey", "แบบสำรวจความพร้อม"
-    REPORT = "report", "แบบรายงานผล"
+    SURVEY = "survey", _("แบบสำรวจความพร้อม")
+    REPORT = "report", _("แบบรายงานผล")
 
 
 class ReminderLog(models.Model):
@@ -145,28 +146,28 @@ class ReminderLog(models.Model):
 
     round = models.ForeignKey(
         "products.Round", on_delete=models.CASCADE, related_name="reminders",
-        verbose_name="รอบการประเมิน",
+        verbose_name=_("รอบการประเมิน"),
     )
     district = models.ForeignKey(
-        District, on_delete=models.CASCADE, related_name="reminders", verbose_name="อำเภอ"
+        District, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("อำเภอ")
     )
     user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="reminders", verbose_name="ผู้รับ"
+        User, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("ผู้รับ")
     )
-    kind = models.CharField("แบบ", max_length=10, choices=ReminderKind.choices)
-    sent_on = models.DateField("วันที่เตือน")
+    kind = models.CharField(_("แบบ"), max_length=10, choices=ReminderKind.choices)
+    sent_on = models.DateField(_("วันที่เตือน"))
     days_to_deadline = models.IntegerField(
-        "จำนวนวันถึงกำหนด", help_text="ติดลบเมื่อพ้นกำหนดแล้ว"
+        _("จำนวนวันถึงกำหนด"), help_text=_("ติดลบเมื่อพ้นกำหนดแล้ว")
     )
-    email = models.EmailField("อีเมล")
-    sent_at = models.DateTimeField("ส่งเมื่อ", auto_now_add=True)
+    email = models.EmailField(_("อีเมล"))
+    sent_at = models.DateTimeField(_("ส่งเมื่อ"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-sent_on", "district", "kind"]
-        verbose_name = "การแจ้งเตือน"
-        verbose_name_plural = "การแจ้งเตือน"
+        verbose_name = _("การแจ้งเตือน")
+        verbose_name_plural = _("การแจ้งเตือน")
         constraints = [
             models.UniqueConstraint(
                 fields=["round", "user", "kind", "sent_on"], name="reminder_once_a_day"

@@ -12,12 +12,14 @@ ScopedQuerySet and names the path from itself to its district in `district_path`
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
-    OFFICER = "officer", "เจ้าหน้าที่อำเภอ"
-    PROVINCE = "province", "เจ้าหน้าที่จังหวัด"
-    ADMIN = "admin", "ผู้ดูแลระบบ"
+    OFFICER = "officer", _("เจ้าหน้าที่อำเภอ")
+    PROVINCE = "province", _("เจ้าหน้าที่จังหวัด")
+    ADMIN = "admin", pgettext_lazy("role", "ผู้ดูแลระบบ")
 
 
 class ScopedQuerySet(models.QuerySet):

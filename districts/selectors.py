@@ -312,9 +312,16 @@ def readiness_shares(r: DistrictReadiness) -> list[tuple[str, int, int, object]]
     ]
 
 
-def _readiness(*, round, districts, today: dt.date | None = None):
-    """The survey selector's readiness per district (by code) and their total."""
-    rows = survey_readiness_for_districts(round=round, districts=districts, today=today)
+def _readiness(*, round, districts, today: dt.date | None = None, kpi_rows=None):
+    """The survey selector's readiness per district (by code) and their total.
+
+    With the KPI's district rows, the base is not counted a second time."""
+    base_counts = (
+        {r.code: (r.entrepreneurs, r.products) for r in kpi_rows} if kpi_rows is not None else None
+    )
+    rows = survey_readiness_for_districts(
+        round=round, districts=districts, today=today, base_counts=base_counts
+    )
     total = DistrictReadiness(code="", name=str(_("รวม")))
     for name in ("entrepreneurs", "products", "entrepreneurs_answered", "products_answered",
                  "trained", "selling", "standard", "products_ready", "sales_prev"):
@@ -454,7 +461,8 @@ def province_dashboard(
     deadlines = round_deadlines(round, today=today)
     kpi = kpi_for_province(round=round, province=province)
     readiness, readiness_total = _readiness(
-        round=round, districts=District.objects.filter(province=province), today=today
+        round=round, districts=District.objects.filter(province=province), today=today,
+        kpi_rows=kpi.rows,
     )
     rows = dashboard_rows(kpi.rows, readiness, deadlines)
     return ProvinceDashboard(
@@ -612,7 +620,9 @@ def district_dashboard(*, round, district: District, today: dt.date | None = Non
     deadlines = round_deadlines(round, today=today)
     districts = District.objects.filter(code=district.code)
     kpi = kpi_for_districts(round=round, districts=districts)
-    readiness, _total = _readiness(round=round, districts=districts, today=today)
+    readiness, _total = _readiness(
+        round=round, districts=districts, today=today, kpi_rows=kpi.rows
+    )
     (row,) = dashboard_rows(kpi.rows, readiness, deadlines)
     return DistrictDashboard(
         round=round, district=district, kpi=kpi, row=row, deadlines=deadlines,

@@ -105,10 +105,13 @@ class Submission(models.Model):
 
 
 def be_date(value: dt.date) -> str:
-    """A date written the Thai way: 25 พ.ค. 2564."""
-    from products.models import THAI_MONTHS_SHORT
+    """A date in the Buddhist Era, in the UI's language: 25 พ.ค. 2564, 25 May 2564 BE.
 
-    return f"{value.day} {THAI_MONTHS_SHORT[value.month - 1]} {value.year + 543}"
+    The same as the pages' `be_date` filter, so that messages and pages write dates alike.
+    """
+    from districts.templatetags.portal import be_date as be_date_filter
+
+    return be_date_filter(value)
 
 
 def _save(submission: Submission, reason: str, by=None) -> None:

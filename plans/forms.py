@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from plans.models import Step
 from plans.services import NOTE_MAX_LENGTH
@@ -54,7 +55,7 @@ class FollowUpForm(forms.Form):
         label=_("วันที่"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     note = forms.CharField(
-        label=_("บันทึก"),
+        label=pgettext_lazy("follow-up note", "บันทึก"),
         required=False,
         max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -9,6 +9,7 @@ nothing here is read by reports.selectors.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from districts.models import District
@@ -37,7 +38,7 @@ class FollowUp(models.Model):
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
     step = models.CharField(_("ขั้นตอน"), max_length=10, choices=Step.choices)
     on = models.DateField(_("วันที่"))
-    note = models.TextField(_("บันทึก"), blank=True)
+    note = models.TextField(pgettext_lazy("follow-up note", "บันทึก"), blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

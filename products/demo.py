@@ -1,10 +1,13 @@
 """Phayao's demo: the round 2564-2, a registry whose base equals the seed, targets, users.
 
-`registry_rows` generates a deterministic registry for any districts with exact base
-figures; the demo uses it for Phayao's nine districts, and a country-sized generator
-can use it for all 928. `demo_load` puts the demo in the database through the same
-services as the commands (setup_round, import_registry, the targets service, add_user)
-and is idempotent: a second run changes nothing and says so.
+The demo's registry is the sample registry (products/demo_data/registry.xlsx) for
+districts 5604 and 5607, so that their officers can upload the sample survey and report
+kept beside it, and generated rows for Phayao's seven other districts. `registry_rows`
+generates a deterministic registry for any districts with exact base figures; the
+country-sized generator (products.scale) uses it for all 928. `demo_load` puts the demo
+in the database through the same services as the commands (setup_round,
+import_registry, the targets service, add_user) and is idempotent: a second run changes
+nothing and says so.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import datetime as dt
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -21,7 +25,7 @@ from django.utils.translation import gettext as _
 from districts.models import District, Province, Subdistrict, User
 from districts.scoping import Role
 from products.models import ProductStatus, RegistrySnapshot, Target
-from products.registry_workbook import RegistryRow
+from products.registry_workbook import RegistryRow, registry_read
 from products.vocab import EntrepreneurType, ProductType
 
 # The seed's table (TEMPLATES.md, attachment 1): base entrepreneurs, base products and
@@ -41,7 +45,14 @@ SEED_TABLE: dict[str, tuple[int, int, int]] = {
 DEMO_ROUND = "2564-2"
 DEMO_AS_OF = dt.date(2021, 4, 1)  # 1 เมษายน 2564, the seed's footnote
 DEMO_SEED = 2564
-DEMO_SOURCE = "demo: registry_rows(seed=2564)"
+DEMO_SOURCE = "demo: demo_data/registry.xlsx (5604, 5607) + registry_rows(seed=2564)"
+#: The sample workbooks (demo_data/README.md says where they come from).
+DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+DEMO_REGISTRY = DEMO_DATA / "registry.xlsx"
+#: The districts whose registry is the sample's: its base figures are the seed's (65
+#: entrepreneurs and 93 products in 5607, 42 and 94 in 5604), and demo_data holds their
+#: filled survey and report.
+SAMPLE_DISTRICTS = ("5604", "5607")
 DEMO_TARGET_REASON = "หนังสือจังหวัดพะเยา พฤษภาคม 2564 (สิ่งที่ส่งมาด้วย 1)"
 # A demo password, printed by load_demo. Never use the demo on a server people reach.
 DEMO_PASSWORD = "otop-demo-2564"
@@ -340,6 +351,19 @@ def registry_rows(
                 )
 
 
+def demo_registry_rows() -> list[RegistryRow]:
+    """The demo's registry: the sample registry's rows for SAMPLE_DISTRICTS, and rows
+    generated (registry_rows) for Phayao's other districts, in district order."""
+    read = registry_read(DEMO_REGISTRY)
+    if read.problems:
+        raise RuntimeError(f"{DEMO_REGISTRY}: {read.problems[0]}")
+    rows = [r for r in read.rows if r.district_code in SAMPLE_DISTRICTS]
+    others = {c: v[:2] for c, v in SEED_TABLE.items() if c not in SAMPLE_DISTRICTS}
+    rows += registry_rows(district_plans(others))
+    rows.sort(key=lambda r: r.district_code)
+    return rows
+
+
 # ---------------------------------------------------------------------------
 # Loading the demo
 # ---------------------------------------------------------------------------
@@ -440,7 +464,7 @@ def demo_load() -> DemoResult:
             result.changes.append(_("สร้างรอบ %(code)s") % {"code": DEMO_ROUND})
         round = setup.round
 
-        rows = list(registry_rows(district_plans({c: v[:2] for c, v in SEED_TABLE.items()})))
+        rows = demo_registry_rows()
         snapshot = (
             RegistrySnapshot.objects.filter(as_of=DEMO_AS_OF, source_name=DEMO_SOURCE)
             .order_by("-id")

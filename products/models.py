@@ -5,6 +5,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from districts.models import District, Subdistrict
@@ -19,28 +21,61 @@ THAI_MONTHS_SHORT = [
     "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
     "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
 ]
+ENGLISH_MONTHS = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]
+ENGLISH_MONTHS_SHORT = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+]
+
+
+def month_name(month: int, *, short: bool = False, thai: bool = False) -> str:
+    """The name of a month (1-12) in the UI's language.
+
+    `thai=True` gives the Thai name whatever the language: the department's workbooks
+    are Thai for every user, and their readers look for the Thai month headers.
+    """
+    if not thai and (get_language() or "").startswith("en"):
+        names = ENGLISH_MONTHS_SHORT if short else ENGLISH_MONTHS
+    else:
+        names = THAI_MONTHS_SHORT if short else THAI_MONTHS
+    return names[month - 1]
+
+
+def period_text(start: dt.date, end: dt.date, *, thai: bool = False) -> str:
+    """"เมษายน 2564 - กันยายน 2564" in Thai, "April 2564 - September 2564 BE" in English:
+    Buddhist Era years in both, as on every page of the portal."""
+    text = (
+        f"{month_name(start.month, thai=thai)} {start.year + 543} - "
+        f"{month_name(end.month, thai=thai)} {end.year + 543}"
+    )
+    if not thai and (get_language() or "").startswith("en"):
+        text += " BE"
+    return text
 
 
 class RegistrySnapshot(models.Model):
     """One import of the department's OTOP registry, as of a date."""
 
-    as_of = models.DateField("ข้อมูล ณ วันที่")
-    imported_at = models.DateTimeField("นำเข้าเมื่อ", auto_now_add=True)
+    as_of = models.DateField(_("ข้อมูล ณ วันที่"))
+    imported_at = models.DateTimeField(_("นำเข้าเมื่อ"), auto_now_add=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        verbose_name="นำเข้าโดย",
+        verbose_name=_("นำเข้าโดย"),
     )
-    source_name = models.CharField("ชื่อไฟล์", max_length=255, blank=True)
-    row_count = models.PositiveIntegerField("จำนวนแถว", default=0)
-    summary = models.JSONField("สรุปรายอำเภอ", default=dict, blank=True)
+    source_name = models.CharField(_("ชื่อไฟล์"), max_length=255, blank=True)
+    row_count = models.PositiveIntegerField(_("จำนวนแถว"), default=0)
+    summary = models.JSONField(_("สรุปรายอำเภอ"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-as_of", "-id"]
-        verbose_name = "ชุดข้อมูลทะเบียน"
-        verbose_name_plural = "ชุดข้อมูลทะเบียน"
+        verbose_name = _("ชุดข้อมูลทะเบียน")
+        verbose_name_plural = _("ชุดข้อมูลทะเบียน")
 
     def __str__(self) -> str:
-        return f"ทะเบียน ณ {self.as_of.day} {THAI_MONTHS[self.as_of.month - 1]} {self.as_of.year + 543}"
+        date = f"{self.as_of.day} {month_name(self.as_of.month)} {self.as_of.year + 543}"
+        return _("ทะเบียน ณ %(date)s") % {"date": date}
 
 
 class EntrepreneurQuerySet(ScopedQuerySet):
@@ -48,20 +83,20 @@ class EntrepreneurQuerySet(ScopedQuerySet):
 
 
 class Entrepreneur(models.Model):
-    code = models.CharField("รหัสผู้ประกอบการ OTOP", max_length=40, unique=True)
-    name = models.CharField("ชื่อผู้ผลิตผู้ประกอบการ OTOP", max_length=255)
-    type = models.PositiveSmallIntegerField("ประเภทผู้ประกอบการ", choices=EntrepreneurType.choices)
-    house_no = models.CharField("เลขที่", max_length=30, blank=True)
-    moo = models.CharField("หมู่ที่", max_length=10, blank=True)
+    code = models.CharField(_("รหัสผู้ประกอบการ OTOP"), max_length=40, unique=True)
+    name = models.CharField(_("ชื่อผู้ผลิตผู้ประกอบการ OTOP"), max_length=255)
+    type = models.PositiveSmallIntegerField(_("ประเภทผู้ประกอบการ"), choices=EntrepreneurType.choices)
+    house_no = models.CharField(_("เลขที่"), max_length=30, blank=True)
+    moo = models.CharField(_("หมู่ที่"), max_length=10, blank=True)
     subdistrict = models.ForeignKey(
-        Subdistrict, on_delete=models.PROTECT, related_name="entrepreneurs", verbose_name="ตำบล"
+        Subdistrict, on_delete=models.PROTECT, related_name="entrepreneurs", verbose_name=_("ตำบล")
     )
     # Denormalised from subdistrict: every scoping and KPI query filters on it.
     district = models.ForeignKey(
-        District, on_delete=models.PROTECT, related_name="entrepreneurs", verbose_name="อำเภอ"
+        District, on_delete=models.PROTECT, related_name="entrepreneurs", verbose_name=_("อำเภอ")
     )
-    phone = models.CharField("เบอร์โทรศัพท์", max_length=30, blank=True)
-    registered = models.BooleanField("อยู่ในทะเบียนล่าสุด", default=True)
+    phone = models.CharField(_("เบอร์โทรศัพท์"), max_length=30, blank=True)
+    registered = models.BooleanField(_("อยู่ในทะเบียนล่าสุด"), default=True)
     last_snapshot = models.ForeignKey(
         RegistrySnapshot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -70,8 +105,8 @@ class Entrepreneur(models.Model):
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "ผู้ประกอบการ"
-        verbose_name_plural = "ผู้ประกอบการ"
+        verbose_name = _("ผู้ประกอบการ")
+        verbose_name_plural = _("ผู้ประกอบการ")
         indexes = [models.Index(fields=["district", "code"])]
 
     def __str__(self) -> str:
@@ -79,8 +114,8 @@ class Entrepreneur(models.Model):
 
 
 class ProductStatus(models.TextChoices):
-    ACTIVE = "active", "ปกติ"
-    CANCELLED = "cancelled", "ยกเลิก"
+    ACTIVE = "active", pgettext_lazy("product status", "ปกติ")
+    CANCELLED = "cancelled", pgettext_lazy("product status", "ยกเลิก")
 
 
 class ProductQuerySet(ScopedQuerySet):
@@ -100,21 +135,21 @@ class ProductQuerySet(ScopedQuerySet):
 class Product(models.Model):
     entrepreneur = models.ForeignKey(
         Entrepreneur, on_delete=models.PROTECT, related_name="products",
-        verbose_name="ผู้ประกอบการ",
+        verbose_name=_("ผู้ประกอบการ"),
     )
     district = models.ForeignKey(
-        District, on_delete=models.PROTECT, related_name="products", verbose_name="อำเภอ"
+        District, on_delete=models.PROTECT, related_name="products", verbose_name=_("อำเภอ")
     )
-    code = models.CharField("รหัสผลิตภัณฑ์", max_length=40, blank=True)
-    name = models.CharField("ชื่อผลิตภัณฑ์", max_length=255)
-    type = models.PositiveSmallIntegerField("ประเภทผลิตภัณฑ์", choices=ProductType.choices)
+    code = models.CharField(_("รหัสผลิตภัณฑ์"), max_length=40, blank=True)
+    name = models.CharField(_("ชื่อผลิตภัณฑ์"), max_length=255)
+    type = models.PositiveSmallIntegerField(_("ประเภทผลิตภัณฑ์"), choices=ProductType.choices)
     registered_year = models.PositiveSmallIntegerField(
-        "ปีที่ลงทะเบียน (พ.ศ.)", validators=[MinValueValidator(2400), MaxValueValidator(2700)]
+        _("ปีที่ลงทะเบียน (พ.ศ.)"), validators=[MinValueValidator(2400), MaxValueValidator(2700)]
     )
     status = models.CharField(
-        "สถานะ", max_length=10, choices=ProductStatus.choices, default=ProductStatus.ACTIVE
+        _("สถานะ"), max_length=10, choices=ProductStatus.choices, default=ProductStatus.ACTIVE
     )
-    registered = models.BooleanField("อยู่ในทะเบียนล่าสุด", default=True)
+    registered = models.BooleanField(_("อยู่ในทะเบียนล่าสุด"), default=True)
     last_snapshot = models.ForeignKey(
         RegistrySnapshot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -123,8 +158,8 @@ class Product(models.Model):
 
     class Meta:
         ordering = ["entrepreneur__code", "code", "name"]
-        verbose_name = "ผลิตภัณฑ์"
-        verbose_name_plural = "ผลิตภัณฑ์"
+        verbose_name = _("ผลิตภัณฑ์")
+        verbose_name_plural = _("ผลิตภัณฑ์")
         constraints = [
             models.UniqueConstraint(fields=["entrepreneur", "name"], name="product_unique_name"),
             models.UniqueConstraint(
@@ -142,15 +177,15 @@ class Product(models.Model):
 class FiscalYear(models.Model):
     """A Thai fiscal year: October to September, named by the Buddhist Era year it ends in."""
 
-    year = models.PositiveSmallIntegerField("ปีงบประมาณ (พ.ศ.)", primary_key=True)
+    year = models.PositiveSmallIntegerField(_("ปีงบประมาณ (พ.ศ.)"), primary_key=True)
 
     class Meta:
         ordering = ["-year"]
-        verbose_name = "ปีงบประมาณ"
-        verbose_name_plural = "ปีงบประมาณ"
+        verbose_name = _("ปีงบประมาณ")
+        verbose_name_plural = _("ปีงบประมาณ")
 
     def __str__(self) -> str:
-        return f"ปีงบประมาณ พ.ศ. {self.year}"
+        return _("ปีงบประมาณ พ.ศ. %(year)s") % {"year": self.year}
 
     @property
     def starts_on(self) -> dt.date:
@@ -173,40 +208,42 @@ class Round(models.Model):
     """An assessment round of a fiscal year, with its KPI rules and deadlines."""
 
     fiscal_year = models.ForeignKey(FiscalYear, on_delete=models.PROTECT, related_name="rounds")
-    number = models.PositiveSmallIntegerField("รอบการประเมินที่")
-    starts_on = models.DateField("เริ่ม")
-    ends_on = models.DateField("สิ้นสุด")
+    number = models.PositiveSmallIntegerField(_("รอบการประเมินที่"))
+    starts_on = models.DateField(_("เริ่ม"))
+    ends_on = models.DateField(_("สิ้นสุด"))
     target_rate = models.DecimalField(
-        "อัตราเป้าหมาย (ร้อยละ)", max_digits=5, decimal_places=2, default=Decimal("11")
+        _("อัตราเป้าหมาย (ร้อยละ)"), max_digits=5, decimal_places=2, default=Decimal("11")
     )
     growth_rate = models.DecimalField(
-        "อัตราการเติบโตของรายได้ (ร้อยละ)", max_digits=5, decimal_places=2, default=Decimal("10")
+        _("อัตราการเติบโตของรายได้ (ร้อยละ)"), max_digits=5, decimal_places=2, default=Decimal("10")
     )
-    window_start = models.PositiveSmallIntegerField("ลงทะเบียนตั้งแต่ปี (พ.ศ.)", default=2557)
-    window_end = models.PositiveSmallIntegerField("ลงทะเบียนถึงปี (พ.ศ.)", default=2563)
-    survey_deadline = models.DateField("กำหนดส่งแบบสำรวจ")
-    report_deadline = models.DateField("กำหนดส่งแบบรายงานผล")
+    window_start = models.PositiveSmallIntegerField(_("ลงทะเบียนตั้งแต่ปี (พ.ศ.)"), default=2557)
+    window_end = models.PositiveSmallIntegerField(_("ลงทะเบียนถึงปี (พ.ศ.)"), default=2563)
+    survey_deadline = models.DateField(_("กำหนดส่งแบบสำรวจ"))
+    report_deadline = models.DateField(_("กำหนดส่งแบบรายงานผล"))
     lock_after_deadline = models.BooleanField(
-        "ปิดรับเมื่อพ้นกำหนด", default=False,
-        help_text="ถ้าไม่เลือก ยังรับแบบที่ส่งหลังกำหนดได้ แต่จะทำเครื่องหมายว่าส่งช้า",
+        _("ปิดรับเมื่อพ้นกำหนด"), default=False,
+        help_text=_("ถ้าไม่เลือก ยังรับแบบที่ส่งหลังกำหนดได้ แต่จะทำเครื่องหมายว่าส่งช้า"),
     )
     snapshot = models.ForeignKey(
         RegistrySnapshot, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="rounds", verbose_name="ชุดข้อมูลทะเบียนที่ใช้",
+        related_name="rounds", verbose_name=_("ชุดข้อมูลทะเบียนที่ใช้"),
     )
 
     objects = RoundQuerySet.as_manager()
 
     class Meta:
         ordering = ["-fiscal_year__year", "-number"]
-        verbose_name = "รอบการประเมิน"
-        verbose_name_plural = "รอบการประเมิน"
+        verbose_name = _("รอบการประเมิน")
+        verbose_name_plural = _("รอบการประเมิน")
         constraints = [
             models.UniqueConstraint(fields=["fiscal_year", "number"], name="round_unique_number")
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} (รอบที่ {self.number} ปีงบประมาณ {self.fiscal_year_id})"
+        return _("%(code)s (รอบที่ %(number)s ปีงบประมาณ %(year)s)") % {
+            "code": self.code, "number": self.number, "year": self.fiscal_year_id,
+        }
 
     @property
     def code(self) -> str:
@@ -235,13 +272,23 @@ class Round(models.Model):
 
     @property
     def month_labels(self) -> list[str]:
-        return [THAI_MONTHS_SHORT[m - 1] for _, m in self.months()]
+        """The short names of the round's months in the UI's language: "ต.ค.", "Oct"."""
+        return [month_name(m, short=True) for _year, m in self.months()]
+
+    @property
+    def month_labels_th(self) -> list[str]:
+        """The months as attachment 3 heads its columns, in Thai whatever the language."""
+        return [month_name(m, short=True, thai=True) for _year, m in self.months()]
 
     @property
     def period_label(self) -> str:
-        """"เมษายน 2564 - กันยายน 2564"."""
-        s, e = self.starts_on, self.ends_on
-        return f"{THAI_MONTHS[s.month - 1]} {s.year + 543} - {THAI_MONTHS[e.month - 1]} {e.year + 543}"
+        """The round's period in the UI's language (see period_text)."""
+        return period_text(self.starts_on, self.ends_on)
+
+    @property
+    def period_label_th(self) -> str:
+        """"เมษายน 2564 - กันยายน 2564" whatever the language, for the department's workbooks."""
+        return period_text(self.starts_on, self.ends_on, thai=True)
 
 
 class TargetQuerySet(ScopedQuerySet):
@@ -257,8 +304,8 @@ class Target(models.Model):
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="targets")
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="targets")
-    official = models.PositiveIntegerField("เป้าหมายทางการ")
-    reason = models.TextField("เหตุผล / ที่มา", blank=True)
+    official = models.PositiveIntegerField(_("เป้าหมายทางการ"))
+    reason = models.TextField(_("เหตุผล / ที่มา"), blank=True)
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
@@ -269,8 +316,8 @@ class Target(models.Model):
 
     class Meta:
         ordering = ["round", "district"]
-        verbose_name = "เป้าหมาย"
-        verbose_name_plural = "เป้าหมาย"
+        verbose_name = _("เป้าหมาย")
+        verbose_name_plural = _("เป้าหมาย")
         constraints = [
             models.UniqueConstraint(fields=["round", "district"], name="target_unique_district")
         ]

@@ -9,19 +9,25 @@ row and collects a Problem for every bad cell and every duplicate, without touch
 database except to load the gazetteer. `products.services.registry_import` is phase 3.
 `registry_write` writes the same layout, for generated registries and tests.
 
-The reader is built for a country-sized file (200,000 rows): values that repeat (types,
-places, statuses) are parsed once and cached, and the gazetteer is loaded once for the
-provinces present.
+The reader is built for a country-sized file (200,000 rows, bench/registry.py): it
+streams the sheet's rows from calamine rather than holding every cell as a Python object;
+values that repeat (types, places, an entrepreneur's details) are parsed once per column
+and cached; a cell that is already clean skips the shared parsers' cleaning, with the
+same result; and the gazetteer is loaded once for the provinces present.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import itertools
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
+from python_calamine import CalamineWorkbook
 
 from districts.models import Province
 from districts.selectors import Gazetteer, name_key
@@ -38,7 +44,14 @@ from otop_portal.cells import (
     parse_small_text,
 )
 from otop_portal.importing import Notice, Problem, ProblemCollector
-from otop_portal.spreadsheet import Sheet, SpreadsheetError, column_letter, open_workbook
+from otop_portal.spreadsheet import (
+    Sheet,
+    SpreadsheetError,
+    Workbook,
+    column_letter,
+    open_workbook,
+    sniff,
+)
 from products.models import ProductStatus
 from products.vocab import parse_entrepreneur_type, parse_product_type
 
@@ -70,10 +83,19 @@ STATUS_WORDS = {
     "cancelled": ProductStatus.CANCELLED,
     "canceled": ProductStatus.CANCELLED,
 }
+#: The status as the registration program writes it: Thai whatever the UI's language.
+STATUS_TH = {ProductStatus.ACTIVE: "ปกติ", ProductStatus.CANCELLED: "ยกเลิก"}
 
 # Limits of the model's fields, so that a long value is refused here and not by the
 # database in the middle of the write.
 LIMITS = {"house_no": 30, "moo": 10}
+NAME_LIMIT = 255
+#: The header is looked for in the first rows of each sheet.
+HEADER_SEARCH_ROWS = 20
+#: From this many rows, a file is read with the whole country's gazetteer, loaded at once.
+GAZETTEER_ALL_ROWS = 20_000
+#: A reader's progress callback is called every this many rows.
+PROGRESS_ROWS = 5000
 
 MSG_NO_HEADER = _("ไม่พบแถวหัวตารางของทะเบียน ต้องมีหัวคอลัมน์: %(headers)s")
 MSG_MISSING_COLUMN = _("ไม่พบคอลัมน์ “%(header)s”")
@@ -168,7 +190,7 @@ def _header_columns(row: list) -> dict[str, int]:
     return found
 
 
-def _find_header(sheets: list[Sheet], max_rows: int = 20):
+def _find_header(sheets: list[Sheet], max_rows: int = HEADER_SEARCH_ROWS):
     """The sheet, header row index and columns that best look like the registry's."""
     best = None
     for sheet in sheets:
@@ -201,24 +223,105 @@ def _limited(parser, limit):
     return parse
 
 
-# Parsers of the columns whose values repeat (types, years, and an entrepreneur's
-# details on each of its product rows); their results are cached by raw value.
-_CACHED_PARSERS = {
-    "entrepreneur_code": parse_code,
-    "entrepreneur_name": parse_name,
+# Fast paths for the usual, already clean cell. Each returns exactly what the general
+# parser would (tests/products/test_registry_workbook.py compares them), skipping the
+# Unicode normalisation and regular expressions that dominate reading a country's file.
+_ASCII_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-_/.]{0,39}")
+
+
+def _parse_code(value, *, required: bool = True) -> str:
+    """parse_code; a code of ASCII letters, digits and -_/. needs no cleaning."""
+    if value.__class__ is str and _ASCII_CODE.fullmatch(value):
+        return value.upper()
+    return parse_code(value, required=required)
+
+
+def _parse_name(value) -> str:
+    """parse_name, without cleaning a name that clean_text would return as it is: a str
+    with no line break, tab, zero-width or no-break space (none of them is printable),
+    no double space, no space at either end, and already in NFC."""
+    if (
+        value.__class__ is str
+        and value
+        and len(value) <= NAME_LIMIT
+        and value.isprintable()
+        and value[0] != " "
+        and value[-1] != " "
+        and "  " not in value
+        and unicodedata.is_normalized("NFC", value)
+    ):
+        return value
+    return parse_name(value, limit=NAME_LIMIT)
+
+
+def _parse_phone(value) -> str:
+    """parse_phone; a phone number of ASCII digits only needs no cleaning."""
+    if value.__class__ is str and value.isdigit() and value.isascii():
+        return value[:30]
+    return parse_phone(value)
+
+
+# The parser of each column but the places. Their results are cached by raw value, per
+# column: types, years, statuses and an entrepreneur's details repeat on many rows, and
+# product names repeat between entrepreneurs. Product codes are unique to a row.
+_PARSERS = {
+    "entrepreneur_code": _parse_code,
+    "entrepreneur_name": _parse_name,
     "entrepreneur_type": lambda v: int(parse_entrepreneur_type(v)),
+    "product_code": lambda v: _parse_code(v, required=False),
+    "product_name": _parse_name,
     "product_type": lambda v: int(parse_product_type(v)),
     "registered_year": parse_be_year,
     "status": parse_status,
     "house_no": _limited(parse_small_text, LIMITS["house_no"]),
     "moo": _limited(parse_small_text, LIMITS["moo"]),
-    "phone": parse_phone,
+    "phone": _parse_phone,
 }
-# Parsers of the columns whose values are unique to a row.
-_PLAIN_PARSERS = {
-    "product_code": lambda v: parse_code(v, required=False),
-    "product_name": parse_name,
-}
+_UNCACHED = {"product_code"}
+# The order in which the fast path reads the required columns: RegistryRow's.
+_FAST_FIELDS = [
+    "entrepreneur_code",
+    "entrepreneur_name",
+    "entrepreneur_type",
+    "product_name",
+    "product_type",
+    "registered_year",
+]
+_FAST_FIELDS_AFTER_PLACES = ["house_no", "moo", "phone"]
+_PLACE_FIELDS = ("province", "district", "subdistrict")
+
+
+class _Failed:
+    """A cached CellError: the parser refused this raw value."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: CellError):
+        self.error = error
+
+
+def _cache_key(value):
+    # 1, 1.0 and True are equal as dict keys but parse differently (True is not a
+    # number), so only strings are keys as they are.
+    return value if value.__class__ is str else (value.__class__, value)
+
+
+def _parse_cached(cache: dict | None, parser, value):
+    """The parsed value, or a _Failed; cache is None for a column of unique values."""
+    if cache is None:
+        try:
+            return parser(value)
+        except CellError as exc:
+            return _Failed(exc)
+    key = _cache_key(value)
+    parsed = cache.get(key)
+    if parsed is None:
+        try:
+            parsed = parser(value)
+        except CellError as exc:
+            parsed = _Failed(exc)
+        cache[key] = parsed
+    return parsed
 
 
 def _row_is_blank(raw: list) -> bool:
@@ -233,30 +336,29 @@ def _row_is_blank(raw: list) -> bool:
 
 
 class _Places:
-    """Resolves (province, district, subdistrict) as typed, once per distinct triple."""
+    """Resolves (province, district, subdistrict) as typed, once per distinct triple.
 
-    def __init__(self, sheet: Sheet, start: int, columns: dict[str, int]):
-        col = columns["province"]
-        provinces = {
-            clean_text(v) for v in {row[col] for row in sheet.rows[start:] if col < len(row)}
-        }
-        index = Gazetteer()
-        for p in Province.objects.all():
-            for key in (name_key(p.name_th), name_key(p.name_en), p.code):
-                index.provinces[key] = p
-        codes = set()
-        for value in provinces:
-            try:
-                codes.add(index.province(value).obj.code)
-            except CellError:
-                pass
-        self.gazetteer = Gazetteer.load(sorted(codes)) if codes else index
-        self.gazetteer.provinces = index.provinces
+    The provinces are loaded at once (one query); each province's districts and
+    subdistricts when its first row comes (three queries), so that a district's file
+    loads one province only. A file of more than GAZETTEER_ALL_ROWS rows loads the
+    whole country at once instead (three queries).
+    """
+
+    def __init__(self, *, everything: bool = False):
+        if everything:
+            self.gazetteer = Gazetteer.load()
+            self.loaded = set(self.gazetteer.districts_by_province)
+        else:
+            self.gazetteer = Gazetteer()
+            for p in Province.objects.all():
+                for key in (name_key(p.name_th), name_key(p.name_en), p.code):
+                    self.gazetteer.provinces[key] = p
+            self.loaded: set[str] = set()
         self.cache: dict[tuple, tuple] = {}
         self.raw_cache: dict[tuple, tuple] = {}
 
     def resolve(self, province, district, subdistrict):
-        """Returns (subdistrict, district, province, notes) or raises (field, CellError)."""
+        """Returns (subdistrict, district, province, notes) or a (field, CellError) pair."""
         raw = (province, district, subdistrict)
         found = self.raw_cache.get(raw)
         if found is None:
@@ -265,9 +367,13 @@ class _Places:
             if found is None:
                 found = self.cache[key] = self._resolve(*key)
             self.raw_cache[raw] = found
-        if isinstance(found[0], str):
-            raise _PlaceError(*found)
         return found
+
+    def _load(self, code: str) -> None:
+        loaded = Gazetteer.load([code])
+        self.gazetteer.districts_by_province.update(loaded.districts_by_province)
+        self.gazetteer.subdistricts_by_district.update(loaded.subdistricts_by_district)
+        self.loaded.add(code)
 
     def _resolve(self, province, district, subdistrict):
         g = self.gazetteer
@@ -278,6 +384,8 @@ class _Places:
             return ("province", exc)
         if p.note:
             notes.append(("province", p.note))
+        if p.obj.code not in self.loaded:
+            self._load(p.obj.code)
         try:
             d = g.district(district, p.obj)
         except CellError as exc:
@@ -293,115 +401,287 @@ class _Places:
         return (s.obj, d.obj, p.obj, notes)
 
 
-class _PlaceError(Exception):
-    def __init__(self, field_name, error):
-        super().__init__(str(error))
-        self.field_name = field_name
-        self.error = error
+# ---------------------------------------------------------------------------
+# Opening the file
+# ---------------------------------------------------------------------------
 
 
-def registry_read(file, *, name: str = "") -> RegistryFile:
+@dataclass
+class _Opened:
+    """The sheet chosen for the registry: its header and its rows, streamed."""
+
+    kind: str
+    sheet: str
+    header_index: int
+    columns: dict[str, int]
+    #: (0-based row index, cells) of the rows under the header.
+    rows: Iterator[tuple[int, list]]
+    #: The number of rows of the sheet (for progress).
+    height: int
+    close: Callable[[], None] = lambda: None
+
+
+def _read_bytes(file) -> bytes:
+    if hasattr(file, "read"):
+        if hasattr(file, "seek"):
+            file.seek(0)
+        return file.read()
+    with open(file, "rb") as fh:
+        return fh.read()
+
+
+def _stream(sheet, head: list[list], start: int) -> Iterator[tuple[int, list]]:
+    """The rows of a calamine sheet from index `start`, one at a time.
+
+    iter_rows converts one row at a time, where to_python would hold every cell of the
+    country's file as Python objects at once; it is used when its first rows are the
+    ones to_python gives at their real positions (always so for a sheet that starts at
+    A1), and to_python otherwise.
+    """
+    rows = sheet.iter_rows()
+    first = list(itertools.islice(rows, len(head)))
+    if first != head:
+        rows = iter(sheet.to_python(skip_empty_area=False))
+        first = list(itertools.islice(rows, len(head)))
+    for index in range(start, len(first)):
+        yield index, first[index]
+    yield from enumerate(rows, start=len(first))
+
+
+def _open(file, *, name: str) -> _Opened | Workbook:
+    """The registry's sheet, streamed, when a visible sheet has the registry's complete
+    header in its first rows; otherwise the whole workbook (open_workbook), so that the
+    reader can say what is missing. Raises SpreadsheetError as open_workbook does."""
+    data = _read_bytes(file)
+    kind = sniff(data)
+    if kind != "csv":
+        try:
+            book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        except Exception:  # open_workbook below says why, in its words
+            book = None
+        if book is not None:
+            try:
+                for meta in book.sheets_metadata:
+                    if not str(meta.visible).endswith("Visible"):
+                        continue
+                    sheet = book.get_sheet_by_name(meta.name)
+                    head = [
+                        list(r)
+                        for r in sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
+                    ]
+                    for index, row in enumerate(head):
+                        columns = _header_columns(row)
+                        if all(n in columns for n in REQUIRED):
+                            return _Opened(
+                                kind=kind,
+                                sheet=meta.name,
+                                header_index=index,
+                                columns=columns,
+                                rows=_stream(sheet, head, index + 1),
+                                height=(sheet.end or (0, 0))[0] + 1,
+                                close=book.close,
+                            )
+            except Exception:  # open_workbook below says why, in its words
+                pass
+            book.close()
+    return open_workbook(io.BytesIO(data), name=name)
+
+
+def registry_read(file, *, name: str = "", progress=None) -> RegistryFile:
     """Read and clean a registry file (a path or a file object).
 
     Never raises for bad content: every problem (an unreadable file, a missing column, a
     bad cell, a duplicate) is in the result's `problems`, and the caller refuses the file
-    if there is any.
+    if there is any. `progress(done, total)`, if given, is called every PROGRESS_ROWS
+    rows read.
     """
     result = RegistryFile()
     try:
-        book = open_workbook(file, name=name)
+        opened = _open(file, name=name)
     except SpreadsheetError as exc:
         result.problems.append(Problem(str(exc.message)))
         return result
-    sheet, header_index, found = _find_header(book.sheets)
-    result.sheet = sheet.name if book.kind != "csv" else ""
+    if isinstance(opened, Workbook):
+        book = opened
+        sheet, header_index, found = _find_header(book.sheets)
+        opened = _Opened(
+            kind=book.kind,
+            sheet=sheet.name,
+            header_index=header_index,
+            columns=found,
+            rows=enumerate(sheet.rows[header_index + 1 :], start=header_index + 1),
+            height=len(sheet.rows),
+        )
+    try:
+        _read_rows(opened, result, progress)
+    finally:
+        opened.close()
+    return result
+
+
+def _read_rows(opened: _Opened, result: RegistryFile, progress) -> None:
+    """Phases 1 and 2 on the opened sheet: clean every row, then check between rows."""
+    found, header_index = opened.columns, opened.header_index
+    result.sheet = opened.sheet if opened.kind != "csv" else ""
     collector = ProblemCollector(sheet=result.sheet)
     missing = [n for n in REQUIRED if n not in found]
     if len(found) < 3:
         collector.add(MSG_NO_HEADER % {"headers": ", ".join(HEADERS[n] for n in REQUIRED)})
         result.problems = collector.problems
-        return result
+        return
     for n in missing:
         collector.add(
             MSG_MISSING_COLUMN % {"header": HEADERS[n]}, row=header_index + 1, header=HEADERS[n]
         )
     if missing:
         result.problems = collector.problems
-        return result
+        return
     result.columns = {n: column_letter(i) for n, i in found.items()}
-    start = header_index + 1
-    if not any(any(not is_blank(c) for c in row) for row in sheet.rows[start:]):
-        collector.add(MSG_NO_ROWS, row=start)
-        result.problems = collector.problems
-        return result
 
-    places = _Places(sheet, start, found)
-    caches: dict[str, dict] = {n: {} for n in _CACHED_PARSERS}
+    places = None  # loaded with the first row, so that a file without rows makes no query
+    caches: dict[str, dict | None] = {n: (None if n in _UNCACHED else {}) for n in _PARSERS}
+    # Every column in the file's order, for the exact report of a row with a problem.
+    fields = [(n, i, caches[n], _PARSERS[n]) for n, i in found.items() if n not in _PLACE_FIELDS]
+    fast = [(found[n], caches[n], _PARSERS[n]) for n in _FAST_FIELDS]
+    fast_after = [(found[n], caches[n], _PARSERS[n]) for n in _FAST_FIELDS_AFTER_PLACES]
+    c_province, c_district, c_subdistrict = (found[n] for n in _PLACE_FIELDS)
+    c_code = found.get("product_code")
+    c_status = found.get("status")
+    status_cache = caches["status"]
+    width = max(found.values()) + 1
+    padding = [""] * width
     slips: dict[tuple[str, str], list] = {}  # (message, column) -> [first row, count]
-    fields = [
-        (n, i, _CACHED_PARSERS.get(n), _PLAIN_PARSERS.get(n))
-        for n, i in found.items()
-        if n not in ("province", "district", "subdistrict")
-    ]
+    rows = result.rows
+    append = rows.append
+    seen = 0
+    content = False
 
-    for index in range(start, len(sheet.rows)):
-        raw = sheet.rows[index]
+    for index, raw in opened.rows:
+        if len(raw) < width:
+            raw = [*raw, *padding[len(raw) :]]
         if _row_is_blank(raw):
             continue
+        seen += 1
+        if not content:
+            # A row of zero-width spaces is not skipped above but holds nothing.
+            content = any(not is_blank(c) for c in raw)
+        if progress is not None and seen % PROGRESS_ROWS == 0:
+            progress(index + 1, opened.height)
+        if places is None:
+            places = _Places(everything=opened.height > GAZETTEER_ALL_ROWS)
         excel_row = index + 1
-        values = {}
-        ok = True
-        for n, col, cached, plain in fields:
-            value = raw[col] if col < len(raw) else ""
-            try:
-                if cached is not None:
-                    cache = caches[n]
-                    key = (type(value), value)
-                    parsed = cache.get(key)
+
+        # The fast path: every cell parses (from the caches, mostly) and the place
+        # resolves. Any problem and the row is read again below, cell by cell in the
+        # file's column order, so that its problems are reported exactly.
+        values = []
+        for col, cache, parser in fast:
+            value = raw[col]
+            parsed = cache.get(value if value.__class__ is str else (value.__class__, value))
+            if parsed is None:
+                parsed = _parse_cached(cache, parser, value)
+            if parsed.__class__ is _Failed:
+                break
+            values.append(parsed)
+        else:
+            place = places.resolve(raw[c_province], raw[c_district], raw[c_subdistrict])
+            if place[0].__class__ is not str:
+                subdistrict, district, province, notes = place
+                values += (subdistrict.code, district.code)
+                for col, cache, parser in fast_after:
+                    value = raw[col]
+                    parsed = cache.get(
+                        value if value.__class__ is str else (value.__class__, value)
+                    )
                     if parsed is None:
-                        try:
-                            parsed = cache[key] = cached(value)
-                        except CellError as exc:
-                            parsed = cache[key] = exc
-                    if isinstance(parsed, CellError):
-                        raise parsed
-                    values[n] = parsed
+                        parsed = _parse_cached(cache, parser, value)
+                    if parsed.__class__ is _Failed:
+                        break
+                    values.append(parsed)
                 else:
-                    values[n] = plain(value)
-            except CellError as exc:
-                ok = False
-                collector.add(
-                    exc.message,
-                    row=excel_row,
-                    column=column_letter(col),
-                    header=HEADERS[n],
-                    value=value,
-                )
-        cells = [
-            raw[found[n]] if found[n] < len(raw) else ""
-            for n in ("province", "district", "subdistrict")
-        ]
-        try:
-            subdistrict, district, province, notes = places.resolve(*cells)
-        except _PlaceError as exc:
+                    if c_code is None:
+                        code = ""
+                    else:
+                        code = raw[c_code]
+                        if code.__class__ is str and _ASCII_CODE.fullmatch(code):
+                            code = code.upper()
+                        else:
+                            code = _parse_cached(None, _PARSERS["product_code"], code)
+                    status = (
+                        ProductStatus.ACTIVE
+                        if c_status is None
+                        else _parse_cached(status_cache, parse_status, raw[c_status])
+                    )
+                    if code.__class__ is not _Failed and status.__class__ is not _Failed:
+                        for field_name, note in notes:
+                            slot = slips.setdefault(
+                                (str(note), column_letter(found[field_name])), [excel_row, 0]
+                            )
+                            slot[1] += 1
+                        append(
+                            RegistryRow(
+                                *values,
+                                code,
+                                status,
+                                subdistrict.name_th,
+                                district.name_th,
+                                province.name_th,
+                                excel_row,
+                            )
+                        )
+                        continue
+        _report_row(raw, excel_row, fields, found, places, collector, slips, append)
+
+    if not content:
+        result.rows = []
+        result.problems = [Problem(str(MSG_NO_ROWS), sheet=result.sheet, row=header_index + 1)]
+        return
+    for (message, column), (row, count) in slips.items():
+        text = message if count == 1 else MSG_SAME_SLIP_ROWS % {"message": message, "count": count}
+        collector.notice(text, row=row, column=column)
+    registry_check(result.rows, collector, columns=result.columns)
+    result.problems = collector.problems
+    result.notices = collector.notices
+
+
+def _report_row(raw, excel_row, fields, found, places, collector, slips, append) -> None:
+    """Read one row cell by cell in the file's column order, reporting every problem;
+    the row is kept if it has none."""
+    values = {}
+    ok = True
+    for n, col, cache, parser in fields:
+        value = raw[col]
+        parsed = _parse_cached(cache, parser, value)
+        if parsed.__class__ is _Failed:
             ok = False
-            col = found[exc.field_name]
             collector.add(
-                exc.error.message,
+                parsed.error.message,
                 row=excel_row,
                 column=column_letter(col),
-                header=HEADERS[exc.field_name],
-                value=raw[col] if col < len(raw) else "",
+                header=HEADERS[n],
+                value=value,
             )
         else:
-            for field_name, note in notes:
-                slot = slips.setdefault(
-                    (str(note), column_letter(found[field_name])), [excel_row, 0]
-                )
-                slot[1] += 1
-        if not ok:
-            continue
-        result.rows.append(
+            values[n] = parsed
+    place = places.resolve(*(raw[found[n]] for n in _PLACE_FIELDS))
+    if place[0].__class__ is str:
+        field_name, error = place
+        ok = False
+        col = found[field_name]
+        collector.add(
+            error.message,
+            row=excel_row,
+            column=column_letter(col),
+            header=HEADERS[field_name],
+            value=raw[col],
+        )
+    else:
+        subdistrict, district, province, notes = place
+        for field_name, note in notes:
+            slot = slips.setdefault((str(note), column_letter(found[field_name])), [excel_row, 0])
+            slot[1] += 1
+    if ok:
+        append(
             RegistryRow(
                 subdistrict_code=subdistrict.code,
                 district_code=district.code,
@@ -412,14 +692,6 @@ def registry_read(file, *, name: str = "") -> RegistryFile:
                 **values,
             )
         )
-
-    for (message, column), (row, count) in slips.items():
-        text = message if count == 1 else MSG_SAME_SLIP_ROWS % {"message": message, "count": count}
-        collector.notice(text, row=row, column=column)
-    registry_check(result.rows, collector, columns=result.columns)
-    result.problems = collector.problems
-    result.notices = collector.notices
-    return result
 
 
 def registry_check(
@@ -493,16 +765,19 @@ def registry_check(
 
 
 def registry_cells(row: RegistryRow) -> list:
-    """A clean row as the cells of the flat registry, in COLUMNS order."""
-    from products.vocab import EntrepreneurType, ProductType
+    """A clean row as the cells of the flat registry, in COLUMNS order.
+
+    The types and status are written with their Thai labels, never the translated ones:
+    the registry is the department's file and reads the same in any UI language."""
+    from products.vocab import ENTREPRENEUR_TYPE_TH, PRODUCT_TYPE_TH
 
     return [
         row.entrepreneur_code,
         row.entrepreneur_name,
-        EntrepreneurType(row.entrepreneur_type).label,
+        ENTREPRENEUR_TYPE_TH[row.entrepreneur_type],
         row.product_code,
         row.product_name,
-        ProductType(row.product_type).label,
+        PRODUCT_TYPE_TH[row.product_type],
         row.registered_year,
         row.house_no,
         row.moo,
@@ -510,7 +785,7 @@ def registry_cells(row: RegistryRow) -> list:
         row.district_name,
         row.province_name,
         row.phone,
-        ProductStatus(row.status).label,
+        STATUS_TH[ProductStatus(row.status)],
     ]
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import District, Province
@@ -89,7 +90,7 @@ def titles(round: Round, province: Province) -> list[str]:
     """Rows 1-3 of attachment 1, from the round's configuration."""
     return [
         f"เป้าหมายตัวชี้วัดผลิตภัณฑ์ OTOP ในตลาดออนไลน์ (รอบการประเมินที่ {round.number})",
-        f"ประจำปีงบประมาณ พ.ศ.{round.fiscal_year_id} (เดือน{round.period_label})",
+        f"ประจำปีงบประมาณ พ.ศ.{round.fiscal_year_id} (เดือน{round.period_label_th})",
         f"จังหวัด {province.name_th}",
     ]
 
@@ -129,7 +130,13 @@ def write_targets(
     """Write attachment 1 for one province to `output` (a path or a binary file object).
 
     `rows` are the province's districts from targets_for_districts, in DOPA code order.
+    The file is the department's: it is Thai whatever the user's language.
     """
+    with translation.override("th"):
+        _write_targets(output, round=round, province=province, rows=rows)
+
+
+def _write_targets(output, *, round: Round, province: Province, rows) -> None:
     rows = list(rows)
     # A few dozen rows: the normal mode lets the two-row header's merges be written in
     # any order (constant_memory would drop cells of rows already flushed).

@@ -30,6 +30,11 @@ class ReportUploadAdmin(admin.ModelAdmin):
     list_display = ["original_name", "report", "uploaded_by", "uploaded_at", "outcome"]
     list_filter = ["outcome", "report__round"]
     search_fields = ["original_name", "report__district__name_th"]
-    raw_id_fields = ["report", "uploaded_by"]
+    raw_id_fields = ["report"]
     list_select_related = ["report", "report__district", "report__round", "uploaded_by"]
-    readonly_fields = ["uploaded_at"]
+    # An upload records a file a district sent (provenance): it is never made or its file
+    # replaced by hand, which would also bypass the upload checks (size, content).
+    readonly_fields = ["file", "original_name", "uploaded_by", "uploaded_at", "summary"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from districts.models import District
@@ -29,14 +30,16 @@ class Report(Submission):
     objects = ReportQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "แบบรายงานผล"
-        verbose_name_plural = "แบบรายงานผล"
+        verbose_name = _("แบบรายงานผล")
+        verbose_name_plural = _("แบบรายงานผล")
         constraints = [
             models.UniqueConstraint(fields=["round", "district"], name="report_unique_district")
         ]
 
     def __str__(self) -> str:
-        return f"แบบรายงานผล {self.district} {self.round.code}"
+        return _("แบบรายงานผล %(district)s %(round)s") % {
+            "district": self.district, "round": self.round.code,
+        }
 
     def missing_for_submit(self) -> list[str]:
         """A report can be submitted when every line with sales says where it sold: a
@@ -90,22 +93,22 @@ class ReportLine(models.Model):
     shopee = models.BooleanField("Shopee", default=False)
     lazada = models.BooleanField("Lazada", default=False)
     otop_today = models.BooleanField("OTOP Today", default=False)
-    other_channel = models.CharField("อื่น ๆ (ระบุ)", max_length=100, blank=True)
-    url = models.URLField("ลิงก์ร้านค้า/สินค้า (URL)", max_length=500, blank=True)
-    month_1 = _money("เดือนที่ 1")
-    month_2 = _money("เดือนที่ 2")
-    month_3 = _money("เดือนที่ 3")
-    month_4 = _money("เดือนที่ 4")
-    month_5 = _money("เดือนที่ 5")
-    month_6 = _money("เดือนที่ 6")
+    other_channel = models.CharField(_("อื่น ๆ (ระบุ)"), max_length=100, blank=True)
+    url = models.URLField(_("ลิงก์ร้านค้า/สินค้า (URL)"), max_length=500, blank=True)
+    month_1 = _money(_("เดือนที่ 1"))
+    month_2 = _money(_("เดือนที่ 2"))
+    month_3 = _money(_("เดือนที่ 3"))
+    month_4 = _money(_("เดือนที่ 4"))
+    month_5 = _money(_("เดือนที่ 5"))
+    month_6 = _money(_("เดือนที่ 6"))
     sales_baseline = models.DecimalField(
-        "ยอดจำหน่ายออนไลน์ ช่วงเดียวกันของปีก่อน (บาท)", max_digits=14, decimal_places=2,
+        _("ยอดจำหน่ายออนไลน์ ช่วงเดียวกันของปีก่อน (บาท)"), max_digits=14, decimal_places=2,
         null=True, blank=True,
     )
     baseline_source = models.CharField(
-        "ที่มาของยอดปีก่อน", max_length=20, choices=BaselineSource.choices, blank=True,
+        _("ที่มาของยอดปีก่อน"), max_length=20, choices=BaselineSource.choices, blank=True,
     )
-    note = models.CharField("หมายเหตุ", max_length=500, blank=True)
+    note = models.CharField(_("หมายเหตุ"), max_length=500, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -117,8 +120,8 @@ class ReportLine(models.Model):
     objects = ReportLineQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "รายการในแบบรายงานผล"
-        verbose_name_plural = "รายการในแบบรายงานผล"
+        verbose_name = _("รายการในแบบรายงานผล")
+        verbose_name_plural = _("รายการในแบบรายงานผล")
         constraints = [
             models.UniqueConstraint(fields=["report", "product"], name="report_line_unique")
         ]
@@ -137,10 +140,10 @@ class ReportUploadQuerySet(ScopedQuerySet):
 
 class ReportUpload(models.Model):
     class Outcome(models.TextChoices):
-        PREVIEWED = "previewed", "รอยืนยัน"
-        COMMITTED = "committed", "นำเข้าแล้ว"
-        REFUSED = "refused", "ไม่รับ"
-        DISCARDED = "discarded", "ยกเลิก"
+        PREVIEWED = "previewed", _("รอยืนยัน")
+        COMMITTED = "committed", _("นำเข้าแล้ว")
+        REFUSED = "refused", _("ไม่รับ")
+        DISCARDED = "discarded", pgettext_lazy("upload outcome", "ยกเลิก")
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="uploads")
     file = models.FileField(upload_to="uploads/reports/%Y/%m/")
@@ -156,8 +159,8 @@ class ReportUpload(models.Model):
 
     class Meta:
         ordering = ["-uploaded_at"]
-        verbose_name = "ไฟล์แบบรายงานผลที่อัปโหลด"
-        verbose_name_plural = "ไฟล์แบบรายงานผลที่อัปโหลด"
+        verbose_name = _("ไฟล์แบบรายงานผลที่อัปโหลด")
+        verbose_name_plural = _("ไฟล์แบบรายงานผลที่อัปโหลด")
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_outcome_display()})"

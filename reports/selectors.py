@@ -233,15 +233,32 @@ def aggregate_rows(*, round: Round, code: str, name: str, name_en: str,
 
 
 def _sales_by_district(round: Round, codes: list[str] | None) -> dict[str, dict]:
-    """One aggregate query: sold online, round sales and baseline per district."""
-    lines = ReportLine.objects.filter(report__round=round).filter(base_filter_for(round, "product__"))
+    """One aggregate query: sold online, round sales and baseline per district.
+
+    "Distinct products sold" is a plain count of lines: a district has one report per
+    round and a report one line per product (report_line_unique). A COUNT(DISTINCT)
+    would make PostgreSQL sort every line of the country instead of hashing them
+    (PERFORMANCE-NOTES.md; bench/dashboard.py measures it).
+
+    Only lines with an amount are read: a line whose months are all zero and which has
+    no baseline adds nothing to any of the three figures, and most lines are such
+    until the end of a round, so the query reads and joins only the lines that count.
+    """
+    has_amount = Q(sales_baseline__isnull=False)
+    for name in MONTH_FIELDS:
+        has_amount |= ~Q(**{name: 0})
+    lines = (
+        ReportLine.objects.filter(report__round=round)
+        .filter(has_amount)
+        .filter(base_filter_for(round, "product__"))
+    )
     if codes is not None:
         lines = lines.filter(report__district_id__in=codes)
     rows = (
         lines.alias(line_total=line_total_expression())
         .values("report__district_id")
         .annotate(
-            sold=Count("product_id", distinct=True, filter=Q(line_total__gt=0)),
+            sold=Count("id", filter=Q(line_total__gt=0)),
             sales_round=Coalesce(
                 Sum("line_total"), Value(ZERO), output_field=DecimalField(max_digits=16, decimal_places=2)
             ),
@@ -496,7 +513,7 @@ def report_export_rows(*, round: Round, districts: QuerySet[District]):
     districts are read once into a dictionary of narrow tuples. Lines of products that
     have left the base are not listed, so the total row equals the KPI's sums.
     """
-    from products.vocab import ProductType
+    from products.vocab import PRODUCT_TYPE_TH
     from reports.workbook import ExportRow
 
     codes = list(districts.order_by("code").values_list("code", flat=True))
@@ -508,7 +525,7 @@ def report_export_rows(*, round: Round, districts: QuerySet[District]):
         .values_list("product_id", *fields)
         .iterator(chunk_size=2000)
     }
-    types = dict(ProductType.choices)
+    types = PRODUCT_TYPE_TH  # attachment 3 is Thai in any UI language
     products = (
         Product.objects.base(round).filter(district_id__in=codes)
         .order_by("district_id", "entrepreneur__code", "name", "id")

@@ -492,28 +492,39 @@ def report_upload_preview(*, report: Report, file, name: str, by,
 
 def report_upload_commit(*, upload: ReportUpload, by,
                          today: dt.date | None = None) -> ReportImportResult:
-    """Import a previewed upload, provided nobody changed the report since the preview."""
+    """Import a previewed upload, provided nobody changed the report since the preview.
+
+    The report's row is locked first, and the upload and the report are checked under the
+    lock: of two uploads committed at once, the second waits for the first, then finds
+    the report changed and is refused (it is never applied over the first).
+    """
     from otop_portal.importing import Problem
     from otop_portal.spreadsheet import SpreadsheetError
 
-    if upload.outcome != ReportUpload.Outcome.PREVIEWED:
-        raise WorkflowError(MSG_UPLOAD_DONE % {"outcome": upload.get_outcome_display()})
-    report = upload.report
-    if upload.summary.get("stamp") != _stamp(report):
-        raise WorkflowError(MSG_UPLOAD_STALE)
     try:
-        with upload.file.open("rb") as fh:
-            result = report_import(round=report.round, district=report.district, file=fh,
-                                   name=upload.original_name, by=by, today=today)
+        with transaction.atomic():
+            report = (
+                Report.objects.select_for_update()
+                .select_related("round", "district")
+                .get(pk=upload.report_id)
+            )
+            upload = ReportUpload.objects.select_for_update().get(pk=upload.pk)
+            if upload.outcome != ReportUpload.Outcome.PREVIEWED:
+                raise WorkflowError(MSG_UPLOAD_DONE % {"outcome": upload.get_outcome_display()})
+            if upload.summary.get("stamp") != _stamp(report):
+                raise WorkflowError(MSG_UPLOAD_STALE)
+            with upload.file.open("rb") as fh:
+                result = report_import(round=report.round, district=report.district, file=fh,
+                                       name=upload.original_name, by=by, today=today)
+            upload.outcome = ReportUpload.Outcome.COMMITTED
+            upload.summary = result.as_summary()
+            upload.save(update_fields=["outcome", "summary"])
     except ImportRefused as exc:
         _refused(upload, exc.problems)
         raise
     except SpreadsheetError as exc:
         _refused(upload, [Problem(str(exc.message))])
         raise
-    upload.outcome = ReportUpload.Outcome.COMMITTED
-    upload.summary = result.as_summary()
-    upload.save(update_fields=["outcome", "summary"])
     return result
 
 

@@ -156,6 +156,7 @@ def line_save(request: HttpRequest, round_code: str, code: str, line_id: int) ->
     form = ReportLineForm(request.POST, round=round, prefix=f"l{line.pk}")
     query = _filter_query(request.POST)
     error = None
+    stale = False
     if form.is_valid():
         try:
             line = services.report_line_save(line=line, values=form.values(),
@@ -164,6 +165,8 @@ def line_save(request: HttpRequest, round_code: str, code: str, line_id: int) ->
             for field, errors in exc.message_dict.items():
                 for message in errors:
                     form.add_error(field if field in form.fields else None, message)
+        except services.StaleLine as exc:
+            error, stale = str(exc.message), True
         except WorkflowError as exc:
             error = str(exc.message)
     if error is None and form.is_valid() and not form.errors:
@@ -179,14 +182,36 @@ def line_save(request: HttpRequest, round_code: str, code: str, line_id: int) ->
         return redirect(_detail_url(round, district, query, f"line-{line.pk}"))
     errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
     message = error or _("บันทึก %(name)s ไม่ได้ กรุณาแก้ไขช่องที่แจ้ง") % {"name": line.product.name}
+    stored = ReportLine.objects.select_related("product").get(pk=line.pk) if stale else line
     if _wants_json(request):
-        return JsonResponse({"ok": False, "message": message, "errors": errors}, status=400)
+        answer = {"ok": False, "message": message, "errors": errors}
+        if stale:
+            answer["version"] = stored.version
+        return JsonResponse(answer, status=400)
     messages.error(request, message)
     for field, errs in errors.items():
         label = form.fields[field].label if field in form.fields else ""
         for e in errs:
             messages.error(request, f"{label}: {e}" if label else e)
-    return redirect(_detail_url(round, district, query, f"line-{line.pk}"))
+    if error is not None and not stale:  # the report is locked: nothing to type again
+        return redirect(_detail_url(round, district, query, f"line-{line.pk}"))
+    return _line_again(request, round, district, stored, form, stale=stale)
+
+
+def _line_again(request: HttpRequest, round: Round, district: District, line: ReportLine,
+                form: ReportLineForm, *, stale: bool) -> HttpResponse:
+    """The report page with the line's form as the officer filled it, so that nothing
+    typed is lost. After someone else saved the line, the form carries the stored version:
+    saving again, with the stored values in view on the line's row, goes through."""
+    if stale:
+        data = request.POST.copy()
+        data[f"l{line.pk}-version"] = str(line.version)
+        form = ReportLineForm(data, round=round, prefix=f"l{line.pk}")
+        form.is_valid()
+    context = _page_context(request, round, district, line.report, review=False)
+    row = {"line": line, "form": form, "months": _months(line, round), "survey_sales": None}
+    context["rows"] = [row, *(r for r in context["rows"] if r["line"].pk != line.pk)]
+    return render(request, "reports/detail.html", context, status=409 if stale else 400)
 
 
 @login_required

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from districts.models import District
@@ -27,14 +28,16 @@ class Survey(Submission):
     objects = SurveyQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "แบบสำรวจความพร้อม"
-        verbose_name_plural = "แบบสำรวจความพร้อม"
+        verbose_name = _("แบบสำรวจความพร้อม")
+        verbose_name_plural = _("แบบสำรวจความพร้อม")
         constraints = [
             models.UniqueConstraint(fields=["round", "district"], name="survey_unique_district")
         ]
 
     def __str__(self) -> str:
-        return f"แบบสำรวจ {self.district} {self.round.code}"
+        return _("แบบสำรวจ %(district)s %(round)s") % {
+            "district": self.district, "round": self.round.code,
+        }
 
     def missing_for_submit(self) -> list[str]:
         """Every product of the district's base for the round must have an answer."""
@@ -64,13 +67,13 @@ class EntrepreneurAnswer(models.Model):
         Survey, on_delete=models.CASCADE, related_name="entrepreneur_answers"
     )
     entrepreneur = models.ForeignKey(Entrepreneur, on_delete=models.PROTECT, related_name="+")
-    trained = models.BooleanField("ผ่านการอบรมเกี่ยวกับตลาดออนไลน์", default=False)
-    selling_online = models.BooleanField("ขายของออนไลน์อยู่แล้ว", default=False)
-    has_standard = models.BooleanField("ได้รับมาตรฐานที่เกี่ยวเนื่อง", default=False)
+    trained = models.BooleanField(_("ผ่านการอบรมเกี่ยวกับตลาดออนไลน์"), default=False)
+    selling_online = models.BooleanField(_("ขายของออนไลน์อยู่แล้ว"), default=False)
+    has_standard = models.BooleanField(_("ได้รับมาตรฐานที่เกี่ยวเนื่อง"), default=False)
     sales_prev_year = models.DecimalField(
-        "ยอดจำหน่ายออนไลน์ปีงบประมาณก่อน (บาท)", max_digits=14, decimal_places=2, default=0
+        _("ยอดจำหน่ายออนไลน์ปีงบประมาณก่อน (บาท)"), max_digits=14, decimal_places=2, default=0
     )
-    answered_at = models.DateTimeField("ตอบเมื่อ", null=True, blank=True)
+    answered_at = models.DateTimeField(_("ตอบเมื่อ"), null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -85,8 +88,8 @@ class EntrepreneurAnswer(models.Model):
     objects = EntrepreneurAnswerQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "คำตอบรายผู้ประกอบการ"
-        verbose_name_plural = "คำตอบรายผู้ประกอบการ"
+        verbose_name = _("คำตอบรายผู้ประกอบการ")
+        verbose_name_plural = _("คำตอบรายผู้ประกอบการ")
         constraints = [
             models.UniqueConstraint(
                 fields=["survey", "entrepreneur"], name="entrepreneur_answer_unique"
@@ -94,7 +97,9 @@ class EntrepreneurAnswer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"คำตอบของผู้ประกอบการ {self.entrepreneur_id} (แบบสำรวจ {self.survey_id})"
+        return _("คำตอบของผู้ประกอบการ %(entrepreneur)s (แบบสำรวจ %(survey)s)") % {
+            "entrepreneur": self.entrepreneur_id, "survey": self.survey_id,
+        }
 
 
 class ProductAnswerQuerySet(ScopedQuerySet):
@@ -106,21 +111,23 @@ class ProductAnswer(models.Model):
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="product_answers")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
-    ready = models.BooleanField("ความพร้อมผลิตภัณฑ์เพื่อเข้าสู่ออนไลน์", default=False)
-    answered_at = models.DateTimeField("ตอบเมื่อ", null=True, blank=True)
+    ready = models.BooleanField(_("ความพร้อมผลิตภัณฑ์เพื่อเข้าสู่ออนไลน์"), default=False)
+    answered_at = models.DateTimeField(_("ตอบเมื่อ"), null=True, blank=True)
 
     history = HistoricalRecords()
     objects = ProductAnswerQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "คำตอบรายผลิตภัณฑ์"
-        verbose_name_plural = "คำตอบรายผลิตภัณฑ์"
+        verbose_name = _("คำตอบรายผลิตภัณฑ์")
+        verbose_name_plural = _("คำตอบรายผลิตภัณฑ์")
         constraints = [
             models.UniqueConstraint(fields=["survey", "product"], name="product_answer_unique")
         ]
 
     def __str__(self) -> str:
-        return f"คำตอบของผลิตภัณฑ์ {self.product_id} (แบบสำรวจ {self.survey_id})"
+        return _("คำตอบของผลิตภัณฑ์ %(product)s (แบบสำรวจ %(survey)s)") % {
+            "product": self.product_id, "survey": self.survey_id,
+        }
 
 
 class SurveyUploadQuerySet(ScopedQuerySet):
@@ -131,10 +138,10 @@ class SurveyUpload(models.Model):
     """A workbook a district sent, kept with who sent it and what became of it."""
 
     class Outcome(models.TextChoices):
-        PREVIEWED = "previewed", "รอยืนยัน"
-        COMMITTED = "committed", "นำเข้าแล้ว"
-        REFUSED = "refused", "ไม่รับ"
-        DISCARDED = "discarded", "ยกเลิก"
+        PREVIEWED = "previewed", _("รอยืนยัน")
+        COMMITTED = "committed", _("นำเข้าแล้ว")
+        REFUSED = "refused", _("ไม่รับ")
+        DISCARDED = "discarded", pgettext_lazy("upload outcome", "ยกเลิก")
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="uploads")
     file = models.FileField(upload_to="uploads/surveys/%Y/%m/")
@@ -150,8 +157,8 @@ class SurveyUpload(models.Model):
 
     class Meta:
         ordering = ["-uploaded_at"]
-        verbose_name = "ไฟล์แบบสำรวจที่อัปโหลด"
-        verbose_name_plural = "ไฟล์แบบสำรวจที่อัปโหลด"
+        verbose_name = _("ไฟล์แบบสำรวจที่อัปโหลด")
+        verbose_name_plural = _("ไฟล์แบบสำรวจที่อัปโหลด")
 
     def __str__(self) -> str:
         return self.original_name

@@ -21,7 +21,7 @@ from districts.models import District
 from otop_portal.workflow import Status, be_date
 from products.models import Entrepreneur, Product, Round
 from products.selectors import base_filter_for
-from products.vocab import EntrepreneurType, ProductType
+from products.vocab import ENTREPRENEUR_TYPE_TH, PRODUCT_TYPE_TH, EntrepreneurType, ProductType
 from surveys.models import EntrepreneurAnswer, ProductAnswer, Survey, SurveyUpload
 from surveys.workbook import EntrepreneurBlock, ProductLine
 
@@ -71,10 +71,18 @@ class DistrictReadiness:
 
 
 def survey_readiness_for_districts(
-    *, round: Round, districts: QuerySet[District], today: dt.date | None = None
+    *,
+    round: Round,
+    districts: QuerySet[District],
+    today: dt.date | None = None,
+    base_counts: dict[str, tuple[int, int]] | None = None,
 ) -> list[DistrictReadiness]:
     """Base size, answers and readiness counts, status and lateness of each district's
     survey, in DOPA code order. Five queries for any number of districts.
+
+    A caller that has already counted the base (the dashboard has the KPI's counts from
+    products.selectors.targets_for_districts) passes them as `base_counts`, {district
+    code: (entrepreneurs, products)}, and saves the query that counts it again.
 
     `late` is a survey submitted after the deadline; `overdue` one still open (not
     started, draft or returned) when the deadline has passed and no exception runs.
@@ -90,14 +98,20 @@ def survey_readiness_for_districts(
     codes = list(out)
     if not codes:
         return []
-    for row in (
-        Product.objects.base(round)
-        .filter(district_id__in=codes)
-        .values("district_id")
-        .annotate(products=Count("id"), entrepreneurs=Count("entrepreneur_id", distinct=True))
-    ):
-        out[row["district_id"]].products = row["products"]
-        out[row["district_id"]].entrepreneurs = row["entrepreneurs"]
+    if base_counts is None:
+        # order_by(): Product's default ordering would join the entrepreneurs for
+        # nothing, which costs a scan of all of them at country scale.
+        base_counts = {
+            row["district_id"]: (row["entrepreneurs"], row["products"])
+            for row in Product.objects.base(round)
+            .filter(district_id__in=codes)
+            .order_by()
+            .values("district_id")
+            .annotate(products=Count("id"), entrepreneurs=Count("entrepreneur_id", distinct=True))
+        }
+    for code, (entrepreneurs, products) in base_counts.items():
+        if code in out:
+            out[code].entrepreneurs, out[code].products = entrepreneurs, products
     for s in Survey.objects.filter(round=round, district_id__in=codes).values(
         "district_id", "status", "late", "updated_at", "submitted_at", "unlocked_until"
     ):
@@ -435,8 +449,8 @@ def survey_export_blocks(
         )
         .iterator(chunk_size=2000)
     )
-    type_labels = dict(EntrepreneurType.choices)
-    product_labels = dict(ProductType.choices)
+    # Attachment 2 is the department's form: its labels are Thai in any UI language.
+    type_labels, product_labels = ENTREPRENEUR_TYPE_TH, PRODUCT_TYPE_TH
     for eid, group in groupby(products, key=lambda r: r[3]):
         group = list(group)
         first = group[0]

@@ -64,6 +64,8 @@ MSG_NOT_IN_FILE = _("ผลิตภัณฑ์ในฐาน %(count)s รา
 MSG_AMOUNTS_SUMMED = _(
     "ผู้ประกอบการ %(count)s รายมียอดจำหน่ายหลายแถว ระบบรวมยอดของทุกแถวเป็นยอดของผู้ประกอบการ: %(items)s"
 )
+#: One entrepreneur of MSG_AMOUNTS_SUMMED: its code and the rows whose amounts were added.
+MSG_AMOUNTS_SUMMED_ITEM = _("%(code)s (แถว %(rows)s)")
 MSG_UPLOAD_STALE = _(
     "คำตอบในระบบเปลี่ยนไปหลังจากแสดงตัวอย่าง (มีผู้บันทึกเพิ่ม) กรุณาอัปโหลดไฟล์อีกครั้งเพื่อดูตัวอย่างใหม่"
 )
@@ -592,7 +594,8 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
     summed = {code: rows for code, rows in amount_rows.items() if len(rows) > 1}
     if summed:
         items = ", ".join(
-            f"{code} (แถว {', '.join(map(str, rows))})" for code, rows in list(summed.items())[:10]
+            str(MSG_AMOUNTS_SUMMED_ITEM % {"code": code, "rows": ", ".join(map(str, rows))})
+            for code, rows in list(summed.items())[:10]
         )
         result.notices.append(
             Notice(str(MSG_AMOUNTS_SUMMED % {"count": len(summed), "items": items}))
@@ -805,25 +808,36 @@ def survey_upload_preview(
 def survey_upload_commit(
     *, upload: SurveyUpload, by, today: dt.date | None = None
 ) -> SurveyImportResult:
-    """Import a previewed upload, provided nobody changed the answers since the preview."""
-    if upload.outcome != SurveyUpload.Outcome.PREVIEWED:
-        raise WorkflowError(MSG_UPLOAD_DONE % {"outcome": upload.get_outcome_display()})
-    survey = upload.survey
-    if upload.summary.get("stamp") != _stamp(survey):
-        raise WorkflowError(MSG_UPLOAD_STALE)
+    """Import a previewed upload, provided nobody changed the answers since the preview.
+
+    The survey's row is locked first, and the upload and the answers are checked under
+    the lock: of two uploads committed at once, the second waits for the first, then
+    finds the answers changed and is refused (it is never applied over the first).
+    """
     try:
-        with upload.file.open("rb") as fh:
-            result = survey_import_file(
-                survey=survey, file=fh, name=upload.original_name, by=by, today=today
+        with transaction.atomic():
+            survey = (
+                Survey.objects.select_for_update()
+                .select_related("round__fiscal_year", "district__province")
+                .get(pk=upload.survey_id)
             )
+            upload = SurveyUpload.objects.select_for_update().get(pk=upload.pk)
+            if upload.outcome != SurveyUpload.Outcome.PREVIEWED:
+                raise WorkflowError(MSG_UPLOAD_DONE % {"outcome": upload.get_outcome_display()})
+            if upload.summary.get("stamp") != _stamp(survey):
+                raise WorkflowError(MSG_UPLOAD_STALE)
+            with upload.file.open("rb") as fh:
+                result = survey_import_file(
+                    survey=survey, file=fh, name=upload.original_name, by=by, today=today
+                )
+            upload.outcome = SurveyUpload.Outcome.COMMITTED
+            upload.summary = result.summary()
+            upload.save(update_fields=["outcome", "summary"])
     except ImportRefused as exc:
         upload.outcome = SurveyUpload.Outcome.REFUSED
         upload.summary = {"problems": [p.as_dict() for p in exc.problems[:200]]}
         upload.save(update_fields=["outcome", "summary"])
         raise
-    upload.outcome = SurveyUpload.Outcome.COMMITTED
-    upload.summary = result.summary()
-    upload.save(update_fields=["outcome", "summary"])
     return result
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from otop_portal.cells import (
@@ -140,6 +141,11 @@ SIGNATURE = ["ลงชื่อ.....ผู้รายงาน", "(.....)", "�
 END_MARKERS = ("หมายเหตุ", "ลงชื่อ")
 
 COLUMN_WIDTHS = [14, 30, 22, 32, 20, 8, 7, 14, 14, 12, 14, 13, 13, 13, 15, 16]
+# The format (FormWriter's) of each column's data cells: marks centred, sales in baht.
+DATA_FORMATS = [
+    "center" if col in (TRAINED, SELLING, STANDARD, READY) else "money" if col == SALES else "text"
+    for col in range(WIDTH)
+]
 
 MSG_NO_HEADER = _(
     "ไม่พบหัวตารางของแบบสำรวจความพร้อม (สิ่งที่ส่งมาด้วย ๒) ใน %(rows)s แถวแรกของไฟล์ "
@@ -246,6 +252,7 @@ class SurveyWriter:
         self.round = round
         self.w = FormWriter(output, sheet_name="แบบสำรวจ")
         self.sheet = self.w.sheet
+        self._styles = [self.w.f[name] for name in DATA_FORMATS]
         self.row = 0
         self.w.widths(COLUMN_WIDTHS)
         self._head(province_name)
@@ -299,14 +306,19 @@ class SurveyWriter:
         self.row = first + count
 
     def _data_row(self, row: int, values: list) -> None:
+        # FormWriter.put, inlined for the blank, text and number cells that make up a
+        # country's form (200,000 rows of 16 cells), with the same calls to xlsxwriter;
+        # any other value goes through put.
+        sheet, put, styles = self.sheet, self.w.put, self._styles
         for col, value in enumerate(values):
-            if col in (TRAINED, SELLING, STANDARD, READY):
-                fmt = "center"
-            elif col == SALES:
-                fmt = "money"
+            if value is None or value == "":
+                sheet.write_blank(row, col, None, styles[col])
+            elif value.__class__ is str:
+                sheet.write_string(row, col, value, styles[col])
+            elif value.__class__ is int or value.__class__ is Decimal:
+                sheet.write_number(row, col, float(value), styles[col])
             else:
-                fmt = "text"
-            self.w.put(row, col, value, fmt)
+                put(row, col, value, DATA_FORMATS[col])
 
     def close(self) -> None:
         row = self.row + 1
@@ -324,13 +336,17 @@ class SurveyWriter:
 def write_survey(
     output, *, round: Round, province_name: str, blocks: Iterable[EntrepreneurBlock]
 ) -> int:
-    """Write attachment 2 with one row per product; returns the number of product rows."""
-    writer = SurveyWriter(output, round=round, province_name=province_name)
-    rows = 0
-    for block in blocks:
-        writer.block(block)
-        rows += max(1, len(block.products))
-    writer.close()
+    """Write attachment 2 with one row per product; returns the number of product rows.
+
+    The form is the department's: it is Thai whatever the user's language.
+    """
+    with translation.override("th"):
+        writer = SurveyWriter(output, round=round, province_name=province_name)
+        rows = 0
+        for block in blocks:
+            writer.block(block)
+            rows += max(1, len(block.products))
+        writer.close()
     return rows
 
 

@@ -94,6 +94,10 @@
         var bar = document.querySelector("[data-progress] progress");
         if (bar) bar.value = data.answered;
       } else {
+        // Someone else saved this line: what was typed stays in the form, and saving
+        // again is made against the version now stored.
+        var stale = form.querySelector("input[name$='-version']");
+        if (stale && data.version !== undefined) stale.value = data.version;
         say(form, data.message, true);
         showErrors(form, data.errors);
       }

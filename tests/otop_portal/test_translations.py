@@ -288,3 +288,39 @@ def test_the_target_import_form_is_english(english, province_staff, round_2564):
     html = english.get(url).content.decode()
     assert "Import official targets" in html
     assert thai_left(html, data=place_names("5607")) == []
+
+
+def test_place_names_are_not_glued_to_english_words(english, officer, round_2564):
+    """In Thai the word comes first and joins the name (อำเภอแม่ใจ); English puts it after,
+    with a space (แม่ใจ district). A translated word followed by a name in the template
+    would read "Districtแม่ใจ"."""
+    english.force_login(officer)
+    pages = [
+        reverse("surveys:detail", kwargs={"round_code": ROUND, "code": "5607"}),
+        reverse("surveys:upload", kwargs={"round_code": ROUND, "code": "5607"}),
+        reverse("reports:detail", kwargs={"round_code": ROUND, "code": "5607"}),
+    ]
+    for url in pages:
+        html = english.get(url).content.decode()
+        assert "แม่ใจ district" in html, url
+        assert not re.search(r"[A-Za-z.][\u0e01-\u0e4f]", html), url
+
+
+def test_the_vocabularies_read_in_english_while_the_files_stay_thai():
+    from django.utils import translation
+
+    from products.vocab import (
+        ENTREPRENEUR_TYPE_TH,
+        PRODUCT_TYPE_TH,
+        EntrepreneurType,
+        ProductType,
+        parse_product_type,
+    )
+
+    with translation.override("en"):
+        assert str(ProductType.FOOD.label) == "Food"
+        assert str(EntrepreneurType.SME.label) == "Small or medium enterprise (SME)"
+        assert parse_product_type("อาหาร") == ProductType.FOOD
+    with translation.override("th"):
+        assert {int(t): str(t.label) for t in ProductType} == PRODUCT_TYPE_TH
+        assert {int(t): str(t.label) for t in EntrepreneurType} == ENTREPRENEUR_TYPE_TH

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 
 from districts.models import District, User
 from products.demo import (
+    DEMO_DATA,
     DEMO_PASSWORD,
     DEMO_TARGET_REASON,
+    SAMPLE_DISTRICTS,
     SEED_TABLE,
     district_plans,
     registry_rows,
@@ -97,3 +100,62 @@ def test_the_generator_is_deterministic_and_real():
     assert len({r.product_code for r in first}) == len(first)
     assert len({r.product_type for r in first}) == 5
     assert len({r.entrepreneur_type for r in first}) == 3
+
+
+@pytest.mark.django_db
+def test_the_demo_registry_of_5604_and_5607_is_the_sample_registry(samples):
+    from products.registry_workbook import registry_read
+
+    load()
+    sample = registry_read(samples / "registry.xlsx").rows
+    for code in SAMPLE_DISTRICTS:
+        assert set(Product.objects.filter(district_id=code).values_list("code", "name")) == {
+            (r.product_code, r.product_name) for r in sample if r.district_code == code
+        }
+    # The other districts are generated, with the seed's figures.
+    assert Product.objects.filter(district_id="5601", code__startswith="560100001-").exists()
+
+
+@pytest.mark.django_db
+def test_a_demo_officer_can_upload_the_sample_survey_and_report(client, settings, tmp_path):
+    """officer5607 uploads products/demo_data's survey and report through the pages,
+    and the district's figures are the sample's (shared/samples/expected.json)."""
+    from django.urls import reverse
+
+    from reports.selectors import kpi_for_districts
+    from surveys.selectors import survey_readiness_for_districts
+
+    settings.MEDIA_ROOT = tmp_path
+    load()
+    assert client.login(username="officer5607", password=DEMO_PASSWORD)
+    args = ["2564-2", "5607"]
+
+    with (DEMO_DATA / "survey_5607.xlsx").open("rb") as fh:
+        response = client.post(reverse("surveys:upload", args=args), {"file": fh})
+    assert response.status_code == 200, response.context.get("problems")
+    upload = response.context["upload_record"]
+    client.post(reverse("surveys:upload_confirm", args=[*args, upload.pk]))
+
+    with (DEMO_DATA / "report_5607.xlsx").open("rb") as fh:
+        response = client.post(reverse("reports:upload", args=args), {"file": fh})
+    assert response.status_code == 200, response.context.get("problems")
+    upload = response.context["upload"]
+    client.post(reverse("reports:upload_commit", args=[*args, upload.pk]))
+
+    round = round_get("2564-2")
+    districts = District.objects.filter(code="5607")
+    [readiness] = survey_readiness_for_districts(round=round, districts=districts)
+    assert (readiness.entrepreneurs, readiness.products, readiness.trained) == (65, 93, 27)
+    kpi = kpi_for_districts(round=round, districts=districts).rows[0]
+    assert (kpi.sold_online, kpi.sales_round) == (17, Decimal("448207.50"))
+
+
+def test_the_demo_data_are_the_sample_workbooks(samples):
+    for name in [
+        "registry.xlsx",
+        "survey_5604.xlsx",
+        "survey_5607.xlsx",
+        "report_5604.xlsx",
+        "report_5607.xlsx",
+    ]:
+        assert (DEMO_DATA / name).read_bytes() == (samples / name).read_bytes(), name

@@ -256,25 +256,26 @@ def unknown_district(samples, tmp_path):
     return write_xlsx(tmp_path / "district.xlsx", cells), message, (6, "K")
 
 
-def unknown_type(samples, tmp_path):
-    from products.vocab import ProductType
+PRODUCT_TYPES_TH = (
+    "อาหาร, เครื่องดื่ม, ผ้าและเครื่องแต่งกาย, ของใช้ ของตกแต่ง ของที่ระลึก, สมุนไพรที่ไม่ใช่อาหาร"
+)
+ENTREPRENEUR_TYPES_TH = (
+    "กลุ่มผู้ผลิตชุมชน, ผู้ผลิตชุมชนที่เป็นเจ้าของรายเดียว, ผู้ผลิตที่เป็นวิสาหกิจขนาดกลางและขนาดย่อม"
+)
 
+
+def unknown_type(samples, tmp_path):
     cells = _cells(samples)
     cells[3][5] = "ของกิน"
-    message = str(
-        MSG_BAD_PRODUCT_TYPE % {"value": "ของกิน", "choices": ", ".join(ProductType.labels)}
-    )
+    message = str(MSG_BAD_PRODUCT_TYPE % {"value": "ของกิน", "choices": PRODUCT_TYPES_TH})
     return write_xlsx(tmp_path / "type.xlsx", cells), message, (4, "F")
 
 
 def unknown_entrepreneur_type(samples, tmp_path):
-    from products.vocab import EntrepreneurType
-
     cells = _cells(samples)
     cells[2][2] = "บริษัทมหาชน"
     message = str(
-        MSG_BAD_ENTREPRENEUR_TYPE
-        % {"value": "บริษัทมหาชน", "choices": ", ".join(EntrepreneurType.labels)}
+        MSG_BAD_ENTREPRENEUR_TYPE % {"value": "บริษัทมหาชน", "choices": ENTREPRENEUR_TYPES_TH}
     )
     return write_xlsx(tmp_path / "etype.xlsx", cells), message, (3, "C")
 
@@ -449,3 +450,81 @@ def rw_suffix():
     from products.services import RETIRED_SUFFIX
 
     return RETIRED_SUFFIX
+
+
+# ---------------------------------------------------------------------------
+# A snapshot removes only in the provinces it lists
+# ---------------------------------------------------------------------------
+
+
+def two_provinces():
+    """Generated rows of Phayao's 5601 and Chiang Mai's 5001."""
+    from products.demo import district_plans, registry_rows
+
+    plans = district_plans({"5601": (4, 8), "5001": (3, 6)})
+    for plan in plans:
+        plan.extras = 0
+    return list(registry_rows(plans))
+
+
+@pytest.mark.django_db
+def test_a_provinces_file_does_not_unregister_the_rest_of_the_country():
+    rows = two_provinces()
+    registry_import(rows=rows, as_of=AS_OF)
+    phayao = [r for r in rows if r.district_code == "5601"]
+    gone = phayao.pop()
+
+    result = registry_import(rows=phayao, as_of=dt.date(2021, 5, 1))
+
+    assert result.provinces == {"56": "พะเยา"}
+    assert result.summary()["provinces"] == {"56": "พะเยา"}
+    assert result.products.removed == 1
+    assert Product.objects.get(code=gone.product_code).registered is False
+    chiang_mai = Product.objects.filter(district_id="5001")
+    assert chiang_mai.count() == 6 and all(chiang_mai.values_list("registered", flat=True))
+    assert Entrepreneur.objects.filter(district_id="5001", registered=True).count() == 3
+    assert "5001" not in {d.code for d in result.districts}
+
+
+@pytest.mark.django_db
+def test_the_sample_of_two_districts_leaves_other_provinces_registered(samples):
+    rows = two_provinces()
+    registry_import(rows=rows, as_of=AS_OF)
+    result = import_sample(samples, as_of=dt.date(2021, 5, 1))
+    # Phayao's registry is the file's: its district 5601, absent, leaves the registry.
+    assert Product.objects.filter(district_id="5601", registered=True).count() == 0
+    assert {d.code: d.products.removed for d in result.districts}["5601"] == 8
+    # Chiang Mai is not in the file and stays as it was.
+    assert Product.objects.filter(district_id="5001", registered=True).count() == 6
+
+
+@pytest.mark.django_db
+def test_the_command_says_where_missing_products_are_removed(samples):
+    out = io.StringIO()
+    call_command(
+        "import_registry", str(samples / "registry.xlsx"), "--as-of", "2021-04-01", stdout=out
+    )
+    from products.services import MSG_REMOVES_IN_PROVINCES
+
+    assert str(MSG_REMOVES_IN_PROVINCES % {"provinces": "พะเยา"}) in out.getvalue()
+    snapshot = RegistrySnapshot.objects.get()
+    assert snapshot.summary["provinces"] == {"56": "พะเยา"}
+
+
+@pytest.mark.django_db
+def test_text_with_quotes_commas_and_backslashes_and_empty_cells_is_kept_as_it_is():
+    """On PostgreSQL the rows are copied as CSV: nothing in a name may change, and an
+    empty house number stays an empty text, not NULL."""
+    rows = generated(3)
+    rows[0].product_name = 'น้ำพริก "สูตรแม่", เผ็ด\\มาก'
+    for r in rows:
+        if r.entrepreneur_code == rows[0].entrepreneur_code:
+            r.entrepreneur_name = "กลุ่ม 'ดาว', \\N"
+            r.house_no = r.moo = r.phone = ""
+    registry_import(rows=rows, as_of=AS_OF)
+    product = Product.objects.select_related("entrepreneur").get(code=rows[0].product_code)
+    assert product.name == 'น้ำพริก "สูตรแม่", เผ็ด\\มาก'
+    entrepreneur = product.entrepreneur
+    assert entrepreneur.name == "กลุ่ม 'ดาว', \\N"
+    assert (entrepreneur.house_no, entrepreneur.moo, entrepreneur.phone) == ("", "", "")
+    assert not registry_import(rows=rows, as_of=AS_OF).changed

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from districts.selectors import MSG_HINT, MSG_READ_AS
-from otop_portal.cells import MSG_BAD_YEAR
+from otop_portal.cells import MSG_BAD_YEAR, CellError, parse_code, parse_name, parse_phone
 from products import registry_workbook as rw
 from products.models import ProductStatus
 from tests.products.test_registry_import import write_xlsx
@@ -180,3 +182,89 @@ def test_a_buddhist_era_date_option_is_read():
     assert rw.parse_date_option("2021-09-20") == dt.date(2021, 9, 20)
     with pytest.raises(ValueError):
         rw.parse_date_option("25/05/2564")
+
+
+# ---------------------------------------------------------------------------
+# The reader's fast paths give what the shared parsers give
+# ---------------------------------------------------------------------------
+
+cell_text = st.one_of(
+    st.text(max_size=30),
+    st.text(alphabet="abcXYZ019๐๑-_/. \t\n\u200b\xa0\u3000กขค\u0e33\u0301e", max_size=30),
+    st.from_regex(r"[0-9A-Za-z][0-9A-Za-z\-_/.]{0,45}", fullmatch=True),
+    st.text(alphabet="0123456789๐๑๒", min_size=1, max_size=35),
+)
+any_cell = st.one_of(cell_text, st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False))
+
+
+def outcome(parser, value):
+    try:
+        return ("ok", parser(value))
+    except CellError as exc:
+        return ("error", str(exc.message), exc.value)
+
+
+@settings(max_examples=500, deadline=None)
+@given(any_cell)
+def test_the_fast_parsers_give_what_the_shared_parsers_give(value):
+    assert outcome(rw._parse_code, value) == outcome(parse_code, value)
+    assert outcome(lambda v: rw._parse_code(v, required=False), value) == outcome(
+        lambda v: parse_code(v, required=False), value
+    )
+    assert outcome(rw._parse_name, value) == outcome(parse_name, value)
+    assert outcome(rw._parse_phone, value) == outcome(parse_phone, value)
+
+
+def test_a_long_name_is_refused_by_the_fast_parser_too():
+    assert outcome(rw._parse_name, "ก" * 256) == outcome(parse_name, "ก" * 256)
+    assert outcome(rw._parse_name, "ก" * 255) == ("ok", "ก" * 255)
+
+
+# ---------------------------------------------------------------------------
+# Streaming: where the sheet starts, hidden sheets, progress
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_registry_that_does_not_start_at_a1_is_read_at_its_real_cells(tmp_path):
+    cells = [[], [], ["", *HEADER], ["", *row()], ["", *row(year="ปีหน้า")]]
+    result = rw.registry_read(write_xlsx(tmp_path / "r.xlsx", cells))
+    assert [r.row for r in result.rows] == [4]
+    [problem] = result.problems
+    assert (problem.row, problem.column, problem.header) == (5, "H", "ปีที่ลงทะเบียน")
+
+
+@pytest.mark.django_db
+def test_the_registry_is_found_after_a_hidden_sheet_and_a_cover_sheet(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "r.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    hidden = book.add_worksheet("old")
+    for c, value in enumerate(HEADER):
+        hidden.write_string(0, c, value)
+    hidden.hide()
+    book.add_worksheet("ปก").write_string(0, 0, "ทะเบียนผลิตภัณฑ์ OTOP")
+    sheet = book.add_worksheet("ทะเบียน")
+    for r, cells in enumerate([HEADER, row()]):
+        for c, value in enumerate(cells):
+            sheet.write(r, c, value)
+    sheet.activate()  # xlsxwriter cannot hide the active sheet, the first by default
+    book.close()
+    result = rw.registry_read(path)
+    assert (result.sheet, result.problems, len(result.rows)) == ("ทะเบียน", [], 1)
+
+
+@pytest.mark.django_db
+def test_the_reader_reports_its_progress(tmp_path, monkeypatch):
+    monkeypatch.setattr(rw, "PROGRESS_ROWS", 2)
+    rows = [
+        row(code=f"56010000{i}", product=f"56010000{i}-01", name=f"น้ำพริก {i}") for i in range(1, 6)
+    ]
+    calls = []
+    result = rw.registry_read(
+        write_xlsx(tmp_path / "r.xlsx", [HEADER, *rows]),
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert len(result.rows) == 5
+    assert calls == [(3, 6), (5, 6)]

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from products.models import FiscalYear, RegistrySnapshot, Round
 from products.services import round_setup
@@ -39,6 +40,19 @@ def test_round_1_runs_october_to_march():
     r = Round.objects.get()
     assert (r.starts_on, r.ends_on) == (dt.date(2020, 10, 1), dt.date(2021, 3, 31))
     assert r.month_labels == ["ต.ค.", "พ.ย.", "ธ.ค.", "ม.ค.", "ก.พ.", "มี.ค."]
+
+
+@pytest.mark.django_db
+def test_the_period_and_months_follow_the_language_and_stay_thai_for_the_workbooks():
+    run("2564-1")
+    r = Round.objects.get()
+    with translation.override("en"):
+        assert r.period_label == "October 2563 - March 2564 BE"
+        assert r.month_labels == ["Oct", "Nov", "Dec", "Jan", "Feb", "Mar"]
+        assert r.period_label_th == "ตุลาคม 2563 - มีนาคม 2564"
+        assert r.month_labels_th == ["ต.ค.", "พ.ย.", "ธ.ค.", "ม.ค.", "ก.พ.", "มี.ค."]
+        assert str(r) == "2564-1 (round 1, fiscal year 2564)"
+    assert str(r) == "2564-1 (รอบที่ 1 ปีงบประมาณ 2564)"
 
 
 @pytest.mark.django_db

@@ -8,6 +8,7 @@ import json
 
 import openpyxl
 import pytest
+from django.utils import translation
 
 from districts.models import District, Province
 from otop_portal.importing import ImportRefused
@@ -160,6 +161,19 @@ def test_column_f_says_when_a_computed_target_is_used_or_what_the_official_repla
     assert ws["F12"].value is None  # official 11 equals computed 11
     assert ws["E7"].value == 15  # ceil(11% x 131) = ceil(14.41)
     assert ws["F7"].value == "ใช้เป้าหมายที่คำนวณ (ร้อยละ 11)"
+
+
+def test_it_writes_the_same_thai_cells_when_the_user_reads_english(round_2564):
+    build_phayao(round_2564, officials=True)
+
+    def cells(ws) -> list[list]:
+        return [[c.value for c in row] for row in ws.iter_rows()]
+
+    thai = cells(export(round_2564))
+    with translation.override("en"):
+        english = cells(export(round_2564))
+    assert english == thai
+    assert "(เดือนเมษายน 2564 - กันยายน 2564)" in thai[1][0]
 
 
 def test_the_titles_follow_another_rounds_configuration(db):

@@ -6,6 +6,7 @@ import io
 import openpyxl
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 from python_calamine import CalamineWorkbook
 
 from tests.conftest import make_entrepreneur, make_product, make_round
@@ -97,6 +98,23 @@ def test_it_writes_the_months_of_the_round(tmp_path):
     assert rows[3][0] == "รอบการประเมินที่ ๑ (ตุลาคม - มีนาคม)"
     assert rows[5][12:18] == ["ต.ค.", "พ.ย.", "ธ.ค.", "ม.ค.", "ก.พ.", "มี.ค."]
     assert "(ต.ค. ๒๕๖๒ - มี.ค. ๒๕๖๓)" in rows[4][19]
+
+
+def test_it_writes_the_same_thai_cells_when_the_user_reads_english(tmp_path, report_5607):
+    from reports.workbook import write_district_report
+
+    def cells(language: str) -> list[list]:
+        out = io.BytesIO()
+        with translation.override(language):
+            write_district_report(out, round=report_5607.round, district=report_5607.district)
+        return CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue())).get_sheet_by_index(
+            0
+        ).to_python()
+
+    thai = cells("th")
+    assert cells("en") == thai
+    assert thai[5][12:18] == ["เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย."]
+    assert "ของใช้ ของตกแต่ง ของที่ระลึก" in [row[4] for row in thai]
 
 
 def test_the_province_report_lists_districts_in_dopa_order(tmp_path, report_5607, round_2564):

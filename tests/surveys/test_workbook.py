@@ -11,9 +11,11 @@ from xml.sax.saxutils import escape
 
 import openpyxl
 import pytest
+from django.utils import translation
 
 from districts.models import District
 from otop_portal.spreadsheet import SpreadsheetError
+from products.vocab import ProductType
 from surveys import selectors, services
 from surveys.workbook import read_survey, write_survey
 from tests.conftest import make_round
@@ -246,6 +248,18 @@ class TestWriter:
         assert ws["P5"].value == "ยอดจำหน่ายออนไลน์ (ปีงบประมาณ ๒๕๖๔)"
         notes = [ws.cell(row=n, column=1).value for n in range(7, ws.max_row + 1)]
         assert "๑. ส่งแบบรายงานให้สำนักงานพัฒนาชุมชน ภายในวันที่ ๓๐ พ.ย. ๒๕๖๔" in notes
+
+    def test_it_writes_the_same_thai_cells_when_the_user_reads_english(self, answered):
+        def cells(data: io.BytesIO) -> list[list]:
+            ws = openpyxl.load_workbook(data).active
+            return [[c.value for c in row] for row in ws.iter_rows()]
+
+        thai = cells(export(answered["round"], ["5607"]))
+        with translation.override("en"):
+            assert str(ProductType.CLOTH.label) == "Textiles and clothing"
+            english = cells(export(answered["round"], ["5607"]))
+        assert english == thai
+        assert thai[6][2:5] == ["กลุ่มผู้ผลิตชุมชน", "ผ้าทอไทลื้อ", "ผ้าและเครื่องแต่งกาย"]
 
     def test_the_consolidated_form_lists_districts_in_dopa_order(self, small_registry):
         ws = openpyxl.load_workbook(export(small_registry["round"], ["5607", "5604"])).active

@@ -53,8 +53,10 @@ def summary_lines(result: RegistryImportResult) -> list[str]:
 
 class Command(BaseCommand):
     help = (
-        "Import a registry snapshot (flat .xlsx or .csv, one header row) as of a date. "
-        "All or nothing; products missing from the snapshot are marked not registered."
+        "Import a registry snapshot (flat .xlsx, .xls, .ods or .csv, one header row) as "
+        "of a date. All or nothing. Products and entrepreneurs missing from the snapshot "
+        "are marked not registered only in the provinces the file lists: a province's "
+        "file, or two districts', leaves the rest of the country as it is."
     )
 
     def add_arguments(self, parser):
@@ -103,6 +105,7 @@ class Command(BaseCommand):
         )
         for line in summary_lines(result):
             self.stdout.write(line)
+        self.stdout.write(result.removal_scope)
         if result.notices:
             self.stdout.write(_("สิ่งที่ระบบอ่านแทนให้และข้อสังเกต:"))
             for notice in result.notices:

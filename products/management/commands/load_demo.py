@@ -11,9 +11,10 @@ from products.demo import DEMO_ROUND, demo_load
 class Command(BaseCommand):
     help = (
         "Load Phayao's demo: the round 2564-2, a registry of the 9 districts whose base "
-        "equals the seed's table, the seed's official targets, and a user for each role. "
-        "Idempotent. The demo registry replaces the registry in the database: use it on a "
-        "development database only."
+        "equals the seed's table (the sample registry in products/demo_data for 5604 and "
+        "5607, generated rows for the others), the seed's official targets, and a user for "
+        "each role. Idempotent. The demo registry replaces Phayao's registry in the "
+        "database: use it on a development database only."
     )
 
     def handle(self, *args, **options):

@@ -1,0 +1,168 @@
+"""Helpers shared by the PostgreSQL benchmarks: the bench database, Django set-up,
+percentiles and the machine's description.
+
+The benchmarks only ever touch databases whose name starts with `otop_bench`, on
+127.0.0.1: `bench_database_url` refuses anything else, so the shared `test` database
+and the developers' SQLite file are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_VAR = ROOT / "var" / "bench"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/otop_bench"
+QUICK_URL = "postgres://postgres@127.0.0.1:5432/otop_bench_quick"
+#: The round the benchmarks set up, and the date of their registry.
+ROUND = "2564-2"
+AS_OF = "2021-04-01"
+
+
+def bench_database_url(url: str) -> str:
+    """The URL, if it names a bench database on the loopback interface."""
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    if parsed.scheme not in ("postgres", "postgresql", "pgsql"):
+        raise SystemExit(f"the benchmarks need PostgreSQL, not {parsed.scheme!r}")
+    if parsed.hostname not in ("127.0.0.1", "localhost"):
+        raise SystemExit(f"the benchmarks run against 127.0.0.1 only, not {parsed.hostname}")
+    if not name.startswith("otop_bench"):
+        raise SystemExit(f"refusing database {name!r}: bench databases are named otop_bench*")
+    return url
+
+
+def _admin_connection(url: str):
+    import psycopg2
+
+    parsed = urlparse(url)
+    conn = psycopg2.connect(
+        host=parsed.hostname,
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password or None,
+        dbname="postgres",
+    )
+    conn.autocommit = True
+    return conn
+
+
+def database_ensure(url: str, *, recreate: bool = False) -> bool:
+    """Create the bench database if it is missing (or drop and create it again).
+    Returns True when it was created."""
+    url = bench_database_url(url)
+    name = urlparse(url).path.lstrip("/")
+    conn = _admin_connection(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            exists = cur.fetchone() is not None
+            if exists and recreate:
+                cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+                exists = False
+            if not exists:
+                cur.execute(f'CREATE DATABASE "{name}"')
+                return True
+    finally:
+        conn.close()
+    return False
+
+
+def django_setup(url: str, *, debug: bool = False) -> None:
+    """Set Django up against the bench database, as production runs (DEBUG off, so
+    that no query log slows the pages), unless `debug` is asked."""
+    os.environ["DATABASE_URL"] = bench_database_url(url)
+    os.environ["DEBUG"] = "1" if debug else "0"
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
+    os.environ.setdefault("HTTPS", "0")
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otop_portal.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """The pct-th percentile (nearest rank, as load-testing tools report it)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, round(pct / 100 * len(ordered) + 0.5 - 1e-9))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def timings_summary(seconds: list[float]) -> dict:
+    ms = [s * 1000 for s in seconds]
+    return {
+        "n": len(ms),
+        "p50_ms": round(statistics.median(ms), 1),
+        "p95_ms": round(percentile(ms, 95), 1),
+        "max_ms": round(max(ms), 1),
+    }
+
+
+def _run(args: list[str]) -> str:
+    try:
+        return subprocess.run(args, capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def machine() -> dict:
+    """What the figures were measured on."""
+    mem_kb = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    pg = _run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-Atc",
+            "SHOW server_version",
+        ]
+    )
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "postgresql": pg,
+        "os": platform.platform(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def write_json(path: Path | None, data: dict) -> None:
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    if path is None:
+        print(text)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n", encoding="utf-8")

@@ -1,0 +1,639 @@
+"""`make bench` and `make bench-quick`: run the country-scale benchmarks in order and
+write their figures to bench/RESULTS.md (bench/RESULTS-quick.md with --quick).
+
+1. the registry import against its floors (bench/registry.py, when it exists);
+2. the country exports against xlsxwriter's floor (bench/exports.py, when it exists);
+3. the dashboard at country scale (bench/dashboard.py);
+4. the load test: district officers against gunicorn (bench/load/run.py);
+5. (full run only) the same load on two app instances and two task workers
+   (bench/load/run.py --instances 2 --db-workers 2), the deployment of
+   bench/README-deploy.md shown once on this machine.
+
+Each benchmark runs in its own process and writes JSON; a benchmark that fails is
+reported as such and the others still run. Every figure is written with its goal or
+floor, its ratio to it, and the command that reproduces it. The machine is described
+(cores, memory, Python, PostgreSQL) with its load average, because the figures are
+noisy on a shared machine.
+
+    .venv/bin/python bench/run.py [--quick] [--only dashboard,load] [--no-deploy]
+
+A benchmark script takes part by accepting `--json FILE` (and `--quick`); if its JSON
+has a "figures" list of {"figure", "value", "unit", "target", "target_kind", "ratio",
+"met", "command"}, those rows go in the summary table; its JSON is listed in full in
+any case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import BENCH_VAR, ROOT, machine  # noqa: E402
+
+PY = ".venv/bin/python"
+
+
+def steps(quick: bool, deploy: bool) -> list[dict]:
+    q = ["--quick"] if quick else []
+    out = [
+        {"name": "registry", "script": "bench/registry.py", "args": q, "optional": True},
+        {"name": "exports", "script": "bench/exports.py", "args": q, "optional": True},
+        {"name": "dashboard", "script": "bench/dashboard.py", "args": q},
+        {"name": "load", "script": "bench/load/run.py", "args": q},
+    ]
+    if deploy and not quick:
+        out.append(
+            {
+                "name": "deploy",
+                "script": "bench/load/run.py",
+                "args": ["--instances", "2", "--db-workers", "2", "--province-staff", "5"],
+            }
+        )
+    return out
+
+
+def run_step(step: dict, results: Path) -> dict:
+    """Run one benchmark; returns its JSON (or why there is none) and its output."""
+    script = ROOT / step["script"]
+    command = " ".join([PY, step["script"], *step["args"]])
+    if not script.exists():
+        return {"status": "absent", "command": command}
+    out_json = results / f"{step['name']}.json"
+    out_json.unlink(missing_ok=True)
+    args = [sys.executable, str(script), *step["args"], "--json", str(out_json)]
+    started = time.perf_counter()
+    print(f"== {step['name']}: {command}", flush=True)
+    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    if proc.returncode != 0 and "--json" in proc.stderr and "unrecognized" in proc.stderr:
+        # A benchmark that does not write JSON: keep what it printed.
+        proc = subprocess.run(
+            [sys.executable, str(script), *step["args"]],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
+    seconds = round(time.perf_counter() - started, 1)
+    output = (proc.stdout + proc.stderr)[-4000:]
+    print(output[-1500:], flush=True)
+    if proc.returncode != 0:
+        return {"status": "failed", "command": command, "seconds": seconds, "output": output}
+    data = json.loads(out_json.read_text(encoding="utf-8")) if out_json.exists() else None
+    return {
+        "status": "ok",
+        "command": command,
+        "seconds": seconds,
+        "data": data,
+        "output": output if data is None else "",
+    }
+
+
+# ---------------------------------------------------------------------------
+# Figures
+# ---------------------------------------------------------------------------
+
+
+def _row(figure, value, unit, target, kind, met, command, ratio=None) -> dict:
+    if ratio is None and value is not None and target:
+        ratio = value / target
+    return {
+        "figure": figure,
+        "value": value,
+        "unit": unit,
+        "target": target,
+        "target_kind": kind,
+        "ratio": round(ratio, 3) if ratio is not None else None,
+        "met": met,
+        "command": command,
+    }
+
+
+def dashboard_figures(d: dict, command: str) -> list[dict]:
+    p, c, ph = d["province"], d["country"], d["phayao_alone_queries"]
+    g = d["goals"]
+    return [
+        _row(
+            f"province page p95 ({p['code']}, {p['base_products']:,} base products)",
+            p["p95_ms"],
+            "ms",
+            g["province_p95_ms"],
+            "goal",
+            g["province_met"],
+            command,
+        ),
+        _row(
+            "country page p95",
+            c["p95_ms"],
+            "ms",
+            g["country_p95_ms"],
+            "goal",
+            g["country_met"],
+            command,
+        ),
+        _row(
+            "province page queries (Phayao alone)",
+            p["queries"],
+            "queries",
+            ph["province"],
+            "Phayao alone",
+            g["province_queries_same"],
+            command,
+        ),
+        _row(
+            "country page queries (Phayao alone)",
+            c["queries"],
+            "queries",
+            ph["country"],
+            "Phayao alone",
+            g["country_queries_same"],
+            command,
+        ),
+    ]
+
+
+def load_figures(d: dict, command: str, label: str) -> list[dict]:
+    total = d["steady"]["total"] or {}
+    g = d["goals"]
+    errors = total.get("failures", 0) + d["logins"]["failures"]
+    all_failures = d.get("all_requests", {}).get("failures", 0)
+    rows = [
+        _row(
+            f"{label}: p95 latency, {d['users']} officers, {d['steady_seconds']} s",
+            total.get("p95_ms"),
+            "ms",
+            g["p95_ms"],
+            "goal",
+            g["p95_met"],
+            command,
+        ),
+        _row(
+            f"{label}: errors (whole run, logins included)",
+            max(errors, all_failures),
+            "errors",
+            0,
+            "goal",
+            g["errors_met"],
+            command,
+        ),
+        _row(
+            f"{label}: answers lost or duplicated",
+            d["verification"]["problem_count"],
+            "problems",
+            0,
+            "goal",
+            g["no_lost_or_duplicated"],
+            command,
+        ),
+    ]
+    return rows
+
+
+def registry_figures(d: dict, command: str) -> list[dict]:
+    """The import engineer's bench/registry.py JSON."""
+    g = d.get("goals", {})
+    rows = d.get("rows", 0)
+    return [
+        _row(
+            f"registry import, {rows:,} rows, against read + COPY (goal: at most 3x)",
+            d["import_s"],
+            "s",
+            d["floor_s"],
+            "floor",
+            g.get("import_within_3x_floor"),
+            command,
+            ratio=d.get("import_vs_floor"),
+        ),
+        _row(
+            "registry import against django-import-export (goal: 20x faster)",
+            d["import_s"],
+            "s",
+            d["die_extrapolated_s"],
+            "django-import-export",
+            g.get("20x_faster_than_django_import_export"),
+            command,
+        ),
+        _row(
+            "registry import peak memory",
+            d["peak_memory_mb"],
+            "MB",
+            1024,
+            "goal",
+            g.get("peak_memory_under_1_gb"),
+            command,
+        ),
+        _row(
+            "registry re-import, unchanged (goal: faster than the import)",
+            d["reimport_s"],
+            "s",
+            d["import_s"],
+            "first import",
+            g.get("reimport_faster"),
+            command,
+        ),
+    ]
+
+
+def exports_figures(d: dict, command: str) -> list[dict]:
+    """bench/exports.py JSON: each attachment against xlsxwriter's constant_memory."""
+    g = d.get("goals", {})
+    out = []
+    for key, label in (("survey", "attachment 2"), ("report", "attachment 3")):
+        e = d[key]
+        out.append(
+            _row(
+                f"country export, {label}, {e['rows']:,} rows (goal: at most 1.3x the floor)",
+                e["export_s"],
+                "s",
+                e["floor_s"],
+                "xlsxwriter floor",
+                g.get(f"{key}_within_1.3x_floor"),
+                command,
+                ratio=e.get("ratio"),
+            )
+        )
+        out.append(
+            _row(
+                f"country export, {label}, peak memory",
+                e["peak_memory_mb"],
+                "MB",
+                None,
+                "",
+                None,
+                command,
+            )
+        )
+    return out
+
+
+ADAPTERS = {"registry": registry_figures, "exports": exports_figures}
+
+
+def collect_figures(results: dict) -> list[dict]:
+    rows: list[dict] = []
+    for name, r in results.items():
+        if r["status"] != "ok" or not r.get("data"):
+            rows.append(
+                {
+                    "figure": name,
+                    "value": None,
+                    "unit": "",
+                    "target": None,
+                    "target_kind": "",
+                    "ratio": None,
+                    "met": None if r["status"] == "absent" else False,
+                    "command": r["command"],
+                    "note": r["status"],
+                }
+            )
+            continue
+        data = r["data"]
+        if name == "dashboard":
+            rows += dashboard_figures(data, r["command"])
+        elif name in ("load", "deploy"):
+            label = "load" if name == "load" else "2 instances + 2 workers"
+            rows += load_figures(data, r["command"], label)
+        elif isinstance(data.get("figures"), list):
+            rows += [{**f, "command": f.get("command", r["command"])} for f in data["figures"]]
+        elif name in ADAPTERS:
+            try:
+                rows += ADAPTERS[name](data, r["command"])
+            except (KeyError, TypeError, ZeroDivisionError):
+                pass  # the JSON has changed shape: it is still listed in full below
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# RESULTS.md
+# ---------------------------------------------------------------------------
+
+
+def _num(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if value < 1000 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _ratio(value) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.2f}" if value >= 0.1 else f"{value:.3f}"
+
+
+def _met(met) -> str:
+    return {True: "met", False: "**missed**", None: "–"}[met]
+
+
+def render(*, quick: bool, info: dict, results: dict, figures: list[dict], seconds: float) -> str:
+    lines = [
+        "# Benchmark results" + (" (quick: 20,000 rows)" if quick else " (200,000 rows)"),
+        "",
+        f"Written by `{PY} bench/run.py{' --quick' if quick else ''}` "
+        f"({'make bench-quick' if quick else 'make bench'}) on {info['date']}, "
+        f"in {seconds / 60:.1f} minutes.",
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| CPU | {info['nproc']} cores, {info['cpu']} |",
+        f"| Memory | {info['memory_gb']} GB |",
+        f"| Python | {info['python']} |",
+        f"| PostgreSQL | {info['postgresql']} (on 127.0.0.1) |",
+        f"| OS | {info['os']} |",
+        f"| Load average at the start | {', '.join(str(x) for x in info['load_average'])} |",
+        f"| Load average at the end | {', '.join(str(x) for x in info['load_average_end'])} |",
+        "",
+        "**The figures are noisy.** This machine has 2 cores and other engineers run test "
+        "suites on it at the same time: a load average above 2 means the benchmarks got "
+        "only part of the CPU, and the latencies grow with it. The query counts, the "
+        "verification of the answers and the CPU cost per request (load test) do not "
+        "depend on it; the latencies and rates do. Measure again on a quiet machine "
+        "before drawing conclusions from a missed latency goal.",
+        "",
+        "## Summary",
+        "",
+        "| Figure | Value | Goal or floor | Ratio | | Reproduce |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for f in figures:
+        target = (
+            f"{_num(f['target'])} {f['unit']} ({f['target_kind']})"
+            if f.get("target") is not None
+            else f.get("note", "–")
+        )
+        value = f"{_num(f['value'])} {f['unit']}" if f.get("value") is not None else "–"
+        lines.append(
+            f"| {f['figure']} | {value} | {target} | {_ratio(f.get('ratio'))} | "
+            f"{_met(f.get('met'))} | `{f['command']}` |"
+        )
+    lines += [
+        "",
+        "Ratio: the figure divided by its goal or floor (below 1 is better; for the registry "
+        "import and the exports, the benchmark's own ratio, the median of its runs).",
+        "",
+    ]
+    why = notes(results, info)
+    if why:
+        lines += ["## Why a goal was missed", "", *why, ""]
+    for name, r in results.items():
+        lines += [f"## {name}", "", f"`{r['command']}`: {r['status']}"]
+        if r.get("seconds") is not None:
+            lines[-1] += f" in {r['seconds']} s"
+        lines.append("")
+        if name == "dashboard" and r.get("data"):
+            lines += _dashboard_section(r["data"])
+        if name in ("load", "deploy") and r.get("data"):
+            lines += _load_section(r["data"])
+        if r.get("data") is not None:
+            lines += [
+                "<details><summary>JSON</summary>",
+                "",
+                "```json",
+                json.dumps(r["data"], indent=2, ensure_ascii=False),
+                "```",
+                "</details>",
+                "",
+            ]
+        elif r.get("output"):
+            lines += ["```", r["output"].strip(), "```", ""]
+    return "\n".join(lines) + "\n"
+
+
+def notes(results: dict, info: dict) -> list[str]:
+    """What explains each missed goal, from the figures of this run."""
+    out = []
+    load = info["load_average"][0], info["load_average_end"][0]
+    d = (results.get("dashboard") or {}).get("data")
+    if d and not (d["goals"]["province_met"] and d["goals"]["country_met"]):
+        c = d["country"]
+        slow = "; ".join(
+            f"{q['ms']} ms: `{q['sql'][:90]}…`" for q in c.get("slowest_queries", [])[:2]
+        )
+        out.append(
+            f"- **Dashboard.** The country page aggregates the whole registry in every "
+            f"request{f': its slowest queries were {slow}' if slow else ''}. The province pages spend most "
+            f"of their time rendering the table (one row per district, each with a dozen "
+            f"translated labels and links), which is why the province with the most "
+            f"districts is slower than the one with the most products. The machine's "
+            f"load average was {load[0]} at the start and {load[1]} at the end, on 2 cores."
+        )
+        if c.get("base_count_joins_entrepreneurs"):
+            out.append(
+                "- The base counts (products.selectors.targets_for_districts) still join the "
+                "entrepreneurs, because Product's default ordering (entrepreneur__code) is "
+                "not cleared in that GROUP BY query: PostgreSQL scans all entrepreneurs and "
+                "sorts every base product on disk. `.order_by()` before `.values()` removes "
+                "the join (measured: about 3 times faster at 200,000 rows)."
+            )
+    for name in ("load", "deploy"):
+        r = (results.get(name) or {}).get("data")
+        if not r or r["goals"]["p95_met"]:
+            continue
+        total = r["steady"]["total"] or {}
+        cpu = r.get("cpu") or {}
+        line = (
+            f"- **{name}.** p95 {total.get('p95_ms')} ms at {total.get('rps')} requests/s with a "
+            f"load average of {r['load_average_before'][0]} before and "
+            f"{r['load_average_after'][0]} after the run on 2 cores"
+        )
+        if cpu:
+            per = cpu["app_ms_per_request"] + cpu["postgresql_ms_per_request"]
+            line += (
+                f". A request of this mix costs {per:.0f} ms of server CPU (gunicorn "
+                f"{cpu['app_ms_per_request']} ms, PostgreSQL {cpu['postgresql_ms_per_request']} ms), "
+                f"so {total.get('rps')} requests/s need {per * (total.get('rps') or 0) / 1000:.2f} "
+                f"cores, and the load generator took {cpu['locust_s'] / max(r['steady_seconds'] or 1, 1):.2f} "
+                f"more; whatever the other processes on the machine leave is what the servers get, "
+                f"and requests queue behind the 4 sync workers when it is less"
+            )
+        out.append(line + ".")
+    return out
+
+
+def _dashboard_section(d: dict) -> list[str]:
+    out = [
+        "| Page | p50 | p95 | max | queries |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for key, label in (
+        ("province", f"province {d['province']['code']} (the most base products)"),
+        ("province_phayao", "province 56 (Phayao)"),
+        ("province_most_districts", "province with the most districts"),
+        ("country", "country"),
+    ):
+        p = d.get(key)
+        if p is None:
+            continue
+        if key == "province_most_districts":
+            label = f"province {p['code']} ({p['districts']} districts)"
+        out.append(
+            f"| {label} | {p['p50_ms']} ms | {p['p95_ms']} ms | {p['max_ms']} ms | {p['queries']} |"
+        )
+    ph = d["phayao_alone_queries"]
+    out += [
+        "",
+        f"With Phayao alone in the database the province page makes {ph['province']} queries "
+        f"and the country page {ph['country']}. Server time is measured in-process with "
+        f"Django's test client, DEBUG off, {d['province']['n']} requests after warm-up.",
+        "",
+    ]
+    return out
+
+
+def _load_section(d: dict) -> list[str]:
+    total = d["steady"]["total"] or {}
+    out = [
+        f"{d['users']} officers ({d['instances']} gunicorn instance(s) x "
+        f"{d['gunicorn_workers']} sync workers, {d['db_workers']} db_worker)"
+        + (
+            f", {d['province_staff']} provincial staff exporting as jobs"
+            if d["province_staff"]
+            else ""
+        )
+        + f", {d['steady_seconds']} s of steady load after every officer logged in "
+        f"(started {d['started']}, load average {d['load_average_before']} before, "
+        f"{d['load_average_after']} after).",
+        "",
+        f"- Requests/s: **{total.get('rps')}**; latency p50 **{total.get('p50_ms')} ms**, "
+        f"p95 **{total.get('p95_ms')} ms**, p99 **{total.get('p99_ms')} ms**; "
+        f"failures {total.get('failures')} of {total.get('requests')}.",
+        f"- Logins (before the steady window, PBKDF2 1,000,000 iterations): "
+        f"{d['logins']['count']}, p50 {d['logins']['p50_ms']} ms, p95 {d['logins']['p95_ms']} ms, "
+        f"{d['logins']['failures']} failed.",
+        f"- Whole run, logins included: {d['all_requests'].get('count')} requests, "
+        f"{d['all_requests'].get('failures')} failed.",
+    ]
+    cpu = d.get("cpu") or {}
+    if cpu:
+        out.append(
+            f"- Server CPU per request: {cpu['app_ms_per_request']} ms in gunicorn + "
+            f"{cpu['postgresql_ms_per_request']} ms in PostgreSQL, so one idle core serves "
+            f"about {cpu['capacity_rps_per_core']} requests/s of this mix."
+        )
+    v = d["verification"]
+    out.append(
+        f"- Verification: {v['answers_checked']:,} answers checked; {v['saves']} saves of "
+        f"{v['entrepreneurs_saved']} entrepreneurs and {v['uploads_committed']} upload commits "
+        f"accepted; {'no answer lost or duplicated, every version counted' if v['ok'] else 'PROBLEMS: ' + '; '.join(v['problems'][:5])}."
+    )
+    if d.get("jobs", {}).get("started"):
+        j = d["jobs"]
+        out.append(
+            f"- Export jobs: {j['started']} started, {j['succeeded']} succeeded, {j['failed']} "
+            f"failed; p50 {j['p50_s']} s from start to file, max {j['max_s']} s."
+        )
+        if d.get("jobs_by_process"):
+            out.append(
+                "- Jobs by the process that ran them: "
+                + ", ".join(f"{k}: {v}" for k, v in sorted(d["jobs_by_process"].items()))
+                + "."
+            )
+    out += [
+        "",
+        "| Request | count | req/s | p50 | p95 | p99 | max | failures |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in sorted(d["steady"]["by_request"].items()):
+        out.append(
+            f"| {name} | {r['requests']} | {r['rps']} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | "
+            f"{r['p99_ms']:.0f} | {r['max_ms']} | {r['failures']} |"
+        )
+    out.append("")
+    return out
+
+
+def rerender(args, output: Path, results_dir: Path) -> None:
+    saved = results_dir / "run.json"
+    if saved.exists():
+        run = json.loads(saved.read_text(encoding="utf-8"))
+        info, results = run["info"], run["results"]
+    else:
+        # A run from before run.json existed: the benchmarks' own JSON files.
+        info = machine()
+        info["load_average_end"] = info["load_average"]
+        info["seconds"] = 0
+        results = {}
+        for step in steps(args.quick, deploy=not args.no_deploy):
+            path = results_dir / f"{step['name']}.json"
+            command = " ".join([PY, step["script"], *step["args"]])
+            if path.exists():
+                data = json.loads(path.read_text(encoding="utf-8"))
+                results[step["name"]] = {"status": "ok", "command": command, "data": data}
+                info["date"] = time.strftime(
+                    "%Y-%m-%d %H:%M %Z", time.localtime(path.stat().st_mtime)
+                )
+    text = render(
+        quick=args.quick,
+        info=info,
+        results=results,
+        figures=collect_figures(results),
+        seconds=info.get("seconds", 0),
+    )
+    output.write_text(text, encoding="utf-8")
+    print(f"wrote {output}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="20,000 rows, under 3 minutes")
+    parser.add_argument("--only", help="comma-separated: registry,exports,dashboard,load,deploy")
+    parser.add_argument("--no-deploy", action="store_true", help="skip the two-instance run")
+    parser.add_argument("--output", type=Path)
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="write RESULTS.md again from the last run's JSON, running nothing",
+    )
+    args = parser.parse_args()
+    output = args.output or ROOT / "bench" / ("RESULTS-quick.md" if args.quick else "RESULTS.md")
+    results_dir = BENCH_VAR / ("results-quick" if args.quick else "results")
+    results_dir.mkdir(parents=True, exist_ok=True)
+    only = set(args.only.split(",")) if args.only else None
+
+    if args.render_only:
+        rerender(args, output, results_dir)
+        return
+
+    started = time.perf_counter()
+    info = machine()
+    results: dict[str, dict] = {}
+    for step in steps(args.quick, deploy=not args.no_deploy):
+        if only is not None and step["name"] not in only:
+            continue
+        result = run_step(step, results_dir)
+        if result["status"] == "absent" and step.get("optional"):
+            print(f"== {step['name']}: {step['script']} does not exist (yet): skipped")
+        results[step["name"]] = result
+    info["load_average_end"] = machine()["load_average"]
+    info["seconds"] = round(time.perf_counter() - started, 1)
+    (results_dir / "run.json").write_text(
+        json.dumps({"info": info, "results": results}, ensure_ascii=False, default=str),
+        encoding="utf-8",
+    )
+    figures = collect_figures(results)
+    text = render(
+        quick=args.quick,
+        info=info,
+        results=results,
+        figures=figures,
+        seconds=time.perf_counter() - started,
+    )
+    output.write_text(text, encoding="utf-8")
+    print(f"wrote {output} in {(time.perf_counter() - started) / 60:.1f} min")
+    missed = [f["figure"] for f in figures if f.get("met") is False]
+    if missed:
+        print("missed: " + "; ".join(missed))
+
+
+if __name__ == "__main__":
+    main()

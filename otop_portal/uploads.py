@@ -1,0 +1,460 @@
+"""Checks every uploaded workbook passes before anything else looks at it.
+
+Two kinds of upload have their own size limit, both set in the environment:
+- "district": the forms a district or province sends (attachments 1, 2 and 3), small
+  (settings.DISTRICT_UPLOAD_MAX_BYTES);
+- "registry": a registry snapshot, which can be the whole country
+  (settings.REGISTRY_UPLOAD_MAX_BYTES).
+
+`check_upload` refuses a file that is too large, or that is not by its content a
+spreadsheet the reader accepts (otop_portal.spreadsheet.sniff: the name is not trusted,
+a zip bomb is refused by its uncompressed size), with a message in Thai that says what
+to do; a form calls it from its clean_<field>().
+
+Django checks a form's file only after the whole request has arrived, so
+`UploadLimitHandler`, listed first in settings.FILE_UPLOAD_HANDLERS, stops storing an
+upload once it passes the larger of the two limits: a client cannot fill the server's
+disk, and the form still says the file is too large.
+
+`check_extent` guards the spreadsheet reader's memory. python-calamine holds a sheet as a
+dense grid from its first to its last cell with a value, so a 5 KB .xlsx with one value in
+A1 and one in XFD1048576 asks for 17 billion cells and aborts the process (not an
+exception: the worker dies), and a value typed by accident in row 1,048,576 costs about
+1.3 GB. `check_extent` finds each sheet's last cell from the file's XML before calamine
+opens it, and refuses a workbook whose sheets would hold more than
+settings.WORKBOOK_MAX_CELLS cells, naming the far cell so that the user can delete it.
+It decompresses through Python's zipfile, which stops at each member's declared size and
+checks its CRC, so a zip that understates its sizes (to pass the zip-bomb check on the
+declared sizes) is refused too.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
+from django.utils.translation import gettext_lazy as _
+
+from otop_portal.spreadsheet import (
+    MSG_BROKEN_WORKBOOK,
+    MSG_ZIP_BOMB,
+    SpreadsheetError,
+    column_letter,
+    sniff,
+)
+
+DISTRICT = "district"
+REGISTRY = "registry"
+
+#: What each kind of file is called in messages.
+KIND_NAMES = {
+    "xlsx": "Excel (.xlsx)",
+    "xls": "Excel 97-2003 (.xls)",
+    "ods": "OpenDocument (.ods)",
+    "csv": "CSV",
+}
+
+MSG_TOO_LARGE = _(
+    "ไฟล์ %(name)s มีขนาด %(size)s MB ใหญ่เกินกว่าที่รับได้ (%(limit)s MB) "
+    "กรุณาลบแผ่นงานหรือแถวที่ไม่ใช้ออกแล้วบันทึกใหม่"
+)
+MSG_WRONG_KIND = _("ไฟล์ %(name)s เป็นไฟล์ %(found)s แต่ที่นี่รับเฉพาะ %(accepted)s")
+MSG_NOT_ACCEPTED = _("ไฟล์ %(name)s ใช้ไม่ได้: %(reason)s")
+
+
+def upload_limit(kind: str) -> int:
+    """The size limit in bytes of a kind of upload ("district" or "registry")."""
+    if kind == DISTRICT:
+        return settings.DISTRICT_UPLOAD_MAX_BYTES
+    if kind == REGISTRY:
+        return settings.REGISTRY_UPLOAD_MAX_BYTES
+    raise ValueError(f"unknown upload kind {kind!r}")
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):,.1f}"
+
+
+def check_upload(file, *, kind: str, accept: tuple[str, ...] = ("xlsx", "xls", "ods")) -> str:
+    """Check an uploaded file's size and content; return what it is ("xlsx", ...).
+
+    Raises ValidationError with a message for the user. The file is left at its start.
+    """
+    name = getattr(file, "name", "") or ""
+    limit = upload_limit(kind)
+    if file.size > limit:
+        raise forms.ValidationError(
+            MSG_TOO_LARGE % {"name": name, "size": _mb(file.size), "limit": _mb(limit)},
+            code="too_large",
+        )
+    file.seek(0)
+    try:
+        found = sniff(file.read())
+    except SpreadsheetError as exc:
+        raise forms.ValidationError(
+            MSG_NOT_ACCEPTED % {"name": name, "reason": exc.message}, code="not_spreadsheet"
+        ) from None
+    finally:
+        file.seek(0)
+    if found not in accept:
+        raise forms.ValidationError(
+            MSG_WRONG_KIND
+            % {
+                "name": name,
+                "found": KIND_NAMES[found],
+                "accepted": ", ".join(KIND_NAMES[k] for k in accept),
+            },
+            code="wrong_kind",
+        )
+    return found
+
+
+class OversizedUpload(UploadedFile):
+    """What is left of an upload that passed every limit: its name and true size, no
+    content. A form's size check then refuses it with its usual message."""
+
+    def __init__(self, name: str, size: int, content_type: str = ""):
+        super().__init__(io.BytesIO(b""), name=name, content_type=content_type, size=size)
+
+
+class UploadLimitHandler(FileUploadHandler):
+    """Stops keeping an uploaded file once it passes the largest upload limit.
+
+    It passes every chunk on to the next handlers (memory or temporary file) until the
+    file is larger than the largest limit; from then on it drops the chunks and, at the
+    end, gives the form an OversizedUpload that carries the size received.
+    """
+
+    def new_file(self, field_name, file_name, content_type, *args, **kwargs):
+        super().new_file(field_name, file_name, content_type, *args, **kwargs)
+        self.received = 0
+        self.over = False
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        limit = max(upload_limit(DISTRICT), upload_limit(REGISTRY))
+        if self.received > limit:
+            self.over = True
+            return None
+        return raw_data
+
+    def file_complete(self, file_size):
+        if self.over:
+            return OversizedUpload(self.file_name, self.received, self.content_type)
+        return None
+
+
+# ---------------------------------------------------------------------------
+# The extent of a workbook's sheets, before the reader opens them
+# ---------------------------------------------------------------------------
+
+#: The default of settings.WORKBOOK_MAX_CELLS: a country's registry (about 200,000 rows
+#: of 20 columns, 4 million cells) fits; a sheet that runs to row 1,048,576 does not.
+DEFAULT_MAX_CELLS = 10_000_000
+
+MSG_TOO_MANY_CELLS = _(
+    "แผ่นงาน “%(sheet)s” มีข้อมูลไปถึงช่อง %(cell)s (%(cells)s ช่อง) มากเกินกว่าที่อ่านได้ "
+    "อาจมีค่าที่พิมพ์ไว้โดยไม่ตั้งใจไกลจากตาราง กรุณาลบแถวและคอลัมน์ว่างใต้และข้างตาราง "
+    "(รวมถึงช่อง %(cell)s) แล้วบันทึกใหม่"
+)
+
+# A cell as every common writer starts it (Excel, LibreOffice, openpyxl, xlsxwriter):
+# <c r="B12" ...>.
+_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
+_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+# An empty cell, such as a border drawn down to row 1,048,576: calamine leaves it out,
+# and so does the scan. Only attributes in double quotes are followed, so that a ">" in
+# a value cannot make a cell with a value look empty; anything else counts (the safe
+# side), as does an empty cell written <c r="B12"></c>.
+_EMPTY_CELL = re.compile(rb'<c r="[A-Z]{1,3}[0-9]{1,7}"(?:\s+[\w:.-]+="[^"]*")*\s*/>')
+# Every way a cell element can start, with or without an address.
+_CELL_TAG = re.compile(rb"<c[\s/>]")
+# What the fast scan cannot follow, so that such a sheet is parsed instead: a prefixed
+# cell element (<x:c>), and markup that can hide or fake a cell tag (a comment, CDATA,
+# a DTD, a processing instruction other than the XML declaration).
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
+_XML_DECLARATION = re.compile(rb"^(\xef\xbb\xbf)?<\?xml [^>]*>")
+_CHUNK = 1024 * 1024
+
+
+def _max_cells() -> int:
+    return getattr(settings, "WORKBOOK_MAX_CELLS", DEFAULT_MAX_CELLS)
+
+
+def _column_index(letters: bytes | str) -> int:
+    index = 0
+    for letter in letters.upper() if isinstance(letters, str) else letters.decode().upper():
+        index = index * 26 + (ord(letter) - 64)
+    return index - 1
+
+
+class _Budget:
+    """The bytes a workbook may still unpack to (settings.WORKBOOK_MAX_UNCOMPRESSED_BYTES),
+    counted as they come out of the decompressor, not as the zip declares them."""
+
+    def __init__(self):
+        self.left = settings.WORKBOOK_MAX_UNCOMPRESSED_BYTES
+
+    def spend(self, size: int) -> None:
+        self.left -= size
+        if self.left < 0:
+            limit = settings.WORKBOOK_MAX_UNCOMPRESSED_BYTES // (1024 * 1024)
+            raise SpreadsheetError(MSG_ZIP_BOMB % {"limit": limit})
+
+
+class _Extent:
+    """The rows and columns a sheet's cells span (0-based), as calamine will hold them."""
+
+    def __init__(self, sheet: str):
+        self.sheet = sheet
+        self.first_row = self.first_col = None
+        self.last_row = self.last_col = -1
+
+    def add(self, row: int, col: int) -> None:
+        self.span(row, row, col, col)
+
+    def span(self, first_row: int, last_row: int, first_col: int, last_col: int) -> None:
+        if self.first_row is None or first_row < self.first_row:
+            self.first_row = first_row
+        if self.first_col is None or first_col < self.first_col:
+            self.first_col = first_col
+        self.last_row = max(self.last_row, last_row)
+        self.last_col = max(self.last_col, last_col)
+
+    @property
+    def cells(self) -> int:
+        if self.first_row is None:
+            return 0
+        return (self.last_row - self.first_row + 1) * (self.last_col - self.first_col + 1)
+
+
+def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget):
+    """A member's content in pieces that end before a tag: no tag is cut in two."""
+    tail = b""
+    with zf.open(info) as member:
+        while chunk := member.read(_CHUNK):
+            budget.spend(len(chunk))
+            text = tail + chunk
+            cut = text.rfind(b"<")
+            if cut <= 0:
+                tail = text
+                continue
+            yield text[:cut]
+            tail = text[cut:]
+    if tail:
+        yield tail
+
+
+def _xlsx_fast(extent: _Extent, zf, info, budget: _Budget) -> bool:
+    """Scan a sheet whose every cell starts with its address in the usual form. False if
+    a cell has none (calamine then puts it after the previous one) or the sheet has
+    unusual markup: the caller parses it instead."""
+    rows: list[int] = []
+    columns: set[bytes] = set()
+    cells = cell_tags = 0
+    for index, text in enumerate(_chunks(zf, info, budget)):
+        if index == 0:
+            declaration = _XML_DECLARATION.match(text)
+            text = text[declaration.end():] if declaration else text
+        if b"<!" in text or b"<?" in text or _PREFIXED_CELL.search(text):
+            return False
+        text = _EMPTY_CELL.sub(b"", text)
+        found = _CELL_ROW.findall(text)
+        if found:
+            cells += len(found)
+            numbers = list(map(int, found))
+            rows += [min(numbers), max(numbers)]
+            columns.update(_CELL_COLUMN.findall(text))
+        cell_tags += len(_CELL_TAG.findall(text))
+    if cells != cell_tags:
+        return False
+    if rows:
+        indexes = [_column_index(c) for c in columns]
+        extent.span(min(rows) - 1, max(rows) - 1, min(indexes), max(indexes))
+    return True
+
+
+def _xlsx_parse(extent: _Extent, zf, info, budget: _Budget) -> None:
+    """Follow a sheet's XML as calamine does: a row or cell without an address comes
+    after the previous one; a cell counts when it has a value."""
+    import xml.parsers.expat
+
+    state = {"row": -1, "col": -1, "cell": None, "value": False, "text": False}
+
+    def forbid(*args):
+        raise SpreadsheetError(MSG_BROKEN_WORKBOOK % {"detail": "DTD"})
+
+    def local(name: str) -> str:
+        return name.rsplit(" ", 1)[-1]
+
+    def start(name, attrs):
+        tag = local(name)
+        address = next((v for k, v in attrs.items() if local(k) == "r"), None)
+        if tag == "row":
+            state["row"] = int(address) - 1 if address and address.isdigit() else state["row"] + 1
+            state["col"] = -1
+        elif tag == "c":
+            if address:
+                letters = address.rstrip("0123456789")
+                digits = address[len(letters):]
+                if not letters.isalpha() or not digits.isdigit():
+                    raise SpreadsheetError(MSG_BROKEN_WORKBOOK % {"detail": address[:20]})
+                row, col = int(digits) - 1, _column_index(letters)
+            else:
+                row, col = state["row"], state["col"] + 1
+            state.update(row=row, col=col, cell=(row, col), value=False)
+        elif tag in ("v", "t") and state["cell"] is not None:
+            state["text"] = True
+
+    def end(name):
+        tag = local(name)
+        if tag == "c":
+            if state["value"]:
+                extent.add(*state["cell"])
+            state["cell"] = None
+        elif tag in ("v", "t"):
+            state["text"] = False
+
+    def text(data):
+        if state["text"] and data.strip():
+            state["value"] = True
+
+    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
+    parser.StartDoctypeDeclHandler = forbid
+    parser.EntityDeclHandler = forbid
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    for chunk in _chunks(zf, info, budget):
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+
+
+def _xlsx_sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
+    """{"xl/worksheets/sheet1.xml": "the name the user gave the sheet"}."""
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        book = fromstring(zf.read("xl/workbook.xml"))
+        rels = fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, SyntaxError, ValueError):
+        return {}
+    targets = {}
+    for rel in rels:
+        target = rel.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        targets[rel.get("Id")] = target
+    names = {}
+    for element in book.iter():
+        if element.tag.rsplit("}", 1)[-1] == "sheet":
+            rid = next((v for k, v in element.attrib.items() if k.endswith("}id")), None)
+            if rid in targets:
+                names[targets[rid]] = element.get("name", "")
+    return names
+
+
+def _xlsx_extents(zf: zipfile.ZipFile, budget: _Budget) -> list[_Extent]:
+    names = _xlsx_sheet_names(zf)
+    extents = []
+    for info in zf.infolist():
+        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+            continue
+        fallback = info.filename.rsplit("/", 1)[-1].removesuffix(".xml")
+        extent = _Extent(names.get(info.filename, fallback))
+        left = budget.left
+        if not _xlsx_fast(extent, zf, info, budget):
+            extent, budget.left = _Extent(extent.sheet), left
+            _xlsx_parse(extent, zf, info, budget)
+        extents.append(extent)
+    return extents
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+def _ods_extents(zf: zipfile.ZipFile, budget: _Budget) -> list[_Extent]:
+    """Rows and columns of each table of content.xml, counting repeated rows and cells
+    (table:number-rows-repeated, table:number-columns-repeated) as calamine does."""
+    from defusedxml.ElementTree import iterparse
+
+    class Counted:
+        def __init__(self, raw):
+            self.raw = raw
+
+        def read(self, size=-1):
+            data = self.raw.read(_CHUNK if size is None or size < 0 else size)
+            budget.spend(len(data))
+            return data
+
+    extents: list[_Extent] = []
+    extent = None
+    row = col = 0
+    with zf.open("content.xml") as member:
+        for event, element in iterparse(Counted(member), events=("start", "end")):
+            tag = element.tag
+            if event == "start":
+                if tag == f"{_ODS_TABLE}table":
+                    extent = _Extent(element.get(f"{_ODS_TABLE}name", ""))
+                    extents.append(extent)
+                    row = 0
+                elif tag == f"{_ODS_TABLE}table-row":
+                    col = 0
+                continue
+            if tag in (f"{_ODS_TABLE}table-cell", f"{_ODS_TABLE}covered-table-cell"):
+                repeat = int(element.get(f"{_ODS_TABLE}number-columns-repeated", "1") or 1)
+                has_value = element.get(f"{_ODS_OFFICE}value-type") is not None or len(element)
+                if has_value and extent is not None:
+                    extent.add(row, col + repeat - 1)
+                col += repeat
+                element.clear()
+            elif tag == f"{_ODS_TABLE}table-row":
+                repeat = int(element.get(f"{_ODS_TABLE}number-rows-repeated", "1") or 1)
+                if extent is not None and extent.last_row == row:
+                    extent.add(row + repeat - 1, extent.last_col)
+                row += repeat
+                element.clear()
+    return extents
+
+
+def check_extent(data: bytes, kind: str | None = None) -> None:
+    """Refuse (SpreadsheetError) an .xlsx or .ods whose sheets would hold more than
+    settings.WORKBOOK_MAX_CELLS cells, or that unpacks to more than its declared sizes
+    or than WORKBOOK_MAX_UNCOMPRESSED_BYTES. Other kinds pass: an .xls holds at most
+    65,536 rows of 256 columns, and a CSV is read row by row."""
+    kind = kind or sniff(data)
+    if kind not in ("xlsx", "ods"):
+        return
+    budget = _Budget()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            extents = _xlsx_extents(zf, budget) if kind == "xlsx" else _ods_extents(zf, budget)
+    except (
+        zipfile.BadZipFile,  # also a member longer than it says, or with a bad CRC
+        zlib.error,  # a damaged compressed stream
+        KeyError,  # a member the format needs is missing
+        EOFError,
+        OSError,
+        RuntimeError,  # an encrypted member
+        NotImplementedError,  # a compression method zipfile does not know
+        SyntaxError,  # XML that does not parse (ElementTree.ParseError)
+        ValueError,  # defusedxml's refusal of entities; a bad number in an attribute
+    ) as exc:
+        raise SpreadsheetError(MSG_BROKEN_WORKBOOK % {"detail": type(exc).__name__}) from None
+    limit = _max_cells()
+    if sum(e.cells for e in extents) > limit:
+        far = max(extents, key=lambda e: e.cells)
+        raise SpreadsheetError(
+            MSG_TOO_MANY_CELLS
+            % {
+                "sheet": far.sheet,
+                "cell": f"{column_letter(far.last_col)}{far.last_row + 1}",
+                "cells": f"{far.cells:,}",
+            }
+        )
