@@ -150,3 +150,36 @@ def test_the_country_table_has_a_row_per_province(client, admin, round_2564):
 def test_the_downloads_check_access(client, officer, other_province_staff, round_2564, name):
     assert download(client, other_province_staff, name, round_2564.code, "56").status_code == 404
     assert download(client, officer, name, round_2564.code, "56").status_code == 404
+
+
+def test_attachment_1_with_progress_stays_thai_when_the_user_reads_english(
+    client, province_staff, round_2564, settings
+):
+    products = base("5607", 20, entrepreneurs=2)
+    sell(round_2564, products[:3], amount=Decimal("1500.50"), baseline=Decimal("1000"),
+         status=Status.SUBMITTED)
+
+    def cells(language: str) -> dict[str, list[list]]:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        book = workbook(
+            download(client, province_staff, "districts:targets_progress", round_2564.code, "56")
+        )
+        return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in book}
+
+    thai = cells("th")
+    assert cells("en") == thai
+    progress = thai["ความก้าวหน้า"]
+    assert progress[1][0] == "ประจำปีงบประมาณ พ.ศ.2564 (เดือนเมษายน 2564 - กันยายน 2564)"
+    assert progress[10][10:12] == ["ยังไม่เริ่ม", "ส่งแล้ว"]  # 5607, the 7th district
+
+
+def test_the_dashboard_table_follows_the_users_language(
+    client, province_staff, round_2564, settings
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    book = workbook(
+        download(client, province_staff, "districts:province_xlsx", round_2564.code, "56")
+    )
+    sheet = book.active
+    assert sheet["A2"].value == "Fiscal year 2564 BE (April 2564 - September 2564 BE)"
+    assert [c.value for c in sheet[4]][:2] == ["No.", "Code"]
