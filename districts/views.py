@@ -36,8 +36,8 @@ from districts.selectors import (
     review_items_get,
     review_queue,
 )
-from plans.selectors import followup_counts
 from otop_portal.workflow import WorkflowError, submission_approve, submission_return
+from plans.selectors import followup_counts
 from products.models import Round
 from products.selectors import round_current, round_get
 from reports.selectors import kpi_for_country, kpi_for_province
@@ -79,6 +79,7 @@ def _attachment(content: bytes | str, *, filename: str, content_type: str) -> Ht
     return response
 
 
+@require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Each role's home: the officer's district page, the province page of provincial

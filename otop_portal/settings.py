@@ -181,6 +181,14 @@ REGISTRY_UPLOAD_MAX_BYTES = env_int("REGISTRY_UPLOAD_MAX_BYTES", 100 * 1024 * 10
 # The uncompressed size a workbook may unpack to; larger is treated as a zip bomb.
 WORKBOOK_MAX_UNCOMPRESSED_BYTES = env_int("WORKBOOK_MAX_UNCOMPRESSED_BYTES", 512 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Refuse an upload over the largest limit while it streams in, instead of writing all
+# of it to disk first.
+FILE_UPLOAD_HANDLERS = [
+    "otop_portal.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FORMS_URLFIELD_ASSUME_HTTPS = True
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 
 EMAIL_BACKEND = env_str(

@@ -146,6 +146,12 @@ def open_workbook(file, *, name: str = "", allow_csv: bool = True) -> Workbook:
     """
     data = _read_bytes(file)
     kind = sniff(data)
+    if kind in ("xlsx", "ods"):
+        # A sheet whose extent reaches the last row or column makes calamine allocate
+        # the whole grid (gigabytes) or abort the process: refuse it before reading.
+        from otop_portal.uploads import check_extent  # uploads imports this module
+
+        check_extent(data, kind)
     if kind == "csv":
         if not allow_csv or name.lower().endswith((".xlsx", ".xls", ".ods")):
             if name.lower().endswith(".xlsx"):

@@ -10,7 +10,10 @@ django-import-export preview cannot handle a country-sized file (PERFORMANCE-NOT
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import tablib
+import xlsxwriter
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -23,18 +26,68 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
+from import_export.forms import ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from districts.admin import district_filter, province_filter
 from districts.models import District, Subdistrict
-from otop_portal.importing import ImportRefused
-from products.models import Entrepreneur, FiscalYear, Product, RegistrySnapshot, Round, Target
-from products.selectors import round_get
 from jobs.handlers import IMPORT_BYTES_PER_ROW
 from jobs.services import inline_max_rows, job_start
+from otop_portal.cells import csv_safe
+from otop_portal.importing import ImportRefused
+from otop_portal.uploads import REGISTRY, check_upload
+from products.models import Entrepreneur, FiscalYear, Product, RegistrySnapshot, Round, Target
+from products.selectors import round_get
 from products.services import registry_import_file
 
 MSG_FILE_TOO_LARGE = _("ไฟล์ใหญ่เกิน %(limit)s MB")
+
+class CheckedImportForm(ImportForm):
+    """django-import-export's import form with the portal's size and content checks."""
+
+    def clean_import_file(self):
+        file = self.cleaned_data["import_file"]
+        check_upload(file, kind=REGISTRY, accept=("xlsx", "csv"))
+        return file
+
+
+class SafeCSV(base_formats.CSV):
+    """CSV export whose text a spreadsheet will never evaluate (csv_safe)."""
+
+    def export_data(self, dataset, **kwargs):
+        safe = tablib.Dataset(headers=dataset.headers)
+        for row in dataset:
+            safe.append([csv_safe(v) for v in row])
+        return super().export_data(safe, **kwargs)
+
+
+class SafeXLSX(base_formats.XLSX):
+    """XLSX export that writes text as string cells, never as formulas."""
+
+    def export_data(self, dataset, **kwargs):
+        out = io.BytesIO()
+        book = xlsxwriter.Workbook(
+            out,
+            {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+             "strings_to_numbers": False},
+        )
+        sheet = book.add_worksheet()
+        sheet.write_row(0, 0, dataset.headers or [])
+        for r, row in enumerate(dataset, start=1):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    sheet.write_string(r, c, value)
+                else:
+                    sheet.write(r, c, value)
+        book.close()
+        return out.getvalue()
+
+
+SAFE_FORMATS = [SafeCSV, SafeXLSX]
+
 
 
 def _is_big(upload) -> bool:
@@ -299,6 +352,8 @@ class RegistrySnapshotAdmin(admin.ModelAdmin):
 @admin.register(Entrepreneur)
 class EntrepreneurAdmin(ImportExportModelAdmin):
     resource_classes = [EntrepreneurResource]
+    import_form_class = CheckedImportForm
+    formats = SAFE_FORMATS
     list_display = ["code", "name", "type", "subdistrict", "district", "phone", "registered"]
     list_select_related = ["subdistrict", "district"]
     list_filter = [province_filter(), district_filter(), "type", "registered"]
@@ -310,6 +365,8 @@ class EntrepreneurAdmin(ImportExportModelAdmin):
 @admin.register(Product)
 class ProductAdmin(ImportExportModelAdmin):
     resource_classes = [ProductResource]
+    import_form_class = CheckedImportForm
+    formats = SAFE_FORMATS
     list_display = [
         "code",
         "name",
@@ -381,6 +438,8 @@ class RoundAdmin(admin.ModelAdmin):
 @admin.register(Target)
 class TargetAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [TargetResource]
+    import_form_class = CheckedImportForm
+    formats = SAFE_FORMATS
     list_display = ["round_code", "district", "official", "reason", "set_by", "set_at"]
     list_select_related = ["round__fiscal_year", "district", "set_by"]
     list_filter = ["round", province_filter(), district_filter()]

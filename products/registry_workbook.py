@@ -454,6 +454,12 @@ def _open(file, *, name: str) -> _Opened | Workbook:
     reader can say what is missing. Raises SpreadsheetError as open_workbook does."""
     data = _read_bytes(file)
     kind = sniff(data)
+    if kind in ("xlsx", "ods"):
+        # A sheet whose extent reaches the last row or column makes calamine allocate
+        # the whole grid (gigabytes) or abort the process: refuse it before reading.
+        from otop_portal.uploads import check_extent  # uploads imports this module
+
+        check_extent(data, kind)
     if kind != "csv":
         try:
             book = CalamineWorkbook.from_filelike(io.BytesIO(data))
