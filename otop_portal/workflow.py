@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from districts.scoping import can_edit_district, can_review_district
 
@@ -102,6 +103,35 @@ class Submission(models.Model):
     def missing_for_submit(self) -> list[str]:
         """Reasons the form is not complete enough to submit; overridden per form."""
         return []
+
+
+class UploadOutcome(models.TextChoices):
+    PREVIEWED = "previewed", _("รอยืนยัน")
+    COMMITTED = "committed", _("นำเข้าแล้ว")
+    REFUSED = "refused", _("ไม่รับ")
+    DISCARDED = "discarded", pgettext_lazy("upload outcome", "ยกเลิก")
+
+
+class Upload(models.Model):
+    """A workbook a district sent for its form, kept with who sent it and what became of
+    it (provenance). Each form's upload model adds the foreign key to its form and the
+    folder its files go to."""
+
+    Outcome = UploadOutcome
+
+    original_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(
+        max_length=10, choices=UploadOutcome.choices, default=UploadOutcome.PREVIEWED
+    )
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-uploaded_at"]
 
 
 def be_date(value: dt.date) -> str:

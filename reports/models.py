@@ -1,12 +1,11 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from districts.models import District
 from districts.scoping import ScopedQuerySet
-from otop_portal.workflow import Submission
+from otop_portal.workflow import Submission, Upload
 from products.models import Product, Round
 
 MSG_MISSING_CHANNEL = _(
@@ -138,27 +137,13 @@ class ReportUploadQuerySet(ScopedQuerySet):
     district_path = "report__district"
 
 
-class ReportUpload(models.Model):
-    class Outcome(models.TextChoices):
-        PREVIEWED = "previewed", _("รอยืนยัน")
-        COMMITTED = "committed", _("นำเข้าแล้ว")
-        REFUSED = "refused", _("ไม่รับ")
-        DISCARDED = "discarded", pgettext_lazy("upload outcome", "ยกเลิก")
-
+class ReportUpload(Upload):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="uploads")
     file = models.FileField(upload_to="uploads/reports/%Y/%m/")
-    original_name = models.CharField(max_length=255)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PREVIEWED)
-    summary = models.JSONField(default=dict, blank=True)
 
     objects = ReportUploadQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-uploaded_at"]
+    class Meta(Upload.Meta):
         verbose_name = _("ไฟล์แบบรายงานผลที่อัปโหลด")
         verbose_name_plural = _("ไฟล์แบบรายงานผลที่อัปโหลด")
 

@@ -1,12 +1,11 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from districts.models import District
 from districts.scoping import ScopedQuerySet
-from otop_portal.workflow import Submission
+from otop_portal.workflow import Submission, Upload
 from products.models import Entrepreneur, Product, Round
 
 MSG_UNANSWERED = _("ยังส่งไม่ได้: ยังไม่มีคำตอบของผลิตภัณฑ์ %(count)s รายการ ต้องตอบให้ครบทุกผลิตภัณฑ์ในฐานก่อนส่ง")
@@ -134,29 +133,15 @@ class SurveyUploadQuerySet(ScopedQuerySet):
     district_path = "survey__district"
 
 
-class SurveyUpload(models.Model):
+class SurveyUpload(Upload):
     """A workbook a district sent, kept with who sent it and what became of it."""
-
-    class Outcome(models.TextChoices):
-        PREVIEWED = "previewed", _("รอยืนยัน")
-        COMMITTED = "committed", _("นำเข้าแล้ว")
-        REFUSED = "refused", _("ไม่รับ")
-        DISCARDED = "discarded", pgettext_lazy("upload outcome", "ยกเลิก")
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="uploads")
     file = models.FileField(upload_to="uploads/surveys/%Y/%m/")
-    original_name = models.CharField(max_length=255)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PREVIEWED)
-    summary = models.JSONField(default=dict, blank=True)
 
     objects = SurveyUploadQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-uploaded_at"]
+    class Meta(Upload.Meta):
         verbose_name = _("ไฟล์แบบสำรวจที่อัปโหลด")
         verbose_name_plural = _("ไฟล์แบบสำรวจที่อัปโหลด")
 
