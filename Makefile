@@ -39,10 +39,14 @@ migrations-check: $(STAMP)
 
 # Country-scale benchmarks (issue 6): registry import, exports, dashboard, load.
 # They need the local PostgreSQL; they write bench/RESULTS.md (bench/RESULTS-quick.md).
-bench: $(STAMP)
+$(VENV)/.bench: $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	touch $(VENV)/.bench
+
+bench: $(VENV)/.bench
 	$(BIN)/python bench/run.py
 
-bench-quick: $(STAMP)
+bench-quick: $(VENV)/.bench
 	$(BIN)/python bench/run.py --quick
 
 # Refresh the English catalog after changing Thai UI text, then translate the new

@@ -239,6 +239,7 @@ def main() -> None:
             for q in captured
         )
     result = {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "rows": rows,
         "database": url.rsplit("/", 1)[-1],
         "fixture": fixture,

@@ -7,7 +7,7 @@ write their figures to bench/RESULTS.md (bench/RESULTS-quick.md with --quick).
 4. the load test: district officers against gunicorn (bench/load/run.py);
 5. (full run only) the same load on two app instances and two task workers
    (bench/load/run.py --instances 2 --db-workers 2), the deployment of
-   bench/README-deploy.md shown once on this machine.
+   README.md, "Running for the whole country" shown once on this machine.
 
 Each benchmark runs in its own process and writes JSON; a benchmark that fails is
 reported as such and the others still run. Every figure is written with its goal or
@@ -337,9 +337,15 @@ def render(*, quick: bool, info: dict, results: dict, figures: list[dict], secon
     lines = [
         "# Benchmark results" + (" (quick: 20,000 rows)" if quick else " (200,000 rows)"),
         "",
-        f"Written by `{PY} bench/run.py{' --quick' if quick else ''}` "
-        f"({'make bench-quick' if quick else 'make bench'}) on {info['date']}, "
-        f"in {seconds / 60:.1f} minutes.",
+        (
+            f"Written by `{PY} bench/run.py{' --quick' if quick else ''}` "
+            f"({'make bench-quick' if quick else 'make bench'}) on {info['date']}, "
+            f"in {seconds / 60:.1f} minutes."
+            if seconds
+            else f"Assembled by `{PY} bench/run.py{' --quick' if quick else ''} --render-only` "
+            f"from each benchmark's last run, the last on {info['date']}; each section "
+            "gives its run's date and load average."
+        ),
         "",
         "## Machine",
         "",
@@ -350,8 +356,13 @@ def render(*, quick: bool, info: dict, results: dict, figures: list[dict], secon
         f"| Python | {info['python']} |",
         f"| PostgreSQL | {info['postgresql']} (on 127.0.0.1) |",
         f"| OS | {info['os']} |",
-        f"| Load average at the start | {', '.join(str(x) for x in info['load_average'])} |",
-        f"| Load average at the end | {', '.join(str(x) for x in info['load_average_end'])} |",
+    ]
+    if info.get("load_average"):
+        lines += [
+            f"| Load average at the start | {', '.join(str(x) for x in info['load_average'])} |",
+            f"| Load average at the end | {', '.join(str(x) for x in info['load_average_end'])} |",
+        ]
+    lines += [
         "",
         "**The figures are noisy.** This machine has 2 cores and other engineers run test "
         "suites on it at the same time: a load average above 2 means the benchmarks got "
@@ -412,10 +423,10 @@ def render(*, quick: bool, info: dict, results: dict, figures: list[dict], secon
 def notes(results: dict, info: dict) -> list[str]:
     """What explains each missed goal, from the figures of this run."""
     out = []
-    load = info["load_average"][0], info["load_average_end"][0]
     d = (results.get("dashboard") or {}).get("data")
     if d and not (d["goals"]["province_met"] and d["goals"]["country_met"]):
         c = d["country"]
+        load = c.get("load_average") or ["?", "?"]
         slow = "; ".join(
             f"{q['ms']} ms: `{q['sql'][:90]}…`" for q in c.get("slowest_queries", [])[:2]
         )
@@ -425,7 +436,8 @@ def notes(results: dict, info: dict) -> list[str]:
             f"of their time rendering the table (one row per district, each with a dozen "
             f"translated labels and links), which is why the province with the most "
             f"districts is slower than the one with the most products. The machine's "
-            f"load average was {load[0]} at the start and {load[1]} at the end, on 2 cores."
+            f"load average was {load[0]} before and {load[1]} after the timed requests, "
+            f"on 2 cores."
         )
         if c.get("base_count_joins_entrepreneurs"):
             out.append(
@@ -480,8 +492,13 @@ def _dashboard_section(d: dict) -> list[str]:
             f"| {label} | {p['p50_ms']} ms | {p['p95_ms']} ms | {p['max_ms']} ms | {p['queries']} |"
         )
     ph = d["phayao_alone_queries"]
+    load = d["province"].get("load_average")
     out += [
         "",
+        f"Measured on {d.get('date', '')}; load average {load[0]} before and {load[1]} "
+        "after the timed requests."
+        if load
+        else "",
         f"With Phayao alone in the database the province page makes {ph['province']} queries "
         f"and the country page {ph['country']}. Server time is measured in-process with "
         f"Django's test client, DEBUG off, {d['province']['n']} requests after warm-up.",
@@ -560,18 +577,18 @@ def rerender(args, output: Path, results_dir: Path) -> None:
     else:
         # A run from before run.json existed: the benchmarks' own JSON files.
         info = machine()
-        info["load_average_end"] = info["load_average"]
+        info["load_average"] = info["load_average_end"] = None
         info["seconds"] = 0
         results = {}
+        latest = 0.0
         for step in steps(args.quick, deploy=not args.no_deploy):
             path = results_dir / f"{step['name']}.json"
             command = " ".join([PY, step["script"], *step["args"]])
             if path.exists():
                 data = json.loads(path.read_text(encoding="utf-8"))
                 results[step["name"]] = {"status": "ok", "command": command, "data": data}
-                info["date"] = time.strftime(
-                    "%Y-%m-%d %H:%M %Z", time.localtime(path.stat().st_mtime)
-                )
+                latest = max(latest, path.stat().st_mtime)
+        info["date"] = time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(latest))
     text = render(
         quick=args.quick,
         info=info,

@@ -88,11 +88,19 @@ class User(AbstractUser):
 
     role = models.CharField(_("บทบาท"), max_length=10, choices=Role.choices, default=Role.OFFICER)
     province = models.ForeignKey(
-        Province, on_delete=models.PROTECT, null=True, blank=True, related_name="users",
+        Province,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
         verbose_name=_("จังหวัด"),
     )
     district = models.ForeignKey(
-        District, on_delete=models.PROTECT, null=True, blank=True, related_name="users",
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
         verbose_name=_("อำเภอ"),
     )
 
@@ -145,7 +153,9 @@ class ReminderLog(models.Model):
     """
 
     round = models.ForeignKey(
-        "products.Round", on_delete=models.CASCADE, related_name="reminders",
+        "products.Round",
+        on_delete=models.CASCADE,
+        related_name="reminders",
         verbose_name=_("รอบการประเมิน"),
     )
     district = models.ForeignKey(
@@ -156,9 +166,7 @@ class ReminderLog(models.Model):
     )
     kind = models.CharField(_("แบบ"), max_length=10, choices=ReminderKind.choices)
     sent_on = models.DateField(_("วันที่เตือน"))
-    days_to_deadline = models.IntegerField(
-        _("จำนวนวันถึงกำหนด"), help_text=_("ติดลบเมื่อพ้นกำหนดแล้ว")
-    )
+    days_to_deadline = models.IntegerField(_("จำนวนวันถึงกำหนด"), help_text=_("ติดลบเมื่อพ้นกำหนดแล้ว"))
     email = models.EmailField(_("อีเมล"))
     sent_at = models.DateTimeField(_("ส่งเมื่อ"), auto_now_add=True)
 

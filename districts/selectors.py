@@ -90,8 +90,12 @@ class Gazetteer:
             return Resolved(names[key])
         capital = f"เมือง{name_key(province.name_th)}"
         return self._fuzzy(
-            key, value, {k: v for k, v in names.items() if not k.isdigit()},
-            MSG_UNKNOWN_DISTRICT, {"province": province.name_th}, also=capital,
+            key,
+            value,
+            {k: v for k, v in names.items() if not k.isdigit()},
+            MSG_UNKNOWN_DISTRICT,
+            {"province": province.name_th},
+            also=capital,
         )
 
     def subdistrict(self, value, district: District) -> Resolved:
@@ -100,8 +104,11 @@ class Gazetteer:
         if key in names:
             return Resolved(names[key])
         return self._fuzzy(
-            key, value, {k: v for k, v in names.items() if not k.isdigit()},
-            MSG_UNKNOWN_SUBDISTRICT, {"district": district.name_th},
+            key,
+            value,
+            {k: v for k, v in names.items() if not k.isdigit()},
+            MSG_UNKNOWN_SUBDISTRICT,
+            {"district": district.name_th},
         )
 
     @staticmethod
@@ -117,13 +124,14 @@ class Gazetteer:
             ratio = difflib.SequenceMatcher(None, key, best).ratio()
             runner_up = (
                 difflib.SequenceMatcher(None, key, candidates[1]).ratio()
-                if len(candidates) > 1 else 0.0
+                if len(candidates) > 1
+                else 0.0
             )
             if ratio >= 0.6 and ratio - runner_up >= 0.2:
                 obj = names[best]
                 return Resolved(
-                    obj, MSG_READ_AS % {"value": display(value), "name": obj.name_th,
-                                        "code": obj.code},
+                    obj,
+                    MSG_READ_AS % {"value": display(value), "name": obj.name_th, "code": obj.code},
                 )
         shown = []
         for c in candidates:
@@ -246,7 +254,8 @@ def reporting_rates(rows) -> ReportingRates:
 
     def count(status_attr: str, late_attr: str | None = None, states=SUBMITTED_STATES) -> Rate:
         done = sum(
-            1 for r in rows
+            1
+            for r in rows
             if getattr(r, status_attr) in states and not (late_attr and getattr(r, late_attr))
         )
         return Rate(done, expected)
@@ -301,14 +310,30 @@ def readiness_shares(r: DistrictReadiness) -> list[tuple[str, int, int, object]]
     selling and holding a standard out of those who answered, products ready out of
     the products answered."""
     return [
-        (str(READINESS_LABELS["trained"]), r.trained, r.entrepreneurs_answered,
-         percent(r.trained, r.entrepreneurs_answered)),
-        (str(READINESS_LABELS["selling"]), r.selling, r.entrepreneurs_answered,
-         percent(r.selling, r.entrepreneurs_answered)),
-        (str(READINESS_LABELS["standard"]), r.standard, r.entrepreneurs_answered,
-         percent(r.standard, r.entrepreneurs_answered)),
-        (str(READINESS_LABELS["products_ready"]), r.products_ready, r.products_answered,
-         percent(r.products_ready, r.products_answered)),
+        (
+            str(READINESS_LABELS["trained"]),
+            r.trained,
+            r.entrepreneurs_answered,
+            percent(r.trained, r.entrepreneurs_answered),
+        ),
+        (
+            str(READINESS_LABELS["selling"]),
+            r.selling,
+            r.entrepreneurs_answered,
+            percent(r.selling, r.entrepreneurs_answered),
+        ),
+        (
+            str(READINESS_LABELS["standard"]),
+            r.standard,
+            r.entrepreneurs_answered,
+            percent(r.standard, r.entrepreneurs_answered),
+        ),
+        (
+            str(READINESS_LABELS["products_ready"]),
+            r.products_ready,
+            r.products_answered,
+            percent(r.products_ready, r.products_answered),
+        ),
     ]
 
 
@@ -323,8 +348,17 @@ def _readiness(*, round, districts, today: dt.date | None = None, kpi_rows=None)
         round=round, districts=districts, today=today, base_counts=base_counts
     )
     total = DistrictReadiness(code="", name=str(_("รวม")))
-    for name in ("entrepreneurs", "products", "entrepreneurs_answered", "products_answered",
-                 "trained", "selling", "standard", "products_ready", "sales_prev"):
+    for name in (
+        "entrepreneurs",
+        "products",
+        "entrepreneurs_answered",
+        "products_answered",
+        "trained",
+        "selling",
+        "standard",
+        "products_ready",
+        "sales_prev",
+    ):
         setattr(total, name, sum((getattr(r, name) for r in rows), getattr(total, name)))
     return {r.code: r for r in rows}, total
 
@@ -445,15 +479,29 @@ def _rate_rows(rates: ReportingRates, deadlines: list[Deadline]) -> list[tuple]:
     by_kind = {d.kind: d for d in deadlines}
     survey, report = by_kind[ReminderKind.SURVEY.value], by_kind[ReminderKind.REPORT.value]
     return [
-        (survey.label, rates.surveys_submitted, rates.surveys_on_time, rates.surveys_approved,
-         survey),
-        (report.label, rates.reports_submitted, rates.reports_on_time, rates.reports_approved,
-         report),
+        (
+            survey.label,
+            rates.surveys_submitted,
+            rates.surveys_on_time,
+            rates.surveys_approved,
+            survey,
+        ),
+        (
+            report.label,
+            rates.reports_submitted,
+            rates.reports_on_time,
+            rates.reports_approved,
+            report,
+        ),
     ]
 
 
 def province_dashboard(
-    *, round, province: Province, today: dt.date | None = None, sort: str = "code",
+    *,
+    round,
+    province: Province,
+    today: dt.date | None = None,
+    sort: str = "code",
     show: str = "all",
 ) -> ProvinceDashboard:
     """Everything the province page shows, in a fixed number of queries: the KPI
@@ -461,16 +509,24 @@ def province_dashboard(
     deadlines = round_deadlines(round, today=today)
     kpi = kpi_for_province(round=round, province=province)
     readiness, readiness_total = _readiness(
-        round=round, districts=District.objects.filter(province=province), today=today,
+        round=round,
+        districts=District.objects.filter(province=province),
+        today=today,
         kpi_rows=kpi.rows,
     )
     rows = dashboard_rows(kpi.rows, readiness, deadlines)
     return ProvinceDashboard(
-        round=round, province=province, kpi=kpi,
-        rows=sort_and_filter(rows, sort=sort, show=show), all_rows=rows,
-        readiness_total=readiness_total, deadlines=deadlines,
-        next_deadline=next_deadline(deadlines), rates=reporting_rates(kpi.rows),
-        sort=sort, show=show,
+        round=round,
+        province=province,
+        kpi=kpi,
+        rows=sort_and_filter(rows, sort=sort, show=show),
+        all_rows=rows,
+        readiness_total=readiness_total,
+        deadlines=deadlines,
+        next_deadline=next_deadline(deadlines),
+        rates=reporting_rates(kpi.rows),
+        sort=sort,
+        show=show,
     )
 
 
@@ -565,8 +621,11 @@ def submission_history(*, round, district: District) -> list[HistoryEvent]:
                 continue
             events.append(
                 HistoryEvent(
-                    kind=kind, when=record.history_date, who=_history_who(action, record),
-                    status=record.status, action=action,
+                    kind=kind,
+                    when=record.history_date,
+                    who=_history_who(action, record),
+                    status=record.status,
+                    action=action,
                     reason=_history_reason(action, record),
                     late=bool(record.late) and action == "submitted",
                 )
@@ -595,16 +654,21 @@ class DistrictDashboard:
     def returned(self) -> list[Returned]:
         """The district's forms sent back by the province, with their reasons."""
         out = []
-        for kind, submission in ((ReminderKind.SURVEY.value, self.survey),
-                                 (ReminderKind.REPORT.value, self.report)):
+        for kind, submission in (
+            (ReminderKind.SURVEY.value, self.survey),
+            (ReminderKind.REPORT.value, self.report),
+        ):
             if submission is None or submission.status != Status.RETURNED:
                 continue
             reviewer = submission.reviewed_by
-            out.append(Returned(
-                label=str(ReminderKind(kind).label), reason=submission.return_reason,
-                who=(reviewer.get_full_name() or reviewer.username) if reviewer else "",
-                when=submission.reviewed_at,
-            ))
+            out.append(
+                Returned(
+                    label=str(ReminderKind(kind).label),
+                    reason=submission.return_reason,
+                    who=(reviewer.get_full_name() or reviewer.username) if reviewer else "",
+                    when=submission.reviewed_at,
+                )
+            )
         return out
 
 
@@ -616,21 +680,27 @@ class Returned:
     when: dt.datetime | None
 
 
-def district_dashboard(*, round, district: District, today: dt.date | None = None) -> DistrictDashboard:
+def district_dashboard(
+    *, round, district: District, today: dt.date | None = None
+) -> DistrictDashboard:
     deadlines = round_deadlines(round, today=today)
     districts = District.objects.filter(code=district.code)
     kpi = kpi_for_districts(round=round, districts=districts)
-    readiness, _total = _readiness(
-        round=round, districts=districts, today=today, kpi_rows=kpi.rows
-    )
+    readiness, _total = _readiness(round=round, districts=districts, today=today, kpi_rows=kpi.rows)
     (row,) = dashboard_rows(kpi.rows, readiness, deadlines)
     return DistrictDashboard(
-        round=round, district=district, kpi=kpi, row=row, deadlines=deadlines,
+        round=round,
+        district=district,
+        kpi=kpi,
+        row=row,
+        deadlines=deadlines,
         next_deadline=next_deadline(deadlines),
         survey=Survey.objects.filter(round=round, district=district)
-        .select_related("reviewed_by").first(),
+        .select_related("reviewed_by")
+        .first(),
         report=Report.objects.filter(round=round, district=district)
-        .select_related("reviewed_by").first(),
+        .select_related("reviewed_by")
+        .first(),
         history=submission_history(round=round, district=district),
     )
 
@@ -649,10 +719,12 @@ def country_dashboard(*, round, today: dt.date | None = None) -> CountryDashboar
     deadlines = round_deadlines(round, today=today)
     kpi = kpi_for_country(round=round)
     return CountryDashboard(
-        round=round, kpi=kpi,
+        round=round,
+        kpi=kpi,
         rates=[(row, province_reporting_rates(row)) for row in kpi.rows],
         total_rates=province_reporting_rates(kpi.total),
-        deadlines=deadlines, next_deadline=next_deadline(deadlines),
+        deadlines=deadlines,
+        next_deadline=next_deadline(deadlines),
     )
 
 
@@ -684,11 +756,14 @@ def review_queue(*, round, province: Province, user) -> list[WaitingItem]:
             .select_related("district", "submitted_by", "round", "round__fiscal_year")
         )
         items += [WaitingItem(kind, s) for s in qs]
-    items.sort(key=lambda i: (
-        i.submission.submitted_at is None,
-        i.submission.submitted_at.timestamp() if i.submission.submitted_at else 0,
-        i.kind, i.submission.district_id,
-    ))
+    items.sort(
+        key=lambda i: (
+            i.submission.submitted_at is None,
+            i.submission.submitted_at.timestamp() if i.submission.submitted_at else 0,
+            i.kind,
+            i.submission.district_id,
+        )
+    )
     return items
 
 
@@ -696,7 +771,10 @@ def review_items_get(*, round, province: Province, user, keys: list[str]) -> lis
     """The forms named by the review desk's keys ("survey:5601"), fetched through
     visible_to and the province, whatever their state (the workflow service says
     whether it can act on them). Unknown or invisible keys are left out."""
-    wanted: dict[str, set[str]] = {ReminderKind.SURVEY.value: set(), ReminderKind.REPORT.value: set()}
+    wanted: dict[str, set[str]] = {
+        ReminderKind.SURVEY.value: set(),
+        ReminderKind.REPORT.value: set(),
+    }
     for key in keys:
         kind, _sep, code = key.partition(":")
         if kind in wanted and code.isdigit():

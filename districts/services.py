@@ -25,32 +25,40 @@ def geography_load() -> GeographyResult:
 
     Idempotent: rows are upserted by their DOPA code in three bulk statements.
     """
-    provinces = [Province(code=p.code, name_th=p.name_th, name_en=p.name_en)
-                 for p in geothai.provinces()]
+    provinces = [
+        Province(code=p.code, name_th=p.name_th, name_en=p.name_en) for p in geothai.provinces()
+    ]
     districts = [
         District(code=d.code, province_id=d.province_code, name_th=d.name_th, name_en=d.name_en)
         for p in geothai.provinces()
         for d in geothai.districts(p.code)
     ]
     subdistricts = [
-        Subdistrict(code=s.code, district_id=s.district_code, name_th=s.name_th,
-                    name_en=s.name_en)
+        Subdistrict(code=s.code, district_id=s.district_code, name_th=s.name_th, name_en=s.name_en)
         for d in districts
         for s in geothai.subdistricts(d.code)
     ]
     before = Subdistrict.objects.count()
     with transaction.atomic():
         Province.objects.bulk_create(
-            provinces, update_conflicts=True, unique_fields=["code"],
+            provinces,
+            update_conflicts=True,
+            unique_fields=["code"],
             update_fields=["name_th", "name_en"],
         )
         District.objects.bulk_create(
-            districts, update_conflicts=True, unique_fields=["code"],
-            update_fields=["province", "name_th", "name_en"], batch_size=500,
+            districts,
+            update_conflicts=True,
+            unique_fields=["code"],
+            update_fields=["province", "name_th", "name_en"],
+            batch_size=500,
         )
         Subdistrict.objects.bulk_create(
-            subdistricts, update_conflicts=True, unique_fields=["code"],
-            update_fields=["district", "name_th", "name_en"], batch_size=1000,
+            subdistricts,
+            update_conflicts=True,
+            unique_fields=["code"],
+            update_fields=["district", "name_th", "name_en"],
+            batch_size=1000,
         )
     return GeographyResult(
         len(provinces), len(districts), len(subdistricts), len(subdistricts) - before
@@ -62,7 +70,12 @@ class AccountError(Exception):
 
 
 def user_create(
-    *, username: str, role: str, area_code: str | None, password: str, email: str = "",
+    *,
+    username: str,
+    role: str,
+    area_code: str | None,
+    password: str,
+    email: str = "",
     validate: bool = True,
 ) -> User:
     """Create a portal account for a role and its area (a district or province DOPA code)."""
@@ -81,8 +94,13 @@ def user_create(
         if province is None:
             raise AccountError("provincial staff need --area with a 2-digit province code, e.g. 56")
     user = User(
-        username=username, role=role, province=province, district=district, email=email,
-        is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
+        username=username,
+        role=role,
+        province=province,
+        district=district,
+        email=email,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
     )
     if validate:
         validate_password(password, user)

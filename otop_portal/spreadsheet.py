@@ -24,9 +24,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from otop_portal.cells import clean_text, header_key
 
-MSG_NOT_A_SPREADSHEET = _(
-    "ไฟล์นี้ไม่ใช่ไฟล์ Excel (.xlsx, .xls), OpenDocument (.ods) หรือ CSV ที่อ่านได้"
-)
+MSG_NOT_A_SPREADSHEET = _("ไฟล์นี้ไม่ใช่ไฟล์ Excel (.xlsx, .xls), OpenDocument (.ods) หรือ CSV ที่อ่านได้")
 MSG_CSV_NAMED_XLSX = _("ไฟล์นี้เป็นข้อความ CSV แต่ตั้งชื่อเป็น .xlsx กรุณาบันทึกใหม่เป็น Excel หรือใช้นามสกุล .csv")
 MSG_BROKEN_WORKBOOK = _("ไฟล์ Excel เสียหายหรืออ่านไม่ได้ (%(detail)s)")
 MSG_ZIP_BOMB = _("ไฟล์นี้เมื่อคลายออกจะมีขนาดเกิน %(limit)s MB จึงไม่รับ")

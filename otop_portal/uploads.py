@@ -261,7 +261,7 @@ def _xlsx_fast(extent: _Extent, zf, info, budget: _Budget) -> bool:
     for index, text in enumerate(_chunks(zf, info, budget)):
         if index == 0:
             declaration = _XML_DECLARATION.match(text)
-            text = text[declaration.end():] if declaration else text
+            text = text[declaration.end() :] if declaration else text
         if b"<!" in text or b"<?" in text or _PREFIXED_CELL.search(text):
             return False
         text = _EMPTY_CELL.sub(b"", text)
@@ -302,7 +302,7 @@ def _xlsx_parse(extent: _Extent, zf, info, budget: _Budget) -> None:
         elif tag == "c":
             if address:
                 letters = address.rstrip("0123456789")
-                digits = address[len(letters):]
+                digits = address[len(letters) :]
                 if not letters.isalpha() or not digits.isdigit():
                     raise SpreadsheetError(MSG_BROKEN_WORKBOOK % {"detail": address[:20]})
                 row, col = int(digits) - 1, _column_index(letters)

@@ -55,18 +55,26 @@ class Submission(models.Model):
     )
     submitted_at = models.DateTimeField(_("ส่งเมื่อ"), null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     reviewed_at = models.DateTimeField(_("ตรวจเมื่อ"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     return_reason = models.TextField(_("เหตุผลที่ส่งคืน"), blank=True)
     late = models.BooleanField(_("ส่งช้า"), default=False)
     unlocked_until = models.DateField(
-        _("ขยายเวลาให้ถึงวันที่"), null=True, blank=True,
+        _("ขยายเวลาให้ถึงวันที่"),
+        null=True,
+        blank=True,
         help_text=_("ข้อยกเว้นที่จังหวัดให้ เมื่อรอบปิดรับหลังกำหนด"),
     )
     updated_at = models.DateTimeField(_("แก้ไขล่าสุด"), auto_now=True)

@@ -26,8 +26,12 @@ class FormWriter:
     def __init__(self, output, *, sheet_name: str = "Sheet1", constant_memory: bool = True):
         self.book = xlsxwriter.Workbook(
             output,
-            {"constant_memory": constant_memory, "strings_to_formulas": False,
-             "strings_to_urls": False, "strings_to_numbers": False},
+            {
+                "constant_memory": constant_memory,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
         )
         self.sheet = self.book.add_worksheet(sheet_name[:31])
         self.sheet.set_paper(9)  # A4
@@ -36,7 +40,9 @@ class FormWriter:
         self.sheet.hide_gridlines(0)
         base = {"font_name": FONT, "font_size": 14, "valign": "vcenter"}
         self.f = {
-            "title": self.book.add_format({**base, "font_size": 16, "bold": True, "align": "center"}),
+            "title": self.book.add_format(
+                {**base, "font_size": 16, "bold": True, "align": "center"}
+            ),
             "title_right": self.book.add_format({**base, "font_size": 16, "align": "right"}),
             "header": self.book.add_format(
                 {**base, "bold": True, "align": "center", "text_wrap": True, "border": 1}

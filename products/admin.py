@@ -43,6 +43,7 @@ from products.services import registry_import_file
 
 MSG_FILE_TOO_LARGE = _("ไฟล์ใหญ่เกิน %(limit)s MB")
 
+
 class CheckedImportForm(ImportForm):
     """django-import-export's import form with the portal's size and content checks."""
 
@@ -69,8 +70,12 @@ class SafeXLSX(base_formats.XLSX):
         out = io.BytesIO()
         book = xlsxwriter.Workbook(
             out,
-            {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-             "strings_to_numbers": False},
+            {
+                "in_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
         )
         sheet = book.add_worksheet()
         sheet.write_row(0, 0, dataset.headers or [])
@@ -89,11 +94,12 @@ class SafeXLSX(base_formats.XLSX):
 SAFE_FORMATS = [SafeCSV, SafeXLSX]
 
 
-
 def _is_big(upload) -> bool:
     """Whether an upload is above the size that runs inside the request (the jobs app's
     threshold, estimated in rows from the file's size as the job itself does)."""
     return upload.size // IMPORT_BYTES_PER_ROW > inline_max_rows()
+
+
 MSG_BAD_ROUND = _("ไม่พบรอบการประเมิน “%(value)s”")
 
 
@@ -307,9 +313,11 @@ class RegistrySnapshotAdmin(admin.ModelAdmin):
                     # A country-sized snapshot runs as a background job with a progress
                     # bar, so the request does not time out.
                     job = job_start(
-                        kind="registry_import", by=request.user,
+                        kind="registry_import",
+                        by=request.user,
                         params={"as_of": form.cleaned_data["as_of"].isoformat()},
-                        input_file=upload, input_name=upload.name,
+                        input_file=upload,
+                        input_name=upload.name,
                     )
                     return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
                 try:

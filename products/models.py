@@ -14,19 +14,60 @@ from districts.scoping import ScopedQuerySet
 from products.vocab import EntrepreneurType, ProductType
 
 THAI_MONTHS = [
-    "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
-    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
+    "มกราคม",
+    "กุมภาพันธ์",
+    "มีนาคม",
+    "เมษายน",
+    "พฤษภาคม",
+    "มิถุนายน",
+    "กรกฎาคม",
+    "สิงหาคม",
+    "กันยายน",
+    "ตุลาคม",
+    "พฤศจิกายน",
+    "ธันวาคม",
 ]
 THAI_MONTHS_SHORT = [
-    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
-    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
+    "ธ.ค.",
 ]
 ENGLISH_MONTHS = [
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ]
 ENGLISH_MONTHS_SHORT = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
 ]
 
 
@@ -44,7 +85,7 @@ def month_name(month: int, *, short: bool = False, thai: bool = False) -> str:
 
 
 def period_text(start: dt.date, end: dt.date, *, thai: bool = False) -> str:
-    """"เมษายน 2564 - กันยายน 2564" in Thai, "April 2564 - September 2564 BE" in English:
+    """ "เมษายน 2564 - กันยายน 2564" in Thai, "April 2564 - September 2564 BE" in English:
     Buddhist Era years in both, as on every page of the portal."""
     text = (
         f"{month_name(start.month, thai=thai)} {start.year + 543} - "
@@ -61,7 +102,10 @@ class RegistrySnapshot(models.Model):
     as_of = models.DateField(_("ข้อมูล ณ วันที่"))
     imported_at = models.DateTimeField(_("นำเข้าเมื่อ"), auto_now_add=True)
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         verbose_name=_("นำเข้าโดย"),
     )
     source_name = models.CharField(_("ชื่อไฟล์"), max_length=255, blank=True)
@@ -134,7 +178,9 @@ class ProductQuerySet(ScopedQuerySet):
 
 class Product(models.Model):
     entrepreneur = models.ForeignKey(
-        Entrepreneur, on_delete=models.PROTECT, related_name="products",
+        Entrepreneur,
+        on_delete=models.PROTECT,
+        related_name="products",
         verbose_name=_("ผู้ประกอบการ"),
     )
     district = models.ForeignKey(
@@ -222,12 +268,17 @@ class Round(models.Model):
     survey_deadline = models.DateField(_("กำหนดส่งแบบสำรวจ"))
     report_deadline = models.DateField(_("กำหนดส่งแบบรายงานผล"))
     lock_after_deadline = models.BooleanField(
-        _("ปิดรับเมื่อพ้นกำหนด"), default=False,
+        _("ปิดรับเมื่อพ้นกำหนด"),
+        default=False,
         help_text=_("ถ้าไม่เลือก ยังรับแบบที่ส่งหลังกำหนดได้ แต่จะทำเครื่องหมายว่าส่งช้า"),
     )
     snapshot = models.ForeignKey(
-        RegistrySnapshot, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="rounds", verbose_name=_("ชุดข้อมูลทะเบียนที่ใช้"),
+        RegistrySnapshot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rounds",
+        verbose_name=_("ชุดข้อมูลทะเบียนที่ใช้"),
     )
 
     objects = RoundQuerySet.as_manager()
@@ -242,7 +293,9 @@ class Round(models.Model):
 
     def __str__(self) -> str:
         return _("%(code)s (รอบที่ %(number)s ปีงบประมาณ %(year)s)") % {
-            "code": self.code, "number": self.number, "year": self.fiscal_year_id,
+            "code": self.code,
+            "number": self.number,
+            "year": self.fiscal_year_id,
         }
 
     @property
@@ -287,7 +340,7 @@ class Round(models.Model):
 
     @property
     def period_label_th(self) -> str:
-        """"เมษายน 2564 - กันยายน 2564" whatever the language, for the department's workbooks."""
+        """ "เมษายน 2564 - กันยายน 2564" whatever the language, for the department's workbooks."""
         return period_text(self.starts_on, self.ends_on, thai=True)
 
 

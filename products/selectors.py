@@ -46,9 +46,11 @@ def round_get(code: str) -> Round | None:
         year, number = (int(part) for part in code.split("-"))
     except ValueError:
         return None
-    return Round.objects.select_related("fiscal_year", "snapshot").filter(
-        fiscal_year_id=year, number=number
-    ).first()
+    return (
+        Round.objects.select_related("fiscal_year", "snapshot")
+        .filter(fiscal_year_id=year, number=number)
+        .first()
+    )
 
 
 def round_current() -> Round | None:
@@ -62,7 +64,9 @@ def base_products(*, round: Round) -> QuerySet[Product]:
 def targets_for_districts(*, round: Round, districts: QuerySet[District]) -> list[DistrictTargets]:
     """Base entrepreneurs and products, computed, official and effective target of each
     district, in DOPA code order. Three queries whatever the number of districts."""
-    district_rows = list(districts.order_by("code").values("code", "name_th", "name_en", "province_id"))
+    district_rows = list(
+        districts.order_by("code").values("code", "name_th", "name_en", "province_id")
+    )
     codes = [d["code"] for d in district_rows]
     counts = {
         row["district_id"]: row
@@ -83,9 +87,12 @@ def targets_for_districts(*, round: Round, districts: QuerySet[District]) -> lis
         t = official.get(d["code"])
         out.append(
             DistrictTargets(
-                code=d["code"], name=d["name_th"], name_en=d["name_en"],
+                code=d["code"],
+                name=d["name_th"],
+                name_en=d["name_en"],
                 province_code=d["province_id"],
-                entrepreneurs=c["entrepreneurs"], products=c["products"],
+                entrepreneurs=c["entrepreneurs"],
+                products=c["products"],
                 target_computed=round.computed_target(c["products"]),
                 target_official=t["official"] if t else None,
                 target_reason=t["reason"] if t else "",

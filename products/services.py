@@ -1027,8 +1027,7 @@ MSG_IMPORTED = gettext_lazy("นำเข้าจากไฟล์แบบเ
 MSG_FILE_NOTE = gettext_lazy("หมายเหตุในไฟล์: %(note)s")
 MSG_NOT_IN_FILE = gettext_lazy("อำเภอ%(name)s ไม่มีในไฟล์ เป้าหมายเดิมไม่เปลี่ยน")
 MSG_BASE_DIFFERS = gettext_lazy(
-    "อำเภอ%(name)s: ไฟล์ระบุจำนวนผลิตภัณฑ์ %(file)s แต่ฐานข้อมูลในระบบมี %(base)s "
-    "(เป้าหมายที่คำนวณใช้ฐานในระบบ)"
+    "อำเภอ%(name)s: ไฟล์ระบุจำนวนผลิตภัณฑ์ %(file)s แต่ฐานข้อมูลในระบบมี %(base)s (เป้าหมายที่คำนวณใช้ฐานในระบบ)"
 )
 
 
@@ -1045,7 +1044,7 @@ class TargetChange:
 
     @property
     def status(self) -> str:
-        """"new", "updated", "unchanged" or "absent" (not in the file)."""
+        """ "new", "updated", "unchanged" or "absent" (not in the file)."""
         if not self.in_file:
             return "absent"
         if self.old == self.new:
@@ -1078,7 +1077,12 @@ def _may_set_targets(user, province: Province) -> bool:
 
 
 def targets_import(
-    *, round: Round, file, by=None, dry_run: bool = False, name: str = "",
+    *,
+    round: Round,
+    file,
+    by=None,
+    dry_run: bool = False,
+    name: str = "",
     province: Province | str | None = None,
 ) -> TargetsImportResult:
     """Set the official targets of a province's districts from an attachment-1 workbook.
@@ -1118,16 +1122,23 @@ def targets_import(
             old = target.official if target else None
             row = from_file.get(figure.code)
             if row is None:
-                changes.append(TargetChange(figure.code, figure.name, figure.target_computed,
-                                            old, old, in_file=False))
+                changes.append(
+                    TargetChange(
+                        figure.code, figure.name, figure.target_computed, old, old, in_file=False
+                    )
+                )
                 notices.append(Notice(str(MSG_NOT_IN_FILE % {"name": figure.name})))
                 continue
             if row.products is not None and row.products != figure.products:
-                notices.append(Notice(
-                    str(MSG_BASE_DIFFERS % {"name": figure.name, "file": row.products,
-                                            "base": figure.products}),
-                    row=row.row,
-                ))
+                notices.append(
+                    Notice(
+                        str(
+                            MSG_BASE_DIFFERS
+                            % {"name": figure.name, "file": row.products, "base": figure.products}
+                        ),
+                        row=row.row,
+                    )
+                )
             if (
                 old is None
                 and row.official == figure.target_computed
@@ -1135,22 +1146,43 @@ def targets_import(
             ):
                 # A row of the portal's own export that shows the computed target: it
                 # stays computed, so that it follows the registry, and is not frozen.
-                changes.append(TargetChange(figure.code, figure.name, figure.target_computed,
-                                            None, None, in_file=True))
+                changes.append(
+                    TargetChange(
+                        figure.code, figure.name, figure.target_computed, None, None, in_file=True
+                    )
+                )
                 continue
-            changes.append(TargetChange(figure.code, figure.name, figure.target_computed,
-                                        old, row.official, in_file=True))
+            changes.append(
+                TargetChange(
+                    figure.code,
+                    figure.name,
+                    figure.target_computed,
+                    old,
+                    row.official,
+                    in_file=True,
+                )
+            )
             if old == row.official:
                 continue
             reason = reason_base
             if row.note:
                 reason = f"{reason}; {MSG_FILE_NOTE % {'note': row.note}}"
             if target is None:
-                to_create.append(Target(round=round, district_id=figure.code,
-                                        official=row.official, reason=reason, set_by=by))
+                to_create.append(
+                    Target(
+                        round=round,
+                        district_id=figure.code,
+                        official=row.official,
+                        reason=reason,
+                        set_by=by,
+                    )
+                )
             else:
                 target.official, target.reason, target.set_by, target.set_at = (
-                    row.official, reason, by, now,
+                    row.official,
+                    reason,
+                    by,
+                    now,
                 )
                 to_update.append(target)
         if not dry_run:
@@ -1158,13 +1190,17 @@ def targets_import(
                 bulk_create_with_history(to_create, Target, default_user=by)
             if to_update:
                 bulk_update_with_history(
-                    to_update, Target, ["official", "reason", "set_by", "set_at"],
+                    to_update,
+                    Target,
+                    ["official", "reason", "set_by", "set_at"],
                     default_user=by,
                 )
     return TargetsImportResult(round, province, changes, notices, dry_run)
 
 
-def target_set(*, round: Round, district: District, official: int | None, reason: str, by) -> Target | None:
+def target_set(
+    *, round: Round, district: District, official: int | None, reason: str, by
+) -> Target | None:
     """Set (or, with None, clear) the official target of one district, with a reason.
 
     Provincial staff of the district's province and administrators only. Clearing

@@ -6,7 +6,15 @@ from reports.models import Report, ReportLine, ReportUpload
 
 @admin.register(Report)
 class ReportAdmin(SimpleHistoryAdmin):
-    list_display = ["district", "round", "status", "late", "submitted_at", "reviewed_at", "updated_at"]
+    list_display = [
+        "district",
+        "round",
+        "status",
+        "late",
+        "submitted_at",
+        "reviewed_at",
+        "updated_at",
+    ]
     list_filter = ["round", "status", "late", "district__province"]
     search_fields = ["district__name_th", "district__code"]
     raw_id_fields = ["district", "submitted_by", "reviewed_by"]

@@ -22,11 +22,18 @@ SHOW_CHOICES = [
 
 
 class LineFilterForm(forms.Form):
-    q = forms.CharField(label=_("ค้นหาชื่อหรือรหัส"), required=False, max_length=100,
-                        widget=forms.TextInput(attrs={"type": "search"}))
+    q = forms.CharField(
+        label=_("ค้นหาชื่อหรือรหัส"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
     show = forms.ChoiceField(label=_("แสดง"), required=False, choices=SHOW_CHOICES)
     type = forms.TypedChoiceField(
-        label=_("ประเภทผลิตภัณฑ์"), required=False, coerce=int, empty_value=None,
+        label=_("ประเภทผลิตภัณฑ์"),
+        required=False,
+        coerce=int,
+        empty_value=None,
         choices=[("", _("ทุกประเภท")), *ProductType.choices],
     )
     subdistrict = forms.ChoiceField(label=_("ตำบล"), required=False)
@@ -39,8 +46,12 @@ class LineFilterForm(forms.Form):
         if not self.is_valid():
             return {}
         data = self.cleaned_data
-        return {"query": data["q"].strip(), "show": data["show"], "type": data["type"],
-                "subdistrict": data["subdistrict"]}
+        return {
+            "query": data["q"].strip(),
+            "show": data["show"],
+            "type": data["type"],
+            "subdistrict": data["subdistrict"],
+        }
 
 
 class AmountField(forms.CharField):
@@ -48,8 +59,9 @@ class AmountField(forms.CharField):
 
     def __init__(self, *args, blank_is_zero: bool = True, **kwargs):
         self.blank_is_zero = blank_is_zero
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal",
-                                                            "autocomplete": "off"}))
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+        )
         super().__init__(*args, **kwargs)
 
     def prepare_value(self, value):
@@ -80,12 +92,16 @@ class ReportLineForm(forms.Form):
     otop_today = forms.BooleanField(label="OTOP Today", required=False)
     other_channel = forms.CharField(label=_("ช่องทางอื่น (ระบุชื่อ)"), required=False, max_length=100)
     url = forms.CharField(
-        label=_("ลิงก์ร้านค้า/สินค้า (URL)"), required=False, max_length=500,
-        widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "off",
-                                      "placeholder": "https://"}),
+        label=_("ลิงก์ร้านค้า/สินค้า (URL)"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(
+            attrs={"inputmode": "url", "autocomplete": "off", "placeholder": "https://"}
+        ),
     )
     sales_baseline = AmountField(
-        label=_("ยอดจำหน่ายออนไลน์ช่วงเดียวกันของปีก่อน (บาท)"), required=False,
+        label=_("ยอดจำหน่ายออนไลน์ช่วงเดียวกันของปีก่อน (บาท)"),
+        required=False,
         blank_is_zero=False,
         help_text=_("เว้นว่างเมื่อไม่ทราบ ระบบนับเป็นศูนย์"),
     )
@@ -101,8 +117,15 @@ class ReportLineForm(forms.Form):
             self.fields[name] = AmountField(label=label, required=False)
             self.months.append(name)
         # Keep the fields in the order of the form on paper.
-        order = [*self.CHANNELS, "other_channel", "url", *self.months, "sales_baseline", "note",
-                 "version"]
+        order = [
+            *self.CHANNELS,
+            "other_channel",
+            "url",
+            *self.months,
+            "sales_baseline",
+            "note",
+            "version",
+        ]
         self.order_fields(order)
 
     def clean_url(self):
@@ -123,13 +146,18 @@ class ReportLineForm(forms.Form):
 
 class ReviewForm(forms.Form):
     action = forms.ChoiceField(choices=[("return", _("ส่งคืนให้แก้ไข")), ("approve", _("อนุมัติ"))])
-    reason = forms.CharField(label=_("เหตุผลที่ส่งคืน (ต้องระบุเมื่อส่งคืน)"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    reason = forms.CharField(
+        label=_("เหตุผลที่ส่งคืน (ต้องระบุเมื่อส่งคืน)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
 
 
 class ExceptionForm(forms.Form):
-    until = forms.DateField(label=_("ขยายเวลาให้ถึงวันที่"),
-                            widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(
+        label=_("ขยายเวลาให้ถึงวันที่"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class UploadForm(forms.Form):

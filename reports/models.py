@@ -8,9 +8,7 @@ from districts.scoping import ScopedQuerySet
 from otop_portal.workflow import Submission, Upload
 from products.models import Product, Round
 
-MSG_MISSING_CHANNEL = _(
-    "ผลิตภัณฑ์ที่มียอดขายต้องระบุช่องทางจำหน่ายหรือลิงก์ร้านค้า: %(names)s"
-)
+MSG_MISSING_CHANNEL = _("ผลิตภัณฑ์ที่มียอดขายต้องระบุช่องทางจำหน่ายหรือลิงก์ร้านค้า: %(names)s")
 
 
 class ReportQuerySet(ScopedQuerySet):
@@ -37,7 +35,8 @@ class Report(Submission):
 
     def __str__(self) -> str:
         return _("แบบรายงานผล %(district)s %(round)s") % {
-            "district": self.district, "round": self.round.code,
+            "district": self.district,
+            "round": self.round.code,
         }
 
     def missing_for_submit(self) -> list[str]:
@@ -47,8 +46,16 @@ class Report(Submission):
 
         unexplained = list(
             self.lines.alias(line_total=line_total_expression())
-            .filter(line_total__gt=0, facebook=False, line=False, shopee=False, lazada=False,
-                    otop_today=False, other_channel="", url="")
+            .filter(
+                line_total__gt=0,
+                facebook=False,
+                line=False,
+                shopee=False,
+                lazada=False,
+                otop_today=False,
+                other_channel="",
+                url="",
+            )
             .order_by("product__entrepreneur__code", "product__name")
             .values_list("product__name", flat=True)[:6]
         )
@@ -101,16 +108,25 @@ class ReportLine(models.Model):
     month_5 = _money(_("เดือนที่ 5"))
     month_6 = _money(_("เดือนที่ 6"))
     sales_baseline = models.DecimalField(
-        _("ยอดจำหน่ายออนไลน์ ช่วงเดียวกันของปีก่อน (บาท)"), max_digits=14, decimal_places=2,
-        null=True, blank=True,
+        _("ยอดจำหน่ายออนไลน์ ช่วงเดียวกันของปีก่อน (บาท)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
     )
     baseline_source = models.CharField(
-        _("ที่มาของยอดปีก่อน"), max_length=20, choices=BaselineSource.choices, blank=True,
+        _("ที่มาของยอดปีก่อน"),
+        max_length=20,
+        choices=BaselineSource.choices,
+        blank=True,
     )
     note = models.CharField(_("หมายเหตุ"), max_length=500, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     version = models.PositiveIntegerField(default=0)

@@ -43,7 +43,13 @@ ZERO = Decimal("0.00")
 # How far a form has come, least advanced first. An aggregated row (a province, the
 # country) shows the least advanced status of its districts, so "approved" on a province
 # means every one of its districts is approved.
-STATUS_ORDER = [Status.NOT_STARTED, Status.DRAFT, Status.RETURNED, Status.SUBMITTED, Status.APPROVED]
+STATUS_ORDER = [
+    Status.NOT_STARTED,
+    Status.DRAFT,
+    Status.RETURNED,
+    Status.SUBMITTED,
+    Status.APPROVED,
+]
 
 
 def money(value) -> Decimal:
@@ -125,7 +131,9 @@ class KpiRow:
         percentage), so 9.996 % does not pass a 10 % rule by rounding."""
         if not self.sales_baseline:
             return None
-        return (self.sales_round - self.sales_baseline) * 100 >= self.growth_rate * self.sales_baseline
+        return (
+            self.sales_round - self.sales_baseline
+        ) * 100 >= self.growth_rate * self.sales_baseline
 
     def as_json(self) -> dict:
         pct = self.achievement_pct
@@ -188,8 +196,9 @@ def _max_time(values):
     return max(values) if values else None
 
 
-def aggregate_rows(*, round: Round, code: str, name: str, name_en: str,
-                   rows: list[KpiRow]) -> KpiRow:
+def aggregate_rows(
+    *, round: Round, code: str, name: str, name_en: str, rows: list[KpiRow]
+) -> KpiRow:
     """One row for a group of rows: counts and money summed, percentages recomputed
     from the sums (never averaged), statuses the least advanced of the group.
 
@@ -210,7 +219,9 @@ def aggregate_rows(*, round: Round, code: str, name: str, name_en: str,
         for status, n in (r.report_status_counts or {r.report_status: 1}).items():
             report_counts[status] = report_counts.get(status, 0) + n
     return KpiRow(
-        code=code, name=name, name_en=name_en,
+        code=code,
+        name=name,
+        name_en=name_en,
         entrepreneurs=sum(r.entrepreneurs for r in rows),
         products=sum(r.products for r in rows),
         target_computed=sum(r.target_computed for r in rows),
@@ -260,10 +271,13 @@ def _sales_by_district(round: Round, codes: list[str] | None) -> dict[str, dict]
         .annotate(
             sold=Count("id", filter=Q(line_total__gt=0)),
             sales_round=Coalesce(
-                Sum("line_total"), Value(ZERO), output_field=DecimalField(max_digits=16, decimal_places=2)
+                Sum("line_total"),
+                Value(ZERO),
+                output_field=DecimalField(max_digits=16, decimal_places=2),
             ),
             sales_baseline=Coalesce(
-                Sum("sales_baseline"), Value(ZERO),
+                Sum("sales_baseline"),
+                Value(ZERO),
                 output_field=DecimalField(max_digits=16, decimal_places=2),
             ),
         )
@@ -282,7 +296,9 @@ def _statuses(model, round: Round, codes: list[str] | None) -> dict[str, dict]:
     }
 
 
-def _district_rows(round: Round, targets: list[DistrictTargets], *, all_districts: bool) -> list[KpiRow]:
+def _district_rows(
+    round: Round, targets: list[DistrictTargets], *, all_districts: bool
+) -> list[KpiRow]:
     from surveys.models import Survey
 
     codes = None if all_districts else [t.code for t in targets]
@@ -296,9 +312,13 @@ def _district_rows(round: Round, targets: list[DistrictTargets], *, all_district
         sur = surveys.get(t.code, {})
         rows.append(
             KpiRow(
-                code=t.code, name=t.name, name_en=t.name_en,
-                entrepreneurs=t.entrepreneurs, products=t.products,
-                target_computed=t.target_computed, target_official=t.target_official,
+                code=t.code,
+                name=t.name,
+                name_en=t.name_en,
+                entrepreneurs=t.entrepreneurs,
+                products=t.products,
+                target_computed=t.target_computed,
+                target_official=t.target_official,
                 target=t.target,
                 sold_online=s.get("sold", 0),
                 sales_round=money(s.get("sales_round")),
@@ -349,8 +369,13 @@ def kpi_for_country(*, round: Round) -> Kpi:
     for target, row in zip(targets, district_rows, strict=True):
         by_province.setdefault(target.province_code, []).append(row)
     rows = [
-        aggregate_rows(round=round, code=p["code"], name=p["name_th"], name_en=p["name_en"],
-                       rows=by_province.get(p["code"], []))
+        aggregate_rows(
+            round=round,
+            code=p["code"],
+            name=p["name_th"],
+            name_en=p["name_en"],
+            rows=by_province.get(p["code"], []),
+        )
         for p in provinces
     ]
     total = aggregate_rows(round=round, code="", name="ทั้งประเทศ", name_en="Country", rows=rows)
@@ -419,7 +444,9 @@ class ProductFigure:
     def as_json(self) -> dict:
         d = asdict(self)
         d["sales_round"] = float(self.sales_round)
-        d["sales_baseline"] = float(self.sales_baseline) if self.sales_baseline is not None else None
+        d["sales_baseline"] = (
+            float(self.sales_baseline) if self.sales_baseline is not None else None
+        )
         d["counted"] = self.counted
         return d
 
@@ -452,18 +479,24 @@ def kpi_products(*, round: Round, district: District, which: str) -> list[Produc
     """
     if which not in EXPLAINABLE:
         raise ValueError(f"unknown figure {which!r}")
-    fields = ("id", "entrepreneur__code", "entrepreneur__name", "name", "type", "registered_year",
-              "registered", "status")
+    fields = (
+        "id",
+        "entrepreneur__code",
+        "entrepreneur__name",
+        "name",
+        "type",
+        "registered_year",
+        "registered",
+        "status",
+    )
     lines = {
         row["product_id"]: row
         for row in ReportLine.objects.filter(report__round=round, report__district=district)
         .annotate(line_total=line_total_expression())
-        .values("product_id", "line_total", "sales_baseline",
-                *(f"product__{f}" for f in fields))
+        .values("product_id", "line_total", "sales_baseline", *(f"product__{f}" for f in fields))
     }
     base = {
-        p["id"]: p
-        for p in Product.objects.base(round).filter(district=district).values(*fields)
+        p["id"]: p for p in Product.objects.base(round).filter(district=district).values(*fields)
     }
     products: dict[int, dict] = dict(base)
     for product_id, row in lines.items():
@@ -474,14 +507,23 @@ def kpi_products(*, round: Round, district: District, which: str) -> list[Produc
     for product_id, p in products.items():
         line = lines.get(product_id)
         total = money(line["line_total"]) if line else ZERO
-        baseline = money(line["sales_baseline"]) if line and line["sales_baseline"] is not None else None
+        baseline = (
+            money(line["sales_baseline"]) if line and line["sales_baseline"] is not None else None
+        )
         why = _why(round=round, product=p, listed=line is not None, total=total)
         out.append(
             ProductFigure(
-                product_id=product_id, entrepreneur_code=p["entrepreneur__code"],
-                entrepreneur_name=p["entrepreneur__name"], name=p["name"], type=p["type"],
-                registered_year=p["registered_year"], in_base=product_id in base,
-                listed=line is not None, sales_round=total, sales_baseline=baseline, why=why,
+                product_id=product_id,
+                entrepreneur_code=p["entrepreneur__code"],
+                entrepreneur_name=p["entrepreneur__name"],
+                name=p["name"],
+                type=p["type"],
+                registered_year=p["registered_year"],
+                in_base=product_id in base,
+                listed=line is not None,
+                sales_round=total,
+                sales_baseline=baseline,
+                why=why,
             )
         )
 
@@ -489,8 +531,14 @@ def kpi_products(*, round: Round, district: District, which: str) -> list[Produc
         out = [f for f in out if f.in_base]
         out.sort(key=lambda f: (f.entrepreneur_code, f.name))
     elif which == "sold_online":
-        order = [Why.SOLD, Why.LISTED_NO_SALES, Why.NOT_LISTED, Why.CANCELLED,
-                 Why.OUTSIDE_WINDOW, Why.NOT_REGISTERED]
+        order = [
+            Why.SOLD,
+            Why.LISTED_NO_SALES,
+            Why.NOT_LISTED,
+            Why.CANCELLED,
+            Why.OUTSIDE_WINDOW,
+            Why.NOT_REGISTERED,
+        ]
         out.sort(key=lambda f: (order.index(f.why), f.entrepreneur_code, f.name))
     elif which == "sales_round":
         out = [f for f in out if f.sales_round > 0]
@@ -509,39 +557,66 @@ def kpi_products(*, round: Round, district: District, which: str) -> list[Produc
 def report_export_rows(*, round: Round, districts: QuerySet[District]):
     """The rows of attachment 3 for the districts, in DOPA order, then by entrepreneur code
     and product name: every base product of the round, with its report line when there is
-    one. A generator: base products stream from the database in chunks; the lines of the
-    districts are read once into a dictionary of narrow tuples. Lines of products that
-    have left the base are not listed, so the total row equals the KPI's sums.
+    one. Lines of products that have left the base are not listed, so the total row equals
+    the KPI's sums.
+
+    A generator in constant memory, for a country's 200,000 rows: the base products and
+    their lines stream from the database side by side, in the same order, and each line
+    is matched to its product as they pass (the lines are a subset of the products).
+    Three queries whatever the size.
     """
     from products.vocab import PRODUCT_TYPE_TH
     from reports.workbook import ExportRow
 
     codes = list(districts.order_by("code").values_list("code", flat=True))
-    fields = ["facebook", "line", "shopee", "lazada", "otop_today", "other_channel", "url",
-              *MONTH_FIELDS, "sales_baseline", "note"]
-    lines = {
-        row[0]: row[1:]
-        for row in ReportLine.objects.filter(report__round=round, report__district_id__in=codes)
+    fields = [
+        "facebook",
+        "line",
+        "shopee",
+        "lazada",
+        "otop_today",
+        "other_channel",
+        "url",
+        *MONTH_FIELDS,
+        "sales_baseline",
+        "note",
+    ]
+    order = ["district_id", "entrepreneur__code", "name", "id"]
+    base = Product.objects.base(round).filter(district_id__in=codes)
+    lines = (
+        ReportLine.objects.filter(
+            base_filter_for(round, "product__"),
+            report__round=round,
+            report__district_id__in=codes,
+            product__district_id__in=codes,
+        )
+        .order_by(*(f"product__{key}" for key in order), "id")
         .values_list("product_id", *fields)
         .iterator(chunk_size=2000)
-    }
+    )
+    line = next(lines, None)
     types = PRODUCT_TYPE_TH  # attachment 3 is Thai in any UI language
-    products = (
-        Product.objects.base(round).filter(district_id__in=codes)
-        .order_by("district_id", "entrepreneur__code", "name", "id")
-        .values_list("id", "district_id", "entrepreneur__code", "entrepreneur__name", "name", "type")
+    products = base.order_by(*order).values_list(
+        "id", "district_id", "entrepreneur__code", "entrepreneur__name", "name", "type"
     )
     for pid, district_id, code, entrepreneur, name, type_ in products.iterator(chunk_size=2000):
-        row = ExportRow(district_code=district_id, entrepreneur_code=code,
-                        entrepreneur_name=entrepreneur, product_name=name,
-                        product_type=types.get(type_, ""))
-        line = lines.get(pid)
-        if line is not None:
-            row.channels = list(line[:5])
-            row.other_channel, row.url = line[5], line[6]
-            row.months = [Decimal(v) for v in line[7:13]]
-            row.baseline = line[13]
-            row.note = line[14]
+        row = ExportRow(
+            district_code=district_id,
+            entrepreneur_code=code,
+            entrepreneur_name=entrepreneur,
+            product_name=name,
+            product_type=types.get(type_, ""),
+        )
+        found = None
+        while line is not None and line[0] == pid:
+            found = line  # one line per product and report; with two reports, the later
+            line = next(lines, None)
+        if found is not None:
+            row.channels = list(found[1:6])
+            row.other_channel, row.url = found[6], found[7]
+            row.months = [Decimal(v) for v in found[8:14]]
+            row.baseline = found[14]
+            row.note = found[15]
         yield row
 
 
@@ -551,9 +626,11 @@ def report_export_rows(*, round: Round, districts: QuerySet[District]):
 
 
 def report_for(*, round: Round, district: District) -> Report | None:
-    return Report.objects.select_related("round", "district", "submitted_by", "reviewed_by").filter(
-        round=round, district=district
-    ).first()
+    return (
+        Report.objects.select_related("round", "district", "submitted_by", "reviewed_by")
+        .filter(round=round, district=district)
+        .first()
+    )
 
 
 def report_lines(*, report: Report, filters: dict | None = None) -> QuerySet[ReportLine]:
@@ -564,8 +641,9 @@ def report_lines(*, report: Report, filters: dict | None = None) -> QuerySet[Rep
     lines = (
         ReportLine.objects.filter(report=report)
         .filter(base_filter_for(report.round, "product__"))
-        .select_related("product", "product__entrepreneur", "product__entrepreneur__subdistrict",
-                        "answered_by")
+        .select_related(
+            "product", "product__entrepreneur", "product__entrepreneur__subdistrict", "answered_by"
+        )
         .annotate(line_total=line_total_expression())
         .order_by("product__entrepreneur__code", "product__name", "id")
     )
@@ -627,7 +705,9 @@ def survey_sales_hints(*, round: Round, district: District, entrepreneur_ids) ->
 
     return dict(
         EntrepreneurAnswer.objects.filter(
-            survey__round=round, survey__district=district, entrepreneur_id__in=list(entrepreneur_ids),
+            survey__round=round,
+            survey__district=district,
+            entrepreneur_id__in=list(entrepreneur_ids),
             answered_at__isnull=False,
         ).values_list("entrepreneur_id", "sales_prev_year")
     )
@@ -659,12 +739,12 @@ def _report_event(record) -> str:
     if reason == "submitted":
         return _("ส่งแบบรายงานผล (ส่งช้า)") if record.late else _("ส่งแบบรายงานผล")
     if reason.startswith("returned: "):
-        return _("ส่งคืนให้แก้ไข: %(reason)s") % {"reason": reason[len("returned: "):]}
+        return _("ส่งคืนให้แก้ไข: %(reason)s") % {"reason": reason[len("returned: ") :]}
     if reason == "approved":
         return _("อนุมัติ")
     if reason.startswith("exception until "):
         try:
-            until = dt.date.fromisoformat(reason[len("exception until "):])
+            until = dt.date.fromisoformat(reason[len("exception until ") :])
             return _("ขยายเวลาให้ถึงวันที่ %(date)s") % {"date": be_date(until)}
         except ValueError:
             pass
@@ -683,22 +763,27 @@ def report_history(*, report: Report | None, limit: int = 30) -> list[HistoryIte
         for r in report.history.select_related("history_user").order_by("-history_date")[:limit]
     ]
     saved = (
-        ReportLine.history.filter(report_id=report.pk, history_type="~",
-                                  history_change_reason="saved")
+        ReportLine.history.filter(
+            report_id=report.pk, history_type="~", history_change_reason="saved"
+        )
         .select_related("history_user", "product")
         .order_by("-history_date")[:limit]
     )
     items += [
-        HistoryItem(r.history_date, _who(r.history_user),
-                    _("บันทึก %(name)s") % {"name": r.product.name if r.product else ""})
+        HistoryItem(
+            r.history_date,
+            _who(r.history_user),
+            _("บันทึก %(name)s") % {"name": r.product.name if r.product else ""},
+        )
         for r in saved
     ]
-    imports = (
-        report.uploads.filter(outcome="committed").select_related("uploaded_by")[:limit]
-    )
+    imports = report.uploads.filter(outcome="committed").select_related("uploaded_by")[:limit]
     items += [
-        HistoryItem(u.uploaded_at, _who(u.uploaded_by),
-                    _("นำเข้าจากไฟล์ %(name)s") % {"name": u.original_name})
+        HistoryItem(
+            u.uploaded_at,
+            _who(u.uploaded_by),
+            _("นำเข้าจากไฟล์ %(name)s") % {"name": u.original_name},
+        )
         for u in imports
     ]
     items.sort(key=lambda i: i.when, reverse=True)

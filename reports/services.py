@@ -99,8 +99,18 @@ def clean_amount(value: Decimal | None) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
-LINE_FIELDS = ["facebook", "line", "shopee", "lazada", "otop_today", "other_channel", "url",
-               *MONTH_FIELDS, "sales_baseline", "note"]
+LINE_FIELDS = [
+    "facebook",
+    "line",
+    "shopee",
+    "lazada",
+    "otop_today",
+    "other_channel",
+    "url",
+    *MONTH_FIELDS,
+    "sales_baseline",
+    "note",
+]
 
 
 def clean_line_values(*, round: Round, values: dict) -> dict:
@@ -146,8 +156,9 @@ def _year_earlier(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def baseline_prefill(*, round: Round, district: District,
-                     products: list[tuple[int, int]]) -> dict[int, tuple[Decimal, str]]:
+def baseline_prefill(
+    *, round: Round, district: District, products: list[tuple[int, int]]
+) -> dict[int, tuple[Decimal, str]]:
     """Known baselines of (product id, entrepreneur id) pairs: {product id: (amount, source)}.
     See the module docstring for the rules. At most three queries."""
     from surveys.models import EntrepreneurAnswer
@@ -162,21 +173,27 @@ def baseline_prefill(*, round: Round, district: District,
     ).first()
     if previous is not None:
         for row in (
-            ReportLine.objects.filter(report__round=previous, report__district=district,
-                                      product_id__in=ids)
+            ReportLine.objects.filter(
+                report__round=previous, report__district=district, product_id__in=ids
+            )
             .annotate(line_total=line_total_expression())
             .values("product_id", "line_total")
         ):
-            out[row["product_id"]] = (Decimal(row["line_total"]).quantize(Decimal("0.01")),
-                                      BaselineSource.PREVIOUS_REPORT)
+            out[row["product_id"]] = (
+                Decimal(row["line_total"]).quantize(Decimal("0.01")),
+                BaselineSource.PREVIOUS_REPORT,
+            )
     fiscal_year = round.fiscal_year_id - 1
     fy_start = dt.date(fiscal_year - 543 - 1, 10, 1)
     fy_end = dt.date(fiscal_year - 543, 9, 30)
     if fy_start <= start and end <= fy_end:
         zero = set(
             EntrepreneurAnswer.objects.filter(
-                survey__round=round, survey__district=district, answered_at__isnull=False,
-                sales_prev_year=0, entrepreneur_id__in={e for _, e in products},
+                survey__round=round,
+                survey__district=district,
+                answered_at__isnull=False,
+                sales_prev_year=0,
+                entrepreneur_id__in={e for _, e in products},
             ).values_list("entrepreneur_id", flat=True)
         )
         for product_id, entrepreneur_id in products:
@@ -199,10 +216,14 @@ def _add_missing_lines(report: Report, by=None) -> int:
     lines = []
     for product_id, _entrepreneur_id in missing:
         amount, source = known.get(product_id, (None, ""))
-        lines.append(ReportLine(report=report, product_id=product_id, sales_baseline=amount,
-                                baseline_source=source))
-    bulk_create_with_history(lines, ReportLine, batch_size=1000, default_user=by,
-                             default_change_reason="prefilled")
+        lines.append(
+            ReportLine(
+                report=report, product_id=product_id, sales_baseline=amount, baseline_source=source
+            )
+        )
+    bulk_create_with_history(
+        lines, ReportLine, batch_size=1000, default_user=by, default_change_reason="prefilled"
+    )
     return len(lines)
 
 
@@ -225,8 +246,9 @@ def report_get_or_start(*, round: Round, district: District, by=None) -> Report:
 # ---------------------------------------------------------------------------
 
 
-def report_line_save(*, line: ReportLine, values: dict, version: int, by,
-                     today: dt.date | None = None) -> ReportLine:
+def report_line_save(
+    *, line: ReportLine, values: dict, version: int, by, today: dt.date | None = None
+) -> ReportLine:
     """Save one product's line from the browser form, if nobody saved it in between.
 
     Raises WorkflowError when the report cannot be edited by `by` now, ValidationError
@@ -245,11 +267,16 @@ def report_line_save(*, line: ReportLine, values: dict, version: int, by,
             who = MSG_SOMEONE
             if current.answered_by_id:
                 who = current.answered_by.get_full_name() or current.answered_by.username
-            raise StaleLine(MSG_STALE % {
-                "name": current.product.name, "who": who,
-                "when": be_date(timezone.localtime(current.answered_at).date())
-                if current.answered_at else "–",
-            })
+            raise StaleLine(
+                MSG_STALE
+                % {
+                    "name": current.product.name,
+                    "who": who,
+                    "when": be_date(timezone.localtime(current.answered_at).date())
+                    if current.answered_at
+                    else "–",
+                }
+            )
         if cleaned["sales_baseline"] != current.sales_baseline:
             current.baseline_source = (
                 BaselineSource.ENTERED if cleaned["sales_baseline"] is not None else ""
@@ -294,9 +321,7 @@ MSG_ABSENT_BECOMES_ZERO = _(
     "ผลิตภัณฑ์ %(count)s รายการในฐานไม่มีในไฟล์ ถือว่าไม่มียอดจำหน่ายในรอบนี้ "
     "(ยอดรายเดือน ช่องทาง ลิงก์ และหมายเหตุจะว่าง ส่วนยอดปีก่อนคงเดิม)"
 )
-MSG_ABSENT_HAD_SALES = _(
-    "ในจำนวนนี้ %(count)s รายการเคยมียอดจำหน่ายในระบบ และจะกลายเป็นศูนย์: %(names)s"
-)
+MSG_ABSENT_HAD_SALES = _("ในจำนวนนี้ %(count)s รายการเคยมียอดจำหน่ายในระบบ และจะกลายเป็นศูนย์: %(names)s")
 
 
 @dataclass
@@ -321,11 +346,15 @@ class ReportImportResult:
     def as_summary(self) -> dict:
         row = self.figures
         return {
-            "rows": self.rows, "changed": self.changed, "absent": self.absent,
+            "rows": self.rows,
+            "changed": self.changed,
+            "absent": self.absent,
             "absent_with_sales": self.absent_with_sales,
-            "sold_online": row.sold_online, "sales_round": str(row.sales_round),
+            "sold_online": row.sold_online,
+            "sales_round": str(row.sales_round),
             "sales_baseline": str(row.sales_baseline),
-            "notices": [str(n) for n in self.notices], "warnings": self.warnings,
+            "notices": [str(n) for n in self.notices],
+            "warnings": self.warnings,
         }
 
 
@@ -344,8 +373,16 @@ def _editable_for_import(report: Report, by, today: dt.date | None) -> None:
         raise WorkflowError(MSG_NOT_EDITABLE_DEADLINE % {"deadline": be_date(report.deadline)})
 
 
-def report_import(*, round: Round, district: District, file, name: str = "", by=None,
-                  dry_run: bool = False, today: dt.date | None = None) -> ReportImportResult:
+def report_import(
+    *,
+    round: Round,
+    district: District,
+    file,
+    name: str = "",
+    by=None,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+) -> ReportImportResult:
     """Read an attachment-3 workbook of a district and apply it to the district's report.
 
     All or nothing: every row is read and checked first (ImportRefused lists every
@@ -396,9 +433,17 @@ def report_import(*, round: Round, district: District, file, name: str = "", by=
         )
         absent = [line for pid, line in lines.items() if pid in base_ids and pid not in listed]
         absent_with_sales = sorted(line.product.name for line in absent if line.sales_total > 0)
-        empty = {"facebook": False, "line": False, "shopee": False, "lazada": False,
-                 "otop_today": False, "other_channel": "", "url": "", "note": "",
-                 **{m: Decimal("0.00") for m in MONTH_FIELDS}}
+        empty = {
+            "facebook": False,
+            "line": False,
+            "shopee": False,
+            "lazada": False,
+            "otop_today": False,
+            "other_channel": "",
+            "url": "",
+            "note": "",
+            **{m: Decimal("0.00") for m in MONTH_FIELDS},
+        }
         for line in absent:
             if _apply(line, empty):
                 line.version += 1
@@ -406,9 +451,11 @@ def report_import(*, round: Round, district: District, file, name: str = "", by=
                 changed.append(line)
         if changed:
             bulk_update_with_history(
-                changed, ReportLine,
+                changed,
+                ReportLine,
                 [*LINE_FIELDS, "baseline_source", "version", "answered_at", "answered_by"],
-                batch_size=500, default_user=by,
+                batch_size=500,
+                default_user=by,
                 default_change_reason=f"import: {name}"[:100],
             )
             Report.objects.filter(pk=report.pk).update(updated_at=now)
@@ -416,16 +463,26 @@ def report_import(*, round: Round, district: District, file, name: str = "", by=
         if absent:
             warnings.append(str(MSG_ABSENT_BECOMES_ZERO % {"count": len(absent)}))
         if absent_with_sales:
-            shown = ", ".join(absent_with_sales[:10]) + (" …" if len(absent_with_sales) > 10 else "")
-            warnings.append(str(MSG_ABSENT_HAD_SALES % {"count": len(absent_with_sales),
-                                                        "names": shown}))
+            shown = ", ".join(absent_with_sales[:10]) + (
+                " …" if len(absent_with_sales) > 10 else ""
+            )
+            warnings.append(
+                str(MSG_ABSENT_HAD_SALES % {"count": len(absent_with_sales), "names": shown})
+            )
         kpi = kpi_for_districts(round=round, districts=District.objects.filter(code=district.code))
         if dry_run:
             transaction.set_rollback(True)
     return ReportImportResult(
-        round=round, district=district, rows=len(matched), changed=len(changed),
-        absent=len(absent), absent_with_sales=absent_with_sales, notices=notices, kpi=kpi,
-        dry_run=dry_run, warnings=warnings,
+        round=round,
+        district=district,
+        rows=len(matched),
+        changed=len(changed),
+        absent=len(absent),
+        absent_with_sales=absent_with_sales,
+        notices=notices,
+        kpi=kpi,
+        dry_run=dry_run,
+        warnings=warnings,
     )
 
 
@@ -444,8 +501,7 @@ def _apply(line: ReportLine, values: dict) -> bool:
 # ---------------------------------------------------------------------------
 
 MSG_UPLOAD_STALE = _(
-    "แบบรายงานในระบบเปลี่ยนไปหลังจากแสดงตัวอย่าง (มีผู้บันทึกเพิ่ม) "
-    "กรุณาอัปโหลดไฟล์อีกครั้งเพื่อดูตัวอย่างใหม่"
+    "แบบรายงานในระบบเปลี่ยนไปหลังจากแสดงตัวอย่าง (มีผู้บันทึกเพิ่ม) กรุณาอัปโหลดไฟล์อีกครั้งเพื่อดูตัวอย่างใหม่"
 )
 MSG_UPLOAD_DONE = _("ไฟล์นี้ดำเนินการไปแล้ว (%(outcome)s)")
 MSG_TOO_LARGE = _("ไฟล์ใหญ่เกิน %(limit)s MB")
@@ -453,7 +509,9 @@ MSG_TOO_LARGE = _("ไฟล์ใหญ่เกิน %(limit)s MB")
 
 def _stamp(report: Report) -> str:
     """Changes whenever a line of the report is saved (the report's updated_at)."""
-    return Report.objects.filter(pk=report.pk).values_list("updated_at", flat=True).get().isoformat()
+    return (
+        Report.objects.filter(pk=report.pk).values_list("updated_at", flat=True).get().isoformat()
+    )
 
 
 def _refused(upload: ReportUpload, problems) -> None:
@@ -462,8 +520,9 @@ def _refused(upload: ReportUpload, problems) -> None:
     upload.save(update_fields=["outcome", "summary"])
 
 
-def report_upload_preview(*, report: Report, file, name: str, by,
-                          today: dt.date | None = None) -> tuple[ReportUpload, ReportImportResult]:
+def report_upload_preview(
+    *, report: Report, file, name: str, by, today: dt.date | None = None
+) -> tuple[ReportUpload, ReportImportResult]:
     """Keep the uploaded file (who, when) and work out what importing it would change.
 
     The upload is recorded whatever happens. A refused file is marked so with its
@@ -477,8 +536,15 @@ def report_upload_preview(*, report: Report, file, name: str, by,
     upload.save()
     try:
         with upload.file.open("rb") as fh:
-            result = report_import(round=report.round, district=report.district, file=fh,
-                                   name=name, by=by, dry_run=True, today=today)
+            result = report_import(
+                round=report.round,
+                district=report.district,
+                file=fh,
+                name=name,
+                by=by,
+                dry_run=True,
+                today=today,
+            )
     except ImportRefused as exc:
         _refused(upload, exc.problems)
         raise
@@ -490,8 +556,9 @@ def report_upload_preview(*, report: Report, file, name: str, by,
     return upload, result
 
 
-def report_upload_commit(*, upload: ReportUpload, by,
-                         today: dt.date | None = None) -> ReportImportResult:
+def report_upload_commit(
+    *, upload: ReportUpload, by, today: dt.date | None = None
+) -> ReportImportResult:
     """Import a previewed upload, provided nobody changed the report since the preview.
 
     The report's row is locked first, and the upload and the report are checked under the
@@ -514,8 +581,14 @@ def report_upload_commit(*, upload: ReportUpload, by,
             if upload.summary.get("stamp") != _stamp(report):
                 raise WorkflowError(MSG_UPLOAD_STALE)
             with upload.file.open("rb") as fh:
-                result = report_import(round=report.round, district=report.district, file=fh,
-                                       name=upload.original_name, by=by, today=today)
+                result = report_import(
+                    round=report.round,
+                    district=report.district,
+                    file=fh,
+                    name=upload.original_name,
+                    by=by,
+                    today=today,
+                )
             upload.outcome = ReportUpload.Outcome.COMMITTED
             upload.summary = result.as_summary()
             upload.save(update_fields=["outcome", "summary"])

@@ -14,13 +14,25 @@ urlpatterns = [
     path(f"{_district}report/exception/", views.report_exception, name="exception"),
     path(f"{_district}report/download/", views.report_download, name="download"),
     path(f"{_district}report/upload/", views.report_upload, name="upload"),
-    path(f"{_district}report/upload/<int:upload_id>/commit/", views.report_upload_commit,
-         name="upload_commit"),
-    path(f"{_district}report/upload/<int:upload_id>/discard/", views.report_upload_discard,
-         name="upload_discard"),
+    path(
+        f"{_district}report/upload/<int:upload_id>/commit/",
+        views.report_upload_commit,
+        name="upload_commit",
+    ),
+    path(
+        f"{_district}report/upload/<int:upload_id>/discard/",
+        views.report_upload_discard,
+        name="upload_discard",
+    ),
     path(f"{_district}kpi/<str:which>/", views.kpi_explain, name="explain"),
-    path("rounds/<round:round_code>/provinces/<str:code>/reports/", views.province_reports,
-         name="province"),
-    path("rounds/<round:round_code>/provinces/<str:code>/reports/download/",
-         views.province_download, name="province_download"),
+    path(
+        "rounds/<round:round_code>/provinces/<str:code>/reports/",
+        views.province_reports,
+        name="province",
+    ),
+    path(
+        "rounds/<round:round_code>/provinces/<str:code>/reports/download/",
+        views.province_download,
+        name="province_download",
+    ),
 ]

@@ -47,8 +47,9 @@ def _round(code: str) -> Round:
 
 
 def _district(request: HttpRequest, code: str) -> District:
-    return get_object_or_404(District.objects.visible_to(request.user).select_related("province"),
-                             code=code)
+    return get_object_or_404(
+        District.objects.visible_to(request.user).select_related("province"), code=code
+    )
 
 
 def _require_edit(request: HttpRequest, district: District) -> None:
@@ -75,25 +76,36 @@ def _wants_json(request: HttpRequest) -> bool:
     return request.headers.get("x-requested-with") == "fetch"
 
 
-def _page_context(request: HttpRequest, round: Round, district: District,
-                  report: Report | None, *, review: bool) -> dict:
+def _page_context(
+    request: HttpRequest, round: Round, district: District, report: Report | None, *, review: bool
+) -> dict:
     can_edit = can_edit_district(request.user, district)
     lock_reason = report.lock_reason(request.user) if report is not None else None
     editable = can_edit and report is not None and lock_reason is None
     subdistricts = list(
-        Subdistrict.objects.filter(district=district).order_by("code").values_list("code", "name_th")
+        Subdistrict.objects.filter(district=district)
+        .order_by("code")
+        .values_list("code", "name_th")
     )
     filter_form = LineFilterForm(request.GET or None, subdistricts=subdistricts)
     context = {
-        "round": round, "district": district, "report": report, "review": review,
-        "can_edit": can_edit, "editable": editable, "lock_reason": lock_reason,
+        "round": round,
+        "district": district,
+        "report": report,
+        "review": review,
+        "can_edit": can_edit,
+        "editable": editable,
+        "lock_reason": lock_reason,
         "can_review": can_review_district(request.user, district),
-        "filter_form": filter_form, "filter_query": _filter_query(request.GET),
+        "filter_form": filter_form,
+        "filter_query": _filter_query(request.GET),
         "filter_query_no_page": urlencode(
-            {k: request.GET[k] for k in FILTER_KEYS if k != "page" and request.GET.get(k)}),
+            {k: request.GET[k] for k in FILTER_KEYS if k != "page" and request.GET.get(k)}
+        ),
         "filter_items": [(k, request.GET[k]) for k in FILTER_KEYS if request.GET.get(k)],
         "kpi": selectors.kpi_for_districts(
-            round=round, districts=District.objects.filter(code=district.code)).rows[0],
+            round=round, districts=District.objects.filter(code=district.code)
+        ).rows[0],
         "status": report.status if report else Status.NOT_STARTED,
         "history": selectors.report_history(report=report),
         "uploads": selectors.report_uploads(report=report, limit=5),
@@ -106,17 +118,23 @@ def _page_context(request: HttpRequest, round: Round, district: District,
     page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
     page_lines = list(page.object_list)
     hints = selectors.survey_sales_hints(
-        round=round, district=district,
+        round=round,
+        district=district,
         entrepreneur_ids={line.product.entrepreneur_id for line in page_lines},
     )
     rows = []
     for line in page_lines:
         form = None
         if editable:
-            form = ReportLineForm(round=round, prefix=f"l{line.pk}",
-                                  initial=_line_initial(line))
-        rows.append({"line": line, "form": form, "months": _months(line, round),
-                     "survey_sales": hints.get(line.product.entrepreneur_id)})
+            form = ReportLineForm(round=round, prefix=f"l{line.pk}", initial=_line_initial(line))
+        rows.append(
+            {
+                "line": line,
+                "form": form,
+                "months": _months(line, round),
+                "survey_sales": hints.get(line.product.entrepreneur_id),
+            }
+        )
     context.update(page=page, rows=rows, progress=selectors.report_progress(report=report))
     return context
 
@@ -138,8 +156,11 @@ def report_detail(request: HttpRequest, round_code: str, code: str) -> HttpRespo
         report = services.report_get_or_start(round=round, district=district, by=request.user)
     else:
         report = selectors.report_for(round=round, district=district)
-    return render(request, "reports/detail.html",
-                  _page_context(request, round, district, report, review=False))
+    return render(
+        request,
+        "reports/detail.html",
+        _page_context(request, round, district, report, review=False),
+    )
 
 
 @login_required
@@ -149,8 +170,11 @@ def line_save(request: HttpRequest, round_code: str, code: str, line_id: int) ->
     district = _district(request, code)
     line = get_object_or_404(
         ReportLine.objects.visible_to(request.user).select_related(
-            "report", "report__round", "report__district", "product"),
-        pk=line_id, report__round=round, report__district=district,
+            "report", "report__round", "report__district", "product"
+        ),
+        pk=line_id,
+        report__round=round,
+        report__district=district,
     )
     _require_edit(request, district)
     form = ReportLineForm(request.POST, round=round, prefix=f"l{line.pk}")
@@ -159,8 +183,12 @@ def line_save(request: HttpRequest, round_code: str, code: str, line_id: int) ->
     stale = False
     if form.is_valid():
         try:
-            line = services.report_line_save(line=line, values=form.values(),
-                                             version=form.cleaned_data["version"], by=request.user)
+            line = services.report_line_save(
+                line=line,
+                values=form.values(),
+                version=form.cleaned_data["version"],
+                by=request.user,
+            )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 for message in errors:
@@ -172,12 +200,16 @@ def line_save(request: HttpRequest, round_code: str, code: str, line_id: int) ->
     if error is None and form.is_valid() and not form.errors:
         progress = selectors.report_progress(report=line.report)
         if _wants_json(request):
-            return JsonResponse({
-                "ok": True, "version": line.version,
-                "total": f"{line.sales_total:,.2f}",
-                "answered": progress.answered, "lines": progress.lines,
-                "message": _("บันทึก %(name)s แล้ว") % {"name": line.product.name},
-            })
+            return JsonResponse(
+                {
+                    "ok": True,
+                    "version": line.version,
+                    "total": f"{line.sales_total:,.2f}",
+                    "answered": progress.answered,
+                    "lines": progress.lines,
+                    "message": _("บันทึก %(name)s แล้ว") % {"name": line.product.name},
+                }
+            )
         messages.success(request, _("บันทึก %(name)s แล้ว") % {"name": line.product.name})
         return redirect(_detail_url(round, district, query, f"line-{line.pk}"))
     errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
@@ -198,8 +230,15 @@ def line_save(request: HttpRequest, round_code: str, code: str, line_id: int) ->
     return _line_again(request, round, district, stored, form, stale=stale)
 
 
-def _line_again(request: HttpRequest, round: Round, district: District, line: ReportLine,
-                form: ReportLineForm, *, stale: bool) -> HttpResponse:
+def _line_again(
+    request: HttpRequest,
+    round: Round,
+    district: District,
+    line: ReportLine,
+    form: ReportLineForm,
+    *,
+    stale: bool,
+) -> HttpResponse:
     """The report page with the line's form as the officer filled it, so that nothing
     typed is lost. After someone else saved the line, the form carries the stored version:
     saving again, with the stored values in view on the line's row, goes through."""
@@ -220,7 +259,9 @@ def report_submit(request: HttpRequest, round_code: str, code: str) -> HttpRespo
     round = _round(round_code)
     district = _district(request, code)
     _require_edit(request, district)
-    report = get_object_or_404(Report.objects.visible_to(request.user), round=round, district=district)
+    report = get_object_or_404(
+        Report.objects.visible_to(request.user), round=round, district=district
+    )
     try:
         services.report_submit(report=report, by=request.user)
     except WorkflowError as exc:
@@ -245,8 +286,9 @@ def report_review(request: HttpRequest, round_code: str, code: str) -> HttpRespo
             action = review_form.cleaned_data["action"]
             try:
                 if action == "return":
-                    services.report_return(report=report, by=request.user,
-                                           reason=review_form.cleaned_data["reason"])
+                    services.report_return(
+                        report=report, by=request.user, reason=review_form.cleaned_data["reason"]
+                    )
                     messages.success(request, _("ส่งคืนแบบรายงานผลให้อำเภอแก้ไขแล้ว"))
                 else:
                     services.report_approve(report=report, by=request.user)
@@ -256,7 +298,9 @@ def report_review(request: HttpRequest, round_code: str, code: str) -> HttpRespo
                 review_form.add_error(None, exc.message)
     context = _page_context(request, round, district, report, review=True)
     context.update(review_form=review_form, exception_form=ExceptionForm())
-    return render(request, "reports/detail.html", context, status=400 if review_form.errors else 200)
+    return render(
+        request, "reports/detail.html", context, status=400 if review_form.errors else 200
+    )
 
 
 @login_required
@@ -265,11 +309,14 @@ def report_exception(request: HttpRequest, round_code: str, code: str) -> HttpRe
     round = _round(round_code)
     district = _district(request, code)
     _require_review(request, district)
-    report = get_object_or_404(Report.objects.visible_to(request.user), round=round, district=district)
+    report = get_object_or_404(
+        Report.objects.visible_to(request.user), round=round, district=district
+    )
     form = ExceptionForm(request.POST)
     if form.is_valid():
-        services.report_grant_exception(report=report, by=request.user,
-                                        until=form.cleaned_data["until"])
+        services.report_grant_exception(
+            report=report, by=request.user, until=form.cleaned_data["until"]
+        )
         messages.success(request, _("ขยายเวลาให้แล้ว"))
     else:
         messages.error(request, _("กรุณาระบุวันที่ให้ถูกต้อง"))
@@ -297,14 +344,20 @@ def report_upload(request: HttpRequest, round_code: str, code: str) -> HttpRespo
     _require_edit(request, district)
     report = services.report_get_or_start(round=round, district=district, by=request.user)
     form = UploadForm(request.POST or None, request.FILES or None)
-    context = {"round": round, "district": district, "report": report, "form": form,
-               "uploads": selectors.report_uploads(report=report),
-               "lock_reason": report.lock_reason(request.user)}
+    context = {
+        "round": round,
+        "district": district,
+        "report": report,
+        "form": form,
+        "uploads": selectors.report_uploads(report=report),
+        "lock_reason": report.lock_reason(request.user),
+    }
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
         try:
             upload, result = services.report_upload_preview(
-                report=report, file=file, name=file.name, by=request.user)
+                report=report, file=file, name=file.name, by=request.user
+            )
         except ImportRefused as exc:
             context["problems"] = exc.problems
             return render(request, "reports/upload.html", context, status=400)
@@ -319,15 +372,19 @@ def report_upload(request: HttpRequest, round_code: str, code: str) -> HttpRespo
 def _upload(request: HttpRequest, round: Round, district: District, upload_id: int) -> ReportUpload:
     return get_object_or_404(
         ReportUpload.objects.visible_to(request.user).select_related(
-            "report", "report__round", "report__district"),
-        pk=upload_id, report__round=round, report__district=district,
+            "report", "report__round", "report__district"
+        ),
+        pk=upload_id,
+        report__round=round,
+        report__district=district,
     )
 
 
 @login_required
 @require_POST
-def report_upload_commit(request: HttpRequest, round_code: str, code: str,
-                         upload_id: int) -> HttpResponse:
+def report_upload_commit(
+    request: HttpRequest, round_code: str, code: str, upload_id: int
+) -> HttpResponse:
     round = _round(round_code)
     district = _district(request, code)
     upload = _upload(request, round, district, upload_id)
@@ -335,32 +392,43 @@ def report_upload_commit(request: HttpRequest, round_code: str, code: str,
     try:
         result = services.report_upload_commit(upload=upload, by=request.user)
     except ImportRefused as exc:
-        context = {"round": round, "district": district, "report": upload.report,
-                   "form": UploadForm(), "problems": exc.problems,
-                   "uploads": selectors.report_uploads(report=upload.report)}
+        context = {
+            "round": round,
+            "district": district,
+            "report": upload.report,
+            "form": UploadForm(),
+            "problems": exc.problems,
+            "uploads": selectors.report_uploads(report=upload.report),
+        }
         return render(request, "reports/upload.html", context, status=400)
     except (SpreadsheetError, WorkflowError) as exc:
         messages.error(request, exc.message)
         return redirect("reports:upload", round.code, district.code)
     figures = result.figures
-    messages.success(request, _(
-        "นำเข้าไฟล์ %(name)s แล้ว: %(rows)s รายการ ขายออนไลน์ได้ %(sold)s ผลิตภัณฑ์"
-    ) % {"name": upload.original_name, "rows": result.rows, "sold": figures.sold_online})
+    messages.success(
+        request,
+        _("นำเข้าไฟล์ %(name)s แล้ว: %(rows)s รายการ ขายออนไลน์ได้ %(sold)s ผลิตภัณฑ์")
+        % {"name": upload.original_name, "rows": result.rows, "sold": figures.sold_online},
+    )
     return redirect(_detail_url(round, district))
 
 
 @login_required
 @require_POST
-def report_upload_discard(request: HttpRequest, round_code: str, code: str,
-                          upload_id: int) -> HttpResponse:
+def report_upload_discard(
+    request: HttpRequest, round_code: str, code: str, upload_id: int
+) -> HttpResponse:
     round = _round(round_code)
     district = _district(request, code)
     upload = _upload(request, round, district, upload_id)
     _require_edit(request, district)
     try:
         services.report_upload_discard(upload=upload, by=request.user)
-        messages.success(request, _("ยกเลิกการนำเข้าไฟล์ %(name)s แล้ว ข้อมูลในระบบไม่เปลี่ยนแปลง")
-                         % {"name": upload.original_name})
+        messages.success(
+            request,
+            _("ยกเลิกการนำเข้าไฟล์ %(name)s แล้ว ข้อมูลในระบบไม่เปลี่ยนแปลง")
+            % {"name": upload.original_name},
+        )
     except WorkflowError as exc:
         messages.error(request, exc.message)
     return redirect("reports:upload", round.code, district.code)
@@ -380,9 +448,15 @@ def province_reports(request: HttpRequest, round_code: str, code: str) -> HttpRe
     round = _round(round_code)
     province = _province(request, code)
     kpi = selectors.kpi_for_province(round=round, province=province)
-    return render(request, "reports/province.html", {
-        "round": round, "province": province, "kpi": kpi,
-    })
+    return render(
+        request,
+        "reports/province.html",
+        {
+            "round": round,
+            "province": province,
+            "kpi": kpi,
+        },
+    )
 
 
 @login_required
@@ -393,7 +467,9 @@ def province_download(request: HttpRequest, round_code: str, code: str) -> HttpR
     buffer = io.BytesIO()
     write_province_report(buffer, round=round, province=province)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="report_{round.code}_{province.code}.xlsx"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="report_{round.code}_{province.code}.xlsx"'
+    )
     return response
 
 
@@ -405,9 +481,19 @@ def kpi_explain(request: HttpRequest, round_code: str, code: str, which: str) ->
     if which not in selectors.EXPLAINABLE:
         raise Http404
     products = selectors.kpi_products(round=round, district=district, which=which)
-    kpi = selectors.kpi_for_districts(round=round, districts=District.objects.filter(code=district.code))
-    return render(request, "reports/explain.html", {
-        "round": round, "district": district, "which": which, "products": products,
-        "kpi": kpi.rows[0], "counted": sum(1 for p in products if p.counted),
-        "figures": selectors.EXPLAINABLE,
-    })
+    kpi = selectors.kpi_for_districts(
+        round=round, districts=District.objects.filter(code=district.code)
+    )
+    return render(
+        request,
+        "reports/explain.html",
+        {
+            "round": round,
+            "district": district,
+            "which": which,
+            "products": products,
+            "kpi": kpi.rows[0],
+            "counted": sum(1 for p in products if p.counted),
+            "figures": selectors.EXPLAINABLE,
+        },
+    )

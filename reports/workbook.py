@@ -56,8 +56,13 @@ H_ENTREPRENEUR = "ชื่อผู้ผลิตผู้ประกอบ�
 H_PRODUCT = "ชื่อผลิตภัณฑ์"
 H_TYPE = "ประเภทผลิตภัณฑ์"
 H_CHANNELS = "ช่องทางจำหน่ายออนไลน์ (ใส่หมายเลข ๑ ในช่องข้อมูล)"
-CHANNELS = [("facebook", "Facebook"), ("line", "LINE"), ("shopee", "Shopee"),
-            ("lazada", "Lazada"), ("otop_today", "OTOP Today")]
+CHANNELS = [
+    ("facebook", "Facebook"),
+    ("line", "LINE"),
+    ("shopee", "Shopee"),
+    ("lazada", "Lazada"),
+    ("otop_today", "OTOP Today"),
+]
 H_OTHER = "อื่น ๆ (ระบุ)"
 H_URL = "ลิงก์ร้านค้า/สินค้า (URL)"
 H_MONTHS = "ยอดจำหน่ายออนไลน์ รอบที่ {number} (บาท)"
@@ -72,12 +77,8 @@ MSG_NO_HEADER = _(
     "กรุณาใช้แบบฟอร์มที่ดาวน์โหลดจากระบบ"
 )
 MSG_MISSING_COLUMN = _("ไม่พบคอลัมน์ “%(header)s” ในหัวตาราง กรุณาใช้แบบฟอร์มที่ดาวน์โหลดจากระบบ")
-MSG_MONTHS_MISMATCH = _(
-    "เดือนในหัวตาราง (%(found)s) ไม่ตรงกับเดือนของรอบ %(round)s (%(expected)s)"
-)
-MSG_TOTAL_MISMATCH = _(
-    "รวมยอดจำหน่ายที่กรอกไว้ %(given)s บาท ไม่เท่ากับผลรวมรายเดือน %(sum)s บาท"
-)
+MSG_MONTHS_MISMATCH = _("เดือนในหัวตาราง (%(found)s) ไม่ตรงกับเดือนของรอบ %(round)s (%(expected)s)")
+MSG_TOTAL_MISMATCH = _("รวมยอดจำหน่ายที่กรอกไว้ %(given)s บาท ไม่เท่ากับผลรวมรายเดือน %(sum)s บาท")
 MSG_NO_ROWS = _("ไม่พบรายการผลิตภัณฑ์ในไฟล์")
 MSG_NO_CODE = _("แถวนี้มีข้อมูลแต่ไม่มีรหัสผู้ประกอบการ")
 MSG_NO_PRODUCT = _("แถวนี้มีข้อมูลแต่ไม่มีชื่อผลิตภัณฑ์")
@@ -88,9 +89,7 @@ MSG_OTHER_DISTRICT = _(
 MSG_UNKNOWN_ENTREPRENEUR = _("ไม่พบผู้ประกอบการรหัส %(code)s ในทะเบียนของอำเภอ%(district)s%(hint)s")
 MSG_UNKNOWN_PRODUCT = _("ไม่พบผลิตภัณฑ์ “%(name)s” ของผู้ประกอบการ %(code)s ในทะเบียน%(hint)s")
 MSG_HINT = _(" ที่ใกล้เคียง: %(names)s")
-MSG_NOT_IN_BASE = _(
-    "“%(name)s” (%(code)s) ไม่อยู่ในฐานของรอบนี้ (%(why)s) จึงไม่นับในตัวชี้วัดและไม่บันทึกแถวนี้"
-)
+MSG_NOT_IN_BASE = _("“%(name)s” (%(code)s) ไม่อยู่ในฐานของรอบนี้ (%(why)s) จึงไม่นับในตัวชี้วัดและไม่บันทึกแถวนี้")
 MSG_WHY_CANCELLED = _("ยกเลิกแล้ว")
 MSG_WHY_NOT_REGISTERED = _("ไม่อยู่ในทะเบียนล่าสุด")
 MSG_WHY_WINDOW = _("ลงทะเบียนปี %(year)s นอกช่วง %(start)s-%(end)s")
@@ -111,7 +110,7 @@ def thai_digits(value) -> str:
 
 
 def round_period_words(round: Round) -> str:
-    """"เมษายน - กันยายน" as in the department's title."""
+    """ "เมษายน - กันยายน" as in the department's title."""
     months = round.months()
     return f"{THAI_MONTHS[months[0][1] - 1]} - {THAI_MONTHS[months[-1][1] - 1]}"
 
@@ -157,8 +156,15 @@ class ExportRow:
     note: str = ""
 
 
-def write_report(output, *, round: Round, province_name: str, district_name: str | None,
-                 rows: Iterable[ExportRow], district_names: dict[str, str] | None = None) -> None:
+def write_report(
+    output,
+    *,
+    round: Round,
+    province_name: str,
+    district_name: str | None,
+    rows: Iterable[ExportRow],
+    district_names: dict[str, str] | None = None,
+) -> None:
     """Write attachment 3 to `output` (a path or a binary file object).
 
     With `district_names` (code -> name), the report is the province's consolidated one:
@@ -170,12 +176,25 @@ def write_report(output, *, round: Round, province_name: str, district_name: str
     The form is the department's: it is Thai whatever the user's language.
     """
     with translation.override("th"):
-        _write_report(output, round=round, province_name=province_name,
-                      district_name=district_name, rows=rows, district_names=district_names)
+        _write_report(
+            output,
+            round=round,
+            province_name=province_name,
+            district_name=district_name,
+            rows=rows,
+            district_names=district_names,
+        )
 
 
-def _write_report(output, *, round: Round, province_name: str, district_name: str | None,
-                  rows: Iterable[ExportRow], district_names: dict[str, str] | None) -> None:
+def _write_report(
+    output,
+    *,
+    round: Round,
+    province_name: str,
+    district_name: str | None,
+    rows: Iterable[ExportRow],
+    district_names: dict[str, str] | None,
+) -> None:
     n = len(round.months())
     labels = round.month_labels_th
     c_month, c_total, c_base, c_note = 12, 12 + n, 13 + n, 14 + n
@@ -199,10 +218,19 @@ def _write_report(output, *, round: Round, province_name: str, district_name: st
             w.put(r, col, "", "title")
 
     # The two header rows.
-    h1 = {0: H_NUMBER, 1: H_CODE, 2: H_ENTREPRENEUR, 3: H_PRODUCT, 4: H_TYPE, 5: H_CHANNELS,
-          11: H_URL, c_month: H_MONTHS.format(number=thai_digits(round.number)),
-          c_total: H_TOTAL.format(number=thai_digits(round.number)),
-          c_base: H_BASELINE.format(period=baseline_period(round)), c_note: H_NOTE}
+    h1 = {
+        0: H_NUMBER,
+        1: H_CODE,
+        2: H_ENTREPRENEUR,
+        3: H_PRODUCT,
+        4: H_TYPE,
+        5: H_CHANNELS,
+        11: H_URL,
+        c_month: H_MONTHS.format(number=thai_digits(round.number)),
+        c_total: H_TOTAL.format(number=thai_digits(round.number)),
+        c_base: H_BASELINE.format(period=baseline_period(round)),
+        c_note: H_NOTE,
+    }
     h2 = {5 + i: label for i, (_f, label) in enumerate(CHANNELS)}
     h2[10] = H_OTHER
     h2.update({c_month + i: label for i, label in enumerate(labels)})
@@ -298,8 +326,13 @@ def _write_report(output, *, round: Round, province_name: str, district_name: st
         col = c_month + i
         if r > first_data:
             letter = column_letter(col)
-            w.sheet.write_formula(r, col, f"=SUM({letter}{first_data + 1}:{letter}{r})",
-                                  w.f["total_money"], float(sums[i]))
+            w.sheet.write_formula(
+                r,
+                col,
+                f"=SUM({letter}{first_data + 1}:{letter}{r})",
+                w.f["total_money"],
+                float(sums[i]),
+            )
         else:
             w.put(r, col, Decimal("0"), "total_money")
     w.put(r, c_note, "", "total_label")
@@ -366,7 +399,7 @@ def _month_index(label: str, round: Round) -> int | None:
     for i, (_y, m) in enumerate(round.months()):
         for name in (THAI_MONTHS_SHORT[m - 1], THAI_MONTHS[m - 1]):
             k = _hk(name)
-            if key == k or (key.startswith(k) and key[len(k):].isdigit()):
+            if key == k or (key.startswith(k) and key[len(k) :].isdigit()):
                 return i
     return None
 
@@ -441,15 +474,25 @@ def read_report(file, *, round: Round, name: str = "") -> Reading:
     book = open_workbook(file, name=name)
     sheet, h = _find_header(book.sheets)
     if sheet is None:
-        return Reading(sheet=book.sheets[0].name, problems=[Problem(
-            str(MSG_NO_HEADER % {"code": H_CODE, "product": H_PRODUCT, "rows": 20}))])
+        return Reading(
+            sheet=book.sheets[0].name,
+            problems=[
+                Problem(str(MSG_NO_HEADER % {"code": H_CODE, "product": H_PRODUCT, "rows": 20}))
+            ],
+        )
     reading = Reading(sheet=sheet.name)
     out = ProblemCollector(sheet=sheet.name)
     cols = _map_columns(sheet, h, round)
     n = len(round.months())
-    required = [("code", H_CODE), ("product", H_PRODUCT), ("other", H_OTHER), ("url", H_URL),
-                ("total", H_TOTAL.format(number=thai_digits(round.number))),
-                ("baseline", H_BASELINE.format(period=baseline_period(round))), ("note", H_NOTE)]
+    required = [
+        ("code", H_CODE),
+        ("product", H_PRODUCT),
+        ("other", H_OTHER),
+        ("url", H_URL),
+        ("total", H_TOTAL.format(number=thai_digits(round.number))),
+        ("baseline", H_BASELINE.format(period=baseline_period(round))),
+        ("note", H_NOTE),
+    ]
     for attr, header in required:
         if getattr(cols, attr) is None:
             out.add(MSG_MISSING_COLUMN % {"header": header}, row=h + 1)
@@ -458,9 +501,15 @@ def read_report(file, *, round: Round, name: str = "") -> Reading:
             out.add(MSG_MISSING_COLUMN % {"header": label}, row=h + 2)
     if len(cols.months) != n:
         found = [clean_text(sheet.cell(h + 1, c)) for c in range(12, 12 + n)]
-        out.add(MSG_MONTHS_MISMATCH % {
-            "found": ", ".join(f for f in found if f) or "–", "round": round.code,
-            "expected": ", ".join(round.month_labels_th)}, row=h + 2)
+        out.add(
+            MSG_MONTHS_MISMATCH
+            % {
+                "found": ", ".join(f for f in found if f) or "–",
+                "round": round.code,
+                "expected": ", ".join(round.month_labels_th),
+            },
+            row=h + 2,
+        )
     if out.problems:
         reading.problems = out.problems
         return reading
@@ -469,15 +518,29 @@ def read_report(file, *, round: Round, name: str = "") -> Reading:
         return sheet.cell(r, c)
 
     def add(message, r, c, value=None):
-        out.add(message, row=r + 1, column=column_letter(c), header=cols.headers.get(c, ""),
-                value=display(value) if value is not None else display(cell(r, c)))
+        out.add(
+            message,
+            row=r + 1,
+            column=column_letter(c),
+            header=cols.headers.get(c, ""),
+            value=display(value) if value is not None else display(cell(r, c)),
+        )
 
     marks: Counter = Counter()
     other_marks = 0
     carried = 0
     last_code = None
-    data_cols = [cols.code, cols.product, *cols.channels.values(), cols.other, cols.url,
-                 *cols.months.values(), cols.total, cols.baseline, cols.note]
+    data_cols = [
+        cols.code,
+        cols.product,
+        *cols.channels.values(),
+        cols.other,
+        cols.url,
+        *cols.months.values(),
+        cols.total,
+        cols.baseline,
+        cols.note,
+    ]
     for r in range(h + 2, len(sheet.rows)):
         first = clean_text(cell(r, 0))
         if first.startswith(TOTAL_LABEL) or first.startswith("ลงชื่อ") or first.startswith(H_NOTE):
@@ -546,15 +609,27 @@ def read_report(file, *, round: Round, name: str = "") -> Reading:
         if len(out.problems) == problems_before and given_total is not None:
             total = sum(months, Decimal("0.00"))
             if given_total != total:
-                add(MSG_TOTAL_MISMATCH % {"given": f"{given_total:,.2f}", "sum": f"{total:,.2f}"},
-                    r, cols.total)
+                add(
+                    MSG_TOTAL_MISMATCH % {"given": f"{given_total:,.2f}", "sum": f"{total:,.2f}"},
+                    r,
+                    cols.total,
+                )
         if code:
             last_code = code
         if len(out.problems) == problems_before:
-            reading.rows.append(ReportRow(
-                row=r + 1, entrepreneur_code=code, product_name=name, channels=channels,
-                other_channel=other, url=url, months=months, baseline=baseline, note=note,
-            ))
+            reading.rows.append(
+                ReportRow(
+                    row=r + 1,
+                    entrepreneur_code=code,
+                    product_name=name,
+                    channels=channels,
+                    other_channel=other,
+                    url=url,
+                    months=months,
+                    baseline=baseline,
+                    note=note,
+                )
+            )
     if not reading.rows and not out.problems:
         out.add(MSG_NO_ROWS)
     for mark, count in sorted(marks.items()):
@@ -575,8 +650,9 @@ def _hint(key: str, candidates: dict[str, str]) -> str:
     return str(MSG_HINT % {"names": ", ".join(candidates[c] for c in close)})
 
 
-def match_rows(rows: list[ReportRow], *, round: Round, district: District,
-               collector: ProblemCollector) -> list[ReportRow]:
+def match_rows(
+    rows: list[ReportRow], *, round: Round, district: District, collector: ProblemCollector
+) -> list[ReportRow]:
     """Identify each row's product by (entrepreneur code, product name) in the district.
 
     Adds a problem for a row of another district's entrepreneur, an unknown entrepreneur
@@ -592,14 +668,20 @@ def match_rows(rows: list[ReportRow], *, round: Round, district: District,
     by_key = {(p["entrepreneur__code"].upper(), match_key(p["name"])): p for p in products}
     names_by_code: dict[str, dict[str, str]] = {}
     for p in products:
-        names_by_code.setdefault(p["entrepreneur__code"].upper(), {})[match_key(p["name"])] = p["name"]
+        names_by_code.setdefault(p["entrepreneur__code"].upper(), {})[match_key(p["name"])] = p[
+            "name"
+        ]
     unknown = {r.entrepreneur_code for r in rows if r.entrepreneur_code not in names_by_code}
-    elsewhere = {
-        e["code"].upper(): e
-        for e in Entrepreneur.objects.filter(code__in=unknown).exclude(district=district).values(
-            "code", "district__name_th"
-        )
-    } if unknown else {}
+    elsewhere = (
+        {
+            e["code"].upper(): e
+            for e in Entrepreneur.objects.filter(code__in=unknown)
+            .exclude(district=district)
+            .values("code", "district__name_th")
+        }
+        if unknown
+        else {}
+    )
 
     def problem(message, row: ReportRow, column: str, header: str, value: str):
         collector.add(message, row=row.row, column=column, header=header, value=value)
@@ -609,30 +691,60 @@ def match_rows(rows: list[ReportRow], *, round: Round, district: District,
     for row in rows:
         key = (row.entrepreneur_code, match_key(row.product_name))
         if key in seen:
-            problem(MSG_DUPLICATE % {"name": row.product_name, "code": row.entrepreneur_code,
-                                     "first": seen[key]}, row, "D", H_PRODUCT, row.product_name)
+            problem(
+                MSG_DUPLICATE
+                % {"name": row.product_name, "code": row.entrepreneur_code, "first": seen[key]},
+                row,
+                "D",
+                H_PRODUCT,
+                row.product_name,
+            )
             continue
         seen[key] = row.row
         if row.entrepreneur_code in elsewhere:
             e = elsewhere[row.entrepreneur_code]
-            problem(MSG_OTHER_DISTRICT % {"code": row.entrepreneur_code,
-                                          "district": e["district__name_th"],
-                                          "mine": district.name_th},
-                    row, "B", H_CODE, row.entrepreneur_code)
+            problem(
+                MSG_OTHER_DISTRICT
+                % {
+                    "code": row.entrepreneur_code,
+                    "district": e["district__name_th"],
+                    "mine": district.name_th,
+                },
+                row,
+                "B",
+                H_CODE,
+                row.entrepreneur_code,
+            )
             continue
         if row.entrepreneur_code not in names_by_code:
             codes = {c: c for c in names_by_code}
-            problem(MSG_UNKNOWN_ENTREPRENEUR % {"code": row.entrepreneur_code,
-                                                "district": district.name_th,
-                                                "hint": _hint(row.entrepreneur_code, codes)},
-                    row, "B", H_CODE, row.entrepreneur_code)
+            problem(
+                MSG_UNKNOWN_ENTREPRENEUR
+                % {
+                    "code": row.entrepreneur_code,
+                    "district": district.name_th,
+                    "hint": _hint(row.entrepreneur_code, codes),
+                },
+                row,
+                "B",
+                H_CODE,
+                row.entrepreneur_code,
+            )
             continue
         product = by_key.get(key)
         if product is None:
-            problem(MSG_UNKNOWN_PRODUCT % {
-                "name": row.product_name, "code": row.entrepreneur_code,
-                "hint": _hint(key[1], names_by_code[row.entrepreneur_code])},
-                row, "D", H_PRODUCT, row.product_name)
+            problem(
+                MSG_UNKNOWN_PRODUCT
+                % {
+                    "name": row.product_name,
+                    "code": row.entrepreneur_code,
+                    "hint": _hint(key[1], names_by_code[row.entrepreneur_code]),
+                },
+                row,
+                "D",
+                H_PRODUCT,
+                row.product_name,
+            )
             continue
         why = None
         if not product["registered"]:
@@ -640,12 +752,17 @@ def match_rows(rows: list[ReportRow], *, round: Round, district: District,
         elif product["status"] != "active":
             why = MSG_WHY_CANCELLED
         elif not round.window_start <= product["registered_year"] <= round.window_end:
-            why = MSG_WHY_WINDOW % {"year": product["registered_year"],
-                                    "start": round.window_start, "end": round.window_end}
+            why = MSG_WHY_WINDOW % {
+                "year": product["registered_year"],
+                "start": round.window_start,
+                "end": round.window_end,
+            }
         if why is not None:
-            collector.notice(MSG_NOT_IN_BASE % {"name": product["name"],
-                                                "code": row.entrepreneur_code, "why": why},
-                             row=row.row)
+            collector.notice(
+                MSG_NOT_IN_BASE
+                % {"name": product["name"], "code": row.entrepreneur_code, "why": why},
+                row=row.row,
+            )
             continue
         row.product_id = product["id"]
         out.append(row)
@@ -657,8 +774,13 @@ def write_district_report(output, *, round: Round, district: District) -> None:
     from reports.selectors import report_export_rows
 
     rows = report_export_rows(round=round, districts=District.objects.filter(code=district.code))
-    write_report(output, round=round, province_name=district.province.name_th,
-                 district_name=district.name_th, rows=rows)
+    write_report(
+        output,
+        round=round,
+        province_name=district.province.name_th,
+        district_name=district.name_th,
+        rows=rows,
+    )
 
 
 def write_province_report(output, *, round: Round, province) -> None:
@@ -667,5 +789,11 @@ def write_province_report(output, *, round: Round, province) -> None:
 
     districts = District.objects.filter(province=province)
     names = dict(districts.values_list("code", "name_th"))
-    write_report(output, round=round, province_name=province.name_th, district_name=None,
-                 rows=report_export_rows(round=round, districts=districts), district_names=names)
+    write_report(
+        output,
+        round=round,
+        province_name=province.name_th,
+        district_name=None,
+        rows=report_export_rows(round=round, districts=districts),
+        district_names=names,
+    )

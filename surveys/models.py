@@ -35,7 +35,8 @@ class Survey(Submission):
 
     def __str__(self) -> str:
         return _("แบบสำรวจ %(district)s %(round)s") % {
-            "district": self.district, "round": self.round.code,
+            "district": self.district,
+            "round": self.round.code,
         }
 
     def missing_for_submit(self) -> list[str]:
@@ -97,7 +98,8 @@ class EntrepreneurAnswer(models.Model):
 
     def __str__(self) -> str:
         return _("คำตอบของผู้ประกอบการ %(entrepreneur)s (แบบสำรวจ %(survey)s)") % {
-            "entrepreneur": self.entrepreneur_id, "survey": self.survey_id,
+            "entrepreneur": self.entrepreneur_id,
+            "survey": self.survey_id,
         }
 
 
@@ -125,7 +127,8 @@ class ProductAnswer(models.Model):
 
     def __str__(self) -> str:
         return _("คำตอบของผลิตภัณฑ์ %(product)s (แบบสำรวจ %(survey)s)") % {
-            "product": self.product_id, "survey": self.survey_id,
+            "product": self.product_id,
+            "survey": self.survey_id,
         }
 
 

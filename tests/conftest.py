@@ -25,12 +25,18 @@ if not SAMPLES.exists():  # a checkout beside shared/, or shared/ inside the che
 PASSWORD = "correct-horse-battery-staple"
 
 
-def make_user(username: str, role: str, *, district: str | None = None,
-              province: str | None = None) -> User:
+def make_user(
+    username: str, role: str, *, district: str | None = None, province: str | None = None
+) -> User:
     d = District.objects.get(code=district) if district else None
-    user = User(username=username, role=role, district=d,
-                province_id=d.province_id if d else province,
-                is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
+    user = User(
+        username=username,
+        role=role,
+        district=d,
+        province_id=d.province_id if d else province,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+    )
     user.set_password(PASSWORD)
     user.save()
     return user
@@ -76,10 +82,14 @@ def make_round(code: str = "2564-2", **overrides):
     year, number = (int(x) for x in code.split("-"))
     fy, _ = FiscalYear.objects.get_or_create(year=year)
     values = dict(
-        starts_on=dt.date(year - 543, 4, 1), ends_on=dt.date(year - 543, 9, 30),
-        target_rate=Decimal("11"), growth_rate=Decimal("10"),
-        window_start=2557, window_end=2563,
-        survey_deadline=dt.date(year - 543, 5, 25), report_deadline=dt.date(year - 543, 9, 20),
+        starts_on=dt.date(year - 543, 4, 1),
+        ends_on=dt.date(year - 543, 9, 30),
+        target_rate=Decimal("11"),
+        growth_rate=Decimal("10"),
+        window_start=2557,
+        window_end=2563,
+        survey_deadline=dt.date(year - 543, 5, 25),
+        report_deadline=dt.date(year - 543, 9, 20),
     )
     values.update(overrides)
     return Round.objects.create(fiscal_year=fy, number=number, **values)
@@ -91,9 +101,12 @@ def make_entrepreneur(district: str = "5607", **overrides):
 
     n = next(_codes)
     values = dict(
-        code=f"{district}{n:05d}", name=f"กลุ่มทดสอบ {n}", type=1,
+        code=f"{district}{n:05d}",
+        name=f"กลุ่มทดสอบ {n}",
+        type=1,
         subdistrict=Subdistrict.objects.filter(district_id=district).first(),
-        district_id=district, phone="0812345678",
+        district_id=district,
+        phone="0812345678",
     )
     values.update(overrides)
     return Entrepreneur.objects.create(**values)
@@ -105,8 +118,12 @@ def make_product(entrepreneur=None, **overrides):
     entrepreneur = entrepreneur or make_entrepreneur()
     n = next(_codes)
     values = dict(
-        entrepreneur=entrepreneur, district_id=entrepreneur.district_id,
-        code=f"{entrepreneur.code}-{n:02d}", name=f"ผลิตภัณฑ์ {n}", type=1, registered_year=2560,
+        entrepreneur=entrepreneur,
+        district_id=entrepreneur.district_id,
+        code=f"{entrepreneur.code}-{n:02d}",
+        name=f"ผลิตภัณฑ์ {n}",
+        type=1,
+        registered_year=2560,
     )
     values.update(overrides)
     return Product.objects.create(**values)

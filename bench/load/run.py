@@ -289,7 +289,7 @@ def server_env(url: str, *, db_backend: bool) -> dict:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         # Shared storage for uploads: every instance and worker reads the same folder.
         "MEDIA_ROOT": str(BENCH_VAR / "media"),
-        # Persistent connections, as in production (bench/README-deploy.md).
+        # Persistent connections, as in production (README.md, "Running for the whole country").
         "DB_CONN_MAX_AGE": "60",
         "LOG_LEVEL": "ERROR",
     }
@@ -326,7 +326,8 @@ def _cpu_seconds(pids) -> dict[int, float]:
 
 
 def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU seconds used between two samples by the processes alive at the second."""
+    """CPU seconds used between two samples of processes (one not in `before` started
+    in between)."""
     return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
@@ -501,33 +502,40 @@ def run_locust(
         "WARNING",
     ]
     proc = subprocess.Popen(args, cwd=ROOT, env=env)
+
+    def sample() -> tuple[dict, dict, dict]:
+        return (
+            servers.app_cpu_seconds(),
+            _cpu_seconds(database_backends(url)),
+            _cpu_seconds([proc.pid]),
+        )
+
+    # CPU of each process at the start of the steady window, and the last seen since
+    # (a process that exits meanwhile, such as a database connection closed after
+    # DB_CONN_MAX_AGE, keeps what it used until its last sample).
     at_mark = None
+    seen: tuple[dict, dict, dict] = ({}, {}, {})
     deadline = time.monotonic() + 3 * ramp + duration + 600
-    locust_cpu = {}
     while proc.poll() is None and time.monotonic() < deadline:
-        locust_cpu = _cpu_seconds([proc.pid]) or locust_cpu
         if at_mark is None and mark.exists():
-            at_mark = (
-                servers.app_cpu_seconds(),
-                _cpu_seconds(database_backends(url)),
-                _cpu_seconds([proc.pid]),
-            )
+            at_mark = sample()
+        elif at_mark is not None:
+            for last, now in zip(seen, sample(), strict=True):
+                last.update(now)
         time.sleep(0.5)
     if proc.poll() is None:
         proc.kill()
         proc.wait()
-    at_end = (
-        servers.app_cpu_seconds(),
-        _cpu_seconds(database_backends(url)),
-        locust_cpu,
-    )
+    if at_mark is not None:
+        for last, now in zip(seen, sample(), strict=True):
+            last.update({pid: cpu for pid, cpu in now.items()})
     mark.unlink(missing_ok=True)
     if at_mark is None:
         return {}
     return {
-        "app_s": _cpu_used(at_mark[0], at_end[0]),
-        "postgresql_s": _cpu_used(at_mark[1], at_end[1]),
-        "locust_s": _cpu_used(at_mark[2], at_end[2]),
+        "app_s": _cpu_used(at_mark[0], seen[0]),
+        "postgresql_s": _cpu_used(at_mark[1], seen[1]),
+        "locust_s": _cpu_used(at_mark[2], seen[2]),
     }
 
 

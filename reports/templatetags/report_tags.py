@@ -9,5 +9,5 @@ register = template.Library()
 
 @register.filter
 def report_status_label(value) -> str:
-    """"approved" -> "อนุมัติแล้ว"; an unknown value is shown as it is."""
+    """ "approved" -> "อนุมัติแล้ว"; an unknown value is shown as it is."""
     return str(Status(value).label) if value in Status.values else value

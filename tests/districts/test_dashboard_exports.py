@@ -156,8 +156,13 @@ def test_attachment_1_with_progress_stays_thai_when_the_user_reads_english(
     client, province_staff, round_2564, settings
 ):
     products = base("5607", 20, entrepreneurs=2)
-    sell(round_2564, products[:3], amount=Decimal("1500.50"), baseline=Decimal("1000"),
-         status=Status.SUBMITTED)
+    sell(
+        round_2564,
+        products[:3],
+        amount=Decimal("1500.50"),
+        baseline=Decimal("1000"),
+        status=Status.SUBMITTED,
+    )
 
     def cells(language: str) -> dict[str, list[list]]:
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = language

@@ -45,9 +45,17 @@ def test_it_refuses_a_negative_amount():
 @pytest.mark.parametrize(
     "raw, yes, unusual",
     [
-        (1, True, False), (1.0, True, False), ("1", True, False), ("๑", True, False),
-        ("", False, False), (None, False, False), (0, False, False),
-        ("✓", True, True), ("/", True, True), ("x", True, True), ("มี", True, True),
+        (1, True, False),
+        (1.0, True, False),
+        ("1", True, False),
+        ("๑", True, False),
+        ("", False, False),
+        (None, False, False),
+        (0, False, False),
+        ("✓", True, True),
+        ("/", True, True),
+        ("x", True, True),
+        ("มี", True, True),
         ("ใช่", True, True),
     ],
 )

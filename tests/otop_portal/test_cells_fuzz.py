@@ -15,7 +15,7 @@ THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 any_cell = st.one_of(
     st.none(),
     st.booleans(),
-    st.integers(min_value=-10**15, max_value=10**15),
+    st.integers(min_value=-(10**15), max_value=10**15),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=40),
     st.text(alphabet=THAI_DIGITS + "0123456789,.- ฿บาท", max_size=20),
@@ -35,8 +35,14 @@ def _never_crashes(parser, value):
 @settings(max_examples=300, deadline=None)
 @given(any_cell)
 def test_it_never_crashes_on_any_cell(value):
-    for parser in (cells.parse_amount, cells.parse_whole, cells.parse_yes, cells.parse_code,
-                   cells.parse_name, cells.parse_be_year):
+    for parser in (
+        cells.parse_amount,
+        cells.parse_whole,
+        cells.parse_yes,
+        cells.parse_code,
+        cells.parse_name,
+        cells.parse_be_year,
+    ):
         _never_crashes(parser, value)
     cells.clean_text(value)
     cells.header_key(value)

@@ -48,10 +48,14 @@ def test_it_passes_the_deployment_checklist_with_production_settings():
     import sys
 
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "HTTPS", "SECURE_COOKIES"}}
-    env.update(SECRET_KEY="a" * 20 + "-production-like-secret-key-for-the-check-" + "z" * 20, DEBUG="0")
+    env.update(
+        SECRET_KEY="a" * 20 + "-production-like-secret-key-for-the-check-" + "z" * 20, DEBUG="0"
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -30,7 +30,8 @@ def test_it_requires_a_secret_key_when_debug_is_off():
     result = subprocess.run(
         [sys.executable, "-c", "import otop_portal.settings"],
         env={"PATH": "/usr/bin:/bin", "DEBUG": "0"},
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr

@@ -33,7 +33,7 @@ def test_it_refuses_garbage_bytes():
 
 def test_it_says_when_a_csv_is_named_xlsx():
     with pytest.raises(SpreadsheetError) as exc:
-        open_workbook(io.BytesIO("a,b\n1,2\n".encode()), name="registry.xlsx")
+        open_workbook(io.BytesIO(b"a,b\n1,2\n"), name="registry.xlsx")
     assert "CSV" in str(exc.value)
 
 

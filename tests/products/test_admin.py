@@ -274,7 +274,9 @@ def test_the_import_export_pages_open(admin_client):
         assert admin_client.get(reverse(f"admin:{name}_export")).status_code == 200
 
 
-def test_a_big_upload_runs_as_a_job_with_a_progress_page(admin_client, admin, samples, settings, tmp_path):
+def test_a_big_upload_runs_as_a_job_with_a_progress_page(
+    admin_client, admin, samples, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     settings.JOBS_INLINE_MAX_ROWS = 10  # the sample's 20 KB count as a big file here
     response = admin_client.post(

@@ -29,13 +29,16 @@ def make_line(report: Report, product, months=(), baseline=None, **overrides) ->
     values = {f"month_{i + 1}": Decimal(str(v)) for i, v in enumerate(months)}
     values.update(overrides)
     return ReportLine.objects.create(
-        report=report, product=product,
-        sales_baseline=Decimal(str(baseline)) if baseline is not None else None, **values,
+        report=report,
+        product=product,
+        sales_baseline=Decimal(str(baseline)) if baseline is not None else None,
+        **values,
     )
 
 
-def bulk_district_data(round, district_codes: list[str], *, products_per_district: int = 4,
-                       sold_per_district: int = 2) -> None:
+def bulk_district_data(
+    round, district_codes: list[str], *, products_per_district: int = 4, sold_per_district: int = 2
+) -> None:
     """For each district: entrepreneurs and base products, a report whose first
     `sold_per_district` lines sold 1,000 baht in month 1 with a 500 baht baseline, and one
     product outside the window that sold (which must not count). Built with bulk_create,
@@ -47,9 +50,15 @@ def bulk_district_data(round, district_codes: list[str], *, products_per_distric
         subdistricts.setdefault(district_id, code)
     n = next(_serial)
     entrepreneurs = [
-        Entrepreneur(code=f"B{n}-{d}-{i}", name=f"ผู้ประกอบการ {d} {i}", type=1,
-                     subdistrict_id=subdistricts[d], district_id=d)
-        for d in district_codes for i in range(products_per_district)
+        Entrepreneur(
+            code=f"B{n}-{d}-{i}",
+            name=f"ผู้ประกอบการ {d} {i}",
+            type=1,
+            subdistrict_id=subdistricts[d],
+            district_id=d,
+        )
+        for d in district_codes
+        for i in range(products_per_district)
     ]
     Entrepreneur.objects.bulk_create(entrepreneurs)
     entrepreneurs = {e.code: e for e in Entrepreneur.objects.filter(code__startswith=f"B{n}-")}
@@ -57,23 +66,44 @@ def bulk_district_data(round, district_codes: list[str], *, products_per_distric
     for d in district_codes:
         for i in range(products_per_district):
             e = entrepreneurs[f"B{n}-{d}-{i}"]
-            products.append(Product(entrepreneur=e, district_id=d, code=f"B{n}-{d}-{i}-P",
-                                    name=f"สินค้า {i}", type=1, registered_year=2560))
+            products.append(
+                Product(
+                    entrepreneur=e,
+                    district_id=d,
+                    code=f"B{n}-{d}-{i}-P",
+                    name=f"สินค้า {i}",
+                    type=1,
+                    registered_year=2560,
+                )
+            )
         e = entrepreneurs[f"B{n}-{d}-0"]
-        products.append(Product(entrepreneur=e, district_id=d, code=f"B{n}-{d}-OLD",
-                                name="สินค้าเก่า", type=1, registered_year=2550))
+        products.append(
+            Product(
+                entrepreneur=e,
+                district_id=d,
+                code=f"B{n}-{d}-OLD",
+                name="สินค้าเก่า",
+                type=1,
+                registered_year=2550,
+            )
+        )
     Product.objects.bulk_create(products)
     Report.objects.bulk_create([Report(round=round, district_id=d) for d in district_codes])
-    reports = {r.district_id: r for r in Report.objects.filter(round=round, district_id__in=district_codes)}
+    reports = {
+        r.district_id: r for r in Report.objects.filter(round=round, district_id__in=district_codes)
+    }
     lines = []
     for p in Product.objects.filter(code__startswith=f"B{n}-"):
         index = p.code.rsplit("-", 2)
         sold = p.registered_year == 2550 or int(index[-2]) < sold_per_district
-        lines.append(ReportLine(
-            report=reports[p.district_id], product=p,
-            month_1=Decimal("1000") if sold else Decimal("0"),
-            sales_baseline=Decimal("500") if sold else None,
-        ))
+        lines.append(
+            ReportLine(
+                report=reports[p.district_id],
+                product=p,
+                month_1=Decimal("1000") if sold else Decimal("0"),
+                sales_baseline=Decimal("500") if sold else None,
+            )
+        )
     ReportLine.objects.bulk_create(lines)
 
 
@@ -88,7 +118,10 @@ def official_targets(round_2564, samples):
     with open(samples / "targets_official.xlsx", "rb") as fh:
         targets_import(round=round_2564, file=fh, name="targets_official.xlsx")
     figures = json.loads((samples / "expected.json").read_text())["targets_official"]
-    assert dict(Target.objects.filter(round=round_2564).values_list("district_id", "official")) == figures
+    assert (
+        dict(Target.objects.filter(round=round_2564).values_list("district_id", "official"))
+        == figures
+    )
     return figures
 
 
@@ -99,8 +132,9 @@ def sample_registry(round_2564, samples):
 
     from products.services import registry_import_file
 
-    return registry_import_file(file=samples / "registry.xlsx", as_of=dt.date(2021, 4, 1),
-                                name="registry.xlsx")
+    return registry_import_file(
+        file=samples / "registry.xlsx", as_of=dt.date(2021, 4, 1), name="registry.xlsx"
+    )
 
 
 def h1_h2(round) -> tuple[list, list]:
@@ -108,17 +142,45 @@ def h1_h2(round) -> tuple[list, list]:
     from reports import workbook as wb
 
     n = len(round.months())
-    h1 = [wb.H_NUMBER, wb.H_CODE, wb.H_ENTREPRENEUR, wb.H_PRODUCT, wb.H_TYPE, wb.H_CHANNELS,
-          "", "", "", "", "", wb.H_URL, wb.H_MONTHS.format(number="๒"), *([""] * (n - 1)),
-          wb.H_TOTAL.format(number="๒"), wb.H_BASELINE.format(period=wb.baseline_period(round)),
-          wb.H_NOTE]
-    h2 = ["", "", "", "", "", *(label for _, label in wb.CHANNELS), wb.H_OTHER, "",
-          *round.month_labels, "", "", ""]
+    h1 = [
+        wb.H_NUMBER,
+        wb.H_CODE,
+        wb.H_ENTREPRENEUR,
+        wb.H_PRODUCT,
+        wb.H_TYPE,
+        wb.H_CHANNELS,
+        "",
+        "",
+        "",
+        "",
+        "",
+        wb.H_URL,
+        wb.H_MONTHS.format(number="๒"),
+        *([""] * (n - 1)),
+        wb.H_TOTAL.format(number="๒"),
+        wb.H_BASELINE.format(period=wb.baseline_period(round)),
+        wb.H_NOTE,
+    ]
+    h2 = [
+        "",
+        "",
+        "",
+        "",
+        "",
+        *(label for _, label in wb.CHANNELS),
+        wb.H_OTHER,
+        "",
+        *round.month_labels,
+        "",
+        "",
+        "",
+    ]
     return h1, h2
 
 
-def report_file(path, round, rows: list[list], *, header: tuple[list, list] | None = None,
-                title_rows: int = 4):
+def report_file(
+    path, round, rows: list[list], *, header: tuple[list, list] | None = None, title_rows: int = 4
+):
     """Write an attachment-3 workbook as an officer would fill it: titles, the two header
     rows, the given data rows (lists of cells from column A), and the total row."""
     import openpyxl
@@ -138,8 +200,32 @@ def report_file(path, round, rows: list[list], *, header: tuple[list, list] | No
     return path
 
 
-def data_row(code, product, *, channels=("", "", "", "", ""), other="", url="",
-             months=("", "", "", "", "", ""), total="", baseline="", note="", number=1,
-             entrepreneur="ผู้ประกอบการ", type_="อาหาร") -> list:
-    return [number, code, entrepreneur, product, type_, *channels, other, url, *months, total,
-            baseline, note]
+def data_row(
+    code,
+    product,
+    *,
+    channels=("", "", "", "", ""),
+    other="",
+    url="",
+    months=("", "", "", "", "", ""),
+    total="",
+    baseline="",
+    note="",
+    number=1,
+    entrepreneur="ผู้ประกอบการ",
+    type_="อาหาร",
+) -> list:
+    return [
+        number,
+        code,
+        entrepreneur,
+        product,
+        type_,
+        *channels,
+        other,
+        url,
+        *months,
+        total,
+        baseline,
+        note,
+    ]

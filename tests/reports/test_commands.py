@@ -47,16 +47,31 @@ def test_the_kpi_command_without_a_province_gives_the_country(round_2564):
     assert data["districts"][0]["code"] == "10"
 
 
-@pytest.mark.parametrize("args,message", [
-    (["kpi", "--round", "2599-9"], "2599-9"),
-    (["kpi", "--round", "2564-2", "--province", "99"], "99"),
-    (["export_report", "--round", "2564-2", "--district", "9999", "-o", "x.xlsx"], "9999"),
-    (["export_report", "--round", "2564-2", "--district", "5607", "-o", "x.csv"], ".xlsx"),
-    (["export_report", "--round", "2564-2", "--district", "5607", "-o", "/nonexistent/x.xlsx"],
-     "/nonexistent"),
-    (["import_report", "/nonexistent.xlsx", "--round", "2564-2", "--district", "5607"],
-     "/nonexistent.xlsx"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["kpi", "--round", "2599-9"], "2599-9"),
+        (["kpi", "--round", "2564-2", "--province", "99"], "99"),
+        (["export_report", "--round", "2564-2", "--district", "9999", "-o", "x.xlsx"], "9999"),
+        (["export_report", "--round", "2564-2", "--district", "5607", "-o", "x.csv"], ".xlsx"),
+        (
+            [
+                "export_report",
+                "--round",
+                "2564-2",
+                "--district",
+                "5607",
+                "-o",
+                "/nonexistent/x.xlsx",
+            ],
+            "/nonexistent",
+        ),
+        (
+            ["import_report", "/nonexistent.xlsx", "--round", "2564-2", "--district", "5607"],
+            "/nonexistent.xlsx",
+        ),
+    ],
+)
 def test_the_commands_explain_bad_arguments(round_2564, args, message):
     with pytest.raises(CommandError) as exc:
         call_command(*args, stdout=io.StringIO())

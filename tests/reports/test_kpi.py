@@ -113,7 +113,9 @@ def test_it_recomputes_the_total_instead_of_averaging(round_2564):
     Target.objects.create(round=round_2564, district_id="5607", official=1)
     Target.objects.create(round=round_2564, district_id="5604", official=8)
 
-    kpi = kpi_for_districts(round=round_2564, districts=District.objects.filter(code__in=["5604", "5607"]))
+    kpi = kpi_for_districts(
+        round=round_2564, districts=District.objects.filter(code__in=["5604", "5607"])
+    )
 
     assert [r.code for r in kpi.rows] == ["5604", "5607"]
     assert kpi.total.sold_online == 4
@@ -139,7 +141,11 @@ def test_it_shows_statuses_from_the_survey_and_report(round_2564):
     make_report(round_2564, "5604", status="returned")
     kpi = kpi_for_province(round=round_2564, province=Province.objects.get(code="56"))
     row = _row(kpi, "5607")
-    assert (row.survey_status, row.survey_late, row.report_status) == ("submitted", True, "approved")
+    assert (row.survey_status, row.survey_late, row.report_status) == (
+        "submitted",
+        True,
+        "approved",
+    )
     assert row.report_updated_at is not None
     assert _row(kpi, "5601").report_status == "not_started"
     # The province shows its least advanced district.
@@ -154,9 +160,21 @@ def test_its_json_has_the_fields_of_the_issue(round_2564, official_targets):
     first = data["districts"][0]
     assert first["code"] == "5601"
     assert first["name"] == "เมืองพะเยา"
-    for key in ("entrepreneurs", "products", "target_computed", "target_official", "target",
-                "sold_online", "achievement_pct", "target_met", "sales_round", "sales_baseline",
-                "sales_growth_pct", "survey_status", "report_status"):
+    for key in (
+        "entrepreneurs",
+        "products",
+        "target_computed",
+        "target_official",
+        "target",
+        "sold_online",
+        "achievement_pct",
+        "target_met",
+        "sales_round",
+        "sales_baseline",
+        "sales_growth_pct",
+        "survey_status",
+        "report_status",
+    ):
         assert key in first
         assert key in data["total"]
     assert first["target_official"] == 60
@@ -223,11 +241,15 @@ def test_it_explains_which_products_counted_as_sold_and_why(round_2564):
     why = {f.name: f.why for f in figures}
 
     assert why == {
-        "ขายได้": Why.SOLD, "ไม่มียอด": Why.LISTED_NO_SALES, "ไม่อยู่ในรายงาน": Why.NOT_LISTED,
-        "ยกเลิกแล้ว": Why.CANCELLED, "เก่า": Why.OUTSIDE_WINDOW,
+        "ขายได้": Why.SOLD,
+        "ไม่มียอด": Why.LISTED_NO_SALES,
+        "ไม่อยู่ในรายงาน": Why.NOT_LISTED,
+        "ยกเลิกแล้ว": Why.CANCELLED,
+        "เก่า": Why.OUTSIDE_WINDOW,
     }
     assert [f.name for f in figures if f.counted] == ["ขายได้"]
     assert figures[0].name == "ขายได้"
     assert len(kpi_products(round=round_2564, district=district, which="products")) == 3
-    assert unlisted.pk not in [f.product_id for f in
-                               kpi_products(round=round_2564, district=district, which="sales_round")]
+    assert unlisted.pk not in [
+        f.product_id for f in kpi_products(round=round_2564, district=district, which="sales_round")
+    ]

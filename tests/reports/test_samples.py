@@ -18,8 +18,15 @@ def _kpi_json(*args) -> dict:
 def test_the_sample_reports_give_the_expected_figures(sample_registry, official_targets, samples):
     expected = json.loads((samples / "expected.json").read_text())["report"]
     for code in ("5607", "5604"):
-        call_command("import_report", str(samples / f"report_{code}.xlsx"), "--round", "2564-2",
-                     "--district", code, stdout=io.StringIO())
+        call_command(
+            "import_report",
+            str(samples / f"report_{code}.xlsx"),
+            "--round",
+            "2564-2",
+            "--district",
+            code,
+            stdout=io.StringIO(),
+        )
 
     data = _kpi_json("--province", "56")
     rows = {row["code"]: row for row in data["districts"]}
@@ -62,6 +69,10 @@ def test_the_sample_report_uploaded_in_the_browser_gives_the_same_figures(
     client.post(reverse("reports:upload_commit", args=["2564-2", "5607", upload.pk]))
 
     row = next(r for r in _kpi_json("--province", "56")["districts"] if r["code"] == "5607")
-    assert (row["sold_online"], row["sales_round"], row["sales_baseline"]) == (17, 448207.5, 105800.0)
+    assert (row["sold_online"], row["sales_round"], row["sales_baseline"]) == (
+        17,
+        448207.5,
+        105800.0,
+    )
     html = client.get(reverse("reports:detail", args=["2564-2", "5607"])).content.decode()
     assert "448,207.50" in html

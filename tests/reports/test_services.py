@@ -67,10 +67,12 @@ def test_it_prefills_a_zero_baseline_when_the_survey_says_no_online_sales(round_
     p1, p2, p3 = make_product(none_sold), make_product(sold), make_product(unanswered)
     survey = Survey.objects.create(round=round_2564, district=maechai)
     now = timezone.now()
-    EntrepreneurAnswer.objects.create(survey=survey, entrepreneur=none_sold, sales_prev_year=0,
-                                      answered_at=now)
-    EntrepreneurAnswer.objects.create(survey=survey, entrepreneur=sold, sales_prev_year=12000,
-                                      answered_at=now)
+    EntrepreneurAnswer.objects.create(
+        survey=survey, entrepreneur=none_sold, sales_prev_year=0, answered_at=now
+    )
+    EntrepreneurAnswer.objects.create(
+        survey=survey, entrepreneur=sold, sales_prev_year=12000, answered_at=now
+    )
     EntrepreneurAnswer.objects.create(survey=survey, entrepreneur=unanswered, sales_prev_year=0)
 
     report = report_get_or_start(round=round_2564, district=maechai)
@@ -100,8 +102,12 @@ def test_it_saves_a_line_and_refuses_a_stale_version(round_2564, maechai, office
     p = make_product(make_entrepreneur("5607"))
     line = report_get_or_start(round=round_2564, district=maechai).lines.get()
     line = ReportLine.objects.select_related("report__round", "report__district").get(pk=line.pk)
-    saved = report_line_save(line=line, values={"month_1": Decimal("10"), "url": "http://a.example"},
-                             version=0, by=officer)
+    saved = report_line_save(
+        line=line,
+        values={"month_1": Decimal("10"), "url": "http://a.example"},
+        version=0,
+        by=officer,
+    )
     assert saved.version == 1 and saved.month_1 == Decimal("10") and saved.answered_by == officer
     with pytest.raises(StaleLine) as exc:
         report_line_save(line=line, values={"month_1": Decimal("99")}, version=0, by=colleague)
@@ -109,18 +115,25 @@ def test_it_saves_a_line_and_refuses_a_stale_version(round_2564, maechai, office
     assert ReportLine.objects.get().month_1 == Decimal("10")
 
 
-def test_outsiders_and_province_staff_cannot_save_a_line(round_2564, maechai, outsider, province_staff):
+def test_outsiders_and_province_staff_cannot_save_a_line(
+    round_2564, maechai, outsider, province_staff
+):
     make_product(make_entrepreneur("5607"))
-    line = report_get_or_start(round=round_2564, district=maechai).lines.select_related(
-        "report__round", "report__district").get()
+    line = (
+        report_get_or_start(round=round_2564, district=maechai)
+        .lines.select_related("report__round", "report__district")
+        .get()
+    )
     for user in (outsider, province_staff):
         with pytest.raises(WorkflowError):
             report_line_save(line=line, values={"month_1": Decimal("1")}, version=0, by=user)
     assert ReportLine.objects.get().version == 0
 
 
-@pytest.mark.parametrize("value", ["ftp://a.example", "javascript:alert(1)", "shopee.co.th",
-                                   "http://", "https:// spaces .com"])
+@pytest.mark.parametrize(
+    "value",
+    ["ftp://a.example", "javascript:alert(1)", "shopee.co.th", "http://", "https:// spaces .com"],
+)
 def test_a_link_must_be_http_or_https(value):
     with pytest.raises(ValidationError):
         clean_shop_url(value)
@@ -131,9 +144,13 @@ def test_a_good_link_is_kept():
     assert clean_shop_url("") == ""
 
 
-def test_a_report_sent_after_the_deadline_is_marked_late(round_2564, maechai, officer, province_staff):
+def test_a_report_sent_after_the_deadline_is_marked_late(
+    round_2564, maechai, officer, province_staff
+):
     report = report_get_or_start(round=round_2564, district=maechai)
-    report_submit(report=report, by=officer, today=round_2564.report_deadline + dt.timedelta(days=1))
+    report_submit(
+        report=report, by=officer, today=round_2564.report_deadline + dt.timedelta(days=1)
+    )
     assert report.late is True
     report_return(report=report, by=province_staff, reason="แก้ยอด")
     report_submit(report=report, by=officer, today=round_2564.report_deadline)

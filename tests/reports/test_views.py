@@ -56,8 +56,9 @@ def test_the_officer_starts_the_report_with_a_line_per_base_product(client, offi
         assert f'for="{field_id}"' in html  # every input has a label
 
 
-def test_the_page_makes_a_fixed_number_of_queries(client, officer, round_2564,
-                                                   django_assert_max_num_queries):
+def test_the_page_makes_a_fixed_number_of_queries(
+    client, officer, round_2564, django_assert_max_num_queries
+):
     e = make_entrepreneur("5607")
     for i in range(30):
         make_product(e, name=f"สินค้า {i}")
@@ -84,8 +85,14 @@ def test_the_filters_find_lines(client, officer, products, round_2564):
 def test_the_officer_saves_a_line(client, officer, products):
     login(client, officer).get(url("detail"))
     line = ReportLine.objects.get(product=products[0])
-    data = line_post(line, facebook="on", month_1="๑,๒๐๐", month_2="-", url="https://a.example/x",
-                     sales_baseline="1000")
+    data = line_post(
+        line,
+        facebook="on",
+        month_1="๑,๒๐๐",
+        month_2="-",
+        url="https://a.example/x",
+        sales_baseline="1000",
+    )
     response = client.post(url("line_save", line.pk), data)
     assert response.status_code == 302
     line.refresh_from_db()
@@ -111,8 +118,11 @@ def test_a_save_from_an_old_page_is_refused(client, officer, colleague, products
 def test_it_saves_through_fetch_and_answers_json(client, officer, products):
     login(client, officer).get(url("detail"))
     line = ReportLine.objects.get(product=products[0])
-    response = client.post(url("line_save", line.pk), line_post(line, month_1="10", month_2="5"),
-                           HTTP_X_REQUESTED_WITH="fetch")
+    response = client.post(
+        url("line_save", line.pk),
+        line_post(line, month_1="10", month_2="5"),
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
     data = response.json()
     assert data["ok"] is True and data["version"] == 1
     assert data["total"] == "15.00"
@@ -122,8 +132,11 @@ def test_it_saves_through_fetch_and_answers_json(client, officer, products):
 def test_it_refuses_a_link_that_is_not_http_in_the_form(client, officer, products):
     login(client, officer).get(url("detail"))
     line = ReportLine.objects.get(product=products[0])
-    response = client.post(url("line_save", line.pk), line_post(line, url="ftp://x.example"),
-                           HTTP_X_REQUESTED_WITH="fetch")
+    response = client.post(
+        url("line_save", line.pk),
+        line_post(line, url="ftp://x.example"),
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
     assert response.status_code == 400
     assert "url" in response.json()["errors"]
     line.refresh_from_db()
@@ -199,13 +212,24 @@ def test_province_staff_do_not_start_a_report_by_looking(client, province_staff,
     assert not Report.objects.exists()
 
 
-@pytest.mark.parametrize("name,args,method", [
-    ("detail", (), "get"), ("review", (), "get"), ("download", (), "get"), ("upload", (), "get"),
-    ("submit", (), "post"), ("exception", (), "post"), ("line_save", (1,), "post"),
-    ("upload_commit", (1,), "post"), ("upload_discard", (1,), "post"),
-    ("explain", ("sold_online",), "get"),
-])
-def test_it_checks_access(client, outsider, other_province_staff, officer, products, name, args, method):
+@pytest.mark.parametrize(
+    "name,args,method",
+    [
+        ("detail", (), "get"),
+        ("review", (), "get"),
+        ("download", (), "get"),
+        ("upload", (), "get"),
+        ("submit", (), "post"),
+        ("exception", (), "post"),
+        ("line_save", (1,), "post"),
+        ("upload_commit", (1,), "post"),
+        ("upload_discard", (1,), "post"),
+        ("explain", ("sold_online",), "get"),
+    ],
+)
+def test_it_checks_access(
+    client, outsider, other_province_staff, officer, products, name, args, method
+):
     login(client, officer).get(url("detail"))  # the report and its lines exist
     line = ReportLine.objects.first()
     args = tuple(line.pk if a == 1 else a for a in args)
@@ -228,10 +252,16 @@ def test_it_requires_login(client, round_2564):
     assert "/accounts/login/" in response["Location"]
 
 
-@pytest.mark.parametrize("name,args", [
-    ("submit", ()), ("line_save", (1,)), ("upload_commit", (1,)), ("upload_discard", (1,)),
-    ("exception", ()),
-])
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("submit", ()),
+        ("line_save", (1,)),
+        ("upload_commit", (1,)),
+        ("upload_discard", (1,)),
+        ("exception", ()),
+    ],
+)
 def test_it_requires_post(client, officer, province_staff, products, name, args):
     login(client, officer).get(url("detail"))
     line = ReportLine.objects.first()
@@ -242,9 +272,18 @@ def test_it_requires_post(client, officer, province_staff, products, name, args)
 
 
 def test_the_upload_previews_then_commits(client, officer, products, round_2564, tmp_path):
-    path = report_file(tmp_path / "r.xlsx", round_2564, [
-        data_row("560799001", "ผ้าพันคอฝ้าย", months=(100, "", "", "", "", ""), channels=("1", "", "", "", "")),
-    ])
+    path = report_file(
+        tmp_path / "r.xlsx",
+        round_2564,
+        [
+            data_row(
+                "560799001",
+                "ผ้าพันคอฝ้าย",
+                months=(100, "", "", "", "", ""),
+                channels=("1", "", "", "", ""),
+            ),
+        ],
+    )
     login(client, officer)
     with open(path, "rb") as fh:
         response = client.post(url("upload"), {"file": fh})
@@ -266,10 +305,16 @@ def test_the_upload_previews_then_commits(client, officer, products, round_2564,
     assert ReportUpload.objects.get().outcome == "committed"
 
 
-def test_a_refused_upload_is_kept_and_changes_nothing(client, officer, products, round_2564, tmp_path):
-    path = report_file(tmp_path / "r.xlsx", round_2564, [
-        data_row("560799001", "ผ้าพันคอฝ้าย", months=(100, "", "", "", "", ""), total=90),
-    ])
+def test_a_refused_upload_is_kept_and_changes_nothing(
+    client, officer, products, round_2564, tmp_path
+):
+    path = report_file(
+        tmp_path / "r.xlsx",
+        round_2564,
+        [
+            data_row("560799001", "ผ้าพันคอฝ้าย", months=(100, "", "", "", "", ""), total=90),
+        ],
+    )
     login(client, officer)
     with open(path, "rb") as fh:
         response = client.post(url("upload"), {"file": fh})
@@ -280,9 +325,13 @@ def test_a_refused_upload_is_kept_and_changes_nothing(client, officer, products,
 
 
 def test_a_discarded_upload_changes_nothing(client, officer, products, round_2564, tmp_path):
-    path = report_file(tmp_path / "r.xlsx", round_2564, [
-        data_row("560799001", "ผ้าพันคอฝ้าย", months=(100, "", "", "", "", "")),
-    ])
+    path = report_file(
+        tmp_path / "r.xlsx",
+        round_2564,
+        [
+            data_row("560799001", "ผ้าพันคอฝ้าย", months=(100, "", "", "", "", "")),
+        ],
+    )
     login(client, officer)
     with open(path, "rb") as fh:
         client.post(url("upload"), {"file": fh})

@@ -32,8 +32,16 @@ def report_5607(round_2564):
     p2 = make_product(e, name="กาแฟ", type=2)
     make_product(e, name="ยกเลิก", status="cancelled")
     report = make_report(round_2564, "5607")
-    make_line(report, p1, months=[100, 0, 0, 0, 0, 50.5], baseline=20, facebook=True,
-              other_channel="TikTok", url="https://a.example", note="=SUM(A1)")
+    make_line(
+        report,
+        p1,
+        months=[100, 0, 0, 0, 0, 50.5],
+        baseline=20,
+        facebook=True,
+        other_channel="TikTok",
+        url="https://a.example",
+        note="=SUM(A1)",
+    )
     make_line(report, p2, months=[0, 10])
     return report
 
@@ -45,17 +53,57 @@ def test_it_writes_the_department_layout(tmp_path, report_5607):
     assert rows[1][0] == "แบบรายงานผลการส่งเสริมผลิตภัณฑ์ OTOP ในตลาดออนไลน์ ประจำปีงบประมาณ พ.ศ. ๒๕๖๔"
     assert rows[2][0] == "จังหวัดพะเยา อำเภอแม่ใจ"
     assert rows[3][0] == "รอบการประเมินที่ ๒ (เมษายน - กันยายน)"
-    assert rows[4][:6] == ["ที่", "รหัสผู้ประกอบการ OTOP", "ชื่อผู้ผลิตผู้ประกอบการ OTOP",
-                           "ชื่อผลิตภัณฑ์", "ประเภทผลิตภัณฑ์",
-                           "ช่องทางจำหน่ายออนไลน์ (ใส่หมายเลข ๑ ในช่องข้อมูล)"]
+    assert rows[4][:6] == [
+        "ที่",
+        "รหัสผู้ประกอบการ OTOP",
+        "ชื่อผู้ผลิตผู้ประกอบการ OTOP",
+        "ชื่อผลิตภัณฑ์",
+        "ประเภทผลิตภัณฑ์",
+        "ช่องทางจำหน่ายออนไลน์ (ใส่หมายเลข ๑ ในช่องข้อมูล)",
+    ]
     assert rows[4][11:] == [
-        "ลิงก์ร้านค้า/สินค้า (URL)", "ยอดจำหน่ายออนไลน์ รอบที่ ๒ (บาท)", "", "", "", "", "",
+        "ลิงก์ร้านค้า/สินค้า (URL)",
+        "ยอดจำหน่ายออนไลน์ รอบที่ ๒ (บาท)",
+        "",
+        "",
+        "",
+        "",
+        "",
         "รวมยอดจำหน่ายออนไลน์ รอบที่ ๒ (บาท)",
-        "ยอดจำหน่ายออนไลน์ ช่วงเดียวกันของปีก่อน (เม.ย. - ก.ย. ๒๕๖๓) (บาท)", "หมายเหตุ"]
-    assert rows[5][5:18] == ["Facebook", "LINE", "Shopee", "Lazada", "OTOP Today", "อื่น ๆ (ระบุ)",
-                             "", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย."]
-    for expected in ("F5:K5", "M5:R5", "A5:A6", "B5:B6", "C5:C6", "D5:D6", "E5:E6", "L5:L6",
-                     "S5:S6", "T5:T6", "U5:U6", "A2:U2", "A3:U3", "A4:U4"):
+        "ยอดจำหน่ายออนไลน์ ช่วงเดียวกันของปีก่อน (เม.ย. - ก.ย. ๒๕๖๓) (บาท)",
+        "หมายเหตุ",
+    ]
+    assert rows[5][5:18] == [
+        "Facebook",
+        "LINE",
+        "Shopee",
+        "Lazada",
+        "OTOP Today",
+        "อื่น ๆ (ระบุ)",
+        "",
+        "เม.ย.",
+        "พ.ค.",
+        "มิ.ย.",
+        "ก.ค.",
+        "ส.ค.",
+        "ก.ย.",
+    ]
+    for expected in (
+        "F5:K5",
+        "M5:R5",
+        "A5:A6",
+        "B5:B6",
+        "C5:C6",
+        "D5:D6",
+        "E5:E6",
+        "L5:L6",
+        "S5:S6",
+        "T5:T6",
+        "U5:U6",
+        "A2:U2",
+        "A3:U3",
+        "A4:U4",
+    ):
         assert expected in merges
 
     # Data: base products only, ordered by code then name; S is the sum of M..R.
@@ -91,8 +139,16 @@ def test_it_prints_on_a4_landscape_with_the_header_repeated(tmp_path, report_560
 def test_it_writes_the_months_of_the_round(tmp_path):
     make_round("2564-1", starts_on=dt.date(2020, 10, 1), ends_on=dt.date(2021, 3, 31))
     path = tmp_path / "r1.xlsx"
-    call_command("export_report", "--round", "2564-1", "--district", "5607", "-o", str(path),
-                 stdout=io.StringIO())
+    call_command(
+        "export_report",
+        "--round",
+        "2564-1",
+        "--district",
+        "5607",
+        "-o",
+        str(path),
+        stdout=io.StringIO(),
+    )
     book = CalamineWorkbook.from_path(str(path))
     rows = book.get_sheet_by_name(book.sheet_names[0]).to_python()
     assert rows[3][0] == "รอบการประเมินที่ ๑ (ตุลาคม - มีนาคม)"
@@ -107,9 +163,11 @@ def test_it_writes_the_same_thai_cells_when_the_user_reads_english(tmp_path, rep
         out = io.BytesIO()
         with translation.override(language):
             write_district_report(out, round=report_5607.round, district=report_5607.district)
-        return CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue())).get_sheet_by_index(
-            0
-        ).to_python()
+        return (
+            CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue()))
+            .get_sheet_by_index(0)
+            .to_python()
+        )
 
     thai = cells("th")
     assert cells("en") == thai

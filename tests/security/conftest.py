@@ -54,11 +54,13 @@ def _side(round, district: str, secret: str) -> Side:
     report = report_get_or_start(round=round, district=place)
     # Uploads already dealt with: posting to their confirm or discard pages reaches the
     # view's own checks and changes nothing.
-    survey_upload = SurveyUpload(survey=survey, original_name="survey.xlsx",
-                                 outcome=SurveyUpload.Outcome.DISCARDED)
+    survey_upload = SurveyUpload(
+        survey=survey, original_name="survey.xlsx", outcome=SurveyUpload.Outcome.DISCARDED
+    )
     survey_upload.file.save("survey.xlsx", ContentFile(b"PK"), save=True)
-    report_upload = ReportUpload(report=report, original_name="report.xlsx",
-                                 outcome=ReportUpload.Outcome.DISCARDED)
+    report_upload = ReportUpload(
+        report=report, original_name="report.xlsx", outcome=ReportUpload.Outcome.DISCARDED
+    )
     report_upload.file.save("report.xlsx", ContentFile(b"PK"), save=True)
     return Side(
         district=district,
@@ -101,9 +103,13 @@ def matrix(world: World, officer, outsider) -> World:
     from jobs.models import Job, JobKind, JobStatus
 
     for side, user in ((world.mine, officer), (world.theirs, outsider)):
-        job = Job(user=user, kind=JobKind.SURVEY_EXPORT, status=JobStatus.SUCCEEDED,
-                  params={"round": world.round.code, "district": side.district},
-                  output_name=f"survey-{side.district}.xlsx")
+        job = Job(
+            user=user,
+            kind=JobKind.SURVEY_EXPORT,
+            status=JobStatus.SUCCEEDED,
+            params={"round": world.round.code, "district": side.district},
+            output_name=f"survey-{side.district}.xlsx",
+        )
         job.output_file.save(f"survey-{side.district}.xlsx", ContentFile(b"PK"), save=True)
         side.job = job
     return world
@@ -155,15 +161,42 @@ def data_fingerprint() -> dict:
 
     return {
         "entrepreneurs": rows(Entrepreneur, "code", "name", "type", "district_id", "registered"),
-        "products": rows(Product, "code", "name", "type", "registered_year", "status",
-                         "registered", "entrepreneur__code"),
+        "products": rows(
+            Product,
+            "code",
+            "name",
+            "type",
+            "registered_year",
+            "status",
+            "registered",
+            "entrepreneur__code",
+        ),
         "snapshots": rows(RegistrySnapshot, "id"),
         "targets": rows(Target, "round_id", "district_id", "official"),
         "surveys": rows(Survey, "id", "status", "updated_at"),
-        "entrepreneur_answers": rows(EntrepreneurAnswer, "id", "trained", "selling_online",
-                                     "has_standard", "sales_prev_year", "version"),
+        "entrepreneur_answers": rows(
+            EntrepreneurAnswer,
+            "id",
+            "trained",
+            "selling_online",
+            "has_standard",
+            "sales_prev_year",
+            "version",
+        ),
         "product_answers": rows(ProductAnswer, "id", "ready", "answered_at"),
         "reports": rows(Report, "id", "status", "updated_at"),
-        "report_lines": rows(ReportLine, "id", "version", "month_1", "month_2", "month_3",
-                             "month_4", "month_5", "month_6", "sales_baseline", "url", "note"),
+        "report_lines": rows(
+            ReportLine,
+            "id",
+            "version",
+            "month_1",
+            "month_2",
+            "month_3",
+            "month_4",
+            "month_5",
+            "month_6",
+            "sales_baseline",
+            "url",
+            "note",
+        ),
     }

@@ -49,21 +49,40 @@ def _some_work() -> None:
         for answer in EntrepreneurAnswer.objects.filter(survey=survey).select_related(
             "entrepreneur"
         )[:5]:
-            survey_answer_save(survey=survey, entrepreneur=answer.entrepreneur, by=officer,
-                               version=answer.version, today=round.starts_on,
-                               data=AnswerData(True, True, False, Decimal("1500.50"), set()))
+            survey_answer_save(
+                survey=survey,
+                entrepreneur=answer.entrepreneur,
+                by=officer,
+                version=answer.version,
+                today=round.starts_on,
+                data=AnswerData(True, True, False, Decimal("1500.50"), set()),
+            )
         report = report_get_or_start(round=round, district=district, by=officer)
         for i, line in enumerate(ReportLine.objects.filter(report=report).order_by("id")[:7]):
-            report_line_save(line=line, by=officer, version=line.version, today=round.starts_on,
-                             values={"facebook": True, "month_1": Decimal(1000 + i),
-                                     "sales_baseline": Decimal(500)})
+            report_line_save(
+                line=line,
+                by=officer,
+                version=line.version,
+                today=round.starts_on,
+                values={
+                    "facebook": True,
+                    "month_1": Decimal(1000 + i),
+                    "sales_baseline": Decimal(500),
+                },
+            )
     try:
         from plans.services import followup_record
     except ImportError:  # the plans app is optional to this test
         return
     product = Product.objects.base(round).filter(district_id="5607").first()
-    followup_record(round=round, product=product, step="contacted", on=round.starts_on,
-                    note="โทรแล้ว", by=User.objects.get(username="officer5607"))
+    followup_record(
+        round=round,
+        product=product,
+        step="contacted",
+        on=round.starts_on,
+        note="โทรแล้ว",
+        by=User.objects.get(username="officer5607"),
+    )
 
 
 def _kpi(*args) -> dict:
@@ -96,9 +115,14 @@ def test_dumpdata_then_loaddata_into_an_empty_database_gives_the_same_figures(de
 
     assert demo["phayao"]["total"]["sold_online"] == 14  # the work is in the figures
     dump = tmp_path / "portal.json"
-    call_command("dumpdata", "--natural-foreign", *sum((["--exclude", e] for e in DUMP_EXCLUDES),
-                                                       []),
-                 "--output", str(dump), verbosity=0)
+    call_command(
+        "dumpdata",
+        "--natural-foreign",
+        *sum((["--exclude", e] for e in DUMP_EXCLUDES), []),
+        "--output",
+        str(dump),
+        verbosity=0,
+    )
 
     if connection.vendor == "postgresql":
         # The demo was loaded in this test's transaction: its foreign keys are checked at
@@ -122,36 +146,66 @@ def _pg_tool(name: str) -> str:
     return path
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="pg_dump and pg_restore are PostgreSQL's tools")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="pg_dump and pg_restore are PostgreSQL's tools"
+)
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_pg_dump_then_pg_restore_into_a_new_database_gives_the_same_figures(demo, tmp_path):
     settings_dict = connection.settings_dict
     env = {**os.environ, "PGPASSWORD": settings_dict.get("PASSWORD") or ""}
-    common = ["-h", settings_dict.get("HOST") or "localhost",
-              "-p", str(settings_dict.get("PORT") or 5432),
-              "-U", settings_dict.get("USER") or "postgres"]
+    common = [
+        "-h",
+        settings_dict.get("HOST") or "localhost",
+        "-p",
+        str(settings_dict.get("PORT") or 5432),
+        "-U",
+        settings_dict.get("USER") or "postgres",
+    ]
     dump = tmp_path / "portal.dump"
-    subprocess.run([_pg_tool("pg_dump"), *common, "-Fc", "-f", str(dump), settings_dict["NAME"]],
-                   check=True, env=env, capture_output=True)
+    subprocess.run(
+        [_pg_tool("pg_dump"), *common, "-Fc", "-f", str(dump), settings_dict["NAME"]],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
     restored = f"restore_{uuid.uuid4().hex[:10]}"
-    subprocess.run([_pg_tool("createdb"), *common, restored], check=True, env=env,
-                   capture_output=True)
+    subprocess.run(
+        [_pg_tool("createdb"), *common, restored], check=True, env=env, capture_output=True
+    )
     try:
-        subprocess.run([_pg_tool("pg_restore"), *common, "--no-owner", "-d", restored, str(dump)],
-                       check=True, env=env, capture_output=True)
+        subprocess.run(
+            [_pg_tool("pg_restore"), *common, "--no-owner", "-d", restored, str(dump)],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
         user = settings_dict.get("USER") or "postgres"
         password = settings_dict.get("PASSWORD") or ""
-        url = (f"postgres://{user}{':' + password if password else ''}@"
-               f"{settings_dict.get('HOST') or 'localhost'}:{settings_dict.get('PORT') or 5432}/"
-               f"{restored}")
+        url = (
+            f"postgres://{user}{':' + password if password else ''}@"
+            f"{settings_dict.get('HOST') or 'localhost'}:{settings_dict.get('PORT') or 5432}/"
+            f"{restored}"
+        )
         done = subprocess.run(
-            [sys.executable, "manage.py", "kpi", "--round", "2564-2", "--province", "56",
-             "--format", "json"],
-            cwd=ROOT, capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                "manage.py",
+                "kpi",
+                "--round",
+                "2564-2",
+                "--province",
+                "56",
+                "--format",
+                "json",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
             env={**os.environ, "DATABASE_URL": url, "SECRET_KEY": "x", "DEBUG": "0"},
         )
         assert json.loads(done.stdout) == demo["phayao"]
     finally:
-        subprocess.run([_pg_tool("dropdb"), *common, "--if-exists", restored], env=env,
-                       capture_output=True)
+        subprocess.run(
+            [_pg_tool("dropdb"), *common, "--if-exists", restored], env=env, capture_output=True
+        )

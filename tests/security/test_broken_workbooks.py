@@ -67,23 +67,29 @@ class Importer:
             if self.name == "registry":
                 from products.services import registry_import_file
 
-                return registry_import_file(file=fh, as_of=AS_OF, name=path.name,
-                                            dry_run=dry_run).changed
+                return registry_import_file(
+                    file=fh, as_of=AS_OF, name=path.name, dry_run=dry_run
+                ).changed
             if self.name == "targets":
                 from products.services import targets_import
 
-                return targets_import(round=round, file=fh, name=path.name, province="56",
-                                      dry_run=dry_run).changed
+                return targets_import(
+                    round=round, file=fh, name=path.name, province="56", dry_run=dry_run
+                ).changed
             district = District.objects.get(code="5607")
             if self.name == "survey":
                 from surveys.services import survey_import
 
-                return survey_import(round=round, district=district, file=fh, name=path.name,
-                                     dry_run=dry_run).changed
+                return survey_import(
+                    round=round, district=district, file=fh, name=path.name, dry_run=dry_run
+                ).changed
             from reports.services import report_import
 
-            return bool(report_import(round=round, district=district, file=fh, name=path.name,
-                                      dry_run=dry_run).changed)
+            return bool(
+                report_import(
+                    round=round, district=district, file=fh, name=path.name, dry_run=dry_run
+                ).changed
+            )
 
     def command(self, path: Path, round, *, dry_run: bool = False) -> None:
         args = {
@@ -92,19 +98,44 @@ class Importer:
             "survey": ["import_survey", str(path), "--round", round.code, "--district", "5607"],
             "report": ["import_report", str(path), "--round", round.code, "--district", "5607"],
         }[self.name]
-        call_command(*args, *(["--dry-run"] if dry_run else []), stdout=io.StringIO(),
-                     stderr=io.StringIO())
+        call_command(
+            *args, *(["--dry-run"] if dry_run else []), stdout=io.StringIO(), stderr=io.StringIO()
+        )
 
 
 IMPORTERS = {
-    "registry": Importer("registry", "registry.xlsx", name_cell="B2", number_cell="G2",
-                         formula_cell="E2", first_row=2),
-    "targets": Importer("targets", "targets_official.xlsx", name_cell="B6", number_cell="E7",
-                        formula_cell="E6", first_row=6),
-    "survey": Importer("survey", "survey_5607.xlsx", name_cell="B7", number_cell="P7",
-                       formula_cell="P7", first_row=7),
-    "report": Importer("report", "report_5607.xlsx", name_cell="C8", number_cell="O8",
-                       formula_cell="S8", first_row=7),
+    "registry": Importer(
+        "registry",
+        "registry.xlsx",
+        name_cell="B2",
+        number_cell="G2",
+        formula_cell="E2",
+        first_row=2,
+    ),
+    "targets": Importer(
+        "targets",
+        "targets_official.xlsx",
+        name_cell="B6",
+        number_cell="E7",
+        formula_cell="E6",
+        first_row=6,
+    ),
+    "survey": Importer(
+        "survey",
+        "survey_5607.xlsx",
+        name_cell="B7",
+        number_cell="P7",
+        formula_cell="P7",
+        first_row=7,
+    ),
+    "report": Importer(
+        "report",
+        "report_5607.xlsx",
+        name_cell="C8",
+        number_cell="O8",
+        formula_cell="S8",
+        first_row=7,
+    ),
 }
 
 
@@ -145,7 +176,7 @@ def _column(ref: str) -> str:
 
 
 def _row(ref: str) -> int:
-    return int(ref[len(_column(ref)):])
+    return int(ref[len(_column(ref)) :])
 
 
 def make_case(importer: Importer, case: str, samples: Path) -> bytes:
@@ -194,8 +225,13 @@ def make_case(importer: Importer, case: str, samples: Path) -> bytes:
                 formula = f"={cached}+0"
         sheet[ref] = 0  # openpyxl writes no element for an empty cell; this one is replaced
         data = _save(book)
-        return _set_cached_formula(data, "xl/worksheets/sheet1.xml", ref, formula,
-                                   cached if isinstance(cached, str) else float(cached))
+        return _set_cached_formula(
+            data,
+            "xl/worksheets/sheet1.xml",
+            ref,
+            formula,
+            cached if isinstance(cached, str) else float(cached),
+        )
     if case == "date-in-number":
         sheet[importer.number_cell] = dt.date(2021, 5, 1)
         sheet[importer.number_cell].number_format = "d/m/yyyy"
@@ -302,8 +338,9 @@ def test_a_broken_workbook_is_refused_clearly_or_read_correctly(
         assert changed
 
 
-def test_an_emoji_name_in_the_registry_is_kept_as_typed(sample_registry_and_round, samples,
-                                                        tmp_path):
+def test_an_emoji_name_in_the_registry_is_kept_as_typed(
+    sample_registry_and_round, samples, tmp_path
+):
     from products.models import Entrepreneur
 
     path = tmp_path / "emoji.xlsx"

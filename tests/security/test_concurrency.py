@@ -44,8 +44,12 @@ on_postgresql = pytest.mark.skipif(
 @pytest.fixture
 def registry(open_round):
     e = make_entrepreneur("5607", code="560700101", name="กลุ่มทอผ้าบ้านแม่ใจ")
-    return {"round": open_round, "e": e,
-            "p1": make_product(e, name="ผ้าทอไทลื้อ"), "p2": make_product(e, name="ผ้าพันคอ")}
+    return {
+        "round": open_round,
+        "e": e,
+        "p1": make_product(e, name="ผ้าทอไทลื้อ"),
+        "p2": make_product(e, name="ผ้าพันคอ"),
+    }
 
 
 def _survey_form(version, *, sales="", trained=False, ready=()):
@@ -55,9 +59,7 @@ def _survey_form(version, *, sales="", trained=False, ready=()):
     return data
 
 
-def test_the_second_officer_to_save_an_entrepreneur_keeps_their_input(
-    registry, officer, colleague
-):
+def test_the_second_officer_to_save_an_entrepreneur_keeps_their_input(registry, officer, colleague):
     from surveys.models import EntrepreneurAnswer
 
     url = reverse("surveys:entrepreneur", args=["2564-2", "5607", "560700101"])
@@ -98,7 +100,9 @@ def report_line(registry, officer):
     from reports.models import ReportLine
     from reports.services import report_get_or_start
 
-    report = report_get_or_start(round=registry["round"], district=District.objects.get(code="5607"))
+    report = report_get_or_start(
+        round=registry["round"], district=District.objects.get(code="5607")
+    )
     return ReportLine.objects.get(report=report, product=registry["p1"])
 
 
@@ -111,7 +115,9 @@ def test_the_second_officer_to_save_a_report_line_keeps_their_input(
     first, second = Client(), Client()
     first.force_login(colleague)
     second.force_login(officer)
-    assert first.post(url, _line_form(report_line, 0, month_1="500", facebook="on")).status_code == 302
+    assert (
+        first.post(url, _line_form(report_line, 0, month_1="500", facebook="on")).status_code == 302
+    )
 
     response = second.post(url, _line_form(report_line, 0, month_1="1,234", note="โทรยืนยันแล้ว"))
     assert response.status_code == 409
@@ -138,13 +144,15 @@ def test_a_report_line_saved_in_the_background_gets_the_stored_version_back(
     first.force_login(colleague)
     second.force_login(officer)
     first.post(url, _line_form(report_line, 0, month_1="500"), HTTP_X_REQUESTED_WITH="fetch")
-    response = second.post(url, _line_form(report_line, 0, month_1="9"),
-                           HTTP_X_REQUESTED_WITH="fetch")
+    response = second.post(
+        url, _line_form(report_line, 0, month_1="9"), HTTP_X_REQUESTED_WITH="fetch"
+    )
     data = response.json()
     assert data["ok"] is False and "ถูกแก้ไขไปแล้วโดย colleague" in data["message"]
     assert data["version"] == 1
-    response = second.post(url, _line_form(report_line, data["version"], month_1="9"),
-                           HTTP_X_REQUESTED_WITH="fetch")
+    response = second.post(
+        url, _line_form(report_line, data["version"], month_1="9"), HTTP_X_REQUESTED_WITH="fetch"
+    )
     assert response.json()["ok"] is True
 
 
@@ -207,8 +215,9 @@ def phayao_samples(samples):
     """The sample registry, imported as the survey and report samples expect."""
     from products.services import registry_import_file
 
-    registry_import_file(file=samples / "registry.xlsx", as_of=dt.date(2021, 4, 1),
-                         name="registry.xlsx")
+    registry_import_file(
+        file=samples / "registry.xlsx", as_of=dt.date(2021, 4, 1), name="registry.xlsx"
+    )
 
 
 def _survey_variant(samples, tmp_path, name: str, amount: int):
@@ -235,22 +244,29 @@ def test_two_survey_uploads_committed_at_once_do_not_overwrite_each_other(
     from surveys.models import EntrepreneurAnswer, SurveyUpload
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    survey = services.survey_get_or_start(round=round_2564,
-                                          district=District.objects.get(code="5607"))
+    survey = services.survey_get_or_start(
+        round=round_2564, district=District.objects.get(code="5607")
+    )
     uploads = []
     for user, amount in ((officer, 1111), (colleague, 2222)):
         path = _survey_variant(samples, tmp_path, f"{user.username}.xlsx", amount)
         with path.open("rb") as fh:
-            record, _result = services.survey_upload_preview(survey=survey, file=File(fh),
-                                                             name=path.name, by=user)
+            record, _result = services.survey_upload_preview(
+                survey=survey, file=File(fh), name=path.name, by=user
+            )
         uploads.append((record, user))
     _meet_before(monkeypatch, services, "survey_import_file")
 
-    results = _in_threads(*(
-        (lambda r=r, u=u: services.survey_upload_commit(upload=SurveyUpload.objects.get(pk=r.pk),
-                                                        by=u))
-        for r, u in uploads
-    ))
+    results = _in_threads(
+        *(
+            (
+                lambda r=r, u=u: services.survey_upload_commit(
+                    upload=SurveyUpload.objects.get(pk=r.pk), by=u
+                )
+            )
+            for r, u in uploads
+        )
+    )
     refused = [r for r in results if isinstance(r, WorkflowError)]
     assert len(refused) == 1, results
     assert "เปลี่ยนไปหลังจากแสดงตัวอย่าง" in str(refused[0].message)
@@ -276,8 +292,9 @@ def test_two_report_uploads_committed_at_once_do_not_overwrite_each_other(
     from reports.models import ReportLine, ReportUpload
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    report = services.report_get_or_start(round=round_2564,
-                                          district=District.objects.get(code="5607"))
+    report = services.report_get_or_start(
+        round=round_2564, district=District.objects.get(code="5607")
+    )
     uploads = []
     for user, amount in ((officer, 1111), (colleague, 2222)):
         book = openpyxl.load_workbook(samples / "report_5607.xlsx")
@@ -285,25 +302,34 @@ def test_two_report_uploads_committed_at_once_do_not_overwrite_each_other(
         path = tmp_path / f"{user.username}.xlsx"
         book.save(path)
         with path.open("rb") as fh:
-            record, _result = services.report_upload_preview(report=report, file=File(fh),
-                                                             name=path.name, by=user)
+            record, _result = services.report_upload_preview(
+                report=report, file=File(fh), name=path.name, by=user
+            )
         uploads.append((record, user))
     _meet_before(monkeypatch, services, "report_import")
 
-    results = _in_threads(*(
-        (lambda r=r, u=u: services.report_upload_commit(upload=ReportUpload.objects.get(pk=r.pk),
-                                                        by=u))
-        for r, u in uploads
-    ))
+    results = _in_threads(
+        *(
+            (
+                lambda r=r, u=u: services.report_upload_commit(
+                    upload=ReportUpload.objects.get(pk=r.pk), by=u
+                )
+            )
+            for r, u in uploads
+        )
+    )
     refused = [r for r in results if isinstance(r, WorkflowError)]
     assert len(refused) == 1, results
     assert "เปลี่ยนไปหลังจากแสดงตัวอย่าง" in str(refused[0].message)
     assert sorted(ReportUpload.objects.values_list("outcome", flat=True)) == [
-        "committed", "previewed"]
+        "committed",
+        "previewed",
+    ]
     committed = ReportUpload.objects.get(outcome="committed")
     amount = Decimal("1111") if committed.uploaded_by == officer else Decimal("2222")
-    line = ReportLine.objects.get(report=report, product__entrepreneur__code="560700005",
-                                  product__name="กระเป๋าผ้าปัก สูตร 1")
+    line = ReportLine.objects.get(
+        report=report, product__entrepreneur__code="560700005", product__name="กระเป๋าผ้าปัก สูตร 1"
+    )
     assert line.month_3 == amount
 
 
@@ -357,26 +383,26 @@ def test_a_connection_killed_during_an_import_leaves_nothing_of_it(
     settings.MEDIA_ROOT = tmp_path / "media"
     district = District.objects.get(code="5607")
     if importer != "registry":
-        registry_import_file(file=samples / "registry.xlsx", as_of=dt.date(2021, 4, 1),
-                             name="registry.xlsx")
+        registry_import_file(
+            file=samples / "registry.xlsx", as_of=dt.date(2021, 4, 1), name="registry.xlsx"
+        )
     before = data_fingerprint()
     killer = KillAtSecondWrite()
     with pytest.raises((DatabaseError, InterfaceError)), connection.execute_wrapper(killer):
         if importer == "registry":
-            registry_import_file(file=samples / "registry.xlsx", as_of=dt.date(2021, 4, 1),
-                                 name="registry.xlsx")
+            registry_import_file(
+                file=samples / "registry.xlsx", as_of=dt.date(2021, 4, 1), name="registry.xlsx"
+            )
         elif importer == "survey":
             from surveys.services import survey_import
 
             with (samples / "survey_5607.xlsx").open("rb") as fh:
-                survey_import(round=round_2564, district=district, file=fh,
-                              name="survey_5607.xlsx")
+                survey_import(round=round_2564, district=district, file=fh, name="survey_5607.xlsx")
         else:
             from reports.services import report_import
 
             with (samples / "report_5607.xlsx").open("rb") as fh:
-                report_import(round=round_2564, district=district, file=fh,
-                              name="report_5607.xlsx")
+                report_import(round=round_2564, district=district, file=fh, name="report_5607.xlsx")
     assert killer.killed
     connection.close()  # the killed connection; the next query opens a new one
     assert data_fingerprint() == before

@@ -58,12 +58,19 @@ def injected(matrix, officer):
         ReportLine.objects.filter(report=report, product=product).update(
             month_1=Decimal("100"), other_channel="=1+1", note="@note", url="https://x.example"
         )
-    Target.objects.update_or_create(round=round, district=district,
-                                    defaults={"official": 3, "reason": "=SUM(1)"})
+    Target.objects.update_or_create(
+        round=round, district=district, defaults={"official": 3, "reason": "=SUM(1)"}
+    )
     from plans.services import followup_record
 
-    followup_record(round=round, product=products[0], step="contacted",
-                    on=round.starts_on, note='=WEBSERVICE("http://x")', by=officer)
+    followup_record(
+        round=round,
+        product=products[0],
+        step="contacted",
+        on=round.starts_on,
+        note='=WEBSERVICE("http://x")',
+        by=officer,
+    )
     return matrix
 
 
@@ -122,9 +129,15 @@ def test_every_download_of_the_portal_writes_formula_like_text_as_text(injected,
         checked[route.name] = _check(content, route.name)
     # The exports this test must have found (a download that disappears is noticed).
     assert {
-        "surveys:export", "surveys:province_export", "reports:download",
-        "reports:province_download", "products:targets_xlsx", "districts:province_xlsx",
-        "districts:province_csv", "districts:country_xlsx", "districts:country_csv",
+        "surveys:export",
+        "surveys:province_export",
+        "reports:download",
+        "reports:province_download",
+        "products:targets_xlsx",
+        "districts:province_xlsx",
+        "districts:province_csv",
+        "districts:country_xlsx",
+        "districts:country_csv",
         "districts:targets_progress",
     } <= set(checked)
     shown = {name: " ".join(texts) for name, texts in checked.items()}
@@ -142,10 +155,14 @@ def test_the_export_jobs_write_formula_like_text_as_text(injected, officer, prov
         client = Client()
         client.force_login(user)
         for kind in ("survey_export", "report_export"):
-            client.post(reverse("jobs:export"), {"kind": kind, "round": injected.round.code,
-                                                 **scope})
-    jobs = Job.objects.filter(status=JobStatus.SUCCEEDED).exclude(output_file="").exclude(
-        pk__in=[injected.mine.job.pk, injected.theirs.job.pk])
+            client.post(
+                reverse("jobs:export"), {"kind": kind, "round": injected.round.code, **scope}
+            )
+    jobs = (
+        Job.objects.filter(status=JobStatus.SUCCEEDED)
+        .exclude(output_file="")
+        .exclude(pk__in=[injected.mine.job.pk, injected.theirs.job.pk])
+    )
     assert jobs.count() >= 4
     for job in jobs:
         with job.output_file.open("rb") as fh:
@@ -157,11 +174,23 @@ def test_the_registry_writers_write_formula_like_text_as_text(tmp_path):
 
     rows = [
         RegistryRow(
-            row=2, entrepreneur_code="560700001", entrepreneur_name=DANGEROUS[0],
-            entrepreneur_type=1, product_code="", product_name=name, product_type=1,
-            registered_year=2560, house_no="=1", moo="+2", subdistrict_code="560701",
-            subdistrict_name="ศรีถ้อย", district_code="5607", district_name="แม่ใจ",
-            province_name="พะเยา", phone="-0812345678", status="active",
+            row=2,
+            entrepreneur_code="560700001",
+            entrepreneur_name=DANGEROUS[0],
+            entrepreneur_type=1,
+            product_code="",
+            product_name=name,
+            product_type=1,
+            registered_year=2560,
+            house_no="=1",
+            moo="+2",
+            subdistrict_code="560701",
+            subdistrict_name="ศรีถ้อย",
+            district_code="5607",
+            district_name="แม่ใจ",
+            province_name="พะเยา",
+            phone="-0812345678",
+            status="active",
         )
         for name in DANGEROUS[1:]
     ]
@@ -175,8 +204,7 @@ def test_the_registry_writers_write_formula_like_text_as_text(tmp_path):
 
 @pytest.mark.parametrize("model", ["entrepreneur", "product", "target"])
 @pytest.mark.parametrize("file_format", ["CSV", "XLSX"])
-def test_the_admins_downloads_write_formula_like_text_as_text(injected, admin, model,
-                                                             file_format):
+def test_the_admins_downloads_write_formula_like_text_as_text(injected, admin, model, file_format):
     """The admin's export (django-import-export) of the registry and the targets."""
     from django.contrib import admin as django_admin
     from django.contrib.contenttypes.models import ContentType
@@ -190,8 +218,10 @@ def test_the_admins_downloads_write_formula_like_text_as_text(injected, admin, m
     data = {"format": str(index), "resource": "0", "export_items": []}
     form = client.get(url).context["form"]
     for name, field in form.fields.items():  # every field of the resource, selected
-        if name.endswith(tuple(f"_{f}" for f in ("code", "name", "reason", "official"))) or \
-                getattr(field, "initial", None) is True:
+        if (
+            name.endswith(tuple(f"_{f}" for f in ("code", "name", "reason", "official")))
+            or getattr(field, "initial", None) is True
+        ):
             data[name] = "on"
     response = client.post(url, data)
     assert response.status_code == 200

@@ -113,7 +113,7 @@ class Route:
 
     @property
     def scope(self) -> str:
-        """"district" or "province" when the page belongs to one, "owner" when it belongs
+        """ "district" or "province" when the page belongs to one, "owner" when it belongs
         to the user who made its object, else "global"."""
         if "job_id" in self.params:
             return "owner"
@@ -194,11 +194,14 @@ def url_for(route: Route, world: World, *, district: Side, objects: Side | None 
 CAST = {
     "anonymous": None,
     "outsider": {"district": None, "province": OFFICER, "global": OFFICER, "owner": None},
-    "other_province_staff": {"district": None, "province": None, "global": PROVINCE,
-                             "owner": None},
+    "other_province_staff": {"district": None, "province": None, "global": PROVINCE, "owner": None},
     "officer": {"district": OFFICER, "province": OFFICER, "global": OFFICER, "owner": OFFICER},
-    "province_staff": {"district": PROVINCE, "province": PROVINCE, "global": PROVINCE,
-                       "owner": None},
+    "province_staff": {
+        "district": PROVINCE,
+        "province": PROVINCE,
+        "global": PROVINCE,
+        "owner": None,
+    },
     "admin": {"district": ADMIN, "province": ADMIN, "global": ADMIN, "owner": ADMIN},
 }
 
@@ -338,8 +341,9 @@ def test_an_export_job_of_another_area_is_refused(who, scope, kind, world, reque
 
     client = Client()
     client.force_login(request.getfixturevalue(who))
-    response = client.post(reverse("jobs:export"), {"kind": kind, "round": world.round.code,
-                                                    **scope})
+    response = client.post(
+        reverse("jobs:export"), {"kind": kind, "round": world.round.code, **scope}
+    )
     assert response.status_code in DENIED or not Job.objects.exists(), (
         f"{who} started a {kind} of {scope}: {response.status_code}"
     )

@@ -54,8 +54,10 @@ def far_cell_workbook(row: int, col: int, *, sheet: str = "Sheet1") -> bytes:
 def rezip(data: bytes, changes: dict[str, bytes]) -> bytes:
     """The same zip with some members replaced or added."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w",
-                                                                   zipfile.ZIP_DEFLATED) as zout:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as zin,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout,
+    ):
         names = zin.namelist()
         for name in names:
             zout.writestr(name, changes.get(name, zin.read(name)))
@@ -72,8 +74,12 @@ def sheet_xml(data: bytes) -> str:
 def with_sheet_data(data: bytes, rows_xml: str) -> bytes:
     """An .xlsx whose first sheet's <sheetData> is replaced by `rows_xml`."""
     xml = sheet_xml(data)
-    xml = re.sub(r"<sheetData>.*</sheetData>|<sheetData/>", f"<sheetData>{rows_xml}</sheetData>",
-                 xml, flags=re.S)
+    xml = re.sub(
+        r"<sheetData>.*</sheetData>|<sheetData/>",
+        f"<sheetData>{rows_xml}</sheetData>",
+        xml,
+        flags=re.S,
+    )
     return rezip(data, {"xl/worksheets/sheet1.xml": xml.encode()})
 
 
@@ -92,11 +98,11 @@ def understated_bomb(size: int) -> bytes:
         info = zf.getinfo("xl/worksheets/sheet1.xml")
     real, fake = info.file_size.to_bytes(4, "little"), (10).to_bytes(4, "little")
     # The uncompressed size in the local header, and in the central directory entry.
-    data[info.header_offset + 22:info.header_offset + 26] = fake
+    data[info.header_offset + 22 : info.header_offset + 26] = fake
     central = data.find(b"PK\x01\x02")
     while central != -1:
-        if data[central + 24:central + 28] == real:
-            data[central + 24:central + 28] = fake
+        if data[central + 24 : central + 28] == real:
+            data[central + 24 : central + 28] = fake
         central = data.find(b"PK\x01\x02", central + 4)
     return bytes(data)
 
@@ -124,8 +130,7 @@ class TestCheckUpload:
         with pytest.raises(forms.ValidationError) as exc:
             uploads.check_upload(big, kind=uploads.DISTRICT)
         assert exc.value.messages == [
-            "ไฟล์ ใหญ่.xlsx มีขนาด 2.0 MB ใหญ่เกินกว่าที่รับได้ (1.0 MB) "
-            "กรุณาลบแผ่นงานหรือแถวที่ไม่ใช้ออกแล้วบันทึกใหม่"
+            "ไฟล์ ใหญ่.xlsx มีขนาด 2.0 MB ใหญ่เกินกว่าที่รับได้ (1.0 MB) กรุณาลบแผ่นงานหรือแถวที่ไม่ใช้ออกแล้วบันทึกใหม่"
         ]
         # The registry's limit is larger: the same file fails only on its content.
         with pytest.raises(forms.ValidationError) as exc:
@@ -139,14 +144,19 @@ class TestCheckUpload:
 
     def test_it_refuses_csv_where_only_workbooks_are_read(self):
         with pytest.raises(forms.ValidationError) as exc:
-            uploads.check_upload(self.file("รหัส,ชื่อ\n1,ก\n".encode(), "form.csv"),
-                                 kind=uploads.DISTRICT)
+            uploads.check_upload(
+                self.file("รหัส,ชื่อ\n1,ก\n".encode(), "form.csv"), kind=uploads.DISTRICT
+            )
         assert exc.value.messages == [
             "ไฟล์ form.csv เป็นไฟล์ CSV แต่ที่นี่รับเฉพาะ Excel (.xlsx), Excel 97-2003 (.xls), "
             "OpenDocument (.ods)"
         ]
-        assert uploads.check_upload(self.file(b"a,b\n1,2\n", "r.csv"), kind=uploads.REGISTRY,
-                                    accept=("xlsx", "csv")) == "csv"
+        assert (
+            uploads.check_upload(
+                self.file(b"a,b\n1,2\n", "r.csv"), kind=uploads.REGISTRY, accept=("xlsx", "csv")
+            )
+            == "csv"
+        )
 
     def test_it_refuses_a_zip_bomb_by_its_uncompressed_size(self, settings):
         settings.WORKBOOK_MAX_UNCOMPRESSED_BYTES = 1024 * 1024
@@ -216,19 +226,27 @@ class TestCheckExtent:
     def test_it_follows_rows_and_cells_without_an_address(self):
         """calamine puts a row or cell without r after the previous one: 5,000 empty rows
         then a row of 3,000 cells is 15 million cells, whatever the addresses say."""
-        rows = "<row/>" * 5000 + "<row>" + '<c t="inlineStr"><is><t>x</t></is></c>' * 3000 + "</row>"
-        data = with_sheet_data(xlsx([["a"]]), '<row r="1"><c r="A1" t="inlineStr"><is><t>a</t>'
-                                              "</is></c></row>" + rows)
+        rows = (
+            "<row/>" * 5000 + "<row>" + '<c t="inlineStr"><is><t>x</t></is></c>' * 3000 + "</row>"
+        )
+        data = with_sheet_data(
+            xlsx([["a"]]), '<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c></row>' + rows
+        )
         with pytest.raises(SpreadsheetError) as exc:
             uploads.check_extent(data)
         assert f"{column_letter(2999)}5002" in exc.value.message
 
     def test_it_is_not_fooled_by_a_cell_hidden_in_a_comment_or_a_prefix(self):
         base = xlsx([["a"]])
-        far = '<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ' \
-              'r="XFD1048576" t="inlineStr"><x:is><x:t>b</x:t></x:is></x:c>'
-        data = with_sheet_data(base, f'<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c>'
-                                     f'<!-- <c r="A2"> -->{far}</row>')
+        far = (
+            '<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'r="XFD1048576" t="inlineStr"><x:is><x:t>b</x:t></x:is></x:c>'
+        )
+        data = with_sheet_data(
+            base,
+            f'<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c>'
+            f'<!-- <c r="A2"> -->{far}</row>',
+        )
         with pytest.raises(SpreadsheetError) as exc:
             uploads.check_extent(data)
         assert "XFD1048576" in exc.value.message
@@ -249,9 +267,9 @@ class TestCheckExtent:
             'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body>'
             '<office:spreadsheet><table:table table:name="แบบสำรวจ">'
             '<table:table-row><table:table-cell office:value-type="string"><text:p>a</text:p>'
-            '</table:table-cell></table:table-row>'
+            "</table:table-cell></table:table-row>"
             '<table:table-row table:number-rows-repeated="1048570"><table:table-cell/>'
-            '</table:table-row><table:table-row><table:table-cell '
+            "</table:table-row><table:table-row><table:table-cell "
             'table:number-columns-repeated="15"/><table:table-cell office:value-type="string">'
             "<text:p>b</text:p></table:table-cell></table:table-row></table:table>"
             "</office:spreadsheet></office:body></office:document-content>"
@@ -264,12 +282,13 @@ class TestCheckExtent:
             uploads.check_extent(out.getvalue())
         assert "“แบบสำรวจ”" in exc.value.message and "P1048572" in exc.value.message
 
-
     def test_it_refuses_an_ods_with_xml_entities(self):
-        content = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
-                   '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><office:document-content '
-                   'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0">&b;'
-                   "</office:document-content>")
+        content = (
+            '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
+            '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><office:document-content '
+            'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0">&b;'
+            "</office:document-content>"
+        )
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w") as zf:
             zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
@@ -282,7 +301,7 @@ class TestCheckExtent:
         with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
             info = zf.getinfo("xl/worksheets/sheet1.xml")
         middle = info.header_offset + 30 + len(info.filename) + info.compress_size // 2
-        data[middle:middle + 8] = b"\xff" * 8
+        data[middle : middle + 8] = b"\xff" * 8
         with pytest.raises(SpreadsheetError) as exc:
             uploads.check_extent(bytes(data))
         assert "เสียหาย" in exc.value.message
@@ -316,8 +335,12 @@ def test_the_reader_survives_a_sheet_that_reaches_the_last_cell(tmp_path):
     path = tmp_path / "far.xlsx"
     path.write_bytes(far_cell_workbook(1048575, 16383))
     root = str(Path(__file__).resolve().parents[2])
-    done = subprocess.run([sys.executable, "-c", READ_IN_A_CHILD, str(path), root],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", READ_IN_A_CHILD, str(path), root],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, (
         f"the reader died (exit {done.returncode}) on a 5 KB workbook: open_workbook must call "
         "otop_portal.uploads.check_extent(data, kind) before calamine opens the file"
@@ -417,24 +440,42 @@ def _upload_pages(world):
     pages = [
         ("surveys:upload", reverse("surveys:upload", args=[r, district]), "officer", {}, "file"),
         ("reports:upload", reverse("reports:upload", args=[r, district]), "officer", {}, "file"),
-        ("products:targets_import", reverse("products:targets_import", args=[r, "56"]),
-         "province_staff", {}, "file"),
-        ("admin:products_registrysnapshot_import",
-         reverse("admin:products_registrysnapshot_import"), "admin",
-         {"as_of": "2021-04-01", "dry_run": "on"}, "file"),
+        (
+            "products:targets_import",
+            reverse("products:targets_import", args=[r, "56"]),
+            "province_staff",
+            {},
+            "file",
+        ),
+        (
+            "admin:products_registrysnapshot_import",
+            reverse("admin:products_registrysnapshot_import"),
+            "admin",
+            {"as_of": "2021-04-01", "dry_run": "on"},
+            "file",
+        ),
     ]
     for model, name in ((Entrepreneur, "entrepreneur"), (Product, "product"), (Target, "target")):
-        pages.append((f"admin:products_{name}_import",
-                      reverse(f"admin:products_{name}_import"), "admin",
-                      {"resource": "0", "format": _import_export_format(model, "XLSX")},
-                      "import_file"))
+        pages.append(
+            (
+                f"admin:products_{name}_import",
+                reverse(f"admin:products_{name}_import"),
+                "admin",
+                {"resource": "0", "format": _import_export_format(model, "XLSX")},
+                "import_file",
+            )
+        )
     return pages
 
 
 UPLOAD_PAGES = [
-    "surveys:upload", "reports:upload", "products:targets_import",
-    "admin:products_registrysnapshot_import", "admin:products_entrepreneur_import",
-    "admin:products_product_import", "admin:products_target_import",
+    "surveys:upload",
+    "reports:upload",
+    "products:targets_import",
+    "admin:products_registrysnapshot_import",
+    "admin:products_entrepreneur_import",
+    "admin:products_product_import",
+    "admin:products_target_import",
 ]
 
 
@@ -447,14 +488,18 @@ def test_every_page_that_takes_a_file_is_checked_here(matrix, admin):
 
     client = Client()
     client.force_login(admin)
-    urls = {r.name: url_for(r, matrix, district=matrix.mine) for r in ROUTES
-            if r.name in ACCESS and ACCESS[r.name][0]}
+    urls = {
+        r.name: url_for(r, matrix, district=matrix.mine)
+        for r in ROUTES
+        if r.name in ACCESS and ACCESS[r.name][0]
+    }
     for model in django_admin.site._registry:
         info = (model._meta.app_label, model._meta.model_name)
         for suffix in ("import", "add"):
             try:
                 urls[f"admin:{info[0]}_{info[1]}_{suffix}"] = reverse(
-                    f"admin:{info[0]}_{info[1]}_{suffix}")
+                    f"admin:{info[0]}_{info[1]}_{suffix}"
+                )
             except Exception:  # noqa: BLE001 - the admin has no such page
                 continue
     with_files = set()

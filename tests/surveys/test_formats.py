@@ -19,9 +19,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "libreoffice"
 @pytest.mark.parametrize(
     "filename", ["survey_5607.xls", "survey_5607.ods", "survey_5607_libreoffice.xlsx"]
 )
-def test_it_reads_the_form_saved_by_older_excel_or_libreoffice(
-    sample_registry, samples, filename
-):
+def test_it_reads_the_form_saved_by_older_excel_or_libreoffice(sample_registry, samples, filename):
     expected = json.loads((samples / "expected.json").read_text())["survey"]["5607"]
     with (FIXTURES / filename).open("rb") as fh:
         services.survey_import(
@@ -29,9 +27,15 @@ def test_it_reads_the_form_saved_by_older_excel_or_libreoffice(
         )
     figures = readiness(sample_registry, "5607")
     assert (
-        figures.trained, figures.selling, figures.standard, figures.products_ready,
+        figures.trained,
+        figures.selling,
+        figures.standard,
+        figures.products_ready,
         float(figures.sales_prev),
     ) == (
-        expected["trained"], expected["selling"], expected["standard"],
-        expected["product_ready"], expected["sales_prev"],
+        expected["trained"],
+        expected["selling"],
+        expected["standard"],
+        expected["product_ready"],
+        expected["sales_prev"],
     )

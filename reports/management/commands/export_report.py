@@ -36,8 +36,11 @@ class Command(BaseCommand):
             raise CommandError(f"ไม่พบโฟลเดอร์ {output.parent}")
         try:
             if options["district"]:
-                district = District.objects.select_related("province").filter(
-                    code=options["district"]).first()
+                district = (
+                    District.objects.select_related("province")
+                    .filter(code=options["district"])
+                    .first()
+                )
                 if district is None:
                     raise CommandError(f"ไม่พบอำเภอรหัส {options['district']}")
                 write_district_report(str(output), round=round, district=district)
@@ -50,4 +53,6 @@ class Command(BaseCommand):
                 where = f"จังหวัด{province.name_th}"
         except (OSError, FileCreateError) as exc:
             raise CommandError(f"เขียนไฟล์ {output} ไม่ได้: {exc}") from None
-        self.stdout.write(self.style.SUCCESS(f"เขียน {output}: แบบรายงานผล {where} รอบ {round.code}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"เขียน {output}: แบบรายงานผล {where} รอบ {round.code}")
+        )

@@ -34,13 +34,20 @@ class Command(BaseCommand):
         round = round_get(options["round"])
         if round is None:
             raise CommandError(f"ไม่พบรอบการประเมิน {options['round']} (สร้างด้วย setup_round)")
-        district = District.objects.select_related("province").filter(code=options["district"]).first()
+        district = (
+            District.objects.select_related("province").filter(code=options["district"]).first()
+        )
         if district is None:
             raise CommandError(f"ไม่พบอำเภอรหัส {options['district']}")
         try:
             with path.open("rb") as fh:
-                result = report_import(round=round, district=district, file=fh, name=path.name,
-                                       dry_run=options["dry_run"])
+                result = report_import(
+                    round=round,
+                    district=district,
+                    file=fh,
+                    name=path.name,
+                    dry_run=options["dry_run"],
+                )
         except ImportRefused as exc:
             for problem in exc.problems:
                 self.stderr.write(f"  {problem}")
