@@ -55,17 +55,40 @@ def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
 
 
-def child_import(path: str) -> dict:
-    """Import the file once (this process is fresh); the figures as a dict."""
-    from products.registry_workbook import parse_date_option
-    from products.services import registry_import_file
+def _timed(phases: dict, name: str, function):
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            phases[name] = phases.get(name, 0.0) + time.perf_counter() - started
 
+    return timed
+
+
+def child_import(path: str) -> dict:
+    """Import the file once (this process is fresh); the figures as a dict, with the
+    time of each phase: the upload's extent check, reading and cleaning the rows (the
+    check included), the plan (loading the registry and comparing), and the writes."""
+    from otop_portal import uploads
+    from products import services
+    from products.registry_workbook import parse_date_option
+
+    phases: dict[str, float] = {}
+    uploads.check_extent = _timed(phases, "extent_check_s", uploads.check_extent)
+    services._registry_read = _timed(phases, "read_s", services._registry_read)
+    services._registry_plan = _timed(phases, "plan_s", services._registry_plan)
+    services._registry_apply_copy = _timed(phases, "write_s", services._registry_apply_copy)
     with open(path, "rb") as fh:
         started = time.perf_counter()
-        result = registry_import_file(file=fh, as_of=parse_date_option(AS_OF), name=Path(path).name)
+        result = services.registry_import_file(
+            file=fh, as_of=parse_date_option(AS_OF), name=Path(path).name
+        )
         seconds = time.perf_counter() - started
+    phases["other_s"] = seconds - sum(phases.get(k, 0.0) for k in ("read_s", "plan_s", "write_s"))
     return {
         "seconds": seconds,
+        "phases": phases,
         "maxrss_mb": _maxrss_mb(),
         "rows": result.row_count,
         "districts": len(result.districts),
@@ -236,6 +259,8 @@ def main() -> None:
             "import_vs_floor": first["seconds"] / floor_s,
             "die_vs_import": die["extrapolated_s"] / first["seconds"],
             "reimport_vs_import": again["seconds"] / first["seconds"],
+            **{f"import_{k}": v for k, v in first["phases"].items()},
+            **{f"reimport_{k}": v for k, v in again["phases"].items()},
         }
         runs.append(run)
         print(
@@ -271,6 +296,16 @@ def main() -> None:
         "die_subset_s": _median(r["die_subset_s"] for r in runs),
         "die_extrapolated_s": _median(r["die_extrapolated_s"] for r in runs),
         "die_vs_import": _median(r["die_vs_import"] for r in runs),
+        "import_phases": {
+            k.removeprefix("import_"): _median(r[k] for r in runs)
+            for k in runs[0]
+            if k.startswith("import_") and k.endswith("_s") and k != "import_s"
+        },
+        "reimport_phases": {
+            k.removeprefix("reimport_"): _median(r[k] for r in runs)
+            for k in runs[0]
+            if k.startswith("reimport_") and k.endswith("_s") and k != "reimport_s"
+        },
         "peak_memory_mb": round(
             max(max(r["import_maxrss_mb"], r["reimport_maxrss_mb"]) for r in runs)
         ),

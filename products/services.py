@@ -676,12 +676,6 @@ def _copy(cursor, table: str, columns: list[str], rows, *, nullable: tuple[str, 
     )
 
 
-def _temporary_table(cursor, name: str, columns: str) -> None:
-    # Dropped at commit; dropped first as well, for a second import in one transaction.
-    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
-    cursor.execute(f"CREATE TEMPORARY TABLE {name} ({columns}) ON COMMIT DROP")
-
-
 _ENTREPRENEUR_COLUMNS = [
     "code",
     "name",
@@ -693,6 +687,18 @@ _ENTREPRENEUR_COLUMNS = [
     "phone",
 ]
 _PRODUCT_COLUMNS = ["code", "name", "type", "registered_year", "status"]
+# The temporary tables the rows are copied into, dropped at commit. Each is dropped first
+# as well, for a second import in one transaction.
+_TEMPORARY_TABLES = {
+    "registry_entrepreneurs_in": (
+        "ord integer, code text, name text, type smallint, house_no text, moo text, "
+        "subdistrict_id text, district_id text, phone text"
+    ),
+    "registry_products_in": (
+        "ord integer, id bigint, entrepreneur_id bigint, district_id text, code text, "
+        "name text, type smallint, registered_year smallint, status text"
+    ),
+}
 
 
 def _registry_apply_copy(plan: _Plan, snapshot: _RegistrySnapshot) -> None:
@@ -702,26 +708,24 @@ def _registry_apply_copy(plan: _Plan, snapshot: _RegistrySnapshot) -> None:
     where a column differs, returning the ids of the new ones. Changed products are
     rewritten by id with one UPDATE ... FROM, then new products inserted with one
     INSERT ... SELECT, both from one temporary table. Removals are one UPDATE per table.
-
-    The foreign keys of the two tables are checked at the end of each statement rather
-    than at commit: the same checks, but PostgreSQL runs a few hundred thousand of them
-    about twice as fast in a statement's batch as from the commit's queue.
+    A plan that changes nothing writes nothing.
     """
+    if not (
+        plan.new_entrepreneurs
+        or plan.changed_entrepreneurs
+        or plan.new_products
+        or plan.changed_products
+        or plan.removed_products
+        or plan.removed_entrepreneurs
+        or plan.give_up_name
+        or plan.retire_name
+    ):
+        return
     e_table = _Entrepreneur._meta.db_table
     p_table = _Product._meta.db_table
-    with (
-        _connection.cursor() as cursor,
-        _foreign_keys_immediate(cursor, [e_table, p_table]),
-        _local_setting(cursor, "work_mem", REGISTRY_WORK_MEM),
-    ):
+    with _connection.cursor() as cursor, _bulk_write_session(cursor, [e_table, p_table]):
         entrepreneurs = [r for _pk, r in plan.changed_entrepreneurs] + plan.new_entrepreneurs
         if entrepreneurs:
-            _temporary_table(
-                cursor,
-                "registry_entrepreneurs_in",
-                "ord integer, code text, name text, type smallint, house_no text, moo text, "
-                "subdistrict_id text, district_id text, phone text",
-            )
             _copy(
                 cursor,
                 "registry_entrepreneurs_in",
@@ -760,12 +764,6 @@ def _registry_apply_copy(plan: _Plan, snapshot: _RegistrySnapshot) -> None:
         _registry_names_move(plan, snapshot)
 
         if plan.changed_products or plan.new_products:
-            _temporary_table(
-                cursor,
-                "registry_products_in",
-                "ord integer, id bigint, entrepreneur_id bigint, district_id text, code text, "
-                "name text, type smallint, registered_year smallint, status text",
-            )
             ids = plan.entrepreneur_ids
             rows = [(pk, r, code) for pk, r, code in plan.changed_products]
             rows += [(None, r, code) for r, code in plan.new_products]
@@ -818,35 +816,39 @@ def _registry_apply_copy(plan: _Plan, snapshot: _RegistrySnapshot) -> None:
 
 
 @_contextlib.contextmanager
-def _local_setting(cursor, name: str, value: str):
-    """A setting for the statements inside, then back to what it was (in the transaction)."""
-    cursor.execute("SELECT current_setting(%s)", [name])
-    (before,) = cursor.fetchone()
-    cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
-    try:
-        yield
-    finally:
-        cursor.execute("SELECT set_config(%s, %s, true)", [name, before])
+def _bulk_write_session(cursor, tables: list[str]):
+    """The transaction's settings for the bulk writes, then back as they were.
 
-
-@_contextlib.contextmanager
-def _foreign_keys_immediate(cursor, tables: list[str]):
-    """Check the deferred foreign keys of `tables` at the end of each statement, then
-    defer them again (Django creates foreign keys DEFERRABLE INITIALLY DEFERRED)."""
+    - The deferred foreign keys of `tables` are checked at the end of each statement
+      rather than at commit: the same checks, but PostgreSQL runs a few hundred thousand
+      of them about twice as fast in a statement's batch as from the commit's queue.
+      (Django creates foreign keys DEFERRABLE INITIALLY DEFERRED.)
+    - work_mem is REGISTRY_WORK_MEM, so that the copied rows are sorted in memory.
+    - The temporary tables are made.
+    Two statements before the writes and one after, whatever the size.
+    """
     cursor.execute(
-        "SELECT conname FROM pg_constraint WHERE contype = 'f' AND condeferrable "
-        "AND condeferred AND conrelid = ANY(%s::regclass[])",
+        "SELECT current_setting('work_mem'), array_agg(conname) FROM pg_constraint "
+        "WHERE contype = 'f' AND condeferrable AND condeferred "
+        "AND conrelid = ANY(%s::regclass[])",
         [tables],
     )
-    names = ", ".join(_connection.ops.quote_name(name) for (name,) in cursor.fetchall())
-    if not names:
-        yield
-        return
-    cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
-    try:
-        yield
-    finally:
-        cursor.execute(f"SET CONSTRAINTS {names} DEFERRED")
+    work_mem, names = cursor.fetchone()
+    constraints = ", ".join(_connection.ops.quote_name(name) for name in names or [])
+    statements = [
+        f"DROP TABLE IF EXISTS pg_temp.{name}; "
+        f"CREATE TEMPORARY TABLE {name} ({columns}) ON COMMIT DROP"
+        for name, columns in _TEMPORARY_TABLES.items()
+    ]
+    if constraints:
+        statements.append(f"SET CONSTRAINTS {constraints} IMMEDIATE")
+    work_mem_sql = "SELECT set_config('work_mem', %s, true)"
+    cursor.execute("; ".join([*statements, work_mem_sql]), [REGISTRY_WORK_MEM])
+    yield
+    # Not on an error: the import's savepoint (or transaction) is rolled back then, and
+    # PostgreSQL restores both settings with it.
+    restore = [f"SET CONSTRAINTS {constraints} DEFERRED"] if constraints else []
+    cursor.execute("; ".join([*restore, work_mem_sql]), [work_mem])
 
 
 # ---------------------------------------------------------------------------

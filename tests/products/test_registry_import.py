@@ -385,15 +385,20 @@ def generated(n_products: int, seed: int = 1):
     return list(registry_rows(plans, seed=seed))
 
 
+QUERY_BOUND = 30
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("n", [20, 200])
 def test_the_import_query_count_does_not_grow_with_the_rows(
     n, tmp_path, django_assert_max_num_queries
 ):
+    # One bound for 20 and for 200 rows: the import's statements do not grow with the
+    # rows. (PostgreSQL's COPY path takes a few more fixed statements than SQLite's.)
     rows = generated(n)
     path = tmp_path / "generated.xlsx"
     rw.registry_write(rows, str(path))
-    with django_assert_max_num_queries(20), path.open("rb") as fh:
+    with django_assert_max_num_queries(QUERY_BOUND), path.open("rb") as fh:
         result = registry_import_file(file=fh, as_of=AS_OF, name=path.name)
     assert result.products.new == n
     # A second snapshot in which every row changed, and a third that removes them all
@@ -402,10 +407,10 @@ def test_the_import_query_count_does_not_grow_with_the_rows(
     for r in changed:
         r.product_name += " ใหม่"
         r.phone = "0899999999"
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(QUERY_BOUND):
         result = registry_import(rows=changed, as_of=AS_OF)
     assert result.products.updated == n
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(QUERY_BOUND):
         result = registry_import(rows=changed[:1], as_of=AS_OF)
     assert result.products.removed == n - 1
 
