@@ -214,30 +214,11 @@ def _admin_ensure() -> None:
 
 
 def _round_ensure(snapshot):
-    """Round 2564-2 on `snapshot`, with the seed's values (products.services.round_setup).
-
-    round_setup locks the round with select_for_update() and select_related("snapshot"),
-    which PostgreSQL refuses ("FOR UPDATE cannot be applied to the nullable side of an
-    outer join"); until it locks with of=("self",), the round is made here from the
-    same defaults when the service fails.
-    """
-    from django.db import NotSupportedError, transaction
-
-    from products.models import FiscalYear, Round
+    """Round 2564-2 on `snapshot`, with the seed's values, through the service."""
     from products.selectors import round_get
-    from products.services import parse_round_code, round_defaults, round_setup
+    from products.services import round_setup
 
-    try:
-        with transaction.atomic():
-            round_setup(code=ROUND, snapshot=snapshot)
-    except NotSupportedError:
-        year, number = parse_round_code(ROUND)
-        FiscalYear.objects.get_or_create(year=year)
-        Round.objects.update_or_create(
-            fiscal_year_id=year,
-            number=number,
-            defaults={**round_defaults(year, number), "snapshot": snapshot},
-        )
+    round_setup(code=ROUND, snapshot=snapshot)
     return round_get(ROUND)
 
 
@@ -265,8 +246,8 @@ def phayao_ensure(url: str, *, log=print) -> None:
     call_command("migrate", verbosity=0, interactive=False)
     if Survey.objects.filter(district__province_id=PHAYAO).count() == len(SEED_TABLE):
         return
-    # The demo's registry and targets (products.demo.demo_load, which calls round_setup:
-    # see _round_ensure).
+    # The demo's registry and official targets (as products.demo.demo_load makes them,
+    # without its users).
     log(f"fixture: loading Phayao's demo registry into {url}")
     _admin_ensure()
     rows = list(registry_rows(district_plans({c: v[:2] for c, v in SEED_TABLE.items()})))

@@ -460,13 +460,17 @@ def notes(results: dict, info: dict) -> list[str]:
         )
         if cpu:
             per = cpu["app_ms_per_request"] + cpu["postgresql_ms_per_request"]
+            who = "gunicorn and the db_workers' export jobs" if r.get("db_workers") else "gunicorn"
             line += (
-                f". A request of this mix costs {per:.0f} ms of server CPU (gunicorn "
+                f". A request of this mix costs {per:.0f} ms of server CPU ({who} "
                 f"{cpu['app_ms_per_request']} ms, PostgreSQL {cpu['postgresql_ms_per_request']} ms), "
                 f"so {total.get('rps')} requests/s need {per * (total.get('rps') or 0) / 1000:.2f} "
                 f"cores, and the load generator took {cpu['locust_s'] / max(r['steady_seconds'] or 1, 1):.2f} "
                 f"more; whatever the other processes on the machine leave is what the servers get, "
-                f"and requests queue behind the 4 sync workers when it is less"
+                f"and requests queue behind the sync workers when it is less. On 2 idle cores "
+                f"the servers would have room for about "
+                f"{(2 - cpu['locust_s'] / max(r['steady_seconds'] or 1, 1)) * 1000 / per:.0f} "
+                f"requests/s of this mix"
             )
         out.append(line + ".")
     return out
@@ -532,8 +536,9 @@ def _load_section(d: dict) -> list[str]:
     ]
     cpu = d.get("cpu") or {}
     if cpu:
+        who = "gunicorn and the db_workers" if d.get("db_workers") else "gunicorn"
         out.append(
-            f"- Server CPU per request: {cpu['app_ms_per_request']} ms in gunicorn + "
+            f"- Server CPU per request: {cpu['app_ms_per_request']} ms in {who} + "
             f"{cpu['postgresql_ms_per_request']} ms in PostgreSQL, so one idle core serves "
             f"about {cpu['capacity_rps_per_core']} requests/s of this mix."
         )

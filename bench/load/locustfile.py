@@ -251,7 +251,8 @@ if STAFF:
         A province's export above the inline limit runs in a db_worker."""
 
         fixed_count = len(STAFF)
-        wait_time = between(10, 20)
+        # A province's staff exports now and then, not continuously.
+        wait_time = between(45, 90)
 
         def on_start(self) -> None:
             me = STAFF[next(_next_staff) % len(STAFF)]
