@@ -158,7 +158,11 @@ def registry_import_job(job: Job, progress: Progress) -> dict:
     progress.stage(STAGE_READING)
     with job.input_file.open("rb") as fh:
         result = registry_import_file(
-            file=fh, as_of=_as_of(job.params), by=job.user, name=job.input_name
+            file=fh,
+            as_of=_as_of(job.params),
+            by=job.user,
+            name=job.input_name,
+            progress=progress,
         )
     progress(result.row_count, result.row_count)
     return {

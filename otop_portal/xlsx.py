@@ -13,6 +13,8 @@ Text is always written as a string cell, so a name that starts with "=" stays te
 
 from __future__ import annotations
 
+import struct
+import tempfile
 from decimal import Decimal
 
 import xlsxwriter
@@ -34,6 +36,10 @@ class FormWriter:
             },
         )
         self.sheet = self.book.add_worksheet(sheet_name[:31])
+        if constant_memory:
+            # xlsxwriter keeps the merged ranges until it writes <mergeCells> after the
+            # rows; a country's attachment 2 has 750,000 of them. Kept on disk instead.
+            self.sheet.merge = SpooledRanges()
         self.sheet.set_paper(9)  # A4
         self.sheet.set_landscape()
         self.sheet.fit_to_pages(1, 0)
@@ -79,6 +85,19 @@ class FormWriter:
         self.sheet.merge_range(first_row, first_col, last_row, last_col, "", None)
         self.put(first_row, first_col, value, fmt)
 
+    def merge_down(self, first_row: int, col: int, last_row: int) -> None:
+        """Register a vertical merge of one column, unformatted and unpadded (as merge).
+
+        For the data rows of a country's form, written strictly top-down, where no
+        merge can overlap another: xlsxwriter's merge_range would also record every
+        cell of the range to check for overlaps (about 200 bytes a cell, 340 MB for a
+        country's attachment 2), which its constant_memory mode never frees.
+        """
+        sheet = self.sheet
+        if sheet._check_dimensions(first_row, col) or sheet._check_dimensions(last_row, col):
+            raise ValueError(f"merge outside the sheet: {first_row}, {col}, {last_row}")
+        sheet.merge.append((first_row, col, last_row, col))
+
     def put(self, row: int, col: int, value, fmt: str = "text") -> None:
         """Write one cell; text is always a string cell, numbers are numbers."""
         style = self.f[fmt]
@@ -101,3 +120,34 @@ class FormWriter:
 
     def close(self) -> None:
         self.book.close()
+        if isinstance(self.sheet.merge, SpooledRanges):
+            self.sheet.merge.close()
+
+
+class SpooledRanges:
+    """A list of merged ranges (first_row, first_col, last_row, last_col) kept in a
+    temporary file, 16 bytes each, for xlsxwriter's Worksheet.merge: it only appends to
+    it, takes its len() and iterates over it once, when the sheet is closed."""
+
+    _FORMAT = struct.Struct("<4I")
+
+    def __init__(self):
+        self._file = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
+        self._count = 0
+
+    def append(self, cell_range) -> None:
+        self._file.write(self._FORMAT.pack(*cell_range))
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __iter__(self):
+        self._file.seek(0)
+        size = self._FORMAT.size * 4096
+        while chunk := self._file.read(size):
+            yield from self._FORMAT.iter_unpack(chunk)
+        self._file.seek(0, 2)

@@ -127,22 +127,38 @@ class EntrepreneurQuerySet(ScopedQuerySet):
 
 
 class Entrepreneur(models.Model):
-    code = models.CharField(_("รหัสผู้ประกอบการ OTOP"), max_length=40, unique=True)
+    code = models.CharField(_("รหัสผู้ประกอบการ OTOP"), max_length=40)
     name = models.CharField(_("ชื่อผู้ผลิตผู้ประกอบการ OTOP"), max_length=255)
     type = models.PositiveSmallIntegerField(_("ประเภทผู้ประกอบการ"), choices=EntrepreneurType.choices)
     house_no = models.CharField(_("เลขที่"), max_length=30, blank=True)
     moo = models.CharField(_("หมู่ที่"), max_length=10, blank=True)
+    # No index of its own for a foreign key that an index of Meta.indexes or
+    # Meta.constraints begins with, nor for one no page filters on alone: each index is
+    # written on every row of a country's import (issue 6).
     subdistrict = models.ForeignKey(
-        Subdistrict, on_delete=models.PROTECT, related_name="entrepreneurs", verbose_name=_("ตำบล")
+        Subdistrict,
+        on_delete=models.PROTECT,
+        related_name="entrepreneurs",
+        verbose_name=_("ตำบล"),
+        db_index=False,
     )
     # Denormalised from subdistrict: every scoping and KPI query filters on it.
     district = models.ForeignKey(
-        District, on_delete=models.PROTECT, related_name="entrepreneurs", verbose_name=_("อำเภอ")
+        District,
+        on_delete=models.PROTECT,
+        related_name="entrepreneurs",
+        verbose_name=_("อำเภอ"),
+        db_index=False,
     )
     phone = models.CharField(_("เบอร์โทรศัพท์"), max_length=30, blank=True)
     registered = models.BooleanField(_("อยู่ในทะเบียนล่าสุด"), default=True)
     last_snapshot = models.ForeignKey(
-        RegistrySnapshot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        RegistrySnapshot,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
 
     objects = EntrepreneurQuerySet.as_manager()
@@ -152,6 +168,9 @@ class Entrepreneur(models.Model):
         verbose_name = _("ผู้ประกอบการ")
         verbose_name_plural = _("ผู้ประกอบการ")
         indexes = [models.Index(fields=["district", "code"])]
+        # A constraint rather than unique=True, which would add a second index on the
+        # code (varchar_pattern_ops, for LIKE 'x%', which no query makes).
+        constraints = [models.UniqueConstraint(fields=["code"], name="entrepreneur_unique_code")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -177,14 +196,21 @@ class ProductQuerySet(ScopedQuerySet):
 
 
 class Product(models.Model):
+    # Indexed by product_unique_name (entrepreneur, name) and the index on (district,
+    # ...) below; see Entrepreneur.subdistrict.
     entrepreneur = models.ForeignKey(
         Entrepreneur,
         on_delete=models.PROTECT,
         related_name="products",
         verbose_name=_("ผู้ประกอบการ"),
+        db_index=False,
     )
     district = models.ForeignKey(
-        District, on_delete=models.PROTECT, related_name="products", verbose_name=_("อำเภอ")
+        District,
+        on_delete=models.PROTECT,
+        related_name="products",
+        verbose_name=_("อำเภอ"),
+        db_index=False,
     )
     code = models.CharField(_("รหัสผลิตภัณฑ์"), max_length=40, blank=True)
     name = models.CharField(_("ชื่อผลิตภัณฑ์"), max_length=255)
@@ -197,7 +223,12 @@ class Product(models.Model):
     )
     registered = models.BooleanField(_("อยู่ในทะเบียนล่าสุด"), default=True)
     last_snapshot = models.ForeignKey(
-        RegistrySnapshot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        RegistrySnapshot,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
 
     objects = ProductQuerySet.as_manager()

@@ -70,8 +70,12 @@ def targets_for_districts(*, round: Round, districts: QuerySet[District]) -> lis
     codes = [d["code"] for d in district_rows]
     counts = {
         row["district_id"]: row
+        # order_by(): Product's default ordering would join the entrepreneurs (Django
+        # keeps the join of an ordering it drops from a GROUP BY), a scan of all of
+        # them at country scale.
         for row in Product.objects.base(round)
         .filter(district_id__in=codes)
+        .order_by()
         .values("district_id")
         .annotate(products=Count("id"), entrepreneurs=Count("entrepreneur_id", distinct=True))
     }

@@ -18,6 +18,7 @@ from dataclasses import dataclass as _dataclass  # noqa: E402
 from dataclasses import field as _field  # noqa: E402
 from decimal import Decimal as _Decimal  # noqa: E402
 
+from django.db import OperationalError as _OperationalError  # noqa: E402
 from django.db import connection as _connection  # noqa: E402
 from django.db import transaction as _transaction  # noqa: E402
 from django.db.models import CharField as _CharField  # noqa: E402
@@ -64,6 +65,14 @@ REGISTRY_BATCH = 1000
 # get their ids in that order) in memory rather than on disk: a country's products take
 # about 30 MB.
 REGISTRY_WORK_MEM = "64MB"
+# From this many rows written (new and changed entrepreneurs and products), the
+# registry tables' foreign keys are dropped for the writes and added back before the
+# commit (PostgreSQL checks each of them once, over the whole table, instead of once per
+# row: the first import of a country writes about twice as fast). The tables are then
+# the import's alone until it commits: readers wait a few seconds. If other sessions hold
+# them longer than REGISTRY_LOCK_TIMEOUT, the import checks every row as it goes instead.
+REGISTRY_BULK_LOAD_ROWS = 20_000
+REGISTRY_LOCK_TIMEOUT = "3s"
 _ENTREPRENEUR_FIELDS = [
     "code",
     "name",
@@ -723,7 +732,21 @@ def _registry_apply_copy(plan: _Plan, snapshot: _RegistrySnapshot) -> None:
         return
     e_table = _Entrepreneur._meta.db_table
     p_table = _Product._meta.db_table
-    with _connection.cursor() as cursor, _bulk_write_session(cursor, [e_table, p_table]):
+    written = sum(
+        map(
+            len,
+            (
+                plan.new_entrepreneurs,
+                plan.changed_entrepreneurs,
+                plan.new_products,
+                plan.changed_products,
+            ),
+        )
+    )
+    with (
+        _connection.cursor() as cursor,
+        _bulk_write_session(cursor, [e_table, p_table], rows=written),
+    ):
         entrepreneurs = [r for _pk, r in plan.changed_entrepreneurs] + plan.new_entrepreneurs
         if entrepreneurs:
             _copy(
@@ -816,39 +839,97 @@ def _registry_apply_copy(plan: _Plan, snapshot: _RegistrySnapshot) -> None:
 
 
 @_contextlib.contextmanager
-def _bulk_write_session(cursor, tables: list[str]):
+def _bulk_write_session(cursor, tables: list[str], *, rows: int = 0):
     """The transaction's settings for the bulk writes, then back as they were.
 
-    - The deferred foreign keys of `tables` are checked at the end of each statement
-      rather than at commit: the same checks, but PostgreSQL runs a few hundred thousand
-      of them about twice as fast in a statement's batch as from the commit's queue.
-      (Django creates foreign keys DEFERRABLE INITIALLY DEFERRED.)
+    - The foreign keys of `tables` (Django creates them DEFERRABLE INITIALLY DEFERRED)
+      are checked at the end of each statement rather than at commit: the same checks,
+      but PostgreSQL runs a few hundred thousand of them about twice as fast in a
+      statement's batch as from the commit's queue.
+    - From REGISTRY_BULK_LOAD_ROWS `rows` written, they are dropped instead and added
+      back, with the same names and definitions, once the rows are written: adding a
+      foreign key checks every row in one query, several times faster than a check per
+      row. This locks the tables until the commit, so it is only tried for
+      REGISTRY_LOCK_TIMEOUT; if other sessions hold the tables that long (a long export,
+      say), the checks run per statement as above.
     - work_mem is REGISTRY_WORK_MEM, so that the copied rows are sorted in memory.
     - The temporary tables are made.
-    Two statements before the writes and one after, whatever the size.
+    A fixed number of statements, whatever the size.
     """
+    cursor.execute("SELECT current_setting('work_mem'), current_setting('lock_timeout')")
+    work_mem, lock_timeout = cursor.fetchone()
     cursor.execute(
-        "SELECT current_setting('work_mem'), array_agg(conname) FROM pg_constraint "
-        "WHERE contype = 'f' AND condeferrable AND condeferred "
-        "AND conrelid = ANY(%s::regclass[])",
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), condeferrable "
+        "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
+        "ORDER BY conrelid, conname",
         [tables],
     )
-    work_mem, names = cursor.fetchone()
-    constraints = ", ".join(_connection.ops.quote_name(name) for name in names or [])
+    found = cursor.fetchall()
+    keys = [(table, name, definition) for table, name, definition, _d in found]
+    quote = _connection.ops.quote_name
     statements = [
         f"DROP TABLE IF EXISTS pg_temp.{name}; "
         f"CREATE TEMPORARY TABLE {name} ({columns}) ON COMMIT DROP"
         for name, columns in _TEMPORARY_TABLES.items()
     ]
-    if constraints:
-        statements.append(f"SET CONSTRAINTS {constraints} IMMEDIATE")
     work_mem_sql = "SELECT set_config('work_mem', %s, true)"
     cursor.execute("; ".join([*statements, work_mem_sql]), [REGISTRY_WORK_MEM])
+    bulk = keys and rows >= REGISTRY_BULK_LOAD_ROWS
+    dropped = keys if bulk and _drop_keys(cursor, keys, lock_timeout) else []
+    deferred = [quote(name) for _t, name, _d, deferrable in found if deferrable and not dropped]
+    if deferred:
+        cursor.execute(f"SET CONSTRAINTS {', '.join(deferred)} IMMEDIATE")
     yield
     # Not on an error: the import's savepoint (or transaction) is rolled back then, and
-    # PostgreSQL restores both settings with it.
-    restore = [f"SET CONSTRAINTS {constraints} DEFERRED"] if constraints else []
-    cursor.execute("; ".join([*restore, work_mem_sql]), [work_mem])
+    # PostgreSQL restores the keys and settings with it.
+    after = [f"SET CONSTRAINTS {', '.join(deferred)} DEFERRED"] if deferred else []
+    after += [
+        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
+        for table, name, definition in dropped
+    ]
+    cursor.execute("; ".join([*after, work_mem_sql]), [work_mem])
+
+
+def _drop_keys(cursor, keys: list[tuple[str, str, str]], lock_timeout: str) -> bool:
+    """Drop the foreign keys, waiting at most REGISTRY_LOCK_TIMEOUT for the tables.
+    False (and nothing dropped) if they could not be had in that time.
+
+    PostgreSQL refuses to alter a table with checks still queued in the transaction
+    (the new snapshot's row has one): the deferred keys of the tables on either side
+    of the dropped ones are checked first, then deferred again.
+    """
+    quote = _connection.ops.quote_name
+    by_table: dict[str, list[str]] = {}
+    for table, name, _definition in keys:
+        by_table.setdefault(table, []).append(f"DROP CONSTRAINT {quote(name)}")
+    dropped = {name for _table, name, _definition in keys}
+    cursor.execute(
+        "SELECT conname FROM pg_constraint WHERE contype = 'f' AND condeferrable AND "
+        "condeferred AND conrelid IN (SELECT unnest(array[conrelid, confrelid]) "
+        "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]))",
+        [list(by_table)],
+    )
+    queued = [quote(name) for (name,) in cursor.fetchall() if name not in dropped]
+    try:
+        with _transaction.atomic():
+            cursor.execute(
+                "; ".join(
+                    [
+                        "SELECT set_config('lock_timeout', %s, true)",
+                        *([f"SET CONSTRAINTS {', '.join(queued)} IMMEDIATE"] if queued else []),
+                        *(f"ALTER TABLE {quote(t)} {', '.join(d)}" for t, d in by_table.items()),
+                        *([f"SET CONSTRAINTS {', '.join(queued)} DEFERRED"] if queued else []),
+                    ]
+                ),
+                [REGISTRY_LOCK_TIMEOUT],
+            )
+    except _OperationalError:
+        # lock_not_available, or deadlock_detected against a session that holds one
+        # table and waits for the other: both roll the savepoint back.
+        return False
+    finally:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
+    return True
 
 
 # ---------------------------------------------------------------------------

@@ -280,7 +280,7 @@ class SurveyWriter:
         first, count = self.row, len(products)
         if count > 1:
             for col in ENTREPRENEUR_COLUMNS:
-                self._merge_unpadded(first, col, first + count - 1, col)
+                self.w.merge_down(first, col, first + count - 1)
         head = [None] * WIDTH
         head[CODE], head[NAME], head[ETYPE] = block.code, block.name, block.type_label
         head[HOUSE], head[MOO] = block.house_no, block.moo

@@ -278,3 +278,35 @@ def test_an_import_may_be_started_with_an_open_file(round_2564, samples, admin):
 
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.input_name == "registry.xlsx"
+
+
+def test_it_reports_the_registrys_rows_read_as_they_are_read(
+    round_2564, samples, admin, monkeypatch
+):
+    from jobs.progress import Progress
+    from products import registry_workbook
+
+    monkeypatch.setattr(registry_workbook, "PROGRESS_ROWS", 50)
+    seen = []
+    original = Progress.__call__
+
+    def record(self, done, total=None):
+        seen.append((done, total))
+        original(self, done, total)
+
+    monkeypatch.setattr(Progress, "__call__", record)
+
+    job = job_start(
+        kind=JobKind.REGISTRY_IMPORT,
+        by=admin,
+        params={"as_of": "2021-04-01"},
+        input_file=upload(samples / "registry.xlsx"),
+    )
+
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    # Rows read every 50 rows while the file is read, then all of them.
+    assert len(seen) > 2
+    assert [done for done, _total in seen] == sorted(done for done, _total in seen)
+    assert seen[-1][0] == seen[-1][1] == job.result["rows"]
+    job.refresh_from_db()
+    assert job.done == job.total == job.result["rows"]
