@@ -52,8 +52,6 @@ from bench.common import DEFAULT_URL, QUICK_URL, ROOT, ROUND, write_json  # noqa
 GOAL = 1.3
 MEMORY_FLAT = 1.5
 KINDS = ("survey", "report")
-#: The place line of a form that covers every province.
-COUNTRY = "ทุกจังหวัด"
 
 
 def _maxrss_mb() -> float:
@@ -100,7 +98,7 @@ def export(kind: str, output, districts) -> int:
         return write_survey(
             output,
             round=round,
-            province_name=COUNTRY,
+            province_name=None,  # the whole country ("ทุกจังหวัด"), as the app's job writes it
             blocks=survey_export_blocks(round=round, districts=districts),
         )
     from reports.selectors import report_export_rows
@@ -117,10 +115,15 @@ def export(kind: str, output, districts) -> int:
     write_report(
         output,
         round=round,
-        province_name=COUNTRY,
+        province_name=None,
         district_name=None,
         rows=counted(report_export_rows(round=round, districts=districts)),
-        district_names=dict(districts.values_list("code", "name_th")),
+        district_names={
+            code: f"{name} จังหวัด{province}"
+            for code, name, province in districts.values_list(
+                "code", "name_th", "province__name_th"
+            )
+        },
     )
     return count
 

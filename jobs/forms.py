@@ -19,10 +19,12 @@ class ExportForm(forms.Form):
     round = forms.CharField(label=_("รอบการประเมิน"), max_length=10)
     district = forms.CharField(label=_("รหัสอำเภอ"), max_length=4, required=False)
     province = forms.CharField(label=_("รหัสจังหวัด"), max_length=2, required=False)
+    country = forms.BooleanField(label=_("ทุกจังหวัด"), required=False)
 
     def clean(self) -> dict:
         data = super().clean()
-        if bool(data.get("district")) == bool(data.get("province")):
+        scopes = [bool(data.get("district")), bool(data.get("province")), bool(data.get("country"))]
+        if sum(scopes) != 1:
             raise forms.ValidationError(_("ระบุอำเภอหรือจังหวัดอย่างใดอย่างหนึ่ง"))
         if data.get("kind") == JobKind.TARGETS_EXPORT and not data.get("province"):
             raise forms.ValidationError(_("แบบเป้าหมายตัวชี้วัดส่งออกได้ทีละจังหวัด"))
@@ -30,7 +32,10 @@ class ExportForm(forms.Form):
 
     def params(self) -> dict:
         data = self.cleaned_data
-        scope = (
-            {"district": data["district"]} if data["district"] else {"province": data["province"]}
-        )
+        if data["district"]:
+            scope = {"district": data["district"]}
+        elif data["province"]:
+            scope = {"province": data["province"]}
+        else:
+            scope = {"country": True}
         return {"round": data["round"], **scope}

@@ -86,8 +86,13 @@ def _province(by, params: dict) -> Province:
     return found
 
 
-def _scope(by, params: dict) -> tuple[QuerySet[District], Province, District | None]:
-    """The districts of an export: one district, or a province's."""
+def _scope(by, params: dict) -> tuple[QuerySet[District], Province | None, District | None]:
+    """The districts of an export: one district, a province's, or (for administrators,
+    who alone see the country's page) the whole country's, with no province."""
+    if params.get("country"):
+        if by is None or not by.is_portal_admin:
+            raise Http404
+        return District.objects.all(), None, None
     if params.get("district"):
         district = _district(by, params)
         return District.objects.filter(code=district.code), district.province, district
@@ -97,12 +102,13 @@ def _scope(by, params: dict) -> tuple[QuerySet[District], Province, District | N
     raise JobRefused(MSG_NO_SCOPE)
 
 
-def _place_label(province: Province, district: District | None, round: Round) -> str:
-    place = (
-        _t("อำเภอ%(name)s") % {"name": district.name_th}
-        if district
-        else _t("จังหวัด%(name)s") % {"name": province.name_th}
-    )
+def _place_label(province: Province | None, district: District | None, round: Round) -> str:
+    if district:
+        place = _t("อำเภอ%(name)s") % {"name": district.name_th}
+    elif province:
+        place = _t("จังหวัด%(name)s") % {"name": province.name_th}
+    else:
+        place = _t("ทุกจังหวัด")
     return _t("%(place)s รอบ %(round)s") % {"place": place, "round": round.code}
 
 
@@ -227,9 +233,12 @@ def _export_check(*, by, params: dict, input_file) -> JobPlan:
     return JobPlan(rows=rows, label=_place_label(province, district, round))
 
 
-def _export_name(pattern: str, round: Round, province: Province, district: District | None) -> str:
-    """The file name the page's own download gives (pattern: "survey-{round}-{place}")."""
-    place = district.code if district else province.code
+def _export_name(
+    pattern: str, round: Round, province: Province | None, district: District | None
+) -> str:
+    """The file name the page's own download gives (pattern: "survey-{round}-{place}");
+    the whole country's is "all"."""
+    place = district.code if district else province.code if province else "all"
     return pattern.format(round=round.code, place=place) + ".xlsx"
 
 
@@ -252,7 +261,9 @@ def survey_export_job(job: Job, progress: Progress) -> dict:
     with job_attach_output(
         job, _export_name("survey-{round}-{place}", round, province, district)
     ) as fh:
-        rows = write_survey(fh, round=round, province_name=province.name_th, blocks=blocks)
+        rows = write_survey(
+            fh, round=round, province_name=province.name_th if province else None, blocks=blocks
+        )
     return {"rows": rows, "products": total}
 
 
@@ -269,14 +280,24 @@ def report_export_job(job: Job, progress: Progress) -> dict:
     rows = counted(report_export_rows(round=round, districts=districts), progress, total)
     # The same calls as reports.workbook.write_district_report / write_province_report,
     # with the rows counted on their way to the writer.
-    names = None if district else dict(districts.values_list("code", "name_th"))
+    if district:
+        names = None
+    elif province:
+        names = dict(districts.values_list("code", "name_th"))
+    else:  # the whole country: district names repeat between provinces
+        names = {
+            code: f"{name} จังหวัด{province_name}"
+            for code, name, province_name in districts.values_list(
+                "code", "name_th", "province__name_th"
+            )
+        }
     with job_attach_output(
         job, _export_name("report_{round}_{place}", round, province, district)
     ) as fh:
         write_report(
             fh,
             round=round,
-            province_name=province.name_th,
+            province_name=province.name_th if province else None,
             district_name=district.name_th if district else None,
             rows=rows,
             district_names=names,

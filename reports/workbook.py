@@ -125,8 +125,11 @@ def baseline_period(round: Round) -> str:
     return f"{first} {thai_digits(y1 - 1 + 543)} - {last} {thai_digits(y2 - 1 + 543)}"
 
 
-def titles(round: Round, province_name: str, district_name: str | None) -> list[str]:
-    place = f"จังหวัด{province_name}" + (f" อำเภอ{district_name}" if district_name else "")
+def titles(round: Round, province_name: str | None, district_name: str | None) -> list[str]:
+    if province_name is None:  # the whole country's consolidated report
+        place = "ทุกจังหวัด"
+    else:
+        place = f"จังหวัด{province_name}" + (f" อำเภอ{district_name}" if district_name else "")
     return [
         TITLE.format(year=thai_digits(round.fiscal_year_id)),
         place,

@@ -42,6 +42,8 @@ ARABIC_TO_THAI = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 ATTACHMENT_LABEL = "สิ่งที่ส่งมาด้วย ๒"
 TITLE = "แบบสำรวจความพร้อมส่งเสริมผลิตภัณฑ์ OTOP ในตลาดออนไลน์ ประจำปีงบประมาณ พ.ศ. {year}"
 PROVINCE_LINE = "จังหวัด{province}"
+#: The place line of the whole country's consolidated form (province_name None).
+COUNTRY_LINE = "ทุกจังหวัด"
 ROUND_LINE = "รอบการประเมินที่ {number} ({start} - {end})"
 
 # The department's header words, typos included (TEMPLATES.md). H1 is the upper header
@@ -183,10 +185,10 @@ def headers_for(round: Round) -> tuple[list[str], list[str]]:
     return h1, list(H2)
 
 
-def title_lines(round: Round, province_name: str) -> list[str]:
+def title_lines(round: Round, province_name: str | None) -> list[str]:
     return [
         TITLE.format(year=thai_digits(round.fiscal_year_id)),
-        PROVINCE_LINE.format(province=province_name),
+        PROVINCE_LINE.format(province=province_name) if province_name else COUNTRY_LINE,
         ROUND_LINE.format(
             number=thai_digits(round.number),
             start=THAI_MONTHS[round.starts_on.month - 1],
@@ -248,7 +250,7 @@ class SurveyWriter:
     with formatted blanks where it lies under a merge.
     """
 
-    def __init__(self, output, *, round: Round, province_name: str):
+    def __init__(self, output, *, round: Round, province_name: str | None):
         self.round = round
         self.w = FormWriter(output, sheet_name="แบบสำรวจ")
         self.sheet = self.w.sheet
@@ -260,7 +262,7 @@ class SurveyWriter:
     def _merge_unpadded(self, first_row: int, first_col: int, last_row: int, last_col: int):
         self.sheet.merge_range(first_row, first_col, last_row, last_col, "", None)
 
-    def _head(self, province_name: str) -> None:
+    def _head(self, province_name: str | None) -> None:
         w = self.w
         w.put(0, WIDTH - 1, ATTACHMENT_LABEL, "title_right")
         for index, line in enumerate(title_lines(self.round, province_name), start=1):
@@ -334,7 +336,7 @@ class SurveyWriter:
 
 
 def write_survey(
-    output, *, round: Round, province_name: str, blocks: Iterable[EntrepreneurBlock]
+    output, *, round: Round, province_name: str | None, blocks: Iterable[EntrepreneurBlock]
 ) -> int:
     """Write attachment 2 with one row per product; returns the number of product rows.
 

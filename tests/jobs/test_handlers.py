@@ -203,6 +203,40 @@ class TestExports:
         assert job.output_name == "report_2564-2_56.xlsx"
         assert "จังหวัดพะเยา" in {cell for row in sheet_rows(job) for cell in row}
 
+    @pytest.mark.parametrize("kind", [JobKind.SURVEY_EXPORT, JobKind.REPORT_EXPORT])
+    def test_an_administrator_exports_every_province_in_one_file(self, registry, admin, kind):
+        from tests.conftest import make_entrepreneur, make_product
+
+        elsewhere = make_product(make_entrepreneur("5001"), name="ร่มบ่อสร้าง")
+        base = Product.objects.base(registry).count()
+
+        job = job_start(kind=kind, by=admin, params={"round": "2564-2", "country": True})
+
+        assert job.status == JobStatus.SUCCEEDED, job.error
+        assert job.done == job.total == base
+        assert (
+            job.output_name
+            == {
+                JobKind.SURVEY_EXPORT: "survey-2564-2-all.xlsx",
+                JobKind.REPORT_EXPORT: "report_2564-2_all.xlsx",
+            }[kind]
+        )
+        cells = {cell for row in sheet_rows(job) for cell in row}
+        assert "ทุกจังหวัด" in cells
+        assert elsewhere.name in cells
+        if kind == JobKind.REPORT_EXPORT:
+            # A heading per district, with its province: district names repeat.
+            assert "อำเภอเมืองเชียงใหม่ จังหวัดเชียงใหม่" in cells
+
+    @pytest.mark.parametrize("who", ["officer", "province_staff"])
+    def test_only_an_administrator_exports_the_whole_country(self, registry, who, request):
+        with pytest.raises(Http404):
+            job_start(
+                kind=JobKind.SURVEY_EXPORT,
+                by=request.getfixturevalue(who),
+                params={"round": "2564-2", "country": True},
+            )
+
     def test_a_provinces_targets_are_written(self, registry, province_staff):
         job = job_start(
             kind=JobKind.TARGETS_EXPORT,

@@ -372,3 +372,45 @@ def test_the_province_page_offers_the_consolidated_forms_as_background_jobs(
     html = client.get(reverse("districts:province", args=["2564-2", "56"])).content.decode()
     assert reverse("jobs:export") in html
     assert 'value="survey_export"' in html and 'value="report_export"' in html
+
+
+def test_the_country_page_offers_both_forms_of_every_province(client, round_2564, admin):
+    response = login(client, admin).get(reverse("districts:country", args=["2564-2"]))
+
+    html = response.text
+    assert html.count('name="country" value="1"') == 2
+    assert 'value="survey_export"' in html and 'value="report_export"' in html
+
+
+@pytest.mark.parametrize("who", ["officer", "province_staff", "outsider"])
+def test_only_an_administrator_may_start_the_countrys_export(client, round_2564, who, request):
+    response = login(client, request.getfixturevalue(who)).post(
+        reverse("jobs:export"),
+        {"kind": JobKind.REPORT_EXPORT, "round": "2564-2", "country": "1"},
+    )
+
+    assert response.status_code == 404
+    assert not Job.objects.exists()
+
+
+def test_an_administrator_starts_the_countrys_export(client, round_2564, admin):
+    response = login(client, admin).post(
+        reverse("jobs:export"),
+        {"kind": JobKind.SURVEY_EXPORT, "round": "2564-2", "country": "1"},
+    )
+
+    job = Job.objects.get()
+    assert response["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert (job.status, job.params) == (JobStatus.SUCCEEDED, {"round": "2564-2", "country": True})
+    assert job.output_name == "survey-2564-2-all.xlsx"
+
+
+def test_the_countrys_targets_are_not_one_form(client, round_2564, admin):
+    response = login(client, admin).post(
+        reverse("jobs:export"),
+        {"kind": JobKind.TARGETS_EXPORT, "round": "2564-2", "country": "1"},
+        follow=True,
+    )
+
+    assert "แบบเป้าหมายตัวชี้วัดส่งออกได้ทีละจังหวัด" in response.text
+    assert not Job.objects.exists()
