@@ -405,3 +405,59 @@ def describe_failure(job: Job) -> str:
         "kind": job.get_kind_display(),
         "error": job.error,
     }
+
+
+# ---------------------------------------------------------------------------
+# Old files
+# ---------------------------------------------------------------------------
+
+
+def keep_files_for() -> dt.timedelta:
+    return dt.timedelta(days=getattr(settings, "JOBS_KEEP_FILES_DAYS", 30))
+
+
+@dataclass
+class PrunedJob:
+    job: Job
+    #: Bytes of the files deleted (or that a dry run would delete); 0 if already gone.
+    size: int
+
+
+def job_prune_files(
+    *, older_than: dt.timedelta | None = None, dry_run: bool = False, now=None
+) -> list[PrunedJob]:
+    """Delete the files of the jobs that finished more than `older_than`
+    (JOBS_KEEP_FILES_DAYS) ago: the uploads they read and the workbooks they wrote.
+
+    The jobs stay, with their summaries and file names; their pages say the file was
+    deleted. Uploads that a survey or report keeps as evidence are kept by that
+    survey or report, not by the job, and are not touched. One query to find the jobs
+    and one to clear their files, whatever their number.
+    """
+    now = now or timezone.now()
+    cutoff = now - (older_than if older_than is not None else keep_files_for())
+    jobs = list(
+        Job.objects.filter(status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED])
+        .filter(finished_at__lt=cutoff)
+        .exclude(input_file="", output_file="")
+        .order_by("id")
+    )
+    pruned = []
+    for job in jobs:
+        size = 0
+        for field in (job.input_file, job.output_file):
+            if not field:
+                continue
+            try:
+                size += field.storage.size(field.name)
+            except OSError:
+                pass  # already gone from the storage: the record is cleared all the same
+            if not dry_run:
+                field.storage.delete(field.name)
+        pruned.append(PrunedJob(job, size))
+    if not dry_run and jobs:
+        Job.objects.filter(pk__in=[j.pk for j in jobs]).update(input_file="", output_file="")
+        for job in jobs:
+            job.input_file.name = job.output_file.name = ""
+        logger.info("Files of %s jobs deleted", len(jobs))
+    return pruned

@@ -210,6 +210,10 @@ JOBS_INLINE_MAX_ROWS = env_int("JOBS_INLINE_MAX_ROWS", 5000)
 # A running job whose worker has not written a heartbeat for this long is marked failed
 # by `manage.py jobs_reap_stale` (a worker killed mid-job).
 JOBS_STALE_AFTER_SECONDS = env_int("JOBS_STALE_AFTER_SECONDS", 300)
+# A finished job's files (its upload, its export) are deleted this many days after it
+# finished by `manage.py jobs_prune_files` (a country's export is 20 MB); the job's
+# record and summary stay.
+JOBS_KEEP_FILES_DAYS = env_int("JOBS_KEEP_FILES_DAYS", 30)
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"),

@@ -46,15 +46,21 @@ def round_get(code: str) -> Round | None:
         year, number = (int(part) for part in code.split("-"))
     except ValueError:
         return None
+    # The snapshot's summary is a country's per-district report of its import (about
+    # 200 KB of JSON): no page that loads a round shows it, and decoding it cost every
+    # page 5 ms.
     return (
         Round.objects.select_related("fiscal_year", "snapshot")
+        .defer("snapshot__summary")
         .filter(fiscal_year_id=year, number=number)
         .first()
     )
 
 
 def round_current() -> Round | None:
-    return Round.objects.select_related("fiscal_year", "snapshot").first()
+    return (
+        Round.objects.select_related("fiscal_year", "snapshot").defer("snapshot__summary").first()
+    )
 
 
 def base_products(*, round: Round) -> QuerySet[Product]:

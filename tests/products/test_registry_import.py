@@ -529,3 +529,17 @@ def test_text_with_quotes_commas_and_backslashes_and_empty_cells_is_kept_as_it_i
     assert entrepreneur.name == "กลุ่ม 'ดาว', \\N"
     assert (entrepreneur.house_no, entrepreneur.moo, entrepreneur.phone) == ("", "", "")
     assert not registry_import(rows=rows, as_of=AS_OF).changed
+
+
+@pytest.mark.django_db
+def test_a_page_that_loads_the_round_does_not_load_the_snapshots_summary(samples):
+    # The summary of a country's import is 200 KB of JSON; every page loads the round
+    # (with its snapshot, for the footnote) and decoding it cost each page 5 ms.
+    from products.selectors import round_get
+
+    result = import_sample(samples)
+    make_round(snapshot=result.snapshot)
+
+    snapshot = round_get("2564-2").snapshot
+    assert snapshot == result.snapshot
+    assert "summary" in snapshot.get_deferred_fields()
