@@ -360,6 +360,10 @@ def render(*, quick: bool, info: dict, results: dict, figures: list[dict], secon
             f"Written by `{PY} bench/run.py{' --quick' if quick else ''}` "
             f"({'make bench-quick' if quick else 'make bench'}) on {info['date']}, "
             f"in {seconds / 60:.1f} minutes."
+            if seconds and not info.get("only")
+            else f"`{PY} bench/run.py --only {','.join(info['only'])}` ran those again on "
+            f"{info['date']}; the other sections are from the last full run (each section "
+            "gives its run's date and load average)."
             if seconds
             else f"Assembled by `{PY} bench/run.py{' --quick' if quick else ''} --render-only` "
             f"from each benchmark's last run, the last on {info['date']}; each section "
@@ -673,6 +677,12 @@ def main() -> None:
     started = time.perf_counter()
     info = machine()
     results: dict[str, dict] = {}
+    saved = results_dir / "run.json"
+    if only is not None and saved.exists():
+        # --only runs some benchmarks again: the others keep their last run's figures
+        # (each section gives its own date).
+        results = json.loads(saved.read_text(encoding="utf-8"))["results"]
+        info["only"] = sorted(only)
     for step in steps(args.quick, deploy=not args.no_deploy):
         if only is not None and step["name"] not in only:
             continue
