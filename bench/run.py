@@ -622,26 +622,31 @@ def _load_section(d: dict) -> list[str]:
     return out
 
 
-def rerender(args, output: Path, results_dir: Path) -> None:
+def saved_results(args, results_dir: Path) -> tuple[dict, dict]:
+    """The last run's info and results: run.json, or else each benchmark's own JSON."""
     saved = results_dir / "run.json"
     if saved.exists():
         run = json.loads(saved.read_text(encoding="utf-8"))
-        info, results = run["info"], run["results"]
-    else:
-        # A run from before run.json existed: the benchmarks' own JSON files.
-        info = machine()
-        info["load_average"] = info["load_average_end"] = None
-        info["seconds"] = 0
-        results = {}
-        latest = 0.0
-        for step in steps(args.quick, deploy=not args.no_deploy):
-            path = results_dir / f"{step['name']}.json"
-            command = " ".join([PY, step["script"], *step["args"]])
-            if path.exists():
-                data = json.loads(path.read_text(encoding="utf-8"))
-                results[step["name"]] = {"status": "ok", "command": command, "data": data}
-                latest = max(latest, path.stat().st_mtime)
-        info["date"] = time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(latest))
+        return run["info"], run["results"]
+    # A run from before run.json existed: the benchmarks' own JSON files.
+    info = machine()
+    info["load_average"] = info["load_average_end"] = None
+    info["seconds"] = 0
+    results = {}
+    latest = 0.0
+    for step in steps(args.quick, deploy=not args.no_deploy):
+        path = results_dir / f"{step['name']}.json"
+        command = " ".join([PY, step["script"], *step["args"]])
+        if path.exists():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            results[step["name"]] = {"status": "ok", "command": command, "data": data}
+            latest = max(latest, path.stat().st_mtime)
+    info["date"] = time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(latest))
+    return info, results
+
+
+def rerender(args, output: Path, results_dir: Path) -> None:
+    info, results = saved_results(args, results_dir)
     text = render(
         quick=args.quick,
         info=info,
@@ -677,11 +682,10 @@ def main() -> None:
     started = time.perf_counter()
     info = machine()
     results: dict[str, dict] = {}
-    saved = results_dir / "run.json"
-    if only is not None and saved.exists():
+    if only is not None:
         # --only runs some benchmarks again: the others keep their last run's figures
         # (each section gives its own date).
-        results = json.loads(saved.read_text(encoding="utf-8"))["results"]
+        results = saved_results(args, results_dir)[1]
         info["only"] = sorted(only)
     for step in steps(args.quick, deploy=not args.no_deploy):
         if only is not None and step["name"] not in only:
