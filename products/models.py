@@ -122,6 +122,19 @@ class RegistrySnapshot(models.Model):
         return _("ทะเบียน ณ %(date)s") % {"date": date}
 
 
+def last_snapshot_field() -> models.ForeignKey:
+    """The snapshot that last changed a registry row. Not indexed: no page looks rows up
+    by it, and every index is written on every row of a country's import (issue 6)."""
+    return models.ForeignKey(
+        RegistrySnapshot,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+
+
 class EntrepreneurQuerySet(ScopedQuerySet):
     district_path = "district"
 
@@ -152,14 +165,7 @@ class Entrepreneur(models.Model):
     )
     phone = models.CharField(_("เบอร์โทรศัพท์"), max_length=30, blank=True)
     registered = models.BooleanField(_("อยู่ในทะเบียนล่าสุด"), default=True)
-    last_snapshot = models.ForeignKey(
-        RegistrySnapshot,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
+    last_snapshot = last_snapshot_field()
 
     objects = EntrepreneurQuerySet.as_manager()
 
@@ -222,14 +228,7 @@ class Product(models.Model):
         _("สถานะ"), max_length=10, choices=ProductStatus.choices, default=ProductStatus.ACTIVE
     )
     registered = models.BooleanField(_("อยู่ในทะเบียนล่าสุด"), default=True)
-    last_snapshot = models.ForeignKey(
-        RegistrySnapshot,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
+    last_snapshot = last_snapshot_field()
 
     objects = ProductQuerySet.as_manager()
 
