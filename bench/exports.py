@@ -101,7 +101,7 @@ def export(kind: str, output, districts) -> int:
             province_name=None,  # the whole country ("ทุกจังหวัด"), as the app's job writes it
             blocks=survey_export_blocks(round=round, districts=districts),
         )
-    from reports.selectors import report_export_rows
+    from reports.selectors import report_district_headings, report_export_rows
     from reports.workbook import write_report
 
     count = 0
@@ -118,12 +118,7 @@ def export(kind: str, output, districts) -> int:
         province_name=None,
         district_name=None,
         rows=counted(report_export_rows(round=round, districts=districts)),
-        district_names={
-            code: f"{name} จังหวัด{province}"
-            for code, name, province in districts.values_list(
-                "code", "name_th", "province__name_th"
-            )
-        },
+        district_names=report_district_headings(districts, country=True),
     )
     return count
 

@@ -269,7 +269,7 @@ def survey_export_job(job: Job, progress: Progress) -> dict:
 
 @register(JobKind.REPORT_EXPORT, check=_export_check)
 def report_export_job(job: Job, progress: Progress) -> dict:
-    from reports.selectors import report_export_rows
+    from reports.selectors import report_district_headings, report_export_rows
     from reports.workbook import write_report
 
     round = _round(job.params)
@@ -280,17 +280,7 @@ def report_export_job(job: Job, progress: Progress) -> dict:
     rows = counted(report_export_rows(round=round, districts=districts), progress, total)
     # The same calls as reports.workbook.write_district_report / write_province_report,
     # with the rows counted on their way to the writer.
-    if district:
-        names = None
-    elif province:
-        names = dict(districts.values_list("code", "name_th"))
-    else:  # the whole country: district names repeat between provinces
-        names = {
-            code: f"{name} จังหวัด{province_name}"
-            for code, name, province_name in districts.values_list(
-                "code", "name_th", "province__name_th"
-            )
-        }
+    names = None if district else report_district_headings(districts, country=province is None)
     with job_attach_output(
         job, _export_name("report_{round}_{place}", round, province, district)
     ) as fh:

@@ -445,8 +445,6 @@ def _xlsx_fast(extent: _Extent, zf, info, budget: _Budget) -> bool:
 def _xlsx_parse(extent: _Extent, zf, info, budget: _Budget) -> None:
     """Follow a sheet's XML as calamine does: a row or cell without an address comes
     after the previous one; a cell counts when it has a value."""
-    import xml.parsers.expat
-
     state = {"row": -1, "col": -1, "cell": None, "value": False, "text": False}
 
     def forbid(*args):

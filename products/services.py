@@ -732,16 +732,11 @@ def _registry_apply_copy(plan: _Plan, snapshot: _RegistrySnapshot) -> None:
         return
     e_table = _Entrepreneur._meta.db_table
     p_table = _Product._meta.db_table
-    written = sum(
-        map(
-            len,
-            (
-                plan.new_entrepreneurs,
-                plan.changed_entrepreneurs,
-                plan.new_products,
-                plan.changed_products,
-            ),
-        )
+    written = (
+        len(plan.new_entrepreneurs)
+        + len(plan.changed_entrepreneurs)
+        + len(plan.new_products)
+        + len(plan.changed_products)
     )
     with (
         _connection.cursor() as cursor,
@@ -859,8 +854,8 @@ def _bulk_write_session(cursor, tables: list[str], *, rows: int = 0):
     cursor.execute("SELECT current_setting('work_mem'), current_setting('lock_timeout')")
     work_mem, lock_timeout = cursor.fetchone()
     cursor.execute(
-        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), condeferrable "
-        "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), "
+        "condeferrable AND condeferred FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
         "ORDER BY conrelid, conname",
         [tables],
     )
@@ -876,7 +871,10 @@ def _bulk_write_session(cursor, tables: list[str], *, rows: int = 0):
     cursor.execute("; ".join([*statements, work_mem_sql]), [REGISTRY_WORK_MEM])
     bulk = keys and rows >= REGISTRY_BULK_LOAD_ROWS
     dropped = keys if bulk and _drop_keys(cursor, keys, lock_timeout) else []
-    deferred = [quote(name) for _t, name, _d, deferrable in found if deferrable and not dropped]
+    # Kept, the keys deferred by default are checked per statement, then deferred again.
+    deferred = (
+        [] if dropped else [quote(name) for _t, name, _d, is_deferred in found if is_deferred]
+    )
     if deferred:
         cursor.execute(f"SET CONSTRAINTS {', '.join(deferred)} IMMEDIATE")
     yield

@@ -554,6 +554,18 @@ def kpi_products(*, round: Round, district: District, which: str) -> list[Produc
 # ---------------------------------------------------------------------------
 
 
+def report_district_headings(districts: QuerySet[District], *, country: bool) -> dict[str, str]:
+    """The heading of each district's rows in a consolidated report (code -> name): its
+    name, and in the whole country's report its province too, since district names
+    repeat between provinces."""
+    if not country:
+        return dict(districts.values_list("code", "name_th"))
+    return {
+        code: f"{name} จังหวัด{province}"
+        for code, name, province in districts.values_list("code", "name_th", "province__name_th")
+    }
+
+
 def report_export_rows(*, round: Round, districts: QuerySet[District]):
     """The rows of attachment 3 for the districts, in DOPA order, then by entrepreneur code
     and product name: every base product of the round, with its report line when there is

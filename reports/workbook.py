@@ -788,15 +788,14 @@ def write_district_report(output, *, round: Round, district: District) -> None:
 
 def write_province_report(output, *, round: Round, province) -> None:
     """The province's consolidated attachment 3: every district in DOPA order."""
-    from reports.selectors import report_export_rows
+    from reports.selectors import report_district_headings, report_export_rows
 
     districts = District.objects.filter(province=province)
-    names = dict(districts.values_list("code", "name_th"))
     write_report(
         output,
         round=round,
         province_name=province.name_th,
         district_name=None,
         rows=report_export_rows(round=round, districts=districts),
-        district_names=names,
+        district_names=report_district_headings(districts, country=False),
     )
