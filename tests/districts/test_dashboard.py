@@ -452,3 +452,63 @@ def test_chart_labels_are_escaped():
     svg = bar_chart([Bar("<script>alert(1)</script>", Decimal("50"))], title="a & b")
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert "<title" in svg and "a &amp; b" in svg
+
+
+# ---------------------------------------------------------------------------
+# On a phone each cell shows its column's name (data-label)
+# ---------------------------------------------------------------------------
+
+
+def data_labels(html: str, table_class: str) -> list[list[str]]:
+    """Each body and footer row's data-label values, for the table of that class."""
+    table = html.split(f'class="data stack {table_class}"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr\b[^>]*>(.*?)</tr>", table.split("</thead>", 1)[1], re.S)
+    return [re.findall(r'data-label="([^"]*)"', row) for row in rows]
+
+
+PROVINCE_LABELS = [
+    "ที่", "อำเภอ", "ผู้ประกอบการ", "ผลิตภัณฑ์", "เป้าหมายที่คำนวณ", "เป้าหมายทางการ",
+    "เป้าหมายที่ใช้", "ขายออนไลน์แล้ว", "ร้อยละของเป้าหมาย", "ยอดรอบนี้", "ยอดปีก่อน",
+    "รายได้เติบโต", "แบบสำรวจ", "แบบรายงานผล",
+]  # fmt: skip
+READINESS_LABELS = [
+    "อำเภอ", "ตอบแล้ว / ผู้ประกอบการ", "ผ่านการอบรม", "ขายออนไลน์อยู่แล้ว", "ได้รับมาตรฐาน",
+    "ผลิตภัณฑ์พร้อม / ผลิตภัณฑ์", "ยอดขายออนไลน์ปีก่อน (บาท)",
+]  # fmt: skip
+
+
+def test_every_cell_of_the_province_tables_names_its_column_in_thai_and_english(
+    client, province_staff
+):
+    from products.demo import DEMO_ROUND, demo_load
+
+    demo_load()
+    url = reverse("districts:province", args=[DEMO_ROUND, "56"])
+    html = page(client, province_staff, url).content.decode()
+
+    rows = data_labels(html, "dashboard")
+    assert len(rows) == 10  # nine districts and the total
+    assert all(labels == PROVINCE_LABELS for labels in rows[:9])
+    assert rows[9] == PROVINCE_LABELS[1:]  # the total has no number
+    readiness = data_labels(html, "readiness")
+    assert all(labels == READINESS_LABELS for labels in readiness)
+
+    client.cookies["django_language"] = "en"
+    english = data_labels(client.get(url).content.decode(), "dashboard")
+    assert english[0][:3] == ["No.", "District", "Entrepreneur"]
+
+
+def test_every_cell_of_the_country_table_names_its_column(client, admin, round_2564):
+    base("5607", 2)
+    html = page(
+        client, admin, reverse("districts:country", args=[round_2564.code])
+    ).content.decode()
+
+    labels = [
+        "จังหวัด", "ผู้ประกอบการ", "ผลิตภัณฑ์", "เป้าหมาย", "ขายออนไลน์แล้ว",
+        "ร้อยละของเป้าหมาย", "รายได้เติบโต", "ส่งแบบสำรวจแล้ว", "ส่งแบบรายงานผลแล้ว",
+    ]  # fmt: skip
+    rows = data_labels(html, "dashboard")
+    assert len(rows) == 78  # 77 provinces and the total
+    assert all(row == labels for row in rows[:77])
+    assert rows[77] == labels[1:]  # the total's first cell says "ทั้งประเทศ"
