@@ -159,6 +159,37 @@ def machine() -> dict:
     }
 
 
+def cpu_ticks() -> list[int] | None:
+    """The machine's CPU time so far, from /proc/stat's "cpu" line (clock ticks: user,
+    nice, system, idle, iowait, irq, softirq, steal), or None where there is none."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = fh.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != "cpu":
+        return None
+    return [int(x) for x in fields[1:9]] + [0] * (8 - len(fields[1:9]))
+
+
+def cpu_share(before: list[int] | None, after: list[int] | None) -> dict | None:
+    """How busy the whole machine was between two cpu_ticks() readings, in percent of
+    all its cores: busy (every process, the benchmark's included) and stolen (time the
+    hypervisor gave the cores to other machines: the benchmark waited without running).
+    Other processes' load shows as busy time the benchmark itself cannot explain."""
+    if before is None or after is None:
+        return None
+    delta = [a - b for a, b in zip(after, before, strict=True)]
+    total = sum(delta)
+    if total <= 0:
+        return None
+    idle = delta[3] + delta[4]
+    return {
+        "busy_pct": round(100 * (total - idle - delta[7]) / total, 1),
+        "steal_pct": round(100 * delta[7] / total, 1),
+    }
+
+
 def write_json(path: Path | None, data: dict) -> None:
     text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
     if path is None:

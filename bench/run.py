@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BENCH_VAR, ROOT, machine  # noqa: E402
+from bench.common import BENCH_VAR, ROOT, cpu_share, cpu_ticks, machine  # noqa: E402
 
 PY = ".venv/bin/python"
 
@@ -68,6 +68,7 @@ def run_step(step: dict, results: Path) -> dict:
     out_json.unlink(missing_ok=True)
     args = [sys.executable, str(script), *step["args"], "--json", str(out_json)]
     started = time.perf_counter()
+    ticks = cpu_ticks()
     print(f"== {step['name']}: {command}", flush=True)
     proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=3600)
     if proc.returncode != 0 and "--json" in proc.stderr and "unrecognized" in proc.stderr:
@@ -80,15 +81,23 @@ def run_step(step: dict, results: Path) -> dict:
             timeout=3600,
         )
     seconds = round(time.perf_counter() - started, 1)
+    cpu = cpu_share(ticks, cpu_ticks())
     output = (proc.stdout + proc.stderr)[-4000:]
     print(output[-1500:], flush=True)
     if proc.returncode != 0:
-        return {"status": "failed", "command": command, "seconds": seconds, "output": output}
+        return {
+            "status": "failed",
+            "command": command,
+            "seconds": seconds,
+            "machine_cpu": cpu,
+            "output": output,
+        }
     data = json.loads(out_json.read_text(encoding="utf-8")) if out_json.exists() else None
     return {
         "status": "ok",
         "command": command,
         "seconds": seconds,
+        "machine_cpu": cpu,
         "data": data,
         "output": output if data is None else "",
     }
@@ -387,12 +396,15 @@ def render(*, quick: bool, info: dict, results: dict, figures: list[dict], secon
         ]
     lines += [
         "",
-        "**The figures are noisy.** This machine has 2 cores and other engineers run test "
-        "suites on it at the same time: a load average above 2 means the benchmarks got "
-        "only part of the CPU, and the latencies grow with it. The query counts, the "
-        "verification of the answers and the CPU cost per request (load test) do not "
-        "depend on it; the latencies and rates do. Measure again on a quiet machine "
-        "before drawing conclusions from a missed latency goal.",
+        "**The figures are noisy.** This machine is a 2-core virtual machine: whatever "
+        "else runs on it (a test suite, say) takes CPU from the benchmarks, and the same "
+        "code has measured up to twice as slow on one such machine as on another (the "
+        "load test's CPU per request: 40 ms on an AMD EPYC machine on 2026-12-06 at 11:26 "
+        "UTC, 19 ms on an Intel Xeon machine at 13:38 UTC; the machine table gives the "
+        "CPU). Each section below gives the load average and how busy the machine's cores "
+        "were during it. The query counts and the verification of the answers do not "
+        "depend on it; the times, rates and latencies do. Measure again on a quiet "
+        "machine before drawing conclusions from a missed latency goal.",
         "",
         "## Summary",
         "",
@@ -423,6 +435,12 @@ def render(*, quick: bool, info: dict, results: dict, figures: list[dict], secon
         lines += [f"## {name}", "", f"`{r['command']}`: {r['status']}"]
         if r.get("seconds") is not None:
             lines[-1] += f" in {r['seconds']} s"
+        if r.get("machine_cpu"):
+            c = r["machine_cpu"]
+            lines[-1] += (
+                f"; meanwhile the machine's cores were {c['busy_pct']}% busy (this benchmark "
+                f"and anything else running) and {c['steal_pct']}% stolen by the hypervisor"
+            )
         lines.append("")
         if name == "dashboard" and r.get("data"):
             lines += _dashboard_section(r["data"])
