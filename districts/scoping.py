@@ -7,11 +7,16 @@ ScopedQuerySet and names the path from itself to its district in `district_path`
 - provincial staff see the districts of their province;
 - a district officer sees their own district;
 - anyone else sees nothing.
+
+A page or a job that names a district or a province in its URL or parameters gets it
+through `get_district_for_user` or `get_province_for_user`: outside the user's scope it
+does not exist (404).
 """
 
 from __future__ import annotations
 
 from django.db import models
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -63,3 +68,21 @@ def can_review_district(user, district) -> bool:
     if not can_see_district(user, district):
         return False
     return user.is_superuser or user.role in (Role.ADMIN, Role.PROVINCE)
+
+
+def get_district_for_user(user, code: str):
+    """The district `code`, with its province, if `user` sees it; else a 404."""
+    from districts.models import District
+
+    return get_object_or_404(
+        District.objects.visible_to(user).select_related("province"), code=str(code)
+    )
+
+
+def get_province_for_user(user, code: str):
+    """The province `code` if `user` oversees all of it (its provincial staff,
+    administrators); else a 404. A district officer sees only their own district, so to
+    them a province's pages do not exist."""
+    from districts.selectors import provinces_overseen
+
+    return get_object_or_404(provinces_overseen(user), code=str(code))

@@ -26,12 +26,12 @@ from districts.dashboard_export import (
 )
 from districts.forms import DashboardFilterForm, ReviewForm
 from districts.models import District, Province
+from districts.scoping import get_district_for_user, get_province_for_user
 from districts.selectors import (
     can_review_province,
     country_dashboard,
     district_dashboard,
     province_dashboard,
-    provinces_overseen,
     readiness_shares,
     review_items_get,
     review_queue,
@@ -39,7 +39,7 @@ from districts.selectors import (
 from otop_portal.workflow import WorkflowError, submission_approve, submission_return
 from plans.selectors import followup_counts
 from products.models import Round
-from products.selectors import round_current, round_get
+from products.selectors import get_round_or_404, round_current
 from reports.selectors import kpi_for_country, kpi_for_province
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -59,18 +59,6 @@ def portal_admin_required(view: Callable) -> Callable:
         return view(request, *args, **kwargs)
 
     return login_required(wrapped)
-
-
-def _round(round_code: str) -> Round:
-    round = round_get(round_code)
-    if round is None:
-        raise Http404
-    return round
-
-
-def _overseen_province(request: HttpRequest, code: str) -> Province:
-    """The province, if the user sees all of it (its staff, administrators); else 404."""
-    return get_object_or_404(provinces_overseen(request.user), code=code)
 
 
 def _attachment(content: bytes | str, *, filename: str, content_type: str) -> HttpResponse:
@@ -109,8 +97,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def province(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = _round(round_code)
-    province = _overseen_province(request, code)
+    round = get_round_or_404(round_code)
+    province = get_province_for_user(request.user, code)
     filters = DashboardFilterForm(request.GET or None)
     sort, show = filters.values()
     dashboard = province_dashboard(
@@ -169,8 +157,8 @@ def _readiness_chart(readiness, scope: str):
 @require_GET
 @login_required
 def province_xlsx(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = _round(round_code)
-    province = _overseen_province(request, code)
+    round = get_round_or_404(round_code)
+    province = get_province_for_user(request.user, code)
     kpi = kpi_for_province(round=round, province=province)
     output = io.BytesIO()
     write_dashboard_xlsx(
@@ -191,8 +179,8 @@ def province_xlsx(request: HttpRequest, round_code: str, code: str) -> HttpRespo
 @require_GET
 @login_required
 def province_csv(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = _round(round_code)
-    province = _overseen_province(request, code)
+    round = get_round_or_404(round_code)
+    province = get_province_for_user(request.user, code)
     kpi = kpi_for_province(round=round, province=province)
     output = io.StringIO()
     write_dashboard_csv(output, round=round, rows=kpi.rows, total=kpi.total, area_label=_("อำเภอ"))
@@ -207,8 +195,8 @@ def province_csv(request: HttpRequest, round_code: str, code: str) -> HttpRespon
 @login_required
 def targets_progress_xlsx(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
     """Attachment 1, with the districts' progress on a second sheet."""
-    round = _round(round_code)
-    province = _overseen_province(request, code)
+    round = get_round_or_404(round_code)
+    province = get_province_for_user(request.user, code)
     output = io.BytesIO()
     write_targets_progress(
         output,
@@ -231,10 +219,8 @@ def targets_progress_xlsx(request: HttpRequest, round_code: str, code: str) -> H
 @require_GET
 @login_required
 def district(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = _round(round_code)
-    district = get_object_or_404(
-        District.objects.visible_to(request.user).select_related("province"), code=code
-    )
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
     dashboard = district_dashboard(round=round, district=district, today=timezone.localdate())
     return render(
         request,
@@ -265,7 +251,7 @@ def district(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
 @require_GET
 @portal_admin_required
 def country(request: HttpRequest, round_code: str) -> HttpResponse:
-    round = _round(round_code)
+    round = get_round_or_404(round_code)
     dashboard = country_dashboard(round=round, today=timezone.localdate())
     return render(request, "districts/country.html", {"round": round, "d": dashboard})
 
@@ -273,7 +259,7 @@ def country(request: HttpRequest, round_code: str) -> HttpResponse:
 @require_GET
 @portal_admin_required
 def country_xlsx(request: HttpRequest, round_code: str) -> HttpResponse:
-    round = _round(round_code)
+    round = get_round_or_404(round_code)
     kpi = kpi_for_country(round=round)
     output = io.BytesIO()
     write_dashboard_xlsx(
@@ -292,7 +278,7 @@ def country_xlsx(request: HttpRequest, round_code: str) -> HttpResponse:
 @require_GET
 @portal_admin_required
 def country_csv(request: HttpRequest, round_code: str) -> HttpResponse:
-    round = _round(round_code)
+    round = get_round_or_404(round_code)
     kpi = kpi_for_country(round=round)
     output = io.StringIO()
     write_dashboard_csv(output, round=round, rows=kpi.rows, total=kpi.total, area_label=_("จังหวัด"))
@@ -315,7 +301,7 @@ def review(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
     look (an officer sees only their own district's forms); only its staff and
     administrators act, each action through the workflow services, which record who,
     when and why in the form's history."""
-    round = _round(round_code)
+    round = get_round_or_404(round_code)
     province = get_object_or_404(Province.objects.visible_to(request.user), code=code)
     can_review = can_review_province(request.user, province)
     if request.method == "POST" and not can_review:

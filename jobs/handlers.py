@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import District, Province
-from districts.scoping import can_edit_district
+from districts.scoping import can_edit_district, get_district_for_user, get_province_for_user
 from jobs.models import Job, JobKind
 from jobs.progress import Progress
 from jobs.registry import register
@@ -64,26 +64,13 @@ def _round(params: dict) -> Round:
 
 def _district(by, params: dict) -> District:
     """The district of the parameters if the user sees it (404 otherwise, as on the pages)."""
-    found = (
-        District.objects.visible_to(by)
-        .select_related("province")
-        .filter(code=str(params.get("district") or ""))
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
+    return get_district_for_user(by, params.get("district") or "")
 
 
 def _province(by, params: dict) -> Province:
     """A province's consolidated forms are for its staff and administrators; to a district
     officer a province does not exist (404), as on the province pages."""
-    if by is None or not (by.is_portal_admin or by.is_province_staff):
-        raise Http404
-    found = Province.objects.visible_to(by).filter(code=str(params.get("province") or "")).first()
-    if found is None:
-        raise Http404
-    return found
+    return get_province_for_user(by, params.get("province") or "")
 
 
 def _scope(by, params: dict) -> tuple[QuerySet[District], Province | None, District | None]:

@@ -1,8 +1,8 @@
 """Views of the plans app: a district's ranked work list and its follow-up, and the
 province's view of every district's gap with its export.
 
-Scoping: districts are fetched through District.objects.visible_to(user) and provinces
-through districts.selectors.provinces_overseen, so anything out of the user's area is a
+Scoping: districts and provinces are fetched through districts.scoping's
+get_district_for_user and get_province_for_user, so anything out of the user's area is a
 404. Recording a follow-up needs can_edit_district (the district's officers and
 administrators); provincial staff read the work list and get a 403 when they post.
 """
@@ -16,43 +16,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from districts.models import District, Province, Subdistrict
-from districts.scoping import can_edit_district
-from districts.selectors import provinces_overseen
+from districts.models import District, Subdistrict
+from districts.scoping import can_edit_district, get_district_for_user, get_province_for_user
 from otop_portal.workflow import WorkflowError
 from plans import selectors, services
 from plans.forms import FILTER_KEYS, FollowUpForm, PlanFilterForm
 from plans.models import Step
 from plans.workbook import write_province_plan
 from products.models import Product, Round
-from products.selectors import round_get
+from products.selectors import get_round_or_404
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _round(code: str) -> Round:
-    round = round_get(code)
-    if round is None:
-        raise Http404
-    return round
-
-
-def _district(request: HttpRequest, code: str) -> District:
-    return get_object_or_404(
-        District.objects.visible_to(request.user).select_related("province"), code=code
-    )
-
-
-def _province(request: HttpRequest, code: str) -> Province:
-    """Provincial staff of the province and administrators; anyone else gets a 404."""
-    return get_object_or_404(provinces_overseen(request.user), code=code)
 
 
 #: How many products a page of the work list shows (with a follow-up form each).
@@ -79,8 +60,8 @@ def _plan_url(round: Round, district: District, query: str = "", anchor: str = "
 @login_required
 @require_GET
 def district_plan(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = _round(round_code)
-    district = _district(request, code)
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
     plan = selectors.district_plan(round=round, district=district)
     subdistricts = list(
         Subdistrict.objects.filter(district=district)
@@ -122,8 +103,8 @@ def district_plan(request: HttpRequest, round_code: str, code: str) -> HttpRespo
 def followup_save(
     request: HttpRequest, round_code: str, code: str, product_id: int
 ) -> HttpResponse:
-    round = _round(round_code)
-    district = _district(request, code)
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
     product = get_object_or_404(
         Product.objects.visible_to(request.user).select_related("district"),
         pk=product_id,
@@ -163,8 +144,8 @@ def followup_save(
 @login_required
 @require_GET
 def province_plan(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = _round(round_code)
-    province = _province(request, code)
+    round = get_round_or_404(round_code)
+    province = get_province_for_user(request.user, code)
     plan = selectors.province_plan(round=round, province=province)
     return render(
         request,
@@ -180,8 +161,8 @@ def province_plan(request: HttpRequest, round_code: str, code: str) -> HttpRespo
 @login_required
 @require_GET
 def province_plan_xlsx(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = _round(round_code)
-    province = _province(request, code)
+    round = get_round_or_404(round_code)
+    province = get_province_for_user(request.user, code)
     plan = selectors.province_plan(round=round, province=province)
     buffer = io.BytesIO()
     write_province_plan(buffer, plan=plan)

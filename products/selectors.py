@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
 from districts.models import District
 from products.models import Product, Round, Target
@@ -55,6 +56,14 @@ def round_get(code: str) -> Round | None:
         .filter(fiscal_year_id=year, number=number)
         .first()
     )
+
+
+def get_round_or_404(code: str) -> Round:
+    """round_get for a page: an unknown round is a 404."""
+    round = round_get(code)
+    if round is None:
+        raise Http404
+    return round
 
 
 def round_current() -> Round | None:

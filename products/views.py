@@ -9,16 +9,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from districts.models import District, Province
-from districts.scoping import can_review_district
+from districts.scoping import can_review_district, get_district_for_user, get_province_for_user
 from otop_portal.importing import ImportRefused
 from products.forms import TargetForm, TargetsUploadForm
 from products.models import Round, Target
-from products.selectors import round_get, targets_for_districts, targets_total
+from products.selectors import get_round_or_404, targets_for_districts, targets_total
 from products.services import target_set, targets_import
 from products.targets_workbook import rate_label, write_targets
 
@@ -43,23 +43,10 @@ def reviewers_only(view):
     return wrapper
 
 
-def _round(code: str) -> Round:
-    round = round_get(code)
-    if round is None:
-        raise Http404
-    return round
-
-
-def _province(request: HttpRequest, code: str) -> Province:
-    return get_object_or_404(Province.objects.visible_to(request.user), code=code)
-
-
 def _district_for_review(request: HttpRequest, code: str) -> District:
     """The district if the user may set its target: out of scope is a 404, the
     district's own officer (who may only read) gets a 403."""
-    district = get_object_or_404(
-        District.objects.visible_to(request.user).select_related("province"), code=code
-    )
+    district = get_district_for_user(request.user, code)
     if not can_review_district(request.user, district):
         raise PermissionDenied
     return district
@@ -73,8 +60,8 @@ def _rows(round: Round, province: Province):
 @reviewers_only
 @require_GET
 def targets(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = _round(round_code)
-    province = _province(request, code)
+    round = get_round_or_404(round_code)
+    province = get_province_for_user(request.user, code)
     rows = _rows(round, province)
     return render(
         request,
@@ -94,8 +81,8 @@ def targets(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
 @reviewers_only
 @require_GET
 def targets_xlsx(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = _round(round_code)
-    province = _province(request, code)
+    round = get_round_or_404(round_code)
+    province = get_province_for_user(request.user, code)
     buffer = io.BytesIO()
     write_targets(buffer, round=round, province=province, rows=_rows(round, province))
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
@@ -109,8 +96,8 @@ def targets_xlsx(request: HttpRequest, round_code: str, code: str) -> HttpRespon
 @reviewers_only
 @require_http_methods(["GET", "POST"])
 def targets_import_view(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = _round(round_code)
-    province = _province(request, code)
+    round = get_round_or_404(round_code)
+    province = get_province_for_user(request.user, code)
     context = {"round": round, "province": province, "problems": [], "notices": [], "result": None}
     form = TargetsUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -162,7 +149,7 @@ def _history(round: Round, district: District) -> list[dict]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def target_edit(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = _round(round_code)
+    round = get_round_or_404(round_code)
     district = _district_for_review(request, code)
     current = targets_for_districts(round=round, districts=District.objects.filter(code=code))[0]
     if request.method == "POST":

@@ -1,8 +1,9 @@
 """Views of the reports app: a district's result report in the browser, its review,
 its workbook out and in, the province's status list, and the products behind a KPI figure.
 
-Scoping: every district is fetched through District.objects.visible_to(user), so a
-district out of the user's area is a 404. Writing needs can_edit_district (the district's
+Scoping: every district and province is fetched through districts.scoping's
+get_district_for_user and get_province_for_user, so anything out of the user's area is a
+404. Writing needs can_edit_district (the district's
 officers and administrators), reviewing can_review_district (provincial staff and
 administrators); a user who can see but not do gets a 403.
 """
@@ -22,13 +23,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from districts.models import District, Province, Subdistrict
-from districts.scoping import can_edit_district, can_review_district
+from districts.models import District, Subdistrict
+from districts.scoping import (
+    can_edit_district,
+    can_review_district,
+    get_district_for_user,
+    get_province_for_user,
+)
 from otop_portal.importing import ImportRefused, Problem
 from otop_portal.spreadsheet import SpreadsheetError
 from otop_portal.workflow import Status, WorkflowError
 from products.models import Round
-from products.selectors import round_get
+from products.selectors import get_round_or_404
 from reports import selectors, services
 from reports.forms import ExceptionForm, LineFilterForm, ReportLineForm, ReviewForm, UploadForm
 from reports.models import Report, ReportLine, ReportUpload
@@ -37,19 +43,6 @@ from reports.workbook import write_district_report, write_province_report
 LINES_PER_PAGE = 40
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILTER_KEYS = ("q", "show", "type", "subdistrict", "page")
-
-
-def _round(code: str) -> Round:
-    round = round_get(code)
-    if round is None:
-        raise Http404
-    return round
-
-
-def _district(request: HttpRequest, code: str) -> District:
-    return get_object_or_404(
-        District.objects.visible_to(request.user).select_related("province"), code=code
-    )
 
 
 def _require_edit(request: HttpRequest, district: District) -> None:
@@ -150,8 +143,8 @@ def _line_initial(line: ReportLine) -> dict:
 @login_required
 @require_GET
 def report_detail(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = _round(round_code)
-    district = _district(request, code)
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
     if can_edit_district(request.user, district):
         report = services.report_get_or_start(round=round, district=district, by=request.user)
     else:
@@ -166,8 +159,8 @@ def report_detail(request: HttpRequest, round_code: str, code: str) -> HttpRespo
 @login_required
 @require_POST
 def line_save(request: HttpRequest, round_code: str, code: str, line_id: int) -> HttpResponse:
-    round = _round(round_code)
-    district = _district(request, code)
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
     line = get_object_or_404(
         ReportLine.objects.visible_to(request.user).select_related(
             "report", "report__round", "report__district", "product"
@@ -256,8 +249,8 @@ def _line_again(
 @login_required
 @require_POST
 def report_submit(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = _round(round_code)
-    district = _district(request, code)
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
     _require_edit(request, district)
     report = get_object_or_404(
         Report.objects.visible_to(request.user), round=round, district=district
@@ -274,8 +267,8 @@ def report_submit(request: HttpRequest, round_code: str, code: str) -> HttpRespo
 @login_required
 def report_review(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
     """Provincial staff: the report read-only, with return (a reason required) and approve."""
-    round = _round(round_code)
-    district = _district(request, code)
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
     _require_review(request, district)
     report = selectors.report_for(round=round, district=district)
     review_form = ReviewForm(request.POST or None)
@@ -306,8 +299,8 @@ def report_review(request: HttpRequest, round_code: str, code: str) -> HttpRespo
 @login_required
 @require_POST
 def report_exception(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = _round(round_code)
-    district = _district(request, code)
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
     _require_review(request, district)
     report = get_object_or_404(
         Report.objects.visible_to(request.user), round=round, district=district
@@ -326,8 +319,8 @@ def report_exception(request: HttpRequest, round_code: str, code: str) -> HttpRe
 @login_required
 @require_GET
 def report_download(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = _round(round_code)
-    district = _district(request, code)
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
     buffer = io.BytesIO()
     write_district_report(buffer, round=round, district=district)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
@@ -339,8 +332,8 @@ def report_download(request: HttpRequest, round_code: str, code: str) -> HttpRes
 
 @login_required
 def report_upload(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = _round(round_code)
-    district = _district(request, code)
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
     _require_edit(request, district)
     report = services.report_get_or_start(round=round, district=district, by=request.user)
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -385,8 +378,8 @@ def _upload(request: HttpRequest, round: Round, district: District, upload_id: i
 def report_upload_commit(
     request: HttpRequest, round_code: str, code: str, upload_id: int
 ) -> HttpResponse:
-    round = _round(round_code)
-    district = _district(request, code)
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
     upload = _upload(request, round, district, upload_id)
     _require_edit(request, district)
     try:
@@ -418,8 +411,8 @@ def report_upload_commit(
 def report_upload_discard(
     request: HttpRequest, round_code: str, code: str, upload_id: int
 ) -> HttpResponse:
-    round = _round(round_code)
-    district = _district(request, code)
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
     upload = _upload(request, round, district, upload_id)
     _require_edit(request, district)
     try:
@@ -434,19 +427,11 @@ def report_upload_discard(
     return redirect("reports:upload", round.code, district.code)
 
 
-def _province(request: HttpRequest, code: str) -> Province:
-    """A province whose districts the user sees: provincial staff and administrators.
-    A district officer sees only their own district, so a province page is a 404."""
-    if not (request.user.is_portal_admin or request.user.is_province_staff):
-        raise Http404
-    return get_object_or_404(Province.objects.visible_to(request.user), code=code)
-
-
 @login_required
 @require_GET
 def province_reports(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = _round(round_code)
-    province = _province(request, code)
+    round = get_round_or_404(round_code)
+    province = get_province_for_user(request.user, code)
     kpi = selectors.kpi_for_province(round=round, province=province)
     return render(
         request,
@@ -462,8 +447,8 @@ def province_reports(request: HttpRequest, round_code: str, code: str) -> HttpRe
 @login_required
 @require_GET
 def province_download(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = _round(round_code)
-    province = _province(request, code)
+    round = get_round_or_404(round_code)
+    province = get_province_for_user(request.user, code)
     buffer = io.BytesIO()
     write_province_report(buffer, round=round, province=province)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
@@ -476,8 +461,8 @@ def province_download(request: HttpRequest, round_code: str, code: str) -> HttpR
 @login_required
 @require_GET
 def kpi_explain(request: HttpRequest, round_code: str, code: str, which: str) -> HttpResponse:
-    round = _round(round_code)
-    district = _district(request, code)
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
     if which not in selectors.EXPLAINABLE:
         raise Http404
     products = selectors.kpi_products(round=round, district=district, which=which)

@@ -22,11 +22,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from districts.models import District, Province
-from districts.scoping import Role, can_edit_district, can_review_district
+from districts.scoping import Role, can_edit_district, can_review_district, get_district_for_user
 from otop_portal.importing import ImportRefused
 from otop_portal.workflow import Status, WorkflowError
 from products.models import Entrepreneur, Round
-from products.selectors import round_get
+from products.selectors import get_round_or_404
 from surveys import selectors, services
 from surveys.forms import (
     EntrepreneurAnswerForm,
@@ -41,23 +41,14 @@ from surveys.workbook import write_survey
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _round_or_404(code: str) -> Round:
-    round = round_get(code)
-    if round is None:
-        raise Http404
-    return round
-
-
 def district_view(view):
     """Resolve the round and the district through the user's scope (404 outside it)."""
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, round_code: str, code: str, **kwargs) -> HttpResponse:
-        round = _round_or_404(round_code)
-        district = get_object_or_404(
-            District.objects.visible_to(request.user).select_related("province"), code=code
-        )
+        round = get_round_or_404(round_code)
+        district = get_district_for_user(request.user, code)
         return view(request, round, district, **kwargs)
 
     return wrapper
@@ -103,7 +94,7 @@ def province_view(view):
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, round_code: str, code: str, **kwargs) -> HttpResponse:
-        round = _round_or_404(round_code)
+        round = get_round_or_404(round_code)
         province = get_object_or_404(Province.objects.visible_to(request.user), code=code)
         districts = District.objects.visible_to(request.user).filter(province=province)
         return view(request, round, province, districts, **kwargs)
