@@ -100,8 +100,15 @@ def make_entrepreneur(district: str = "5607", **overrides):
     from products.models import Entrepreneur
 
     n = next(_codes)
+    code = f"{district}{n:05d}"
+    if "code" not in overrides:
+        # The counter runs on over a worker's whole session: skip any code that data
+        # already loaded in this test (a sample workbook, the registry fixture) holds.
+        while Entrepreneur.objects.filter(code=code).exists():
+            n = next(_codes)
+            code = f"{district}{n:05d}"
     values = dict(
-        code=f"{district}{n:05d}",
+        code=code,
         name=f"กลุ่มทดสอบ {n}",
         type=1,
         subdistrict=Subdistrict.objects.filter(district_id=district).first(),
