@@ -167,7 +167,11 @@ from django.utils import timezone  # noqa: E402
 from districts.models import ReminderKind  # noqa: E402
 from districts.scoping import Role  # noqa: E402
 from districts.templatetags.portal import be_date  # noqa: E402
-from otop_portal.workflow import Status  # noqa: E402
+from otop_portal.workflow import (  # noqa: E402
+    MSG_HISTORY_EXCEPTION,
+    Status,
+    change_reason_parse,
+)
 from reports.models import Report  # noqa: E402
 from reports.selectors import (  # noqa: E402
     kpi_for_country,
@@ -563,16 +567,14 @@ HISTORY_ACTIONS = {
     "exception": _("จังหวัดขยายเวลาส่ง"),
     "changed": _("เปลี่ยนสถานะ"),
 }
-MSG_EXCEPTION_UNTIL = _("ขยายเวลาให้ถึงวันที่ %(date)s")
 
 
 def _action(record, previous) -> str | None:
     """What a history record did, or None for a save that changed no state (answers
     being typed into a draft are not workflow steps)."""
-    reason = record.history_change_reason or ""
-    for action in ("submitted", "returned", "approved", "exception"):
-        if reason.startswith(action):
-            return action
+    action = change_reason_parse(record.history_change_reason).action
+    if action in ("submitted", "returned", "approved", "exception"):
+        return action
     if record.history_type == "+":
         return "created"
     if previous is not None and previous.status != record.status:
@@ -597,7 +599,7 @@ def _history_reason(action: str, record) -> str:
     if action == "returned":
         return record.return_reason
     if action == "exception" and record.unlocked_until:
-        return MSG_EXCEPTION_UNTIL % {"date": be_date(record.unlocked_until)}
+        return MSG_HISTORY_EXCEPTION % {"date": be_date(record.unlocked_until)}
     return ""
 
 

@@ -10,6 +10,7 @@ the form's history (django-simple-history), which the pages show.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models, transaction
@@ -152,6 +153,144 @@ def be_date(value: dt.date) -> str:
     return be_date_filter(value)
 
 
+# ---------------------------------------------------------------------------
+# The history: the change reasons the services write and the pages read
+# ---------------------------------------------------------------------------
+
+#: The length of simple_history's history_change_reason column.
+CHANGE_REASON_MAX_LENGTH = 100
+
+CHANGE_REASON_SUBMITTED = "submitted"
+CHANGE_REASON_APPROVED = "approved"
+#: A report line saved in the browser.
+CHANGE_REASON_SAVED = "saved"
+#: A report line created, with its baseline, when the report is started.
+CHANGE_REASON_PREFILLED = "prefilled"
+CHANGE_REASON_RETURNED_PREFIX = "returned: "
+CHANGE_REASON_EXCEPTION_PREFIX = "exception until "
+CHANGE_REASON_IMPORT_PREFIX = "import: "
+
+MSG_HISTORY_SYSTEM = _("ระบบ")
+MSG_HISTORY_RETURNED = _("ส่งคืนให้แก้ไข: %(reason)s")
+MSG_HISTORY_APPROVED = _("อนุมัติ")
+MSG_HISTORY_EXCEPTION = _("ขยายเวลาให้ถึงวันที่ %(date)s")
+MSG_HISTORY_IMPORTED = _("นำเข้าจากไฟล์ %(name)s")
+
+
+def change_reason_returned(reason: str) -> str:
+    """The history's note of a return: the province's reason, cut with "…" to fit the
+    note's 100 characters (the form takes 2,000). The whole reason is kept on the
+    form (Submission.return_reason), which the district's history shows."""
+    note = f"{CHANGE_REASON_RETURNED_PREFIX}{reason}"
+    if len(note) > CHANGE_REASON_MAX_LENGTH:
+        note = note[: CHANGE_REASON_MAX_LENGTH - 1] + "…"
+    return note
+
+
+def change_reason_exception(until: dt.date) -> str:
+    return f"{CHANGE_REASON_EXCEPTION_PREFIX}{until.isoformat()}"
+
+
+def change_reason_import(file_name: str) -> str:
+    return f"{CHANGE_REASON_IMPORT_PREFIX}{file_name}"[:CHANGE_REASON_MAX_LENGTH]
+
+
+@dataclass(frozen=True)
+class ChangeReason:
+    """A history record's change reason, read back."""
+
+    #: "submitted", "returned", "approved", "exception", "import", "saved", "prefilled",
+    #: or None for no reason or one this vocabulary does not know.
+    action: str | None
+    return_reason: str = ""
+    #: None also for an exception whose date does not read.
+    until: dt.date | None = None
+    file_name: str = ""
+
+
+_PLAIN_REASONS = (
+    CHANGE_REASON_SUBMITTED,
+    CHANGE_REASON_APPROVED,
+    CHANGE_REASON_SAVED,
+    CHANGE_REASON_PREFILLED,
+)
+
+
+def change_reason_parse(reason: str | None) -> ChangeReason:
+    reason = reason or ""
+    if reason in _PLAIN_REASONS:
+        return ChangeReason(reason)
+    if reason.startswith(CHANGE_REASON_RETURNED_PREFIX):
+        return ChangeReason("returned", return_reason=reason[len(CHANGE_REASON_RETURNED_PREFIX) :])
+    if reason.startswith(CHANGE_REASON_EXCEPTION_PREFIX):
+        try:
+            until = dt.date.fromisoformat(reason[len(CHANGE_REASON_EXCEPTION_PREFIX) :])
+        except ValueError:
+            until = None
+        return ChangeReason("exception", until=until)
+    if reason.startswith(CHANGE_REASON_IMPORT_PREFIX):
+        return ChangeReason("import", file_name=reason[len(CHANGE_REASON_IMPORT_PREFIX) :])
+    return ChangeReason(None)
+
+
+@dataclass
+class HistoryItem:
+    """One line of a form's history as its page shows it."""
+
+    when: dt.datetime
+    who: str
+    what: str
+
+
+@dataclass(frozen=True)
+class HistoryLabels:
+    """A form's own words for its history (lazy strings); the other steps read alike."""
+
+    created: str
+    submitted: str
+    submitted_late: str
+    changed: str
+    #: For an import saved on the form's own record, or None to show it as a change.
+    imported: str | None = None
+
+
+def who_label(user) -> str:
+    """Who saved a history record: the user's full name, else the username; the system
+    for a save without a user."""
+    if user is None:
+        return str(MSG_HISTORY_SYSTEM)
+    return user.get_full_name() or user.username
+
+
+def history_event(record, *, labels: HistoryLabels) -> str:
+    """What a form's history record did, in the UI's language."""
+    if record.history_type == "+":
+        return str(labels.created)
+    reason = change_reason_parse(record.history_change_reason)
+    if reason.action == "submitted":
+        return str(labels.submitted_late if record.late else labels.submitted)
+    if reason.action == "returned":
+        # The record's own copy of the form holds the whole reason; the note only its
+        # first 90 characters.
+        whole = getattr(record, "return_reason", "") or reason.return_reason
+        return str(MSG_HISTORY_RETURNED) % {"reason": whole}
+    if reason.action == "approved":
+        return str(MSG_HISTORY_APPROVED)
+    if reason.action == "exception" and reason.until is not None:
+        return str(MSG_HISTORY_EXCEPTION) % {"date": be_date(reason.until)}
+    if reason.action == "import" and labels.imported is not None:
+        return str(labels.imported) % {"name": reason.file_name}
+    return str(labels.changed)
+
+
+def history_items(records, *, labels: HistoryLabels) -> list[HistoryItem]:
+    """A form's own history records (with their users joined) as its page lists them."""
+    return [
+        HistoryItem(r.history_date, who_label(r.history_user), history_event(r, labels=labels))
+        for r in records
+    ]
+
+
 def _save(submission: Submission, reason: str, by=None) -> None:
     submission._change_reason = reason
     if by is not None:
@@ -175,7 +314,7 @@ def submission_submit(*, submission: Submission, by, today: dt.date | None = Non
         submission.submitted_at = timezone.now()
         submission.submitted_by = by
         submission.late = submission.is_past_deadline(today)
-        _save(submission, "submitted", by)
+        _save(submission, CHANGE_REASON_SUBMITTED, by)
     return submission
 
 
@@ -192,7 +331,7 @@ def submission_return(*, submission: Submission, by, reason: str) -> Submission:
         submission.reviewed_at = timezone.now()
         submission.reviewed_by = by
         submission.return_reason = reason
-        _save(submission, f"returned: {reason}", by)
+        _save(submission, change_reason_returned(reason), by)
     return submission
 
 
@@ -205,7 +344,7 @@ def submission_approve(*, submission: Submission, by) -> Submission:
         submission.status = Status.APPROVED
         submission.reviewed_at = timezone.now()
         submission.reviewed_by = by
-        _save(submission, "approved", by)
+        _save(submission, CHANGE_REASON_APPROVED, by)
     return submission
 
 
@@ -213,5 +352,5 @@ def submission_grant_exception(*, submission: Submission, by, until: dt.date) ->
     if not can_review_district(by, submission.district):
         raise WorkflowError(MSG_NO_PERMISSION)
     submission.unlocked_until = until
-    _save(submission, f"exception until {until.isoformat()}", by)
+    _save(submission, change_reason_exception(until), by)
     return submission

@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import District, Province
+from otop_portal import workflow
 from otop_portal.workflow import Status
 from products.models import Product, Round
 from products.selectors import DistrictTargets, base_filter_for, targets_for_districts
@@ -725,76 +726,50 @@ def survey_sales_hints(*, round: Round, district: District, entrepreneur_ids) ->
     )
 
 
-@dataclass
-class HistoryItem:
-    when: dt.datetime
-    who: str
-    what: str
+REPORT_HISTORY = workflow.HistoryLabels(
+    created=_("เริ่มทำแบบรายงานผล"),
+    submitted=_("ส่งแบบรายงานผล"),
+    submitted_late=_("ส่งแบบรายงานผล (ส่งช้า)"),
+    changed=_("แก้ไขแบบรายงานผล"),
+    # No `imported`: an import is saved on the report's lines, and its history lists it
+    # from the uploads.
+)
 
 
-def _who(user) -> str:
-    from django.utils.translation import gettext as _
-
-    if user is None:
-        return _("ระบบ")
-    return user.get_full_name() or user.username
-
-
-def _report_event(record) -> str:
-    from django.utils.translation import gettext as _
-
-    from otop_portal.workflow import be_date
-
-    reason = record.history_change_reason or ""
-    if record.history_type == "+":
-        return _("เริ่มทำแบบรายงานผล")
-    if reason == "submitted":
-        return _("ส่งแบบรายงานผล (ส่งช้า)") if record.late else _("ส่งแบบรายงานผล")
-    if reason.startswith("returned: "):
-        return _("ส่งคืนให้แก้ไข: %(reason)s") % {"reason": reason[len("returned: ") :]}
-    if reason == "approved":
-        return _("อนุมัติ")
-    if reason.startswith("exception until "):
-        try:
-            until = dt.date.fromisoformat(reason[len("exception until ") :])
-            return _("ขยายเวลาให้ถึงวันที่ %(date)s") % {"date": be_date(until)}
-        except ValueError:
-            pass
-    return _("แก้ไขแบบรายงานผล")
-
-
-def report_history(*, report: Report | None, limit: int = 30) -> list[HistoryItem]:
+def report_history(*, report: Report | None, limit: int = 30) -> list[workflow.HistoryItem]:
     """Who did what and when: the report's transitions, imports and the lines saved in the
     browser, newest first. Three queries."""
     from django.utils.translation import gettext as _
 
     if report is None or report.pk is None:
         return []
-    items = [
-        HistoryItem(r.history_date, _who(r.history_user), _report_event(r))
-        for r in report.history.select_related("history_user").order_by("-history_date")[:limit]
-    ]
+    items = workflow.history_items(
+        report.history.select_related("history_user").order_by("-history_date")[:limit],
+        labels=REPORT_HISTORY,
+    )
     saved = (
         ReportLine.history.filter(
-            report_id=report.pk, history_type="~", history_change_reason="saved"
+            report_id=report.pk,
+            history_type="~",
+            history_change_reason=workflow.CHANGE_REASON_SAVED,
         )
         .select_related("history_user", "product")
         .order_by("-history_date")[:limit]
     )
     items += [
-        HistoryItem(
+        workflow.HistoryItem(
             r.history_date,
-            _who(r.history_user),
+            workflow.who_label(r.history_user),
             _("บันทึก %(name)s") % {"name": r.product.name if r.product else ""},
         )
         for r in saved
     ]
     imports = report.uploads.filter(outcome="committed").select_related("uploaded_by")[:limit]
     items += [
-        HistoryItem(
+        workflow.HistoryItem(
             u.uploaded_at,
-            _who(u.uploaded_by),
-            _("นำเข้าจากไฟล์ %(name)s") % {"name": u.original_name},
+            workflow.who_label(u.uploaded_by),
+            str(workflow.MSG_HISTORY_IMPORTED) % {"name": u.original_name},
         )
         for u in imports
     ]

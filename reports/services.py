@@ -34,12 +34,15 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from districts.models import District
 from otop_portal.importing import ImportRefused, Notice, ProblemCollector
 from otop_portal.workflow import (
+    CHANGE_REASON_PREFILLED,
+    CHANGE_REASON_SAVED,
     MSG_NOT_EDITABLE_APPROVED,
     MSG_NOT_EDITABLE_DEADLINE,
     MSG_NOT_EDITABLE_SUBMITTED,
     Status,
     WorkflowError,
     be_date,
+    change_reason_import,
     submission_approve,
     submission_grant_exception,
     submission_return,
@@ -222,7 +225,11 @@ def _add_missing_lines(report: Report, by=None) -> int:
             )
         )
     bulk_create_with_history(
-        lines, ReportLine, batch_size=1000, default_user=by, default_change_reason="prefilled"
+        lines,
+        ReportLine,
+        batch_size=1000,
+        default_user=by,
+        default_change_reason=CHANGE_REASON_PREFILLED,
     )
     return len(lines)
 
@@ -286,7 +293,7 @@ def report_line_save(
         current.version += 1
         current.answered_at = timezone.now()
         current.answered_by = by
-        current._change_reason = "saved"
+        current._change_reason = CHANGE_REASON_SAVED
         current.save()
         Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
     return current
@@ -456,7 +463,7 @@ def report_import(
                 [*LINE_FIELDS, "baseline_source", "version", "answered_at", "answered_by"],
                 batch_size=500,
                 default_user=by,
-                default_change_reason=f"import: {name}"[:100],
+                default_change_reason=change_reason_import(name),
             )
             Report.objects.filter(pk=report.pk).update(updated_at=now)
         warnings = []

@@ -16,9 +16,11 @@ from itertools import groupby
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from districts.models import District
-from otop_portal.workflow import Status, be_date
+from otop_portal import workflow
+from otop_portal.workflow import Status
 from products.models import Entrepreneur, Product, Round
 from products.selectors import base_filter_for
 from products.vocab import ENTREPRENEUR_TYPE_TH, PRODUCT_TYPE_TH, EntrepreneurType, ProductType
@@ -317,59 +319,34 @@ def entrepreneur_answer(*, survey: Survey | None, entrepreneur: Entrepreneur):
     )
 
 
-@dataclass
-class HistoryItem:
-    when: dt.datetime
-    who: str
-    what: str
+SURVEY_HISTORY = workflow.HistoryLabels(
+    created=gettext_lazy("เริ่มทำแบบสำรวจ"),
+    submitted=gettext_lazy("ส่งแบบสำรวจ"),
+    submitted_late=gettext_lazy("ส่งแบบสำรวจ (ส่งช้า)"),
+    changed=gettext_lazy("แก้ไขแบบสำรวจ"),
+    imported=workflow.MSG_HISTORY_IMPORTED,
+)
 
 
-def _who(user) -> str:
-    if user is None:
-        return _("ระบบ")
-    return user.get_full_name() or user.username
-
-
-def _survey_event(record) -> str:
-    reason = record.history_change_reason or ""
-    if record.history_type == "+":
-        return _("เริ่มทำแบบสำรวจ")
-    if reason == "submitted":
-        return _("ส่งแบบสำรวจ (ส่งช้า)") if record.late else _("ส่งแบบสำรวจ")
-    if reason.startswith("returned: "):
-        return _("ส่งคืนให้แก้ไข: %(reason)s") % {"reason": reason[len("returned: ") :]}
-    if reason == "approved":
-        return _("อนุมัติ")
-    if reason.startswith("exception until "):
-        try:
-            until = dt.date.fromisoformat(reason[len("exception until ") :])
-            return _("ขยายเวลาให้ถึงวันที่ %(date)s") % {"date": be_date(until)}
-        except ValueError:
-            pass
-    if reason.startswith("import: "):
-        return _("นำเข้าจากไฟล์ %(name)s") % {"name": reason[len("import: ") :]}
-    return _("แก้ไขแบบสำรวจ")
-
-
-def survey_history(*, survey: Survey | None, limit: int = 30) -> list[HistoryItem]:
+def survey_history(*, survey: Survey | None, limit: int = 30) -> list[workflow.HistoryItem]:
     """Who did what and when: the survey's transitions and imports, and the answers
     saved in the browser, newest first. Two queries."""
     if survey is None:
         return []
-    items = [
-        HistoryItem(r.history_date, _who(r.history_user), _survey_event(r))
-        for r in survey.history.select_related("history_user").order_by("-history_date")[:limit]
-    ]
+    items = workflow.history_items(
+        survey.history.select_related("history_user").order_by("-history_date")[:limit],
+        labels=SURVEY_HISTORY,
+    )
     answers = (
         EntrepreneurAnswer.history.filter(survey_id=survey.pk, history_type="~")
-        .exclude(history_change_reason__startswith="import: ")
+        .exclude(history_change_reason__startswith=workflow.CHANGE_REASON_IMPORT_PREFIX)
         .select_related("history_user", "entrepreneur")
         .order_by("-history_date")[:limit]
     )
     items += [
-        HistoryItem(
+        workflow.HistoryItem(
             r.history_date,
-            _who(r.history_user),
+            workflow.who_label(r.history_user),
             _("บันทึกคำตอบของ %(code)s %(name)s")
             % {"code": r.entrepreneur.code, "name": r.entrepreneur.name},
         )

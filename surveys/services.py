@@ -26,6 +26,7 @@ from otop_portal.workflow import (
     Status,
     WorkflowError,
     be_date,
+    change_reason_import,
     submission_approve,
     submission_grant_exception,
     submission_return,
@@ -703,7 +704,7 @@ def survey_import_rows(
         if dry_run:
             transaction.set_rollback(True)
         elif plan.result.changed:
-            _write(plan, locked, by, f"import: {name}"[:100])
+            _write(plan, locked, by, change_reason_import(name))
     return plan.result
 
 

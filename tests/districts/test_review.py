@@ -97,6 +97,36 @@ def test_staff_return_a_form_with_a_reason_the_officer_then_reads(
     )
 
 
+def test_staff_return_a_form_with_a_long_reason_kept_whole(
+    client,
+    province_staff,
+    officer,
+    round_2564,
+):
+    """A reason longer than the history's 100-character note (the form takes 2,000):
+    PostgreSQL refused the history row, so the return failed with a server error."""
+    reason = "ยอดขายปีก่อนของผู้ประกอบการรายที่ 12 ไม่ตรงกับทะเบียน " * 20
+    form = submitted(Survey, round_2564, "5607")
+    client.force_login(province_staff)
+    response = client.post(
+        desk(round_2564), {"action": "return", "items": ["survey:5607"], "reason": reason}
+    )
+    assert response.status_code == 302
+    form.refresh_from_db()
+    assert form.status == Status.RETURNED
+    assert form.return_reason == reason.strip()
+    note = form.history.latest().history_change_reason
+    assert len(note) <= 100 and note.startswith("returned: ยอดขายปีก่อน") and note.endswith("…")
+
+    client.force_login(officer)
+    page = client.get(reverse("districts:district", args=[round_2564.code, "5607"]))
+    assert page.context["d"].history[0].reason == reason.strip()
+    assert reason.strip() in page.content.decode()
+    from surveys.selectors import survey_history
+
+    assert survey_history(survey=form)[0].what == f"ส่งคืนให้แก้ไข: {reason.strip()}"
+
+
 def test_a_return_without_a_reason_is_refused_and_changes_nothing(
     client,
     province_staff,
