@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from districts.reminders import DEFAULT_DAYS_BEFORE, DEFAULT_REPEAT_AFTER, reminders_send
 from districts.templatetags.dashboard_tags import countdown
 from districts.templatetags.portal import be_date
+from otop_portal.commands import round_option
 from products.registry_workbook import parse_date_option
-from products.selectors import round_get
 
 
 class Command(BaseCommand):
@@ -49,9 +49,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="list, send nothing")
 
     def handle(self, *args, **options):
-        round = round_get(options["round"])
-        if round is None:
-            raise CommandError(_("ไม่พบรอบการประเมิน “%(code)s”") % {"code": options["round"]})
+        round = round_option(options["round"])
         if options["days_before"] < 0 or options["repeat_after"] < 1:
             raise CommandError(_("--days-before ต้องไม่ติดลบ และ --repeat-after ต้องมากกว่าศูนย์"))
         today = None

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from xlsxwriter.exceptions import FileCreateError
 
-from districts.models import District, Province
-from products.selectors import round_get, targets_for_districts, targets_total
+from districts.models import District
+from otop_portal.commands import cannot_write, output_file, province_option, round_option
+from products.selectors import targets_for_districts, targets_total
 from products.targets_workbook import write_targets
 
 
@@ -23,24 +22,16 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True, help="the .xlsx file to write")
 
     def handle(self, *args, **options):
-        round = round_get(options["round"])
-        if round is None:
-            raise CommandError(f"ไม่พบรอบการประเมิน {options['round']} (สร้างด้วย setup_round)")
-        province = Province.objects.filter(code=options["province"]).first()
-        if province is None:
-            raise CommandError(f"ไม่พบจังหวัดรหัส {options['province']}")
-        output = Path(options["output"])
-        if output.suffix.lower() != ".xlsx":
-            raise CommandError("ชื่อไฟล์ที่จะเขียนต้องลงท้ายด้วย .xlsx")
-        if not output.parent.is_dir():
-            raise CommandError(f"ไม่พบโฟลเดอร์ {output.parent}")
+        round = round_option(options["round"])
+        province = province_option(options["province"])
+        output = output_file(options["output"])
         rows = targets_for_districts(
             round=round, districts=District.objects.filter(province=province)
         )
         try:
             write_targets(str(output), round=round, province=province, rows=rows)
         except (OSError, FileCreateError) as exc:
-            raise CommandError(f"เขียนไฟล์ {output} ไม่ได้: {exc}") from None
+            raise cannot_write(output, exc) from None
         total = targets_total(rows)
         self.stdout.write(
             self.style.SUCCESS(

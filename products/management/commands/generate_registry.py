@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from otop_portal.commands import cannot_write, output_file
 from products.demo import registry_rows
 from products.registry_workbook import registry_write
 from products.scale import Counter, country_plans, registry_write_csv
@@ -51,8 +52,7 @@ class Command(BaseCommand):
             raise CommandError(
                 _("ไม่รู้จักรูปแบบไฟล์ “%(format)s” ให้ใช้ --format xlsx หรือ csv") % {"format": fmt}
             )
-        if not path.parent.is_dir():
-            raise CommandError(_("ไม่พบโฟลเดอร์ %(path)s") % {"path": path.parent})
+        output_file(path, suffix="")
         started = time.perf_counter()
         try:
             plan = country_plans(
@@ -68,9 +68,7 @@ class Command(BaseCommand):
             else:
                 registry_write(rows, str(path))
         except OSError as exc:
-            raise CommandError(
-                _("เขียนไฟล์ %(path)s ไม่ได้: %(error)s") % {"path": path, "error": exc.strerror or exc}
-            ) from None
+            raise cannot_write(path, exc) from None
         seconds = time.perf_counter() - started
         self.stdout.write(
             _(

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from otop_portal.commands import input_file, refused
 from otop_portal.importing import ImportRefused
 from products.registry_workbook import parse_date_option
 from products.services import RegistryImportResult, registry_import_file
@@ -76,8 +77,7 @@ class Command(BaseCommand):
             as_of = parse_date_option(options["as_of"])
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        if not path.is_file():
-            raise CommandError(_("ไม่พบไฟล์ %(path)s") % {"path": path})
+        input_file(path)
         try:
             with path.open("rb") as fh:
                 result = registry_import_file(
@@ -87,12 +87,7 @@ class Command(BaseCommand):
                     name=path.name,
                 )
         except ImportRefused as exc:
-            for problem in exc.problems:
-                self.stderr.write(f"  {problem}")
-            raise CommandError(
-                _("ไม่รับไฟล์ %(name)s: พบปัญหา %(count)s รายการ ข้อมูลในระบบไม่เปลี่ยนแปลง")
-                % {"name": path.name, "count": len(exc.problems)}
-            ) from None
+            raise refused(self, path.name, exc) from None
         except OSError as exc:
             raise CommandError(
                 _("อ่านไฟล์ %(path)s ไม่ได้: %(error)s") % {"path": path, "error": exc.strerror or exc}

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
-
-from districts.models import Province
+from otop_portal.commands import input_file, province_option, refused, round_option
 from otop_portal.importing import ImportRefused
-from products.selectors import round_get
 from products.services import targets_import
 
 
@@ -32,17 +29,11 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="read and report, write nothing")
 
     def handle(self, *args, **options):
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"ไม่พบไฟล์ {path}")
-        round = round_get(options["round"])
-        if round is None:
-            raise CommandError(f"ไม่พบรอบการประเมิน {options['round']} (สร้างด้วย setup_round)")
+        path = input_file(options["file"])
+        round = round_option(options["round"])
         province = None
         if options["province"]:
-            province = Province.objects.filter(code=options["province"]).first()
-            if province is None:
-                raise CommandError(f"ไม่พบจังหวัดรหัส {options['province']}")
+            province = province_option(options["province"])
         try:
             with path.open("rb") as fh:
                 result = targets_import(
@@ -53,11 +44,7 @@ class Command(BaseCommand):
                     dry_run=options["dry_run"],
                 )
         except ImportRefused as exc:
-            for problem in exc.problems:
-                self.stderr.write(f"  {problem}")
-            raise CommandError(
-                f"ไม่รับไฟล์ {path.name}: พบปัญหา {len(exc.problems)} รายการ ข้อมูลในระบบไม่เปลี่ยนแปลง"
-            ) from None
+            raise refused(self, path.name, exc) from None
 
         self.stdout.write(
             f"{path.name}: จังหวัด{result.province.name_th} รอบ {round.code}"

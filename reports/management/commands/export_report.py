@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from xlsxwriter.exceptions import FileCreateError
 
-from districts.models import District, Province
-from products.selectors import round_get
+from otop_portal.commands import (
+    cannot_write,
+    district_option,
+    output_file,
+    province_option,
+    round_option,
+)
 from reports.workbook import write_district_report, write_province_report
 
 
@@ -26,33 +29,19 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True, help="the .xlsx file to write")
 
     def handle(self, *args, **options):
-        round = round_get(options["round"])
-        if round is None:
-            raise CommandError(f"ไม่พบรอบการประเมิน {options['round']} (สร้างด้วย setup_round)")
-        output = Path(options["output"])
-        if output.suffix.lower() != ".xlsx":
-            raise CommandError("ชื่อไฟล์ที่จะเขียนต้องลงท้ายด้วย .xlsx")
-        if not output.parent.is_dir():
-            raise CommandError(f"ไม่พบโฟลเดอร์ {output.parent}")
+        round = round_option(options["round"])
+        output = output_file(options["output"])
         try:
             if options["district"]:
-                district = (
-                    District.objects.select_related("province")
-                    .filter(code=options["district"])
-                    .first()
-                )
-                if district is None:
-                    raise CommandError(f"ไม่พบอำเภอรหัส {options['district']}")
+                district = district_option(options["district"])
                 write_district_report(str(output), round=round, district=district)
                 where = f"อำเภอ{district.name_th}"
             else:
-                province = Province.objects.filter(code=options["province"]).first()
-                if province is None:
-                    raise CommandError(f"ไม่พบจังหวัดรหัส {options['province']}")
+                province = province_option(options["province"])
                 write_province_report(str(output), round=round, province=province)
                 where = f"จังหวัด{province.name_th}"
         except (OSError, FileCreateError) as exc:
-            raise CommandError(f"เขียนไฟล์ {output} ไม่ได้: {exc}") from None
+            raise cannot_write(output, exc) from None
         self.stdout.write(
             self.style.SUCCESS(f"เขียน {output}: แบบรายงานผล {where} รอบ {round.code}")
         )

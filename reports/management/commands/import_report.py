@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
-
-from districts.models import District
 from otop_portal.cells import CellError
+from otop_portal.commands import district_option, input_file, refused, round_option
 from otop_portal.importing import ImportRefused
 from otop_portal.spreadsheet import SpreadsheetError
 from otop_portal.workflow import WorkflowError
-from products.selectors import round_get
 from reports.services import report_import
 
 
@@ -28,17 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="read and report, write nothing")
 
     def handle(self, *args, **options):
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"ไม่พบไฟล์ {path}")
-        round = round_get(options["round"])
-        if round is None:
-            raise CommandError(f"ไม่พบรอบการประเมิน {options['round']} (สร้างด้วย setup_round)")
-        district = (
-            District.objects.select_related("province").filter(code=options["district"]).first()
-        )
-        if district is None:
-            raise CommandError(f"ไม่พบอำเภอรหัส {options['district']}")
+        path = input_file(options["file"])
+        round = round_option(options["round"])
+        district = district_option(options["district"])
         try:
             with path.open("rb") as fh:
                 result = report_import(
@@ -48,14 +37,8 @@ class Command(BaseCommand):
                     name=path.name,
                     dry_run=options["dry_run"],
                 )
-        except ImportRefused as exc:
-            for problem in exc.problems:
-                self.stderr.write(f"  {problem}")
-            raise CommandError(
-                f"ไม่รับไฟล์ {path.name}: พบปัญหา {len(exc.problems)} รายการ ข้อมูลในระบบไม่เปลี่ยนแปลง"
-            ) from None
-        except (SpreadsheetError, CellError, WorkflowError) as exc:
-            raise CommandError(f"ไม่รับไฟล์ {path.name}: {exc.message}") from None
+        except (ImportRefused, SpreadsheetError, CellError, WorkflowError) as exc:
+            raise refused(self, path.name, exc) from None
 
         row = result.figures
         self.stdout.write(

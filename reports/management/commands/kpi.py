@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import unicodedata
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from districts.models import Province
+from otop_portal.commands import province_option, round_option
 from otop_portal.workflow import Status
-from products.selectors import round_get
 from reports.selectors import KpiRow, kpi_for_country, kpi_for_province
 
 
@@ -50,13 +49,9 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["json", "table"], default="table")
 
     def handle(self, *args, **options):
-        round = round_get(options["round"])
-        if round is None:
-            raise CommandError(f"ไม่พบรอบการประเมิน {options['round']} (สร้างด้วย setup_round)")
+        round = round_option(options["round"])
         if options["province"]:
-            province = Province.objects.filter(code=options["province"]).first()
-            if province is None:
-                raise CommandError(f"ไม่พบจังหวัดรหัส {options['province']}")
+            province = province_option(options["province"])
             kpi = kpi_for_province(round=round, province=province)
         else:
             kpi = kpi_for_country(round=round)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
-
-from districts.models import District, Province
-from products.selectors import round_get
+from districts.models import District
+from otop_portal.commands import (
+    cannot_write,
+    district_option,
+    output_file,
+    province_option,
+    round_option,
+)
 from surveys.selectors import survey_export_blocks
 from surveys.workbook import write_survey
 
@@ -27,26 +31,16 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True, help="the .xlsx file to write")
 
     def handle(self, *args, **options):
-        round = round_get(options["round"])
-        if round is None:
-            raise CommandError(f"ไม่พบรอบการประเมิน {options['round']} (สร้างด้วย setup_round)")
+        round = round_option(options["round"])
         if options["district"]:
-            district = (
-                District.objects.select_related("province").filter(code=options["district"]).first()
-            )
-            if district is None:
-                raise CommandError(f"ไม่พบอำเภอรหัส {options['district']}")
+            district = district_option(options["district"])
             districts = District.objects.filter(code=district.code)
             province_name, label = district.province.name_th, f"อำเภอ{district.name_th}"
         else:
-            province = Province.objects.filter(code=options["province"]).first()
-            if province is None:
-                raise CommandError(f"ไม่พบจังหวัดรหัส {options['province']}")
+            province = province_option(options["province"])
             districts = District.objects.filter(province=province)
             province_name, label = province.name_th, f"จังหวัด{province.name_th} (ทุกอำเภอ)"
-        path = Path(options["output"])
-        if not path.parent.is_dir():
-            raise CommandError(f"ไม่พบโฟลเดอร์ {path.parent}")
+        path = output_file(options["output"], suffix="")
         try:
             with path.open("wb") as fh:
                 rows = write_survey(
@@ -56,5 +50,5 @@ class Command(BaseCommand):
                     blocks=survey_export_blocks(round=round, districts=districts),
                 )
         except OSError as exc:
-            raise CommandError(f"เขียนไฟล์ {path} ไม่ได้: {exc.strerror}") from None
+            raise cannot_write(path, exc) from None
         self.stdout.write(f"{path}: แบบสำรวจความพร้อม {label} รอบ {round.code} {rows:,} แถว")
