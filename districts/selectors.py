@@ -171,6 +171,7 @@ from otop_portal.workflow import (  # noqa: E402
     MSG_HISTORY_EXCEPTION,
     Status,
     change_reason_parse,
+    who_label,
 )
 from reports.models import Report  # noqa: E402
 from reports.selectors import (  # noqa: E402
@@ -667,7 +668,7 @@ class DistrictDashboard:
                 Returned(
                     label=str(ReminderKind(kind).label),
                     reason=submission.return_reason,
-                    who=(reviewer.get_full_name() or reviewer.username) if reviewer else "",
+                    who=who_label(reviewer) if reviewer else "",
                     when=submission.reviewed_at,
                 )
             )

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from districts.models import District, Province
+from otop_portal.workflow import who_label
 from plans.models import FollowUp, Step
 from products.models import Product, Round
 from products.selectors import base_filter_for
@@ -397,12 +398,6 @@ class DistrictPlan:
         ]
 
 
-def _who(user) -> str:
-    if user is None:
-        return _("ระบบ")
-    return user.get_full_name() or user.username
-
-
 def district_plan(*, round: Round, district: District) -> DistrictPlan:
     """The ranked work list of a district in a round.
 
@@ -495,7 +490,7 @@ def district_plan(*, round: Round, district: District) -> DistrictPlan:
         item = items.get(f.product_id)
         if item is not None:
             item.step, item.step_on, item.step_note = f.step, f.on, f.note
-            item.step_by = _who(f.updated_by)
+            item.step_by = who_label(f.updated_by)
     for h in (
         FollowUp.history.filter(round_id=round.pk, district_id=district.code)
         .select_related("history_user")
@@ -506,7 +501,7 @@ def district_plan(*, round: Round, district: District) -> DistrictPlan:
             item.history.append(
                 HistoryEntry(
                     when=h.history_date,
-                    who=_who(h.history_user),
+                    who=who_label(h.history_user),
                     step_label=str(Step(h.step).label) if h.step in Step.values else h.step,
                     on=h.on,
                     note=h.note,
