@@ -36,13 +36,12 @@ from districts.selectors import (
     review_items_get,
     review_queue,
 )
+from otop_portal.downloads import XLSX, attachment
 from otop_portal.workflow import WorkflowError, submission_approve, submission_return
 from plans.selectors import followup_counts
 from products.models import Round
 from products.selectors import get_round_or_404, round_current
 from reports.selectors import kpi_for_country, kpi_for_province
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -59,12 +58,6 @@ def portal_admin_required(view: Callable) -> Callable:
         return view(request, *args, **kwargs)
 
     return login_required(wrapped)
-
-
-def _attachment(content: bytes | str, *, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @require_GET
@@ -169,7 +162,7 @@ def province_xlsx(request: HttpRequest, round_code: str, code: str) -> HttpRespo
         total=kpi.total,
         area_label=_("อำเภอ"),
     )
-    return _attachment(
+    return attachment(
         output.getvalue(),
         content_type=XLSX,
         filename=f"dashboard-{round.code}-{province.code}.xlsx",
@@ -184,7 +177,7 @@ def province_csv(request: HttpRequest, round_code: str, code: str) -> HttpRespon
     kpi = kpi_for_province(round=round, province=province)
     output = io.StringIO()
     write_dashboard_csv(output, round=round, rows=kpi.rows, total=kpi.total, area_label=_("อำเภอ"))
-    return _attachment(
+    return attachment(
         output.getvalue().encode("utf-8"),
         content_type="text/csv; charset=utf-8",
         filename=f"dashboard-{round.code}-{province.code}.csv",
@@ -204,7 +197,7 @@ def targets_progress_xlsx(request: HttpRequest, round_code: str, code: str) -> H
         province=province,
         kpi=kpi_for_province(round=round, province=province),
     )
-    return _attachment(
+    return attachment(
         output.getvalue(),
         content_type=XLSX,
         filename=f"targets-progress-{round.code}-{province.code}.xlsx",
@@ -270,9 +263,7 @@ def country_xlsx(request: HttpRequest, round_code: str) -> HttpResponse:
         total=kpi.total,
         area_label=_("จังหวัด"),
     )
-    return _attachment(
-        output.getvalue(), content_type=XLSX, filename=f"dashboard-{round.code}.xlsx"
-    )
+    return attachment(output.getvalue(), content_type=XLSX, filename=f"dashboard-{round.code}.xlsx")
 
 
 @require_GET
@@ -282,7 +273,7 @@ def country_csv(request: HttpRequest, round_code: str) -> HttpResponse:
     kpi = kpi_for_country(round=round)
     output = io.StringIO()
     write_dashboard_csv(output, round=round, rows=kpi.rows, total=kpi.total, area_label=_("จังหวัด"))
-    return _attachment(
+    return attachment(
         output.getvalue().encode("utf-8"),
         content_type="text/csv; charset=utf-8",
         filename=f"dashboard-{round.code}.csv",

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from districts.models import District, Subdistrict
 from districts.scoping import can_edit_district, get_district_for_user, get_province_for_user
+from otop_portal.downloads import attachment
 from otop_portal.workflow import WorkflowError
 from plans import selectors, services
 from plans.forms import FILTER_KEYS, FollowUpForm, PlanFilterForm
@@ -32,9 +33,6 @@ from plans.models import Step
 from plans.workbook import write_province_plan
 from products.models import Product, Round
 from products.selectors import get_round_or_404
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 #: How many products a page of the work list shows (with a follow-up form each).
 PER_PAGE = 50
@@ -166,8 +164,4 @@ def province_plan_xlsx(request: HttpRequest, round_code: str, code: str) -> Http
     plan = selectors.province_plan(round=round, province=province)
     buffer = io.BytesIO()
     write_province_plan(buffer, plan=plan)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="plan_{round.code}_{province.code}.xlsx"'
-    )
-    return response
+    return attachment(buffer.getvalue(), filename=f"plan_{round.code}_{province.code}.xlsx")

@@ -15,14 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from districts.models import District, Province
 from districts.scoping import can_review_district, get_district_for_user, get_province_for_user
+from otop_portal.downloads import attachment
 from otop_portal.importing import ImportRefused
 from products.forms import TargetForm, TargetsUploadForm
 from products.models import Round, Target
 from products.selectors import get_round_or_404, targets_for_districts, targets_total
 from products.services import target_set, targets_import
 from products.targets_workbook import rate_label, write_targets
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 MSG_SAVED = _("บันทึกเป้าหมายทางการของอำเภอ%(name)sแล้ว")
 MSG_CLEARED = _("ล้างเป้าหมายทางการของอำเภอ%(name)sแล้ว ใช้เป้าหมายที่คำนวณแทน")
@@ -85,11 +84,7 @@ def targets_xlsx(request: HttpRequest, round_code: str, code: str) -> HttpRespon
     province = get_province_for_user(request.user, code)
     buffer = io.BytesIO()
     write_targets(buffer, round=round, province=province, rows=_rows(round, province))
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="targets_{round.code}_{province.code}.xlsx"'
-    )
-    return response
+    return attachment(buffer.getvalue(), filename=f"targets_{round.code}_{province.code}.xlsx")
 
 
 @login_required

@@ -30,6 +30,7 @@ from districts.scoping import (
     get_district_for_user,
     get_province_for_user,
 )
+from otop_portal.downloads import attachment
 from otop_portal.importing import ImportRefused, Problem
 from otop_portal.spreadsheet import SpreadsheetError
 from otop_portal.workflow import Status, WorkflowError
@@ -41,7 +42,6 @@ from reports.models import Report, ReportLine, ReportUpload
 from reports.workbook import write_district_report, write_province_report
 
 LINES_PER_PAGE = 40
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILTER_KEYS = ("q", "show", "type", "subdistrict", "page")
 
 
@@ -323,11 +323,7 @@ def report_download(request: HttpRequest, round_code: str, code: str) -> HttpRes
     district = get_district_for_user(request.user, code)
     buffer = io.BytesIO()
     write_district_report(buffer, round=round, district=district)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="report_{round.code}_{district.code}.xlsx"'
-    )
-    return response
+    return attachment(buffer.getvalue(), filename=f"report_{round.code}_{district.code}.xlsx")
 
 
 @login_required
@@ -451,11 +447,7 @@ def province_download(request: HttpRequest, round_code: str, code: str) -> HttpR
     province = get_province_for_user(request.user, code)
     buffer = io.BytesIO()
     write_province_report(buffer, round=round, province=province)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="report_{round.code}_{province.code}.xlsx"'
-    )
-    return response
+    return attachment(buffer.getvalue(), filename=f"report_{round.code}_{province.code}.xlsx")
 
 
 @login_required

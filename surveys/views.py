@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from districts.models import District, Province
 from districts.scoping import Role, can_edit_district, can_review_district, get_district_for_user
+from otop_portal.downloads import XLSX
 from otop_portal.importing import ImportRefused
 from otop_portal.workflow import Status, WorkflowError
 from products.models import Entrepreneur, Round
@@ -37,8 +38,6 @@ from surveys.forms import (
 )
 from surveys.models import Survey, SurveyUpload
 from surveys.workbook import write_survey
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def district_view(view):
