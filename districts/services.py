@@ -102,6 +102,9 @@ def user_create(
         is_staff=role == Role.ADMIN,
         is_superuser=role == Role.ADMIN,
     )
+    # The username and e-mail as their fields allow (length, characters), so that a long
+    # one is refused with the field's message rather than by the database.
+    user.clean_fields(exclude=["password"])
     if validate:
         validate_password(password, user)
     user.set_password(password)

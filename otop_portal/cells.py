@@ -186,10 +186,14 @@ def parse_small_text(value) -> str:
     return clean_text(value).translate(THAI_DIGITS)
 
 
-def parse_phone(value) -> str:
-    """A phone number as typed: Thai digits become Arabic; spaces and dashes are dropped."""
+def parse_phone(value, *, limit: int) -> str:
+    """A phone number as typed: Thai digits become Arabic; spaces and dashes are dropped.
+    A longer number is refused rather than cut: the cut one would not be the owner's."""
     text = clean_text(value).translate(THAI_DIGITS)
-    return re.sub(r"[\s\-]", "", text)[:30]
+    text = re.sub(r"[\s\-]", "", text)
+    if len(text) > limit:
+        raise CellError(MSG_TOO_LONG % {"limit": limit}, value)
+    return text
 
 
 def match_key(value) -> str:

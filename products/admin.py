@@ -17,7 +17,8 @@ import xlsxwriter
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -34,7 +35,7 @@ from districts.admin import district_filter, province_filter
 from districts.models import District, Subdistrict
 from jobs.handlers import IMPORT_BYTES_PER_ROW
 from jobs.services import inline_max_rows, job_start
-from otop_portal.cells import csv_safe
+from otop_portal.cells import MSG_TOO_LONG, csv_safe
 from otop_portal.importing import ImportRefused
 from otop_portal.uploads import REGISTRY, check_upload
 from products.models import Entrepreneur, FiscalYear, Product, RegistrySnapshot, Round, Target
@@ -108,7 +109,29 @@ MSG_BAD_ROUND = _("ไม่พบรอบการประเมิน “%(v
 # ---------------------------------------------------------------------------
 
 
-class EntrepreneurResource(resources.ModelResource):
+class LengthCheckedResource(resources.ModelResource):
+    """A resource that refuses a row whose text is longer than its field.
+
+    django-import-export does not clean the instances it imports (clean_model_instances
+    would also require the district, which before_save_instance sets), so a long value
+    reached the database: PostgreSQL refused it in the middle of the import, SQLite kept
+    it. The row is now invalid, naming the field and its limit, before anything is saved.
+    """
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        for field in instance._meta.concrete_fields:
+            if field.name in errors or not isinstance(field, models.CharField):
+                continue
+            value = getattr(instance, field.attname)
+            if field.max_length and value is not None and len(str(value)) > field.max_length:
+                errors[field.name] = [
+                    ValidationError(MSG_TOO_LONG % {"limit": field.max_length}, code="max_length")
+                ]
+        super().validate_instance(instance, errors, validate_unique)
+
+
+class EntrepreneurResource(LengthCheckedResource):
     subdistrict = fields.Field(
         attribute="subdistrict",
         column_name="subdistrict",
@@ -128,7 +151,7 @@ class EntrepreneurResource(resources.ModelResource):
         instance.district_id = instance.subdistrict.district_id
 
 
-class ProductResource(resources.ModelResource):
+class ProductResource(LengthCheckedResource):
     entrepreneur = fields.Field(
         attribute="entrepreneur",
         column_name="entrepreneur",
@@ -163,7 +186,7 @@ class RoundWidget(widgets.Widget):
         return value.code if value else ""
 
 
-class TargetResource(resources.ModelResource):
+class TargetResource(LengthCheckedResource):
     round = fields.Field(attribute="round", column_name="round", widget=RoundWidget())
     district = fields.Field(
         attribute="district",

@@ -163,7 +163,9 @@ class Entrepreneur(models.Model):
         verbose_name=_("อำเภอ"),
         db_index=False,
     )
-    phone = models.CharField(_("เบอร์โทรศัพท์"), max_length=30, blank=True)
+    # Wide enough for the several numbers a group's cell often lists (the registry's
+    # cells are kept whole, never cut).
+    phone = models.CharField(_("เบอร์โทรศัพท์"), max_length=100, blank=True)
     registered = models.BooleanField(_("อยู่ในทะเบียนล่าสุด"), default=True)
     last_snapshot = last_snapshot_field()
 

@@ -90,6 +90,7 @@ STATUS_TH = {ProductStatus.ACTIVE: "ปกติ", ProductStatus.CANCELLED: "ย
 # database in the middle of the write.
 LIMITS = {"house_no": 30, "moo": 10}
 NAME_LIMIT = 255
+PHONE_LIMIT = 100  # Entrepreneur.phone
 #: The header is looked for in the first rows of each sheet.
 HEADER_SEARCH_ROWS = 20
 #: From this many rows, a file is read with the whole country's gazetteer, loaded at once.
@@ -256,9 +257,9 @@ def _parse_name(value) -> str:
 
 def _parse_phone(value) -> str:
     """parse_phone; a phone number of ASCII digits only needs no cleaning."""
-    if value.__class__ is str and value.isdigit() and value.isascii():
-        return value[:30]
-    return parse_phone(value)
+    if value.__class__ is str and value.isdigit() and value.isascii() and len(value) <= PHONE_LIMIT:
+        return value
+    return parse_phone(value, limit=PHONE_LIMIT)
 
 
 # The parser of each column but the places. Their results are cached by raw value, per

@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from districts.models import District
+from otop_portal.cells import MSG_TOO_LONG
 from otop_portal.importing import ImportRefused, Notice, ProblemCollector
 from otop_portal.workflow import (
     CHANGE_REASON_PREFILLED,
@@ -123,12 +124,20 @@ def clean_line_values(*, round: Round, values: dict) -> dict:
     out: dict = {}
     for name in ("facebook", "line", "shopee", "lazada", "otop_today"):
         out[name] = bool(values.get(name))
-    out["other_channel"] = (values.get("other_channel") or "").strip()[:100]
-    out["note"] = (values.get("note") or "").strip()[:500]
-    try:
-        out["url"] = clean_shop_url(values.get("url") or "")
-    except ValidationError as exc:
-        errors["url"] = exc.messages
+    for name in ("other_channel", "note", "url"):
+        # Refused, never cut: the form and the file check the length too, and the
+        # database would refuse the link mid-write on PostgreSQL.
+        text = (values.get(name) or "").strip()
+        limit = ReportLine._meta.get_field(name).max_length
+        if len(text) > limit:
+            errors[name] = [str(MSG_TOO_LONG % {"limit": limit})]
+        elif name == "url":
+            try:
+                out["url"] = clean_shop_url(text)
+            except ValidationError as exc:
+                errors["url"] = exc.messages
+        else:
+            out[name] = text
     months = len(round.months())
     for index, name in enumerate(MONTH_FIELDS):
         if index >= months:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from districts.models import District
 from otop_portal.cells import (
+    MSG_TOO_LONG,
     CellError,
     clean_text,
     display,
@@ -43,7 +44,7 @@ from otop_portal.importing import Notice, Problem, ProblemCollector
 from otop_portal.spreadsheet import Sheet, column_letter, open_workbook
 from otop_portal.xlsx import FormWriter
 from products.models import THAI_MONTHS, THAI_MONTHS_SHORT, Entrepreneur, Product, Round
-from reports.models import MONTH_FIELDS
+from reports.models import MONTH_FIELDS, ReportLine
 from reports.services import clean_shop_url
 
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
@@ -70,6 +71,11 @@ H_TOTAL = "รวมยอดจำหน่ายออนไลน์ รอ�
 H_BASELINE = "ยอดจำหน่ายออนไลน์ ช่วงเดียวกันของปีก่อน ({period}) (บาท)"
 H_NOTE = "หมายเหตุ"
 TOTAL_LABEL = "รวม"
+# The lengths of the line's text fields: a longer cell is refused here, naming the cell,
+# rather than cut without a word or refused by the database in the middle of the write.
+OTHER_LIMIT = ReportLine._meta.get_field("other_channel").max_length
+URL_LIMIT = ReportLine._meta.get_field("url").max_length
+NOTE_LIMIT = ReportLine._meta.get_field("note").max_length
 SIGNATURE = ["ลงชื่อ.....ผู้รายงาน", "(.....)", "วัน.....เดือน.....ปี....."]
 
 MSG_NO_HEADER = _(
@@ -575,8 +581,10 @@ def read_report(file, *, round: Round, name: str = "") -> Reading:
             channels[channel] = ticked
             if unusual:
                 marks[clean_text(cell(r, c))] += 1
-        other = clean_text(cell(r, cols.other))[:100]
-        if other:
+        other = clean_text(cell(r, cols.other))
+        if len(other) > OTHER_LIMIT:
+            add(MSG_TOO_LONG % {"limit": OTHER_LIMIT}, r, cols.other)
+        elif other:
             try:
                 ticked, _unusual = parse_yes(other)
                 if ticked:
@@ -586,7 +594,9 @@ def read_report(file, *, round: Round, name: str = "") -> Reading:
             except CellError:
                 pass  # a channel's name, as the form asks
         url = clean_text(cell(r, cols.url))
-        if url:
+        if len(url) > URL_LIMIT:
+            add(MSG_TOO_LONG % {"limit": URL_LIMIT}, r, cols.url)
+        elif url:
             try:
                 url = clean_shop_url(url)
             except ValidationError as exc:
@@ -608,7 +618,9 @@ def read_report(file, *, round: Round, name: str = "") -> Reading:
             baseline = parse_amount(cell(r, cols.baseline), blank_is_zero=False)
         except CellError as exc:
             add(exc.message, r, cols.baseline)
-        note = clean_text(cell(r, cols.note))[:500]
+        note = clean_text(cell(r, cols.note))
+        if len(note) > NOTE_LIMIT:
+            add(MSG_TOO_LONG % {"limit": NOTE_LIMIT}, r, cols.note)
         if len(out.problems) == problems_before and given_total is not None:
             total = sum(months, Decimal("0.00"))
             if given_total != total:

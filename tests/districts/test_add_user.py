@@ -66,3 +66,18 @@ def test_it_refuses_an_existing_username(officer):
 def test_it_refuses_an_unknown_role():
     with pytest.raises(CommandError):
         add("x", "--role", "boss")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "args, limit",
+    [
+        (["ก" * 151, "--role", "admin"], "150"),
+        (["x", "--role", "admin", "--email", "a" * 64 + "@" + "b" * 190 + ".example"], "254"),
+    ],
+)
+def test_it_refuses_a_username_or_email_longer_than_its_field(args, limit):
+    """The account was saved unchecked: PostgreSQL refused it with a traceback."""
+    with pytest.raises(CommandError, match=limit):
+        add(*args)
+    assert not User.objects.exists()

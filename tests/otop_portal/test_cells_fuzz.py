@@ -2,6 +2,7 @@
 returns a clean value or raises CellError with a message; it never crashes otherwise."""
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -42,11 +43,11 @@ def test_it_never_crashes_on_any_cell(value):
         cells.parse_code,
         cells.parse_name,
         cells.parse_be_year,
+        functools.partial(cells.parse_phone, limit=30),
     ):
         _never_crashes(parser, value)
     cells.clean_text(value)
     cells.header_key(value)
-    cells.parse_phone(value)
 
 
 @settings(max_examples=200, deadline=None)

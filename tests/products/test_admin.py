@@ -292,3 +292,65 @@ def test_a_big_upload_runs_as_a_job_with_a_progress_page(
     assert Product.objects.count() == 210
     page = admin_client.get(response["Location"]).content.decode()
     assert "<progress" in page or "เสร็จแล้ว" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("resource", "column", "limit"),
+    [
+        (EntrepreneurResource, "name", 255),
+        (EntrepreneurResource, "house_no", 30),
+        (EntrepreneurResource, "moo", 10),
+        (EntrepreneurResource, "phone", 100),
+        (ProductResource, "name", 255),
+    ],
+)
+def test_an_import_row_longer_than_its_field_is_refused_and_changes_nothing(
+    resource, column, limit
+):
+    """django-import-export does not clean the instances it imports: a long value reached
+    the database, which PostgreSQL refused in the middle of the import (and SQLite kept).
+    The row is now invalid, with the field's limit, before anything is saved."""
+    product = make_product(make_entrepreneur("5607"))
+    dataset = resource().export()
+    row = dataset.dict[0]
+    row[column] = "ก" * (limit + 1)
+    before = [
+        list(Entrepreneur.objects.values().order_by("pk")),
+        list(Product.objects.values().order_by("pk")),
+    ]
+    for dry_run in (True, False):
+        result = resource().import_data(
+            tablib.Dataset(list(row.values()), headers=list(row)), dry_run=dry_run
+        )
+        assert not result.has_errors()
+        [invalid] = result.invalid_rows
+        assert invalid.error_dict == {column: [f"ยาวเกิน {limit} ตัวอักษร"]}
+    assert [
+        list(Entrepreneur.objects.values().order_by("pk")),
+        list(Product.objects.values().order_by("pk")),
+    ] == before
+    assert product.name != "ก" * (limit + 1)
+
+
+@pytest.mark.django_db
+def test_a_long_value_in_the_admin_import_shows_the_row_and_its_limit(admin_client):
+    """The admin's import page, as an administrator uses it: a CSV with a too-long name
+    shows the row's error with its limit, not a server error."""
+    entrepreneur = make_entrepreneur("5607")
+    dataset = EntrepreneurResource().export()
+    row = dataset.dict[0]
+    row["name"] = "ก" * 256
+    csv = tablib.Dataset(list(row.values()), headers=list(row)).export("csv")
+    response = admin_client.post(
+        reverse("admin:products_entrepreneur_import"),
+        {
+            "resource": "0",
+            "format": "0",
+            "import_file": SimpleUploadedFile("e.csv", csv.encode(), content_type="text/csv"),
+        },
+    )
+    assert response.status_code == 200
+    assert "ยาวเกิน 255 ตัวอักษร" in response.content.decode()
+    entrepreneur.refresh_from_db()
+    assert entrepreneur.name != "ก" * 256

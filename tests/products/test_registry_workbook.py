@@ -7,7 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from districts.selectors import MSG_HINT, MSG_READ_AS
-from otop_portal.cells import MSG_BAD_YEAR, CellError, parse_code, parse_name, parse_phone
+from otop_portal.cells import (
+    MSG_BAD_YEAR,
+    MSG_TOO_LONG,
+    CellError,
+    parse_code,
+    parse_name,
+    parse_phone,
+)
 from products import registry_workbook as rw
 from products.models import ProductStatus
 from tests.products.test_registry_import import write_xlsx
@@ -134,6 +141,42 @@ def test_every_bad_cell_is_reported_with_its_excel_row(tmp_path):
     assert [r.row for r in result.rows] == [2]
 
 
+def _with(cells: list, **values) -> list:
+    columns = {"house_no": 7, "moo": 8, "phone": 12}
+    cells = list(cells)
+    for name, value in values.items():
+        cells[columns[name]] = value
+    return cells
+
+
+@pytest.mark.django_db
+def test_a_cell_longer_than_its_field_is_refused_not_cut(tmp_path):
+    """The registry's phone numbers were cut to 30 characters without a word; a longer
+    cell of any limited column is refused, naming the cell and the limit. A cell with
+    a group's several numbers is kept whole."""
+    three = "081 234 5678, 089 876 5432, 053 123 456"
+    result = read(
+        tmp_path,
+        _with(row(), phone=", ".join([three] * 4)),
+        _with(row(code="560100002", product="560100002-01"), phone="0" * 101),
+        _with(row(code="560100003", product="560100003-01"), house_no="๑" * 31),
+        _with(row(code="560100004", product="560100004-01"), moo="1" * 11),
+        _with(row(code="560100005", product="560100005-01"), phone="0" * 100),
+        _with(row(code="560100006", product="560100006-01"), phone=three),
+    )
+    where = {(p.row, p.column): p.message for p in result.problems}
+    assert where == {
+        (2, "M"): str(MSG_TOO_LONG % {"limit": 100}),
+        (3, "M"): str(MSG_TOO_LONG % {"limit": 100}),
+        (4, "H"): str(MSG_TOO_LONG % {"limit": 30}),
+        (5, "I"): str(MSG_TOO_LONG % {"limit": 10}),
+    }
+    assert [(r.row, r.phone) for r in result.rows] == [
+        (6, "0" * 100),
+        (7, "0812345678,0898765432,053123456"),
+    ]
+
+
 @pytest.mark.django_db
 def test_a_duplicate_product_names_both_rows(tmp_path):
     result = read(tmp_path, row(), row(product="560100001-02"))
@@ -212,7 +255,9 @@ def test_the_fast_parsers_give_what_the_shared_parsers_give(value):
         lambda v: parse_code(v, required=False), value
     )
     assert outcome(rw._parse_name, value) == outcome(parse_name, value)
-    assert outcome(rw._parse_phone, value) == outcome(parse_phone, value)
+    assert outcome(rw._parse_phone, value) == outcome(
+        lambda v: parse_phone(v, limit=rw.PHONE_LIMIT), value
+    )
 
 
 def test_a_long_name_is_refused_by_the_fast_parser_too():

@@ -365,3 +365,52 @@ def test_the_command_dry_run_writes_nothing(tmp_path, round_2564, maechai):
     assert "ขายออนไลน์ได้ 1" in out.getvalue()
     assert "--dry-run" in out.getvalue()
     assert not ReportLine.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "cell", "limit"),
+    [
+        ("other", "ช่องทาง" + "ก" * 94, "K7", 100),
+        ("url", "https://shop.example/" + "x" * 480, "L7", 500),
+        ("note", "หมายเหตุ" + "ก" * 493, "U7", 500),
+    ],
+)
+def test_it_refuses_text_longer_than_its_field(
+    tmp_path, round_2564, maechai, field, value, cell, limit
+):
+    """A cell longer than the field it goes to is refused, naming the cell and the limit;
+    nothing is cut and nothing is written (PostgreSQL refused the link with a DataError,
+    and the channel and the note were cut without a word)."""
+    problems = _refusal(
+        tmp_path,
+        round_2564,
+        maechai["district"],
+        [data_row("560799002", "กาแฟดอยหลวง", months=(100, "", "", "", "", ""), **{field: value})],
+    )
+    assert len(problems) == 1
+    assert cell in problems[0]
+    assert f"ยาวเกิน {limit} ตัวอักษร" in problems[0]
+
+
+def test_it_accepts_text_as_long_as_its_field(tmp_path, round_2564, maechai):
+    url = "https://shop.example/" + "x" * 479
+    _import(
+        report_file(
+            tmp_path / "r.xlsx",
+            round_2564,
+            [
+                data_row(
+                    "560799002",
+                    "กาแฟดอยหลวง",
+                    other="ก" * 100,
+                    url=url,
+                    note="น" * 500,
+                    months=(100, "", "", "", "", ""),
+                )
+            ],
+        ),
+        round_2564,
+        maechai["district"],
+    )
+    line = ReportLine.objects.get(product=maechai["coffee"])
+    assert (line.other_channel, line.url, line.note) == ("ก" * 100, url, "น" * 500)

@@ -115,6 +115,31 @@ def test_it_saves_a_line_and_refuses_a_stale_version(round_2564, maechai, office
     assert ReportLine.objects.get().month_1 == Decimal("10")
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "limit"),
+    [
+        ("other_channel", "ช" * 101, 100),
+        ("url", "https://shop.example/" + "x" * 480, 500),
+        ("note", "น" * 501, 500),
+    ],
+)
+def test_a_line_with_text_longer_than_its_field_is_refused_not_cut(
+    round_2564, maechai, officer, field, value, limit
+):
+    """The service is the one write of a line: it refuses a long text with the field's
+    error rather than cutting it (or, for the link, failing on PostgreSQL)."""
+    make_product(make_entrepreneur("5607"))
+    line = (
+        report_get_or_start(round=round_2564, district=maechai)
+        .lines.select_related("report__round", "report__district")
+        .get()
+    )
+    with pytest.raises(ValidationError) as exc:
+        report_line_save(line=line, values={field: value}, version=0, by=officer)
+    assert exc.value.message_dict == {field: [f"ยาวเกิน {limit} ตัวอักษร"]}
+    assert ReportLine.objects.get().version == 0
+
+
 def test_outsiders_and_province_staff_cannot_save_a_line(
     round_2564, maechai, outsider, province_staff
 ):
