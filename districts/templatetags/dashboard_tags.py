@@ -24,10 +24,13 @@ def status_label(value) -> str:
 
 @register.filter
 def countdown(deadline) -> str:
-    """A Deadline as staff read it: "อีก 3 วัน", "ครบกำหนดวันนี้", "พ้นกำหนดแล้ว 5 วัน"."""
+    """A Deadline as staff read it: "อีก 3 วัน", "ครบกำหนดวันนี้", "พ้นกำหนดแล้ว 5 วัน".
+
+    A count of a thousand days or more has its separator: "พ้นกำหนดแล้ว 2021 วัน" would
+    read as a year of the Christian era."""
     days = deadline.days_left
     if days > 0:
-        return ngettext("อีก %(n)s วัน", "อีก %(n)s วัน", days) % {"n": days}
+        return ngettext("อีก %(n)s วัน", "อีก %(n)s วัน", days) % {"n": f"{days:,}"}
     if days == 0:
         return _("ครบกำหนดวันนี้")
-    return ngettext("พ้นกำหนดแล้ว %(n)s วัน", "พ้นกำหนดแล้ว %(n)s วัน", -days) % {"n": -days}
+    return ngettext("พ้นกำหนดแล้ว %(n)s วัน", "พ้นกำหนดแล้ว %(n)s วัน", -days) % {"n": f"{-days:,}"}
