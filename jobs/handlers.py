@@ -20,7 +20,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import District, Province
@@ -28,6 +27,7 @@ from districts.scoping import can_edit_district, get_district_for_user, get_prov
 from jobs.models import Job, JobKind
 from jobs.progress import Progress
 from jobs.registry import register
+from jobs.selectors import place_label, registry_label
 from jobs.services import JobPlan, JobRefused, job_attach_output
 from products.models import Product, Round
 from products.selectors import round_get
@@ -90,13 +90,11 @@ def _scope(by, params: dict) -> tuple[QuerySet[District], Province | None, Distr
 
 
 def _place_label(province: Province | None, district: District | None, round: Round) -> str:
-    if district:
-        place = _t("อำเภอ%(name)s") % {"name": district.name_th}
-    elif province:
-        place = _t("จังหวัด%(name)s") % {"name": province.name_th}
-    else:
-        place = _t("ทุกจังหวัด")
-    return _t("%(place)s รอบ %(round)s") % {"place": place, "round": round.code}
+    return place_label(
+        round_code=round.code,
+        district_name=district.name_th if district else "",
+        province_name=province.name_th if province and not district else "",
+    )
 
 
 def _rows_from_bytes(input_file, limit: int) -> int:
@@ -141,7 +139,7 @@ def registry_import_check(*, by, params: dict, input_file) -> JobPlan:
         raise PermissionDenied(MSG_REGISTRY_ADMINS)
     as_of = _as_of(params)
     rows = _rows_from_bytes(input_file, settings.REGISTRY_UPLOAD_MAX_BYTES)
-    return JobPlan(rows=rows, label=_t("ทะเบียน ณ วันที่ %(date)s") % {"date": as_of.isoformat()})
+    return JobPlan(rows=rows, label=registry_label(as_of))
 
 
 @register(JobKind.REGISTRY_IMPORT, check=registry_import_check, atomic=True)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from districts.models import District, Province
+from districts.templatetags.portal import be_date
 from jobs.models import Job, JobKind, JobStatus
 from jobs.services import stale_after
 
@@ -67,3 +73,58 @@ def job_status(job: Job, now=None) -> dict:
 
 def summary_template(job: Job) -> str:
     return SUMMARY_TEMPLATES.get(job.kind, GENERIC_SUMMARY)
+
+
+# ---------------------------------------------------------------------------
+# A job's label, in the reader's language
+# ---------------------------------------------------------------------------
+
+
+def place_label(*, round_code: str, district_name: str = "", province_name: str = "") -> str:
+    """What an export or a form import is about: "อำเภอแม่ใจ รอบ 2564-2"."""
+    if district_name:
+        place = _("อำเภอ%(name)s") % {"name": district_name}
+    elif province_name:
+        place = _("จังหวัด%(name)s") % {"name": province_name}
+    else:
+        place = _("ทุกจังหวัด")
+    return _("%(place)s รอบ %(round)s") % {"place": place, "round": round_code}
+
+
+def registry_label(as_of: dt.date) -> str:
+    """What a registry import is about: "ทะเบียน ณ วันที่ 1 เม.ย. 2564"."""
+    return _("ทะเบียน ณ วันที่ %(date)s") % {"date": be_date(as_of)}
+
+
+def job_labels(jobs: Iterable[tuple[int, dict, str]]) -> dict[int, str]:
+    """{job id: label} for (id, params, stored label) rows, in three queries at most."""
+    jobs = [(pk, params if isinstance(params, dict) else {}, label) for pk, params, label in jobs]
+    district_names = dict(
+        District.objects.filter(
+            code__in={str(p["district"]) for _pk, p, _l in jobs if p.get("district")}
+        ).values_list("code", "name_th")
+    )
+    province_names = dict(
+        Province.objects.filter(
+            code__in={str(p["province"]) for _pk, p, _l in jobs if p.get("province")}
+        ).values_list("code", "name_th")
+    )
+    labels = {}
+    for pk, params, stored in jobs:
+        label = stored
+        if params.get("as_of"):
+            try:
+                label = registry_label(dt.date.fromisoformat(str(params["as_of"])))
+            except ValueError:
+                pass
+        elif params.get("round"):
+            if params.get("district"):
+                place = {"district_name": district_names.get(str(params["district"]))}
+            elif params.get("province"):
+                place = {"province_name": province_names.get(str(params["province"]))}
+            else:
+                place = {} if params.get("country") else None
+            if place is not None and all(place.values()):
+                label = place_label(round_code=str(params["round"]), **place)
+        labels[pk] = label
+    return labels

@@ -117,6 +117,13 @@ LINE_FIELDS = [
 ]
 
 
+#: The longest text a line's field holds: longer text is refused, never cut (the form,
+#: the file import and the service all check it; PostgreSQL would refuse it mid-write).
+LINE_TEXT_LIMITS = {
+    name: ReportLine._meta.get_field(name).max_length for name in ("other_channel", "url", "note")
+}
+
+
 def clean_line_values(*, round: Round, values: dict) -> dict:
     """Validate a line's values (from the form or a file). Months past the round's length
     are forced to 0. Raises ValidationError with a dict of field errors."""
@@ -125,10 +132,8 @@ def clean_line_values(*, round: Round, values: dict) -> dict:
     for name in ("facebook", "line", "shopee", "lazada", "otop_today"):
         out[name] = bool(values.get(name))
     for name in ("other_channel", "note", "url"):
-        # Refused, never cut: the form and the file check the length too, and the
-        # database would refuse the link mid-write on PostgreSQL.
         text = (values.get(name) or "").strip()
-        limit = ReportLine._meta.get_field(name).max_length
+        limit = LINE_TEXT_LIMITS[name]
         if len(text) > limit:
             errors[name] = [str(MSG_TOO_LONG % {"limit": limit})]
         elif name == "url":

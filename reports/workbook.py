@@ -44,8 +44,8 @@ from otop_portal.importing import Notice, Problem, ProblemCollector
 from otop_portal.spreadsheet import Sheet, column_letter, open_workbook
 from otop_portal.xlsx import FormWriter
 from products.models import THAI_MONTHS, THAI_MONTHS_SHORT, Entrepreneur, Product, Round
-from reports.models import MONTH_FIELDS, ReportLine
-from reports.services import clean_shop_url
+from reports.models import MONTH_FIELDS
+from reports.services import LINE_TEXT_LIMITS, clean_shop_url
 
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
@@ -71,11 +71,10 @@ H_TOTAL = "รวมยอดจำหน่ายออนไลน์ รอ�
 H_BASELINE = "ยอดจำหน่ายออนไลน์ ช่วงเดียวกันของปีก่อน ({period}) (บาท)"
 H_NOTE = "หมายเหตุ"
 TOTAL_LABEL = "รวม"
-# The lengths of the line's text fields: a longer cell is refused here, naming the cell,
-# rather than cut without a word or refused by the database in the middle of the write.
-OTHER_LIMIT = ReportLine._meta.get_field("other_channel").max_length
-URL_LIMIT = ReportLine._meta.get_field("url").max_length
-NOTE_LIMIT = ReportLine._meta.get_field("note").max_length
+# A longer cell is refused here, naming the cell (reports.services.LINE_TEXT_LIMITS).
+OTHER_LIMIT = LINE_TEXT_LIMITS["other_channel"]
+URL_LIMIT = LINE_TEXT_LIMITS["url"]
+NOTE_LIMIT = LINE_TEXT_LIMITS["note"]
 SIGNATURE = ["ลงชื่อ.....ผู้รายงาน", "(.....)", "วัน.....เดือน.....ปี....."]
 
 MSG_NO_HEADER = _(

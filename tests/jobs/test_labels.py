@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from jobs.models import Job, JobKind
-from jobs.templatetags.jobs_tags import labels_for
+from jobs.selectors import job_labels
 
 
 def make_export(user, **params) -> Job:
@@ -45,7 +45,7 @@ def test_it_shows_the_thai_label_in_thai(client, officer):
 
 def test_it_labels_provinces_and_the_whole_country(db):
     with translation.override("en"):
-        labels = labels_for(
+        labels = job_labels(
             [
                 (1, {"round": "2564-2", "province": "56"}, ""),
                 (2, {"round": "2564-2", "country": True}, ""),
@@ -55,13 +55,13 @@ def test_it_labels_provinces_and_the_whole_country(db):
 
 
 def test_it_writes_a_registry_date_in_the_buddhist_era(db):
-    labels = labels_for([(1, {"as_of": "2021-04-01"}, "ทะเบียน ณ วันที่ 2021-04-01")])
+    labels = job_labels([(1, {"as_of": "2021-04-01"}, "ทะเบียน ณ วันที่ 2021-04-01")])
     assert labels == {1: "ทะเบียน ณ วันที่ 1 เม.ย. 2564"}
     with translation.override("en"):
-        assert labels_for([(1, {"as_of": "2021-04-01"}, "")]) == {1: "Registry as of 1 Apr 2564 BE"}
+        assert job_labels([(1, {"as_of": "2021-04-01"}, "")]) == {1: "Registry as of 1 Apr 2564 BE"}
 
 
 def test_it_keeps_a_label_it_cannot_make_again(db):
-    assert labels_for(
+    assert job_labels(
         [(1, {}, "stored"), (2, {"round": "2564-2", "district": "9999"}, "kept"), (3, None, "x")]
     ) == {1: "stored", 2: "kept", 3: "x"}
