@@ -1,6 +1,6 @@
 """Writing workbooks in the department's look.
 
-All three attachments share one look (TEMPLATES.md, "General rules"): one sheet, A4
+All three attachments share one look (docs/forms.md, "What all three share"): one sheet, A4
 landscape, one page wide, the header rows repeated on every printed page, gridlines on
 data cells, TH SarabunPSK 16 pt in titles and 14 pt in tables. FormWriter gives every
 exporter those formats, and writes with xlsxwriter in constant_memory mode so that a

@@ -20,15 +20,17 @@ from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from districts.models import District, Province, Subdistrict, User
 from districts.scoping import Role
+from otop_portal.workflow import be_date
 from products.models import ProductStatus, RegistrySnapshot, Target
 from products.registry_workbook import RegistryRow, registry_read
 from products.vocab import EntrepreneurType, ProductType
 
-# The seed's table (TEMPLATES.md, attachment 1): base entrepreneurs, base products and
+# The seed's table (docs/forms.md, attachment 1): base entrepreneurs, base products and
 # the official target of each of Phayao's districts.
 PHAYAO = "56"
 SEED_TABLE: dict[str, tuple[int, int, int]] = {
@@ -53,6 +55,13 @@ DEMO_REGISTRY = DEMO_DATA / "registry.xlsx"
 #: entrepreneurs and 93 products in 5607, 42 and 94 in 5604), and demo_data holds their
 #: filled survey and report.
 SAMPLE_DISTRICTS = ("5604", "5607")
+#: The deadlines of the province's letter for round 2564-2 (load_demo --as-in-letter):
+#: the survey by 25 May 2564, the report by 20 September 2564.
+LETTER_DEADLINES = (dt.date(2021, 5, 25), dt.date(2021, 9, 20))
+#: By default the demo's deadlines are set this far after the day it is loaded, so that
+#: its countdowns and "on time" marks read as those of a round in progress.
+DEMO_SURVEY_DUE_IN = dt.timedelta(weeks=2)
+DEMO_REPORT_DUE_IN = dt.timedelta(weeks=8)
 DEMO_TARGET_REASON = "หนังสือจังหวัดพะเยา พฤษภาคม 2564 (สิ่งที่ส่งมาด้วย 1)"
 # A demo password, printed by load_demo. Never use the demo on a server people reach.
 DEMO_PASSWORD = "otop-demo-2564"
@@ -415,8 +424,24 @@ def _demo_user_save(
     return user
 
 
-def demo_load() -> DemoResult:
-    """Put Phayao's demo in the database, changing only what differs from it."""
+def demo_deadlines(
+    *, as_in_letter: bool = False, today: dt.date | None = None
+) -> tuple[dt.date, dt.date]:
+    """The demo round's (survey, report) deadlines: the letter's dates, or by default two
+    and eight weeks after `today` (the local date unless given)."""
+    if as_in_letter:
+        return LETTER_DEADLINES
+    today = today or timezone.localdate()
+    return today + DEMO_SURVEY_DUE_IN, today + DEMO_REPORT_DUE_IN
+
+
+def demo_load(*, as_in_letter: bool = False, today: dt.date | None = None) -> DemoResult:
+    """Put Phayao's demo in the database, changing only what differs from it.
+
+    The round's deadlines are set on every run: two and eight weeks after `today`, or the
+    letter's dates with `as_in_letter`. A second run on the same day changes nothing; a
+    run on a later day moves the deadlines to that day's two and eight weeks and says so.
+    """
     from products.services import registry_import, round_setup, target_set
 
     result = DemoResult()
@@ -459,9 +484,15 @@ def demo_load() -> DemoResult:
             )
         admin = User.objects.get(username="admin")
 
-        setup = round_setup(code=DEMO_ROUND)
+        survey_due, report_due = demo_deadlines(as_in_letter=as_in_letter, today=today)
+        setup = round_setup(code=DEMO_ROUND, survey_deadline=survey_due, report_deadline=report_due)
         if setup.created:
             result.changes.append(_("สร้างรอบ %(code)s") % {"code": DEMO_ROUND})
+        if setup.created or setup.changes:
+            result.changes.append(
+                _("กำหนดส่งแบบสำรวจ %(survey)s กำหนดส่งแบบรายงานผล %(report)s")
+                % {"survey": be_date(survey_due), "report": be_date(report_due)}
+            )
         round = setup.round
 
         rows = demo_registry_rows()

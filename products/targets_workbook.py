@@ -1,6 +1,6 @@
 """Attachment 1 (เป้าหมายตัวชี้วัด): the targets of a province's districts, as a workbook.
 
-`write_targets` writes the department's layout of TEMPLATES.md cell by cell, from the
+`write_targets` writes the department's layout of docs/forms.md cell by cell, from the
 rows of products.selectors.targets_for_districts, so the file shows the same figures as
 the targets page. `read_targets` reads the same layout as people fill it: the header may
 sit a few rows lower, district names carry slips (กุซาง for ภูซาง), targets may be typed
@@ -34,7 +34,7 @@ from otop_portal.xlsx import FormWriter
 from products.models import THAI_MONTHS, Round
 from products.selectors import DistrictTargets, targets_total
 
-# The header words of TEMPLATES.md, attachment 1.
+# The header words of docs/forms.md, attachment 1.
 H_NUMBER = "ที่"
 H_DISTRICT = "อำเภอ"
 H_BASE = "ฐานข้อมูล"

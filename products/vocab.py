@@ -1,6 +1,6 @@
 """The department's vocabularies and the spellings real files use for them.
 
-TEMPLATES.md lists the three entrepreneur types and five product types with the
+docs/forms.md lists the three entrepreneur types and five product types with the
 variants seen in use. A reader maps each variant to its type and refuses anything else,
 naming the valid choices.
 """

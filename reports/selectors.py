@@ -1,7 +1,7 @@
 """The KPI of a round, computed in one place.
 
 Every page, export and command that shows a KPI figure calls these selectors, so the
-figures can never disagree (TEMPLATES.md, "The KPI"):
+figures can never disagree (docs/forms.md, "The KPI"):
 
 - sold online: distinct base products whose round total (the sum of the month columns,
   column S of attachment 3) is above zero; a product listed with no sales does not count,

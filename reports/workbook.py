@@ -1,4 +1,4 @@
-"""Attachment 3, the result report (แบบรายงานผล), as TEMPLATES.md lays it out.
+"""Attachment 3, the result report (แบบรายงานผล), as docs/forms.md lays it out.
 
 The writer turns rows (reports.selectors.report_export_rows) into the department's layout,
 streaming with xlsxwriter's constant_memory mode strictly top to bottom. The reader reads

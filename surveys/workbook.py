@@ -1,6 +1,6 @@
 """Attachment 2, the readiness survey (แบบสำรวจความพร้อม): its writer and its reader.
 
-The layout is fixed by TEMPLATES.md ("Attachment 2") and by the seed's note 3, which
+The layout is fixed by docs/forms.md ("Attachment 2") and by the seed's note 3, which
 forbids changing the form. The writer draws it exactly; the reader takes it back the
 way officers really fill it: header found anywhere in the first rows, both spellings
 of ชาย/ขายของออนไลน์, the entrepreneur's cells written on its first row only or merged
@@ -46,7 +46,7 @@ PROVINCE_LINE = "จังหวัด{province}"
 COUNTRY_LINE = "ทุกจังหวัด"
 ROUND_LINE = "รอบการประเมินที่ {number} ({start} - {end})"
 
-# The department's header words, typos included (TEMPLATES.md). H1 is the upper header
+# The department's header words, typos included (docs/forms.md). H1 is the upper header
 # row, H2 the lower one.
 READY_GROUP = "ความพร้อมผู้ประกอบการเพื่อเข้าสู่ตลาดออนไลน์ (ใส่หมายเลข ๑ ในช่องข้อมูล)"
 SELLING_HEADER = "ชายของออนไลน์อยู่แล้ว"

@@ -18,9 +18,9 @@ import pytest
 from districts.models import District, User
 from districts.scoping import Role
 
-SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
-if not SAMPLES.exists():  # a checkout beside shared/, or shared/ inside the checkout
-    SAMPLES = Path(__file__).resolve().parents[1] / "shared" / "samples"
+# The department's sample workbooks and the figures they give (expected.json): the
+# project's own test data, read by every test that imports a real file.
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "samples"
 
 PASSWORD = "correct-horse-battery-staple"
 

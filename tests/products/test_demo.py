@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from districts.models import District, User
+from otop_portal.workflow import be_date
 from products.demo import (
     DEMO_DATA,
     DEMO_PASSWORD,
     DEMO_TARGET_REASON,
     SAMPLE_DISTRICTS,
     SEED_TABLE,
+    demo_load,
     district_plans,
     registry_rows,
 )
@@ -119,7 +123,7 @@ def test_the_demo_registry_of_5604_and_5607_is_the_sample_registry(samples):
 @pytest.mark.django_db
 def test_a_demo_officer_can_upload_the_sample_survey_and_report(client, settings, tmp_path):
     """officer5607 uploads products/demo_data's survey and report through the pages,
-    and the district's figures are the sample's (shared/samples/expected.json)."""
+    and the district's figures are the sample's (tests/fixtures/samples/expected.json)."""
     from django.urls import reverse
 
     from reports.selectors import kpi_for_districts
@@ -159,3 +163,52 @@ def test_the_demo_data_are_the_sample_workbooks(samples):
         "report_5607.xlsx",
     ]:
         assert (DEMO_DATA / name).read_bytes() == (samples / name).read_bytes(), name
+
+
+@pytest.mark.django_db
+def test_it_sets_the_deadlines_two_and_eight_weeks_from_today(client):
+    today = timezone.localdate()
+    out = load()
+    round = round_get("2564-2")
+    assert round.survey_deadline == today + dt.timedelta(days=14)
+    assert round.report_deadline == today + dt.timedelta(days=56)
+    assert be_date(round.survey_deadline) in out
+    # The officer's page counts down to the survey instead of counting days overdue.
+    client.login(username="officer5607", password=DEMO_PASSWORD)
+    page = client.get("/", follow=True).content.decode()
+    assert "อีก 14 วัน" in page
+    assert "พ้นกำหนดแล้ว" not in page
+    assert "เลยกำหนด" not in page
+
+
+@pytest.mark.django_db
+def test_as_in_letter_it_keeps_the_letters_deadlines():
+    out = io.StringIO()
+    call_command("load_demo", "--as-in-letter", stdout=out)
+    round = round_get("2564-2")
+    assert (round.survey_deadline, round.report_deadline) == (
+        dt.date(2021, 5, 25),
+        dt.date(2021, 9, 20),
+    )
+    assert "25 พ.ค. 2564" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_rerun_moves_the_deadlines_to_its_own_day_and_changes_nothing_else():
+    first_day = dt.date(2026, 3, 2)
+    demo_load(today=first_day)
+    targets = list(Target.objects.values_list("district_id", "official", "set_at"))
+    assert not demo_load(today=first_day).changed
+    later = demo_load(today=first_day + dt.timedelta(days=10))
+    round = round_get("2564-2")
+    assert round.survey_deadline == dt.date(2026, 3, 26)
+    assert round.report_deadline == dt.date(2026, 5, 7)
+    assert later.changes == ["กำหนดส่งแบบสำรวจ 26 มี.ค. 2569 กำหนดส่งแบบรายงานผล 7 พ.ค. 2569"]
+    assert list(Target.objects.values_list("district_id", "official", "set_at")) == targets
+    # From the letter's dates back to today's, and the other way, on request.
+    demo_load(as_in_letter=True, today=first_day)
+    round.refresh_from_db()
+    assert round.survey_deadline == dt.date(2021, 5, 25)
+    demo_load(today=first_day)
+    round.refresh_from_db()
+    assert round.survey_deadline == dt.date(2026, 3, 16)

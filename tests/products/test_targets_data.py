@@ -1,6 +1,6 @@
 """Builders shared by the targets tests (this module holds no tests).
 
-The seed's Phayao table (TEMPLATES.md, attachment 1) is built directly with bulk
+The seed's Phayao table (docs/forms.md, attachment 1) is built directly with bulk
 inserts, so the targets tests do not depend on the registry import.
 """
 

@@ -1,5 +1,5 @@
 """The report form is read the same from .xls, .ods and a LibreOffice-saved .xlsx
-(files made from ../shared/samples/report_5607.xlsx with LibreOffice)."""
+(files made from tests/fixtures/samples/report_5607.xlsx with LibreOffice)."""
 
 import io
 import json

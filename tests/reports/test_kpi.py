@@ -1,4 +1,4 @@
-"""The KPI selector: the rules of TEMPLATES.md, the totals, and a fixed number of queries."""
+"""The KPI selector: the rules of docs/forms.md, the totals, and a fixed number of queries."""
 
 from decimal import Decimal
 

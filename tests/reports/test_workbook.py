@@ -1,4 +1,4 @@
-"""The attachment-3 writer follows TEMPLATES.md cell by cell."""
+"""The attachment-3 writer follows docs/forms.md cell by cell."""
 
 import datetime as dt
 import io

@@ -1,6 +1,6 @@
 """The survey form is read the same from .xls, .ods and a LibreOffice-saved .xlsx.
 
-The files in tests/fixtures/libreoffice were made from ../shared/samples/survey_5607.xlsx
+The files in tests/fixtures/libreoffice were made from tests/fixtures/samples/survey_5607.xlsx
 with `soffice --headless --convert-to xls|ods|xlsx`, as offices on older Excel or
 LibreOffice would save them.
 """

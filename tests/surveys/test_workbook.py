@@ -1,4 +1,4 @@
-"""Attachment 2 written cell by cell as TEMPLATES.md fixes it, and read back the way
+"""Attachment 2 written cell by cell as docs/forms.md fixes it, and read back the way
 officers fill it."""
 
 from __future__ import annotations

@@ -14,11 +14,20 @@ class Command(BaseCommand):
         "equals the seed's table (the sample registry in products/demo_data for 5604 and "
         "5607, generated rows for the others), the seed's official targets, and a user for "
         "each role. Idempotent. The demo registry replaces Phayao's registry in the "
-        "database: use it on a development database only."
+        "database: use it on a development database only. The round's deadlines are set "
+        "two and eight weeks from today, so that the demo reads as a round in progress."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--as-in-letter",
+            action="store_true",
+            help="Keep the deadlines of the province's letter (25 May and 20 September 2564) "
+            "instead of setting them two and eight weeks from today.",
+        )
+
     def handle(self, *args, **options):
-        result = demo_load()
+        result = demo_load(as_in_letter=options["as_in_letter"])
         if result.changed:
             for line in result.changes:
                 self.stdout.write(f"  {line}")
