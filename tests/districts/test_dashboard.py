@@ -83,7 +83,7 @@ def table_rows(response) -> list[str]:
 
 
 def test_the_province_page_shows_the_seeds_table_with_the_demo_data(client, province_staff):
-    from products.demo import DEMO_ROUND, SEED_TABLE, demo_load
+    from products.demo.phayao import DEMO_ROUND, SEED_TABLE, demo_load
 
     demo_load()
     response = page(client, province_staff, reverse("districts:province", args=[DEMO_ROUND, "56"]))
@@ -480,7 +480,7 @@ READINESS_LABELS = [
 def test_every_cell_of_the_province_tables_names_its_column_in_thai_and_english(
     client, province_staff
 ):
-    from products.demo import DEMO_ROUND, demo_load
+    from products.demo.phayao import DEMO_ROUND, demo_load
 
     demo_load()
     url = reverse("districts:province", args=[DEMO_ROUND, "56"])

@@ -32,7 +32,7 @@ def test_attachment_1_with_progress_has_the_seeds_table_then_a_progress_sheet(
     client,
     province_staff,
 ):
-    from products.demo import DEMO_ROUND, SEED_TABLE, demo_load
+    from products.demo.phayao import DEMO_ROUND, SEED_TABLE, demo_load
 
     demo_load()
     book = workbook(

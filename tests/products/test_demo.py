@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from districts.models import District, User
-from products.demo import (
+from products.demo.phayao import (
     DEMO_DATA,
     DEMO_PASSWORD,
     DEMO_TARGET_REASON,
