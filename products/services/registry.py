@@ -23,7 +23,7 @@ from django.db.models import Value as _Value
 from django.db.models.functions import Cast as _Cast
 from django.db.models.functions import Concat as _Concat
 from django.db.models.functions import Substr as _Substr
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from districts.models import District as _District
 from otop_portal.importing import ImportRefused as _ImportRefused
@@ -37,18 +37,18 @@ from products.registry_workbook import RegistryRow as _RegistryRow
 from products.registry_workbook import registry_check as _registry_check
 from products.registry_workbook import registry_read as _registry_read
 
-MSG_OLDER_SNAPSHOT = _lazy(
+MSG_OLDER_SNAPSHOT = gettext_lazy(
     "ข้อมูล ณ วันที่ที่ระบุเก่ากว่าชุดข้อมูลทะเบียนล่าสุด (%(latest)s) ทะเบียนในระบบจะถูกแทนด้วยข้อมูลชุดที่เก่ากว่า"
 )
-MSG_NAME_RETIRED = _lazy(
+MSG_NAME_RETIRED = gettext_lazy(
     "ผลิตภัณฑ์ “%(name)s” (%(old)s) ของผู้ประกอบการ %(owner)s ไม่อยู่ในทะเบียนแล้ว "
     "และชื่อนี้เป็นของผลิตภัณฑ์ %(new)s ในไฟล์นี้ ชื่อของผลิตภัณฑ์เดิมจึงต่อท้ายด้วย "
     "“(ไม่อยู่ในทะเบียนแล้ว #...)”"
 )
 RETIRED_SUFFIX = " (ไม่อยู่ในทะเบียนแล้ว #"
-MSG_AS_OF_FUTURE = _lazy("วันที่ของข้อมูลต้องไม่เป็นวันในอนาคต")
+MSG_AS_OF_FUTURE = gettext_lazy("วันที่ของข้อมูลต้องไม่เป็นวันในอนาคต")
 #: What a snapshot removes, said in every import's summary.
-MSG_REMOVES_IN_PROVINCES = _lazy(
+MSG_REMOVES_IN_PROVINCES = gettext_lazy(
     "ผลิตภัณฑ์และผู้ประกอบการที่ไม่อยู่ในไฟล์ จะถูกบันทึกว่าไม่อยู่ในทะเบียนแล้ว "
     "เฉพาะในจังหวัดที่มีในไฟล์: %(provinces)s จังหวัดอื่นไม่เปลี่ยน"
 )
