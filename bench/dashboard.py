@@ -171,8 +171,8 @@ def _phayao_main() -> None:
 
     with _static_storage():
         client = _client()
-        province, _q = query_count(client, reverse("districts:province", args=[ROUND, "56"]))
-        country, _q = query_count(client, reverse("districts:country", args=[ROUND]))
+        province, _q = query_count(client, reverse("dashboards:province", args=[ROUND, "56"]))
+        country, _q = query_count(client, reverse("dashboards:country", args=[ROUND]))
     print(json.dumps({"province": province, "country": country}))
 
 
@@ -210,10 +210,10 @@ def main() -> None:
         pages = measure(
             client,
             {
-                "province": reverse("districts:province", args=[ROUND, code]),
-                "province_phayao": reverse("districts:province", args=[ROUND, "56"]),
-                "province_most_districts": reverse("districts:province", args=[ROUND, wide]),
-                "country": reverse("districts:country", args=[ROUND]),
+                "province": reverse("dashboards:province", args=[ROUND, code]),
+                "province_phayao": reverse("dashboards:province", args=[ROUND, "56"]),
+                "province_most_districts": reverse("dashboards:province", args=[ROUND, wide]),
+                "country": reverse("dashboards:country", args=[ROUND]),
             },
             warmup=args.warmup,
             requests=args.requests,

@@ -216,7 +216,7 @@ def _admin_ensure() -> None:
 def _round_ensure(snapshot):
     """Round 2564-2 on `snapshot`, with the seed's values, through the service."""
     from products.selectors import round_get
-    from products.services import round_setup
+    from products.services.rounds import round_setup
 
     round_setup(code=ROUND, snapshot=snapshot)
     return round_get(ROUND)
@@ -231,7 +231,7 @@ def phayao_ensure(url: str, *, log=print) -> None:
     django_setup(url)
     from django.core.management import call_command
 
-    from products.demo import (
+    from products.demo.phayao import (
         DEMO_AS_OF,
         DEMO_SOURCE,
         PHAYAO,
@@ -240,13 +240,13 @@ def phayao_ensure(url: str, *, log=print) -> None:
         registry_rows,
     )
     from products.models import Target
-    from products.services import registry_import
+    from products.services.registry import registry_import
     from surveys.models import Survey
 
     call_command("migrate", verbosity=0, interactive=False)
     if Survey.objects.filter(district__province_id=PHAYAO).count() == len(SEED_TABLE):
         return
-    # The demo's registry and official targets (as products.demo.demo_load makes them,
+    # The demo's registry and official targets (as products.demo.phayao.demo_load makes them,
     # without its users).
     log(f"fixture: loading Phayao's demo registry into {url}")
     _admin_ensure()
@@ -300,7 +300,7 @@ def fixture_ensure(url: str, *, rows: int, seed: int = 1, log=print) -> dict:
         return info
 
     from products.registry_workbook import parse_date_option
-    from products.services import registry_import_file
+    from products.services.registry import registry_import_file
 
     _admin_ensure()
     log(f"fixture: importing {path.name}")

@@ -6,7 +6,7 @@ bench/fixture.py), each run measures, each in a fresh Python process, on Postgre
 1. the floor (bench/floor.py): python-calamine reading the file, plus a COPY of the
    same cells into a new table (the COPY into a temporary table, which is not logged,
    is reported too);
-2. the first import of the file (products.services.registry_import_file: read, clean,
+2. the first import of the file (products.services.registry.registry_import_file: read, clean,
    check, then write in one transaction) into an empty registry;
 3. a second import of the same file, which changes nothing;
 4. django-import-export importing the first --die-rows products of the same rows (and
@@ -72,8 +72,8 @@ def child_import(path: str) -> dict:
     time of each phase: the upload's extent check, reading and cleaning the rows (the
     check included), the plan (loading the registry and comparing), and the writes."""
     from otop_portal import uploads
-    from products import services
     from products.registry_workbook import parse_date_option
+    from products.services import registry as services
 
     phases: dict[str, float] = {}
     uploads.check_extent = _timed(phases, "extent_check_s", uploads.check_extent)

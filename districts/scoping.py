@@ -70,6 +70,16 @@ def can_review_district(user, district) -> bool:
     return user.is_superuser or user.role in (Role.ADMIN, Role.PROVINCE)
 
 
+def can_review_province(user, province) -> bool:
+    """Provincial staff of the province and administrators review its forms (the same
+    rule as provinces_overseen, for a province already in hand)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser or user.role == Role.ADMIN:
+        return True
+    return user.role == Role.PROVINCE and user.province_id == province.code
+
+
 def get_district_for_user(user, code: str):
     """The district `code`, with its province, if `user` sees it; else a 404."""
     from districts.models import District

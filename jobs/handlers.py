@@ -144,7 +144,7 @@ def registry_import_check(*, by, params: dict, input_file) -> JobPlan:
 
 @register(JobKind.REGISTRY_IMPORT, check=registry_import_check, atomic=True)
 def registry_import_job(job: Job, progress: Progress) -> dict:
-    from products.services import registry_import_file
+    from products.services.registry import registry_import_file
 
     progress.stage(STAGE_READING)
     with job.input_file.open("rb") as fh:

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "reports",
     "plans",
     "jobs",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -146,7 +147,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "districts:home"
+LOGIN_REDIRECT_URL = "dashboards:home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

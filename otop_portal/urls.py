@@ -10,7 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("districts.urls")),
+    path("", include("dashboards.urls")),
     path("", include("products.urls")),
     path("", include("surveys.urls")),
     path("", include("reports.urls")),

@@ -28,14 +28,13 @@ from plans.models import FollowUp, Step
 from products.models import Product, Round
 from products.selectors import base_filter_for
 from products.vocab import EntrepreneurType, ProductType
-from reports.models import ReportLine
+from reports.models import ReportLine, line_total_expression
 from reports.selectors import (
     KpiRow,
     Why,
     kpi_for_districts,
     kpi_for_province,
     kpi_products,
-    line_total_expression,
 )
 from surveys.models import EntrepreneurAnswer, ProductAnswer
 

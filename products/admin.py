@@ -40,7 +40,7 @@ from otop_portal.importing import ImportRefused
 from otop_portal.uploads import REGISTRY, check_upload
 from products.models import Entrepreneur, FiscalYear, Product, RegistrySnapshot, Round, Target
 from products.selectors import round_get
-from products.services import registry_import_file
+from products.services.registry import registry_import_file
 
 MSG_FILE_TOO_LARGE = _("ไฟล์ใหญ่เกิน %(limit)s MB")
 

@@ -20,7 +20,7 @@ from otop_portal.importing import ImportRefused
 from products.forms import TargetForm, TargetsUploadForm
 from products.models import Round, Target
 from products.selectors import get_round_or_404, targets_for_districts, targets_total
-from products.services import target_set, targets_import
+from products.services.targets import target_set, targets_import
 from products.targets_workbook import rate_label, write_targets
 
 MSG_SAVED = _("บันทึกเป้าหมายทางการของอำเภอ%(name)sแล้ว")

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from otop_portal.cells import CellError, parse_amount
 from products.models import Round
 from products.vocab import ProductType
-from reports.models import MONTH_FIELDS
-from reports.services import MSG_TOO_LARGE, clean_shop_url
+from reports.models import MONTH_FIELDS, clean_shop_url
+from reports.services import MSG_TOO_LARGE
 
 SHOW_CHOICES = [
     ("", _("ทุกรายการ")),

@@ -1,5 +1,8 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -9,6 +12,11 @@ from otop_portal.workflow import Submission, Upload
 from products.models import Product, Round
 
 MSG_MISSING_CHANNEL = _("ผลิตภัณฑ์ที่มียอดขายต้องระบุช่องทางจำหน่ายหรือลิงก์ร้านค้า: %(names)s")
+MSG_URL_SCHEME = _("ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https:// (พบ “%(value)s”)")
+MSG_URL_INVALID = _("“%(value)s” ไม่ใช่ลิงก์ที่ถูกต้อง")
+
+URL_SCHEMES = ("http", "https")
+_url_validator = URLValidator(schemes=list(URL_SCHEMES))
 
 
 class ReportQuerySet(ScopedQuerySet):
@@ -42,8 +50,6 @@ class Report(Submission):
     def missing_for_submit(self) -> list[str]:
         """A report can be submitted when every line with sales says where it sold: a
         channel ticked, another channel named, or a shop URL. One query."""
-        from reports.selectors import line_total_expression
-
         unexplained = list(
             self.lines.alias(line_total=line_total_expression())
             .filter(
@@ -70,6 +76,14 @@ class ReportLineQuerySet(ScopedQuerySet):
 
 
 MONTH_FIELDS = ["month_1", "month_2", "month_3", "month_4", "month_5", "month_6"]
+
+
+def line_total_expression():
+    """The round total of a report line (column S) in SQL: the sum of its month columns."""
+    total = F(MONTH_FIELDS[0])
+    for name in MONTH_FIELDS[1:]:
+        total = total + F(name)
+    return total
 
 
 def _money(label):
@@ -147,6 +161,28 @@ class ReportLine(models.Model):
     @property
     def sales_total(self):
         return sum(getattr(self, f) for f in MONTH_FIELDS)
+
+
+#: The longest text a line's field holds: longer text is refused, never cut (the form,
+#: the file import and the service all check it; PostgreSQL would refuse it mid-write).
+LINE_TEXT_LIMITS = {
+    name: ReportLine._meta.get_field(name).max_length for name in ("other_channel", "url", "note")
+}
+
+
+def clean_shop_url(value: str) -> str:
+    """A shop or product link: empty, or an http/https URL. Raises ValidationError."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    scheme = value.split(":", 1)[0].lower() if ":" in value else ""
+    if scheme not in URL_SCHEMES:
+        raise ValidationError(MSG_URL_SCHEME % {"value": value[:80]}, code="scheme")
+    try:
+        _url_validator(value)
+    except ValidationError:
+        raise ValidationError(MSG_URL_INVALID % {"value": value[:80]}, code="invalid") from None
+    return value
 
 
 class ReportUploadQuerySet(ScopedQuerySet):

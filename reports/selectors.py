@@ -36,7 +36,9 @@ from otop_portal import workflow
 from otop_portal.workflow import Status
 from products.models import Product, Round
 from products.selectors import DistrictTargets, base_filter_for, targets_for_districts
-from reports.models import MONTH_FIELDS, Report, ReportLine
+from products.vocab import PRODUCT_TYPE_TH
+from reports.models import MONTH_FIELDS, Report, ReportLine, line_total_expression
+from surveys.models import EntrepreneurAnswer, Survey
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -63,14 +65,6 @@ def percent(numerator, denominator) -> Decimal | None:
     if not denominator:
         return None
     return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def line_total_expression():
-    """The round total of a report line (column S) in SQL: the sum of its month columns."""
-    total = F(MONTH_FIELDS[0])
-    for name in MONTH_FIELDS[1:]:
-        total = total + F(name)
-    return total
 
 
 def _prefixed_total(prefix: str):
@@ -300,8 +294,6 @@ def _statuses(model, round: Round, codes: list[str] | None) -> dict[str, dict]:
 def _district_rows(
     round: Round, targets: list[DistrictTargets], *, all_districts: bool
 ) -> list[KpiRow]:
-    from surveys.models import Survey
-
     codes = None if all_districts else [t.code for t in targets]
     sales = _sales_by_district(round, codes)
     reports = _statuses(Report, round, codes)
@@ -567,6 +559,23 @@ def report_district_headings(districts: QuerySet[District], *, country: bool) ->
     }
 
 
+@dataclass
+class ExportRow:
+    """One row of attachment 3. Channels and amounts are None when the product has no line."""
+
+    district_code: str
+    entrepreneur_code: str
+    entrepreneur_name: str
+    product_name: str
+    product_type: str
+    channels: list[bool] | None = None
+    other_channel: str = ""
+    url: str = ""
+    months: list[Decimal] | None = None
+    baseline: Decimal | None = None
+    note: str = ""
+
+
 def report_export_rows(*, round: Round, districts: QuerySet[District]):
     """The rows of attachment 3 for the districts, in DOPA order, then by entrepreneur code
     and product name: every base product of the round, with its report line when there is
@@ -578,9 +587,6 @@ def report_export_rows(*, round: Round, districts: QuerySet[District]):
     is matched to its product as they pass (the lines are a subset of the products).
     Three queries whatever the size.
     """
-    from products.vocab import PRODUCT_TYPE_TH
-    from reports.workbook import ExportRow
-
     codes = list(districts.order_by("code").values_list("code", flat=True))
     fields = [
         "facebook",
@@ -714,8 +720,6 @@ def report_progress(*, report: Report) -> Progress:
 def survey_sales_hints(*, round: Round, district: District, entrepreneur_ids) -> dict[int, Decimal]:
     """The survey's previous-fiscal-year online sales of these entrepreneurs (a whole
     year, all their products together): shown beside the baseline as a hint only."""
-    from surveys.models import EntrepreneurAnswer
-
     return dict(
         EntrepreneurAnswer.objects.filter(
             survey__round=round,
@@ -739,8 +743,6 @@ REPORT_HISTORY = workflow.HistoryLabels(
 def report_history(*, report: Report | None, limit: int = 30) -> list[workflow.HistoryItem]:
     """Who did what and when: the report's transitions, imports and the lines saved in the
     browser, newest first. Three queries."""
-    from django.utils.translation import gettext as _
-
     if report is None or report.pk is None:
         return []
     items = workflow.history_items(

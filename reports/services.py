@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +32,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from districts.models import District
 from otop_portal.cells import MSG_TOO_LONG
-from otop_portal.importing import ImportRefused, Notice, ProblemCollector
+from otop_portal.importing import ImportRefused, Notice, Problem, ProblemCollector
+from otop_portal.spreadsheet import SpreadsheetError
 from otop_portal.workflow import (
     CHANGE_REASON_PREFILLED,
     CHANGE_REASON_SAVED,
@@ -50,11 +50,20 @@ from otop_portal.workflow import (
     submission_submit,
 )
 from products.models import Product, Round
-from reports.models import MONTH_FIELDS, BaselineSource, Report, ReportLine, ReportUpload
-from reports.selectors import Kpi, kpi_for_districts, line_total_expression
+from reports.models import (
+    LINE_TEXT_LIMITS,
+    MONTH_FIELDS,
+    BaselineSource,
+    Report,
+    ReportLine,
+    ReportUpload,
+    clean_shop_url,
+    line_total_expression,
+)
+from reports.selectors import Kpi, kpi_for_districts
+from reports.workbook import match_rows, read_report
+from surveys.models import EntrepreneurAnswer
 
-MSG_URL_SCHEME = _("ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https:// (พบ “%(value)s”)")
-MSG_URL_INVALID = _("“%(value)s” ไม่ใช่ลิงก์ที่ถูกต้อง")
 MSG_NEGATIVE = _("ยอดเงินต้องเป็นศูนย์หรือมากกว่า")
 MSG_TOO_MANY_DIGITS = _("ยอดเงินมากเกินไป")
 MSG_STALE = _(
@@ -64,9 +73,7 @@ MSG_STALE = _(
 MSG_SOMEONE = _("ผู้ใช้อื่น")
 MSG_LINE_NOT_IN_REPORT = _("รายการนี้ไม่อยู่ในแบบรายงานนี้")
 
-URL_SCHEMES = ("http", "https")
 MAX_AMOUNT = Decimal("999999999999.99")
-_url_validator = URLValidator(schemes=list(URL_SCHEMES))
 
 
 class StaleLine(WorkflowError):
@@ -76,21 +83,6 @@ class StaleLine(WorkflowError):
 # ---------------------------------------------------------------------------
 # Values of a line
 # ---------------------------------------------------------------------------
-
-
-def clean_shop_url(value: str) -> str:
-    """A shop or product link: empty, or an http/https URL. Raises ValidationError."""
-    value = (value or "").strip()
-    if not value:
-        return ""
-    scheme = value.split(":", 1)[0].lower() if ":" in value else ""
-    if scheme not in URL_SCHEMES:
-        raise ValidationError(MSG_URL_SCHEME % {"value": value[:80]}, code="scheme")
-    try:
-        _url_validator(value)
-    except ValidationError:
-        raise ValidationError(MSG_URL_INVALID % {"value": value[:80]}, code="invalid") from None
-    return value
 
 
 def clean_amount(value: Decimal | None) -> Decimal | None:
@@ -115,13 +107,6 @@ LINE_FIELDS = [
     "sales_baseline",
     "note",
 ]
-
-
-#: The longest text a line's field holds: longer text is refused, never cut (the form,
-#: the file import and the service all check it; PostgreSQL would refuse it mid-write).
-LINE_TEXT_LIMITS = {
-    name: ReportLine._meta.get_field(name).max_length for name in ("other_channel", "url", "note")
-}
 
 
 def clean_line_values(*, round: Round, values: dict) -> dict:
@@ -178,8 +163,6 @@ def baseline_prefill(
 ) -> dict[int, tuple[Decimal, str]]:
     """Known baselines of (product id, entrepreneur id) pairs: {product id: (amount, source)}.
     See the module docstring for the rules. At most three queries."""
-    from surveys.models import EntrepreneurAnswer
-
     if not products:
         return {}
     out: dict[int, tuple[Decimal, str]] = {}
@@ -414,8 +397,6 @@ def report_import(
     A dry run does the same inside a transaction that is rolled back, so its preview
     figures come from the real KPI selector.
     """
-    from reports.workbook import match_rows, read_report
-
     reading = read_report(file, round=round, name=name)
     problems = ProblemCollector(sheet=reading.sheet)
     problems.problems.extend(reading.problems)
@@ -549,8 +530,6 @@ def report_upload_preview(
     The upload is recorded whatever happens. A refused file is marked so with its
     problems, and ImportRefused (or SpreadsheetError, WorkflowError) is raised.
     """
-    from otop_portal.importing import Problem
-    from otop_portal.spreadsheet import SpreadsheetError
 
     upload = ReportUpload(report=report, original_name=name[:255], uploaded_by=by)
     upload.file.save(name or "report.xlsx", file, save=False)
@@ -586,8 +565,6 @@ def report_upload_commit(
     lock: of two uploads committed at once, the second waits for the first, then finds
     the report changed and is refused (it is never applied over the first).
     """
-    from otop_portal.importing import Problem
-    from otop_portal.spreadsheet import SpreadsheetError
 
     try:
         with transaction.atomic():

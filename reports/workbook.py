@@ -44,8 +44,8 @@ from otop_portal.importing import Notice, Problem, ProblemCollector
 from otop_portal.spreadsheet import Sheet, column_letter, open_workbook
 from otop_portal.xlsx import FormWriter
 from products.models import THAI_MONTHS, THAI_MONTHS_SHORT, Entrepreneur, Product, Round
-from reports.models import MONTH_FIELDS
-from reports.services import LINE_TEXT_LIMITS, clean_shop_url
+from reports.models import LINE_TEXT_LIMITS, MONTH_FIELDS, clean_shop_url
+from reports.selectors import ExportRow, report_district_headings, report_export_rows
 
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
@@ -71,7 +71,7 @@ H_TOTAL = "รวมยอดจำหน่ายออนไลน์ รอ�
 H_BASELINE = "ยอดจำหน่ายออนไลน์ ช่วงเดียวกันของปีก่อน ({period}) (บาท)"
 H_NOTE = "หมายเหตุ"
 TOTAL_LABEL = "รวม"
-# A longer cell is refused here, naming the cell (reports.services.LINE_TEXT_LIMITS).
+# A longer cell is refused here, naming the cell (reports.models.LINE_TEXT_LIMITS).
 OTHER_LIMIT = LINE_TEXT_LIMITS["other_channel"]
 URL_LIMIT = LINE_TEXT_LIMITS["url"]
 NOTE_LIMIT = LINE_TEXT_LIMITS["note"]
@@ -145,23 +145,6 @@ def titles(round: Round, province_name: str | None, district_name: str | None) -
 # ---------------------------------------------------------------------------
 # Writer
 # ---------------------------------------------------------------------------
-
-
-@dataclass
-class ExportRow:
-    """One row of attachment 3. Channels and amounts are None when the product has no line."""
-
-    district_code: str
-    entrepreneur_code: str
-    entrepreneur_name: str
-    product_name: str
-    product_type: str
-    channels: list[bool] | None = None
-    other_channel: str = ""
-    url: str = ""
-    months: list[Decimal] | None = None
-    baseline: Decimal | None = None
-    note: str = ""
 
 
 def write_report(
@@ -785,8 +768,6 @@ def match_rows(
 
 def write_district_report(output, *, round: Round, district: District) -> None:
     """Attachment 3 of one district: its base products with what its report says."""
-    from reports.selectors import report_export_rows
-
     rows = report_export_rows(round=round, districts=District.objects.filter(code=district.code))
     write_report(
         output,
@@ -799,8 +780,6 @@ def write_district_report(output, *, round: Round, district: District) -> None:
 
 def write_province_report(output, *, round: Round, province) -> None:
     """The province's consolidated attachment 3: every district in DOPA order."""
-    from reports.selectors import report_district_headings, report_export_rows
-
     districts = District.objects.filter(province=province)
     write_report(
         output,

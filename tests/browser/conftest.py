@@ -273,7 +273,8 @@ def page(new_page):
 def phayao(samples):
     """Round 2564-2 with Phayao's sample registry (as of 1 April 2564) and official
     targets, imported through the portal's own services."""
-    from products.services import registry_import_file, targets_import
+    from products.services.registry import registry_import_file
+    from products.services.targets import targets_import
 
     round = make_round()
     registry_import_file(

@@ -369,13 +369,13 @@ def test_the_province_page_offers_the_consolidated_forms_as_background_jobs(
     from django.urls import reverse
 
     client.force_login(province_staff)
-    html = client.get(reverse("districts:province", args=["2564-2", "56"])).content.decode()
+    html = client.get(reverse("dashboards:province", args=["2564-2", "56"])).content.decode()
     assert reverse("jobs:export") in html
     assert 'value="survey_export"' in html and 'value="report_export"' in html
 
 
 def test_the_country_page_offers_both_forms_of_every_province(client, round_2564, admin):
-    response = login(client, admin).get(reverse("districts:country", args=["2564-2"]))
+    response = login(client, admin).get(reverse("dashboards:country", args=["2564-2"]))
 
     html = response.text
     assert html.count('name="country" value="1"') == 2

@@ -76,7 +76,7 @@ def demo_with_work() -> None:
     services as the upload pages, 5607's survey and report submitted, and a follow-up."""
     from districts.models import District, User
     from plans.services import followup_record
-    from products.demo import DEMO_DATA, demo_load
+    from products.demo.phayao import DEMO_DATA, demo_load
     from products.models import Product
     from products.selectors import round_get
     from reports.services import report_get_or_start, report_import, report_submit

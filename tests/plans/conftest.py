@@ -33,7 +33,7 @@ def _isolated_media(settings, tmp_path):
 @pytest.fixture
 def sample_registry(round_2564, samples):
     """The sample registry as of 1 April 2564 (2021), imported by the registry service."""
-    from products.services import registry_import_file
+    from products.services.registry import registry_import_file
 
     registry_import_file(
         file=samples / "registry.xlsx", as_of=dt.date(2021, 4, 1), name="registry.xlsx"
@@ -44,7 +44,7 @@ def sample_registry(round_2564, samples):
 @pytest.fixture
 def official_targets(sample_registry, samples):
     """The official targets of Phayao, imported from the sample attachment 1."""
-    from products.services import targets_import
+    from products.services.targets import targets_import
 
     with open(samples / "targets_official.xlsx", "rb") as fh:
         targets_import(round=sample_registry, file=fh, name="targets_official.xlsx")

@@ -396,7 +396,7 @@ def test_the_admin_lists_follow_ups_with_their_history(client, admin, round_2564
 def test_the_district_page_shows_how_many_products_are_in_each_step(client, officer, small_5607):
     client.force_login(officer)
     post_followup(client, small_5607[1], step=Step.HELPED, on=dt.date(2021, 6, 3))
-    html = client.get(reverse("districts:district", args=["2564-2", "5607"])).content.decode()
+    html = client.get(reverse("dashboards:district", args=["2564-2", "5607"])).content.decode()
     assert "การติดตามของอำเภอ" in html
     assert "ช่วยลงขายแล้ว: <strong>1</strong>" in html
     assert plan_url() in html

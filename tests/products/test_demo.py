@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from districts.models import District, User
 from otop_portal.workflow import be_date
-from products.demo import (
+from products.demo.phayao import (
     DEMO_DATA,
     DEMO_PASSWORD,
     DEMO_TARGET_REASON,

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from districts.models import District
+from products.demo.scale import ENTREPRENEURS_PER_ROW, country_plans
 from products.models import Entrepreneur, Product
-from products.scale import ENTREPRENEURS_PER_ROW, country_plans
 from products.selectors import round_get, targets_for_districts
 
 

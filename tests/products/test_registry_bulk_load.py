@@ -1,5 +1,5 @@
 """A large registry import on PostgreSQL drops the registry's foreign keys for its writes
-and adds them back before it commits (products.services._bulk_write_session)."""
+and adds them back before it commits (products.services.registry._bulk_write_session)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from products import services
 from products.models import Entrepreneur, Product
-from products.services import registry_import
+from products.services import registry as services
+from products.services.registry import registry_import
 from tests.products.test_registry_import import generated, state
 
 pytestmark = [

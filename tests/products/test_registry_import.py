@@ -14,7 +14,7 @@ from otop_portal.spreadsheet import MSG_CSV_NAMED_XLSX, MSG_NO_SHEET, MSG_NOT_A_
 from products import registry_workbook as rw
 from products.models import Entrepreneur, Product, RegistrySnapshot
 from products.selectors import targets_for_districts
-from products.services import registry_import, registry_import_file
+from products.services.registry import registry_import, registry_import_file
 from products.vocab import MSG_BAD_ENTREPRENEUR_TYPE, MSG_BAD_PRODUCT_TYPE
 from tests.conftest import make_round
 
@@ -377,7 +377,7 @@ def test_the_command_dry_run_writes_nothing(samples):
 
 
 def generated(n_products: int, seed: int = 1):
-    from products.demo import district_plans, registry_rows
+    from products.demo.phayao import district_plans, registry_rows
 
     plans = district_plans({"5601": (max(1, n_products // 3), n_products)})
     for plan in plans:
@@ -448,7 +448,7 @@ def test_two_products_may_swap_names_and_a_gone_products_name_may_be_reused():
 
 
 def rw_suffix():
-    from products.services import RETIRED_SUFFIX
+    from products.services.registry import RETIRED_SUFFIX
 
     return RETIRED_SUFFIX
 
@@ -460,7 +460,7 @@ def rw_suffix():
 
 def two_provinces():
     """Generated rows of Phayao's 5601 and Chiang Mai's 5001."""
-    from products.demo import district_plans, registry_rows
+    from products.demo.phayao import district_plans, registry_rows
 
     plans = district_plans({"5601": (4, 8), "5001": (3, 6)})
     for plan in plans:
@@ -505,7 +505,7 @@ def test_the_command_says_where_missing_products_are_removed(samples):
     call_command(
         "import_registry", str(samples / "registry.xlsx"), "--as-of", "2021-04-01", stdout=out
     )
-    from products.services import MSG_REMOVES_IN_PROVINCES
+    from products.services.registry import MSG_REMOVES_IN_PROVINCES
 
     assert str(MSG_REMOVES_IN_PROVINCES % {"provinces": "พะเยา"}) in out.getvalue()
     snapshot = RegistrySnapshot.objects.get()

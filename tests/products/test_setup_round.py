@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from products.models import FiscalYear, RegistrySnapshot, Round
-from products.services import round_setup
+from products.services.rounds import round_setup
 
 
 def run(*args) -> str:

@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 
-from products.demo import demo_load
+from products.demo.phayao import demo_load
 from products.selectors import round_get
-from products.services import targets_import
+from products.services.targets import targets_import
 from tests.products.test_targets_data import PHAYAO, PHAYAO_NAMES, targets_state
 
 pytestmark = pytest.mark.django_db

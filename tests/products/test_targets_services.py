@@ -13,7 +13,7 @@ from districts.models import District
 from otop_portal.importing import ImportRefused
 from products.models import Target
 from products.selectors import targets_for_districts
-from products.services import target_set, targets_import
+from products.services.targets import target_set, targets_import
 from tests.products.test_targets_data import PHAYAO, build_phayao, targets_state
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from districts.models import District
 from products.models import Target
-from products.services import target_set
+from products.services.targets import target_set
 from tests.conftest import make_product
 from tests.products.test_targets_data import build_base, build_phayao, targets_state
 

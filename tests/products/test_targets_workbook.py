@@ -137,7 +137,7 @@ def test_it_uses_the_departments_font_and_print_setup(phayao_sheet):
 
 def test_column_f_says_when_a_computed_target_is_used_or_what_the_official_replaced(round_2564):
     build_phayao(round_2564)
-    from products.services import target_set
+    from products.services.targets import target_set
     from tests.conftest import make_user
 
     staff = make_user("staff", "province", province="56")

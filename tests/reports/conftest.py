@@ -113,7 +113,7 @@ def official_targets(round_2564, samples):
     service; returns expected.json's figures, which the import must have set."""
     import json
 
-    from products.services import targets_import
+    from products.services.targets import targets_import
 
     with open(samples / "targets_official.xlsx", "rb") as fh:
         targets_import(round=round_2564, file=fh, name="targets_official.xlsx")
@@ -130,7 +130,7 @@ def sample_registry(round_2564, samples):
     """The sample registry as of 1 April 2564 (2021), imported by the registry service."""
     import datetime as dt
 
-    from products.services import registry_import_file
+    from products.services.registry import registry_import_file
 
     return registry_import_file(
         file=samples / "registry.xlsx", as_of=dt.date(2021, 4, 1), name="registry.xlsx"

@@ -9,10 +9,9 @@ from django.utils import timezone
 
 from districts.models import District
 from otop_portal.workflow import WorkflowError
-from reports.models import Report, ReportLine
+from reports.models import Report, ReportLine, clean_shop_url
 from reports.services import (
     StaleLine,
-    clean_shop_url,
     report_approve,
     report_get_or_start,
     report_line_save,

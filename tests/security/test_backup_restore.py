@@ -111,7 +111,7 @@ def demo(settings, tmp_path):
 @pytest.mark.django_db
 def test_dumpdata_then_loaddata_into_an_empty_database_gives_the_same_figures(demo, tmp_path):
     from districts.models import User
-    from products.demo import DEMO_PASSWORD
+    from products.demo.phayao import DEMO_PASSWORD
 
     assert demo["phayao"]["total"]["sold_online"] == 14  # the work is in the figures
     dump = tmp_path / "portal.json"

@@ -65,13 +65,13 @@ class Importer:
         """Import through the service; returns whether anything changed."""
         with path.open("rb") as fh:
             if self.name == "registry":
-                from products.services import registry_import_file
+                from products.services.registry import registry_import_file
 
                 return registry_import_file(
                     file=fh, as_of=AS_OF, name=path.name, dry_run=dry_run
                 ).changed
             if self.name == "targets":
-                from products.services import targets_import
+                from products.services.targets import targets_import
 
                 return targets_import(
                     round=round, file=fh, name=path.name, province="56", dry_run=dry_run
@@ -291,7 +291,7 @@ def loaded(sample_registry_and_round, samples, request):
 
 @pytest.fixture
 def sample_registry_and_round(round_2564, samples):
-    from products.services import registry_import_file
+    from products.services.registry import registry_import_file
 
     registry_import_file(file=samples / "registry.xlsx", as_of=AS_OF, name="registry.xlsx")
     return round_2564

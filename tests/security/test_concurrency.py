@@ -213,7 +213,7 @@ def _meet_before(monkeypatch, module, name: str) -> None:
 @pytest.fixture
 def phayao_samples(samples):
     """The sample registry, imported as the survey and report samples expect."""
-    from products.services import registry_import_file
+    from products.services.registry import registry_import_file
 
     registry_import_file(
         file=samples / "registry.xlsx", as_of=dt.date(2021, 4, 1), name="registry.xlsx"
@@ -378,7 +378,7 @@ def test_a_connection_killed_during_an_import_leaves_nothing_of_it(
     from django.db.utils import DatabaseError, InterfaceError
 
     from districts.models import District
-    from products.services import registry_import_file
+    from products.services.registry import registry_import_file
 
     settings.MEDIA_ROOT = tmp_path / "media"
     district = District.objects.get(code="5607")

@@ -134,17 +134,17 @@ def test_every_download_of_the_portal_writes_formula_like_text_as_text(injected,
         "reports:download",
         "reports:province_download",
         "products:targets_xlsx",
-        "districts:province_xlsx",
-        "districts:province_csv",
-        "districts:country_xlsx",
-        "districts:country_csv",
-        "districts:targets_progress",
+        "dashboards:province_xlsx",
+        "dashboards:province_csv",
+        "dashboards:country_xlsx",
+        "dashboards:country_csv",
+        "dashboards:targets_progress",
     } <= set(checked)
     shown = {name: " ".join(texts) for name, texts in checked.items()}
     for name in ("surveys:export", "reports:download"):
         for text in DANGEROUS:
             assert text in shown[name], f"{name} lost {text!r}"
-    assert "'=แม่ใจ" in shown["districts:province_csv"]
+    assert "'=แม่ใจ" in shown["dashboards:province_csv"]
 
 
 def test_the_export_jobs_write_formula_like_text_as_text(injected, officer, province_staff):

@@ -36,7 +36,7 @@ SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/", "static/", "media/")
 
 #: Pages anyone may open without logging in. The login page (accounts/) and the language
 #: switch (i18n/) are public too; they are outside the walk.
-PUBLIC = {"districts:healthz"}
+PUBLIC = {"dashboards:healthz"}
 
 OFFICER, PROVINCE, ADMIN = "officer", "province", "admin"
 EVERYONE = frozenset({OFFICER, PROVINCE, ADMIN})
@@ -48,17 +48,17 @@ ADMINS = frozenset({ADMIN})
 #: Who may read (GET) and who may write (POST) each page, as a role in the area of the
 #: page's district or province. A POST-only page has no readers.
 ACCESS: dict[str, tuple[frozenset, frozenset]] = {
-    "districts:home": (EVERYONE, NOBODY),
-    "districts:country": (ADMINS, NOBODY),
-    "districts:country_xlsx": (ADMINS, NOBODY),
-    "districts:country_csv": (ADMINS, NOBODY),
-    "districts:province": (REVIEWERS, NOBODY),
-    "districts:province_xlsx": (REVIEWERS, NOBODY),
-    "districts:province_csv": (REVIEWERS, NOBODY),
-    "districts:targets_progress": (REVIEWERS, NOBODY),
+    "dashboards:home": (EVERYONE, NOBODY),
+    "dashboards:country": (ADMINS, NOBODY),
+    "dashboards:country_xlsx": (ADMINS, NOBODY),
+    "dashboards:country_csv": (ADMINS, NOBODY),
+    "dashboards:province": (REVIEWERS, NOBODY),
+    "dashboards:province_xlsx": (REVIEWERS, NOBODY),
+    "dashboards:province_csv": (REVIEWERS, NOBODY),
+    "dashboards:targets_progress": (REVIEWERS, NOBODY),
     # An officer sees their own district's forms in the province's queue.
-    "districts:review": (EVERYONE, REVIEWERS),
-    "districts:district": (EVERYONE, NOBODY),
+    "dashboards:review": (EVERYONE, REVIEWERS),
+    "dashboards:district": (EVERYONE, NOBODY),
     "products:targets": (REVIEWERS, NOBODY),
     "products:targets_xlsx": (REVIEWERS, NOBODY),
     "products:targets_import": (REVIEWERS, REVIEWERS),
@@ -252,7 +252,7 @@ def test_every_url_is_named_and_classified():
 
 def test_the_walk_finds_the_pages_of_every_app():
     namespaces = {r.namespace for r in ROUTES}
-    assert {"districts", "products", "surveys", "reports"} <= namespaces
+    assert {"dashboards", "products", "surveys", "reports", "plans", "jobs"} <= namespaces
     assert len(ROUTES) > 30
 
 

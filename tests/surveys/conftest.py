@@ -19,7 +19,7 @@ def _isolated_media(settings, tmp_path):
 @pytest.fixture
 def sample_registry(db, samples, round_2564):
     """The sample registry (both districts) imported as of 1 April 2564."""
-    from products.services import registry_import_file
+    from products.services.registry import registry_import_file
 
     with (samples / "registry.xlsx").open("rb") as fh:
         registry_import_file(file=fh, as_of=dt.date(2021, 4, 1), name="registry.xlsx")

@@ -9,9 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from otop_portal.commands import cannot_write, output_file
-from products.demo import registry_rows
+from products.demo.phayao import registry_rows
+from products.demo.scale import Counter, country_plans, registry_write_csv
 from products.registry_workbook import registry_write
-from products.scale import Counter, country_plans, registry_write_csv
 
 FORMATS = ("xlsx", "csv")
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from otop_portal.commands import input_file, refused
 from otop_portal.importing import ImportRefused
 from products.registry_workbook import parse_date_option
-from products.services import RegistryImportResult, registry_import_file
+from products.services.registry import RegistryImportResult, registry_import_file
 
 
 def _width(text: str) -> int:

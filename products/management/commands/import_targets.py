@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 
 from otop_portal.commands import input_file, province_option, refused, round_option
 from otop_portal.importing import ImportRefused
-from products.services import targets_import
+from products.services.targets import targets_import
 
 
 def _target(value: int | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from products.demo import DEMO_ROUND, demo_load
+from products.demo.phayao import DEMO_ROUND, demo_load
 
 
 class Command(BaseCommand):

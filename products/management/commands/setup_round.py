@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from products.models import RegistrySnapshot
 from products.registry_workbook import parse_date_option
-from products.services import RoundSetupError, parse_window, round_setup
+from products.services.rounds import RoundSetupError, parse_window, round_setup
 
 
 def _rate(text: str) -> Decimal:

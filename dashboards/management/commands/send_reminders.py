@@ -12,8 +12,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from districts.reminders import DEFAULT_DAYS_BEFORE, DEFAULT_REPEAT_AFTER, reminders_send
-from districts.templatetags.dashboard_tags import countdown
+from dashboards.reminders import DEFAULT_DAYS_BEFORE, DEFAULT_REPEAT_AFTER, reminders_send
+from dashboards.templatetags.dashboard_tags import countdown
 from districts.templatetags.portal import be_date
 from otop_portal.commands import round_option
 from products.registry_workbook import parse_date_option

@@ -57,7 +57,7 @@ def page(client, user, url):
 
 
 def province_url(round, code="56", **params):
-    url = reverse("districts:province", args=[round.code, code])
+    url = reverse("dashboards:province", args=[round.code, code])
     if params:
         url += "?" + "&".join(f"{k}={v}" for k, v in params.items())
     return url
@@ -83,10 +83,10 @@ def table_rows(response) -> list[str]:
 
 
 def test_the_province_page_shows_the_seeds_table_with_the_demo_data(client, province_staff):
-    from products.demo import DEMO_ROUND, SEED_TABLE, demo_load
+    from products.demo.phayao import DEMO_ROUND, SEED_TABLE, demo_load
 
     demo_load()
-    response = page(client, province_staff, reverse("districts:province", args=[DEMO_ROUND, "56"]))
+    response = page(client, province_staff, reverse("dashboards:province", args=[DEMO_ROUND, "56"]))
     assert response.status_code == 200
     d = response.context["d"]
     assert [
@@ -251,13 +251,13 @@ def test_the_province_page_links_to_the_figures_forms_and_downloads(
 ):
     html = page(client, province_staff, province_url(round_2564)).content.decode()
     for url in (
-        reverse("districts:district", args=[round_2564.code, "5607"]),
+        reverse("dashboards:district", args=[round_2564.code, "5607"]),
         reverse("surveys:detail", args=[round_2564.code, "5607"]),
         reverse("reports:detail", args=[round_2564.code, "5607"]),
         reverse("reports:explain", args=[round_2564.code, "5607", "sold_online"]),
-        reverse("districts:targets_progress", args=[round_2564.code, "56"]),
-        reverse("districts:province_xlsx", args=[round_2564.code, "56"]),
-        reverse("districts:province_csv", args=[round_2564.code, "56"]),
+        reverse("dashboards:targets_progress", args=[round_2564.code, "56"]),
+        reverse("dashboards:province_xlsx", args=[round_2564.code, "56"]),
+        reverse("dashboards:province_csv", args=[round_2564.code, "56"]),
         reverse("surveys:province_export", args=[round_2564.code, "56"]),
         reverse("reports:province_download", args=[round_2564.code, "56"]),
     ):
@@ -269,7 +269,7 @@ def test_province_staff_of_another_province_get_a_404(client, other_province_sta
 
 
 def test_province_56_staff_get_a_404_on_province_50(client, province_staff, round_2564):
-    for name in ("districts:province", "districts:review", "districts:province_xlsx"):
+    for name in ("dashboards:province", "dashboards:review", "dashboards:province_xlsx"):
         url = reverse(name, args=[round_2564.code, "50"])
         assert page(client, province_staff, url).status_code == 404, name
 
@@ -279,7 +279,7 @@ def test_district_officers_get_a_404_on_their_province_page(client, officer, rou
 
 
 def test_an_unknown_round_is_a_404(client, province_staff, round_2564):
-    url = reverse("districts:province", args=["2599-1", "56"])
+    url = reverse("dashboards:province", args=["2599-1", "56"])
     assert page(client, province_staff, url).status_code == 404
 
 
@@ -294,7 +294,7 @@ def test_the_page_asks_anonymous_visitors_to_log_in(client, round_2564):
 
 
 def district_url(round, code="5607"):
-    return reverse("districts:district", args=[round.code, code])
+    return reverse("dashboards:district", args=[round.code, code])
 
 
 def test_the_officer_sees_their_district_page(client, officer, round_2564):
@@ -313,7 +313,7 @@ def test_the_officer_sees_their_district_page(client, officer, round_2564):
     ):
         assert f'href="{url}"' in html, url
     # An officer is not sent to the province page they cannot open.
-    assert reverse("districts:province", args=[round_2564.code, "56"]) not in html
+    assert reverse("dashboards:province", args=[round_2564.code, "56"]) not in html
 
 
 @pytest.mark.parametrize("code", ["5604", "5601", "5001"])
@@ -376,7 +376,7 @@ def test_the_district_page_query_count_is_fixed(
 
 
 def country_url(round):
-    return reverse("districts:country", args=[round.code])
+    return reverse("dashboards:country", args=[round.code])
 
 
 def test_the_country_page_has_a_row_per_province_linking_to_it(client, admin, round_2564):
@@ -388,7 +388,7 @@ def test_the_country_page_has_a_row_per_province_linking_to_it(client, admin, ro
     assert len(rows) == 77
     assert (rows["56"].sold_online, rows["50"].sold_online) == (3, 1)
     html = response.content.decode()
-    assert f'href="{reverse("districts:province", args=[round_2564.code, "56"])}"' in html
+    assert f'href="{reverse("dashboards:province", args=[round_2564.code, "56"])}"' in html
     assert "พะเยา" in html and "เชียงใหม่" in html
 
 
@@ -398,7 +398,7 @@ def test_the_country_page_is_a_404_for_everyone_but_administrators(
 ):
     user = request.getfixturevalue(who)
     assert page(client, user, country_url(round_2564)).status_code == 404
-    url = reverse("districts:country_csv", args=[round_2564.code])
+    url = reverse("dashboards:country_csv", args=[round_2564.code])
     assert page(client, user, url).status_code == 404
 
 
@@ -417,14 +417,14 @@ def _grow(round, codes, products_each):
 @pytest.mark.parametrize(
     "name, args, user",
     [
-        ("districts:province", ["56"], "province_staff"),
-        ("districts:province_xlsx", ["56"], "province_staff"),
-        ("districts:province_csv", ["56"], "province_staff"),
-        ("districts:targets_progress", ["56"], "province_staff"),
-        ("districts:country", [], "admin"),
-        ("districts:country_xlsx", [], "admin"),
-        ("districts:country_csv", [], "admin"),
-        ("districts:review", ["56"], "province_staff"),
+        ("dashboards:province", ["56"], "province_staff"),
+        ("dashboards:province_xlsx", ["56"], "province_staff"),
+        ("dashboards:province_csv", ["56"], "province_staff"),
+        ("dashboards:targets_progress", ["56"], "province_staff"),
+        ("dashboards:country", [], "admin"),
+        ("dashboards:country_xlsx", [], "admin"),
+        ("dashboards:country_csv", [], "admin"),
+        ("dashboards:review", ["56"], "province_staff"),
     ],
 )
 def test_the_number_of_queries_does_not_grow_with_districts_or_products(
@@ -447,7 +447,7 @@ def test_the_number_of_queries_does_not_grow_with_districts_or_products(
 
 
 def test_chart_labels_are_escaped():
-    from districts.charts import Bar, bar_chart
+    from dashboards.charts import Bar, bar_chart
 
     svg = bar_chart([Bar("<script>alert(1)</script>", Decimal("50"))], title="a & b")
     assert "<script>" not in svg and "&lt;script&gt;" in svg
@@ -480,10 +480,10 @@ READINESS_LABELS = [
 def test_every_cell_of_the_province_tables_names_its_column_in_thai_and_english(
     client, province_staff
 ):
-    from products.demo import DEMO_ROUND, demo_load
+    from products.demo.phayao import DEMO_ROUND, demo_load
 
     demo_load()
-    url = reverse("districts:province", args=[DEMO_ROUND, "56"])
+    url = reverse("dashboards:province", args=[DEMO_ROUND, "56"])
     html = page(client, province_staff, url).content.decode()
 
     rows = data_labels(html, "dashboard")
@@ -501,7 +501,7 @@ def test_every_cell_of_the_province_tables_names_its_column_in_thai_and_english(
 def test_every_cell_of_the_country_table_names_its_column(client, admin, round_2564):
     base("5607", 2)
     html = page(
-        client, admin, reverse("districts:country", args=[round_2564.code])
+        client, admin, reverse("dashboards:country", args=[round_2564.code])
     ).content.decode()
 
     labels = [

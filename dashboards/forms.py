@@ -1,4 +1,4 @@
-"""Forms of the districts app: the dashboard's sorting and filters, and the review desk."""
+"""Forms of the dashboards: the dashboard's sorting and filters, and the review desk."""
 
 from __future__ import annotations
 

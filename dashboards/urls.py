@@ -1,8 +1,8 @@
 from django.urls import path
 
-from districts import views
+from dashboards import views
 
-app_name = "districts"
+app_name = "dashboards"
 
 urlpatterns = [
     path("", views.home, name="home"),

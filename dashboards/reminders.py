@@ -26,9 +26,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from districts.models import District, ReminderKind, ReminderLog, User
+from dashboards.models import ReminderKind, ReminderLog
+from dashboards.selectors import OPEN_STATES, Deadline, round_deadlines
+from districts.models import District, User
 from districts.scoping import Role
-from districts.selectors import OPEN_STATES, Deadline, round_deadlines
 from reports.selectors import kpi_for_districts
 
 DEFAULT_DAYS_BEFORE = 3
@@ -120,7 +121,7 @@ def reminders_due(
 
 def reminder_message(reminder: Reminder, *, round, base_url: str = "") -> EmailMessage:
     """The e-mail, in Thai whatever the active language."""
-    path = reverse("districts:district", args=[round.code, reminder.district.code])
+    path = reverse("dashboards:district", args=[round.code, reminder.district.code])
     context = {
         "reminder": reminder,
         "round": round,
@@ -129,8 +130,8 @@ def reminder_message(reminder: Reminder, *, round, base_url: str = "") -> EmailM
         "url": f"{base_url.rstrip('/')}{path}",
     }
     with translation.override("th"):
-        subject = render_to_string("districts/email/reminder_subject.txt", context)
-        body = render_to_string("districts/email/reminder_body.txt", context)
+        subject = render_to_string("dashboards/email/reminder_subject.txt", context)
+        body = render_to_string("dashboards/email/reminder_body.txt", context)
     return EmailMessage(
         subject=" ".join(subject.split()),
         body=body,

@@ -1,4 +1,4 @@
-"""Views of the districts app: each role's home, the province, district and country
+"""Views of the dashboards: each role's home, the province, district and country
 dashboards, their downloads, and the province's review desk."""
 
 from __future__ import annotations
@@ -18,17 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from districts import charts
-from districts.dashboard_export import (
+from dashboards import charts
+from dashboards.dashboard_export import (
     write_dashboard_csv,
     write_dashboard_xlsx,
     write_targets_progress,
 )
-from districts.forms import DashboardFilterForm, ReviewForm
-from districts.models import District, Province
-from districts.scoping import get_district_for_user, get_province_for_user
-from districts.selectors import (
-    can_review_province,
+from dashboards.forms import DashboardFilterForm, ReviewForm
+from dashboards.selectors import (
     country_dashboard,
     district_dashboard,
     province_dashboard,
@@ -36,6 +33,8 @@ from districts.selectors import (
     review_items_get,
     review_queue,
 )
+from districts.models import District, Province
+from districts.scoping import can_review_province, get_district_for_user, get_province_for_user
 from otop_portal.downloads import XLSX, attachment
 from otop_portal.workflow import WorkflowError, submission_approve, submission_return
 from plans.selectors import followup_counts
@@ -69,15 +68,15 @@ def home(request: HttpRequest) -> HttpResponse:
     current = round_current()
     if current is not None:
         if user.is_portal_admin:
-            return redirect("districts:country", round_code=current.code)
+            return redirect("dashboards:country", round_code=current.code)
         if user.is_province_staff and user.province_id:
-            return redirect("districts:province", round_code=current.code, code=user.province_id)
+            return redirect("dashboards:province", round_code=current.code, code=user.province_id)
         if user.is_officer and user.district_id:
-            return redirect("districts:district", round_code=current.code, code=user.district_id)
+            return redirect("dashboards:district", round_code=current.code, code=user.district_id)
     rounds = list(Round.objects.visible_to(user).select_related("fiscal_year")[:10])
     return render(
         request,
-        "districts/home.html",
+        "dashboards/home.html",
         {"rounds": rounds, "current_round": rounds[0] if rounds else None},
     )
 
@@ -110,7 +109,7 @@ def province(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
     )
     return render(
         request,
-        "districts/province.html",
+        "dashboards/province.html",
         {
             "round": round,
             "province": province,
@@ -217,7 +216,7 @@ def district(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
     dashboard = district_dashboard(round=round, district=district, today=timezone.localdate())
     return render(
         request,
-        "districts/district.html",
+        "dashboards/district.html",
         {
             "round": round,
             "district": district,
@@ -246,7 +245,7 @@ def district(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
 def country(request: HttpRequest, round_code: str) -> HttpResponse:
     round = get_round_or_404(round_code)
     dashboard = country_dashboard(round=round, today=timezone.localdate())
-    return render(request, "districts/country.html", {"round": round, "d": dashboard})
+    return render(request, "dashboards/country.html", {"round": round, "d": dashboard})
 
 
 @require_GET
@@ -302,13 +301,13 @@ def review(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             _review_act(request, round=round, province=province, data=form.cleaned_data)
-            return redirect(reverse("districts:review", args=[round.code, province.code]))
+            return redirect(reverse("dashboards:review", args=[round.code, province.code]))
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
     return render(
         request,
-        "districts/review.html",
+        "dashboards/review.html",
         {
             "round": round,
             "province": province,

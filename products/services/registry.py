@@ -1,59 +1,54 @@
-"""Writes of the products app: registry snapshots, rounds and targets."""
+"""Registry snapshots: the import of a registry workbook or CSV into entrepreneurs and products.
+
+The workbook is read and checked by products.registry_workbook (phases 1 and 2); this module
+plans the changes against the database and applies them (phase 3).
+"""
 
 from __future__ import annotations
 
-# ---------------------------------------------------------------------------
-# Registry snapshots and rounds (owned by the registry engineer)
-# ---------------------------------------------------------------------------
+import contextlib as _contextlib
+import csv as _csv
+import datetime as _dt
+import gc as _gc
+import io as _io
+from collections.abc import Callable as _Callable
+from dataclasses import dataclass as _dataclass
+from dataclasses import field as _field
 
-# Imports stay inside this section so that the two sections can be edited apart.
-# isort: split
-import contextlib as _contextlib  # noqa: E402
-import csv as _csv  # noqa: E402
-import datetime as _dt  # noqa: E402
-import gc as _gc  # noqa: E402
-import io as _io  # noqa: E402
-from collections.abc import Callable as _Callable  # noqa: E402
-from dataclasses import dataclass as _dataclass  # noqa: E402
-from dataclasses import field as _field  # noqa: E402
-from decimal import Decimal as _Decimal  # noqa: E402
+from django.db import OperationalError as _OperationalError
+from django.db import connection as _connection
+from django.db import transaction as _transaction
+from django.db.models import CharField as _CharField
+from django.db.models import Value as _Value
+from django.db.models.functions import Cast as _Cast
+from django.db.models.functions import Concat as _Concat
+from django.db.models.functions import Substr as _Substr
+from django.utils.translation import gettext_lazy
 
-from django.db import OperationalError as _OperationalError  # noqa: E402
-from django.db import connection as _connection  # noqa: E402
-from django.db import transaction as _transaction  # noqa: E402
-from django.db.models import CharField as _CharField  # noqa: E402
-from django.db.models import Value as _Value  # noqa: E402
-from django.db.models.functions import Cast as _Cast  # noqa: E402
-from django.db.models.functions import Concat as _Concat  # noqa: E402
-from django.db.models.functions import Substr as _Substr  # noqa: E402
-from django.utils.translation import gettext_lazy as _lazy  # noqa: E402
+from districts.models import District as _District
+from otop_portal.importing import ImportRefused as _ImportRefused
+from otop_portal.importing import Notice as _Notice
+from otop_portal.importing import ProblemCollector as _ProblemCollector
+from products.models import Entrepreneur as _Entrepreneur
+from products.models import Product as _Product
+from products.models import RegistrySnapshot as _RegistrySnapshot
+from products.registry_workbook import MSG_NO_ROWS as _MSG_NO_ROWS
+from products.registry_workbook import RegistryRow as _RegistryRow
+from products.registry_workbook import registry_check as _registry_check
+from products.registry_workbook import registry_read as _registry_read
 
-from districts.models import District as _District  # noqa: E402
-from otop_portal.importing import ImportRefused as _ImportRefused  # noqa: E402
-from otop_portal.importing import Notice as _Notice  # noqa: E402
-from otop_portal.importing import ProblemCollector as _ProblemCollector  # noqa: E402
-from products.models import Entrepreneur as _Entrepreneur  # noqa: E402
-from products.models import FiscalYear as _FiscalYear  # noqa: E402
-from products.models import Product as _Product  # noqa: E402
-from products.models import RegistrySnapshot as _RegistrySnapshot  # noqa: E402
-from products.models import Round as _Round  # noqa: E402
-from products.registry_workbook import MSG_NO_ROWS as _MSG_NO_ROWS  # noqa: E402
-from products.registry_workbook import RegistryRow as _RegistryRow  # noqa: E402
-from products.registry_workbook import registry_check as _registry_check  # noqa: E402
-from products.registry_workbook import registry_read as _registry_read  # noqa: E402
-
-MSG_OLDER_SNAPSHOT = _lazy(
+MSG_OLDER_SNAPSHOT = gettext_lazy(
     "ข้อมูล ณ วันที่ที่ระบุเก่ากว่าชุดข้อมูลทะเบียนล่าสุด (%(latest)s) ทะเบียนในระบบจะถูกแทนด้วยข้อมูลชุดที่เก่ากว่า"
 )
-MSG_NAME_RETIRED = _lazy(
+MSG_NAME_RETIRED = gettext_lazy(
     "ผลิตภัณฑ์ “%(name)s” (%(old)s) ของผู้ประกอบการ %(owner)s ไม่อยู่ในทะเบียนแล้ว "
     "และชื่อนี้เป็นของผลิตภัณฑ์ %(new)s ในไฟล์นี้ ชื่อของผลิตภัณฑ์เดิมจึงต่อท้ายด้วย "
     "“(ไม่อยู่ในทะเบียนแล้ว #...)”"
 )
 RETIRED_SUFFIX = " (ไม่อยู่ในทะเบียนแล้ว #"
-MSG_AS_OF_FUTURE = _lazy("วันที่ของข้อมูลต้องไม่เป็นวันในอนาคต")
+MSG_AS_OF_FUTURE = gettext_lazy("วันที่ของข้อมูลต้องไม่เป็นวันในอนาคต")
 #: What a snapshot removes, said in every import's summary.
-MSG_REMOVES_IN_PROVINCES = _lazy(
+MSG_REMOVES_IN_PROVINCES = gettext_lazy(
     "ผลิตภัณฑ์และผู้ประกอบการที่ไม่อยู่ในไฟล์ จะถูกบันทึกว่าไม่อยู่ในทะเบียนแล้ว "
     "เฉพาะในจังหวัดที่มีในไฟล์: %(provinces)s จังหวัดอื่นไม่เปลี่ยน"
 )
@@ -928,388 +923,3 @@ def _drop_keys(cursor, keys: list[tuple[str, str, str]], lock_timeout: str) -> b
     finally:
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
     return True
-
-
-# ---------------------------------------------------------------------------
-# Rounds
-# ---------------------------------------------------------------------------
-
-MSG_BAD_ROUND_CODE = _lazy("“%(value)s” ไม่ใช่รหัสรอบ ให้เขียนแบบ 2564-2 (ปีงบประมาณ พ.ศ.-รอบที่ 1 หรือ 2)")
-MSG_BAD_WINDOW = _lazy("“%(value)s” ไม่ใช่ช่วงปีที่ลงทะเบียน ให้เขียนแบบ 2557-2563")
-MSG_BAD_RATE = _lazy("อัตรา %(value)s ต้องมากกว่า 0 และไม่เกิน 100")
-MSG_DEADLINES = _lazy("กำหนดส่งแบบสำรวจต้องไม่ช้ากว่ากำหนดส่งแบบรายงานผล")
-MSG_NO_SNAPSHOT = _lazy("ไม่พบชุดข้อมูลทะเบียน “%(value)s”")
-
-
-class RoundSetupError(ValueError):
-    pass
-
-
-@_dataclass
-class RoundSetupResult:
-    round: _Round
-    created: bool
-    #: Field name -> (old value, new value) for each field that changed.
-    changes: dict[str, tuple] = _field(default_factory=dict)
-    dry_run: bool = False
-
-    @property
-    def changed(self) -> bool:
-        return self.created or bool(self.changes)
-
-
-def round_defaults(year: int, number: int) -> dict:
-    """The seed's values for round `number` of fiscal year `year` (Buddhist Era).
-
-    Round 1 is October to March, round 2 April to September. The survey is due on the
-    25th of the round's second month and the report on the 20th of its last month, as
-    in the seed (25 May and 20 September 2564 for round 2).
-    """
-    ce = year - 543
-    if number == 1:
-        starts, ends = _dt.date(ce - 1, 10, 1), _dt.date(ce, 3, 31)
-        survey, report = _dt.date(ce - 1, 11, 25), _dt.date(ce, 3, 20)
-    else:
-        starts, ends = _dt.date(ce, 4, 1), _dt.date(ce, 9, 30)
-        survey, report = _dt.date(ce, 5, 25), _dt.date(ce, 9, 20)
-    return {
-        "starts_on": starts,
-        "ends_on": ends,
-        "target_rate": _Decimal("11"),
-        "growth_rate": _Decimal("10"),
-        "window_start": 2557,
-        "window_end": ce + 543 - 1,
-        "survey_deadline": survey,
-        "report_deadline": report,
-    }
-
-
-def parse_round_code(code: str) -> tuple[int, int]:
-    try:
-        year, number = (int(part) for part in str(code).strip().split("-"))
-    except ValueError:
-        raise RoundSetupError(MSG_BAD_ROUND_CODE % {"value": code}) from None
-    if not 2400 <= year <= 2700 or number not in (1, 2):
-        raise RoundSetupError(MSG_BAD_ROUND_CODE % {"value": code})
-    return year, number
-
-
-def parse_window(text: str) -> tuple[int, int]:
-    try:
-        start, end = (int(part) for part in str(text).strip().split("-"))
-    except ValueError:
-        raise RoundSetupError(MSG_BAD_WINDOW % {"value": text}) from None
-    if not 2400 <= start <= end <= 2700:
-        raise RoundSetupError(MSG_BAD_WINDOW % {"value": text})
-    return start, end
-
-
-def round_setup(
-    *,
-    code: str,
-    target_rate: _Decimal | None = None,
-    growth_rate: _Decimal | None = None,
-    window: tuple[int, int] | None = None,
-    survey_deadline: _dt.date | None = None,
-    report_deadline: _dt.date | None = None,
-    snapshot: _RegistrySnapshot | str | None = None,
-    dry_run: bool = False,
-) -> RoundSetupResult:
-    """Create or update a fiscal year and one of its rounds.
-
-    A new round takes the seed's values (round_defaults) for whatever is not given. An
-    existing round changes only in what is given, so running the command again, or
-    after an administrator edited the round, does not undo anything. `snapshot` is a
-    RegistrySnapshot or "latest"; None leaves an existing round's snapshot as it is and
-    gives a new round the latest snapshot.
-    """
-    year, number = parse_round_code(code)
-    for rate in (target_rate, growth_rate):
-        if rate is not None and not 0 < rate <= 100:
-            raise RoundSetupError(MSG_BAD_RATE % {"value": rate})
-    given = {
-        "target_rate": target_rate,
-        "growth_rate": growth_rate,
-        "window_start": window[0] if window else None,
-        "window_end": window[1] if window else None,
-        "survey_deadline": survey_deadline,
-        "report_deadline": report_deadline,
-        "snapshot": snapshot,
-    }
-    given = {k: v for k, v in given.items() if v is not None}
-    with _transaction.atomic():
-        round = (
-            # Lock only the round row: PostgreSQL cannot lock the nullable side of the
-            # outer join to its snapshot.
-            _Round.objects.select_for_update(of=("self",))
-            .select_related("snapshot")
-            .filter(fiscal_year_id=year, number=number)
-            .first()
-        )
-        created = round is None
-        if snapshot == "latest" or (created and snapshot is None):
-            given["snapshot"] = _RegistrySnapshot.objects.order_by("-as_of", "-id").first()
-            if given["snapshot"] is None:
-                del given["snapshot"]
-        if created:
-            round = _Round(
-                fiscal_year_id=year, number=number, **{**round_defaults(year, number), **given}
-            )
-            changes = {}
-        else:
-            changes = {
-                k: (getattr(round, k), v) for k, v in given.items() if getattr(round, k) != v
-            }
-            for k, (_old, new) in changes.items():
-                setattr(round, k, new)
-        if round.survey_deadline > round.report_deadline:
-            raise RoundSetupError(MSG_DEADLINES)
-        if not dry_run and (created or changes):
-            _FiscalYear.objects.get_or_create(year=year)
-            round.save()
-    return RoundSetupResult(round=round, created=created, changes=changes, dry_run=dry_run)
-
-
-# (registry section end)
-
-# ---------------------------------------------------------------------------
-# Targets (owned by the targets engineer)
-# ---------------------------------------------------------------------------
-# Imports stay inside this section so that the two sections can be edited apart.
-# isort: split
-from dataclasses import dataclass  # noqa: E402
-
-from django.core.exceptions import PermissionDenied, ValidationError  # noqa: E402
-from django.db import transaction  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from django.utils.translation import gettext_lazy  # noqa: E402
-from simple_history.utils import (  # noqa: E402
-    bulk_create_with_history,
-    bulk_update_with_history,
-)
-
-from districts.models import District, Province  # noqa: E402
-from districts.scoping import Role, can_review_district  # noqa: E402
-from otop_portal.importing import ImportRefused, Notice, Problem  # noqa: E402
-from products.models import Round, Target  # noqa: E402
-from products.selectors import targets_for_districts  # noqa: E402
-from products.targets_workbook import (  # noqa: E402
-    MAX_TARGET,
-    NOTE_COMPUTED_PREFIX,
-    read_targets,
-)
-
-MSG_TARGETS_NOT_ALLOWED = gettext_lazy("ไม่มีสิทธิ์กำหนดเป้าหมายของจังหวัดนี้")
-MSG_REASON_REQUIRED = gettext_lazy("กรุณาระบุเหตุผล")
-MSG_TARGET_RANGE = gettext_lazy("เป้าหมายต้องเป็นจำนวนเต็มตั้งแต่ 0 ถึง %(max)s")
-MSG_IMPORTED_FROM = gettext_lazy("นำเข้าจากไฟล์ %(name)s")
-MSG_NO_TARGETS = gettext_lazy("ไม่พบเป้าหมายที่กรอกไว้ในไฟล์")
-MSG_IMPORTED = gettext_lazy("นำเข้าจากไฟล์แบบเป้าหมายตัวชี้วัด")
-MSG_FILE_NOTE = gettext_lazy("หมายเหตุในไฟล์: %(note)s")
-MSG_NOT_IN_FILE = gettext_lazy("อำเภอ%(name)s ไม่มีในไฟล์ เป้าหมายเดิมไม่เปลี่ยน")
-MSG_BASE_DIFFERS = gettext_lazy(
-    "อำเภอ%(name)s: ไฟล์ระบุจำนวนผลิตภัณฑ์ %(file)s แต่ฐานข้อมูลในระบบมี %(base)s (เป้าหมายที่คำนวณใช้ฐานในระบบ)"
-)
-
-
-@dataclass
-class TargetChange:
-    """One district's official target before and after an import."""
-
-    code: str
-    name: str
-    computed: int
-    old: int | None
-    new: int | None
-    in_file: bool
-
-    @property
-    def status(self) -> str:
-        """ "new", "updated", "unchanged" or "absent" (not in the file)."""
-        if not self.in_file:
-            return "absent"
-        if self.old == self.new:
-            return "unchanged"
-        return "new" if self.old is None else "updated"
-
-
-@dataclass
-class TargetsImportResult:
-    round: Round
-    province: Province
-    changes: list[TargetChange]
-    notices: list[Notice]
-    dry_run: bool
-
-    def count(self, status: str) -> int:
-        return sum(1 for c in self.changes if c.status == status)
-
-    @property
-    def changed(self) -> bool:
-        return any(c.status in ("new", "updated") for c in self.changes)
-
-
-def _may_set_targets(user, province: Province) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser or user.role == Role.ADMIN:
-        return True
-    return user.role == Role.PROVINCE and user.province_id == province.code
-
-
-def targets_import(
-    *,
-    round: Round,
-    file,
-    by=None,
-    dry_run: bool = False,
-    name: str = "",
-    province: Province | str | None = None,
-) -> TargetsImportResult:
-    """Set the official targets of a province's districts from an attachment-1 workbook.
-
-    All or nothing: the file is read and checked whole first (read_targets raises
-    ImportRefused listing every problem), then the targets are written in one
-    transaction with bulk operations. Only targets whose value changes are written,
-    so importing the same file twice changes nothing. Districts absent from the file
-    keep their targets, and so does a district whose row, from the portal's own export,
-    still shows its computed target marked as such in หมายเหตุ. `by` is None for
-    management commands; a user must be provincial staff of the province or an
-    administrator. Without `province`, the province comes from the file's title.
-    """
-    rows, notices = read_targets(file, province=province, round=round, name=name)
-    if not rows:
-        raise ImportRefused([Problem(str(MSG_NO_TARGETS))])
-    province = rows[0].district.province
-    if by is not None and not _may_set_targets(by, province):
-        raise PermissionDenied(MSG_TARGETS_NOT_ALLOWED)
-    from_file = {row.district.code: row for row in rows}
-    reason_base = MSG_IMPORTED_FROM % {"name": name} if name else str(MSG_IMPORTED)
-
-    with transaction.atomic():
-        figures = targets_for_districts(
-            round=round, districts=District.objects.filter(province=province)
-        )
-        existing = {
-            t.district_id: t
-            for t in Target.objects.select_for_update().filter(
-                round=round, district__province=province
-            )
-        }
-        changes, to_create, to_update = [], [], []
-        now = timezone.now()
-        for figure in figures:
-            target = existing.get(figure.code)
-            old = target.official if target else None
-            row = from_file.get(figure.code)
-            if row is None:
-                changes.append(
-                    TargetChange(
-                        figure.code, figure.name, figure.target_computed, old, old, in_file=False
-                    )
-                )
-                notices.append(Notice(str(MSG_NOT_IN_FILE % {"name": figure.name})))
-                continue
-            if row.products is not None and row.products != figure.products:
-                notices.append(
-                    Notice(
-                        str(
-                            MSG_BASE_DIFFERS
-                            % {"name": figure.name, "file": row.products, "base": figure.products}
-                        ),
-                        row=row.row,
-                    )
-                )
-            if (
-                old is None
-                and row.official == figure.target_computed
-                and row.note.startswith(NOTE_COMPUTED_PREFIX)
-            ):
-                # A row of the portal's own export that shows the computed target: it
-                # stays computed, so that it follows the registry, and is not frozen.
-                changes.append(
-                    TargetChange(
-                        figure.code, figure.name, figure.target_computed, None, None, in_file=True
-                    )
-                )
-                continue
-            changes.append(
-                TargetChange(
-                    figure.code,
-                    figure.name,
-                    figure.target_computed,
-                    old,
-                    row.official,
-                    in_file=True,
-                )
-            )
-            if old == row.official:
-                continue
-            reason = reason_base
-            if row.note:
-                reason = f"{reason}; {MSG_FILE_NOTE % {'note': row.note}}"
-            if target is None:
-                to_create.append(
-                    Target(
-                        round=round,
-                        district_id=figure.code,
-                        official=row.official,
-                        reason=reason,
-                        set_by=by,
-                    )
-                )
-            else:
-                target.official, target.reason, target.set_by, target.set_at = (
-                    row.official,
-                    reason,
-                    by,
-                    now,
-                )
-                to_update.append(target)
-        if not dry_run:
-            if to_create:
-                bulk_create_with_history(to_create, Target, default_user=by)
-            if to_update:
-                bulk_update_with_history(
-                    to_update,
-                    Target,
-                    ["official", "reason", "set_by", "set_at"],
-                    default_user=by,
-                )
-    return TargetsImportResult(round, province, changes, notices, dry_run)
-
-
-def target_set(
-    *, round: Round, district: District, official: int | None, reason: str, by
-) -> Target | None:
-    """Set (or, with None, clear) the official target of one district, with a reason.
-
-    Provincial staff of the district's province and administrators only. Clearing
-    returns the district to its computed target. Every change, a clearing included,
-    keeps who, when, the value and the reason in the target's history.
-    """
-    if not can_review_district(by, district):
-        raise PermissionDenied(MSG_TARGETS_NOT_ALLOWED)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": MSG_REASON_REQUIRED})
-    if official is not None and not 0 <= official <= MAX_TARGET:
-        raise ValidationError({"official": MSG_TARGET_RANGE % {"max": MAX_TARGET}})
-    with transaction.atomic():
-        target = Target.objects.select_for_update().filter(round=round, district=district).first()
-        if official is None:
-            if target is not None:
-                # The deletion's history record is made from these in-memory values,
-                # so it carries who cleared the target and why.
-                target.reason, target.set_by, target._history_user = reason, by, by
-                target.delete()
-            return None
-        if target is None:
-            target = Target(round=round, district=district)
-        target.official, target.reason, target.set_by = official, reason, by
-        target._history_user = by
-        target.save()
-        return target
-
-
-# (targets section end)

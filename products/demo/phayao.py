@@ -4,7 +4,7 @@ The demo's registry is the sample registry (products/demo_data/registry.xlsx) fo
 districts 5604 and 5607, so that their officers can upload the sample survey and report
 kept beside it, and generated rows for Phayao's seven other districts. `registry_rows`
 generates a deterministic registry for any districts with exact base figures; the
-country-sized generator (products.scale) uses it for all 928. `demo_load` puts the demo
+country-sized generator (products.demo.scale) uses it for all 928. `demo_load` puts the demo
 in the database through the same services as the commands (setup_round,
 import_registry, the targets service, add_user) and is idempotent: a second run changes
 nothing and says so.
@@ -28,6 +28,9 @@ from districts.scoping import Role
 from otop_portal.workflow import be_date
 from products.models import ProductStatus, RegistrySnapshot, Target
 from products.registry_workbook import RegistryRow, registry_read
+from products.services.registry import registry_import
+from products.services.rounds import round_setup
+from products.services.targets import target_set
 from products.vocab import EntrepreneurType, ProductType
 
 # The seed's table (docs/forms.md, attachment 1): base entrepreneurs, base products and
@@ -49,7 +52,7 @@ DEMO_AS_OF = dt.date(2021, 4, 1)  # 1 เมษายน 2564, the seed's footno
 DEMO_SEED = 2564
 DEMO_SOURCE = "demo: demo_data/registry.xlsx (5604, 5607) + registry_rows(seed=2564)"
 #: The sample workbooks (demo_data/README.md says where they come from).
-DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+DEMO_DATA = Path(__file__).resolve().parent.parent / "demo_data"
 DEMO_REGISTRY = DEMO_DATA / "registry.xlsx"
 #: The districts whose registry is the sample's: its base figures are the seed's (65
 #: entrepreneurs and 93 products in 5607, 42 and 94 in 5604), and demo_data holds their
@@ -442,8 +445,6 @@ def demo_load(*, as_in_letter: bool = False, today: dt.date | None = None) -> De
     letter's dates with `as_in_letter`. A second run on the same day changes nothing; a
     run on a later day moves the deadlines to that day's two and eight weeks and says so.
     """
-    from products.services import registry_import, round_setup, target_set
-
     result = DemoResult()
     if not Province.objects.filter(code=PHAYAO).exists():
         raise RuntimeError("The geography is not loaded: run `manage.py migrate` first.")

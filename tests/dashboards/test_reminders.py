@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from districts.models import ReminderLog
+from dashboards.models import ReminderLog
 from districts.scoping import Role
 from otop_portal.workflow import Status
 from reports.models import Report

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from otop_portal.workflow import Status
-from tests.districts.test_dashboard import base, sell, survey
+from tests.dashboards.test_dashboard import base, sell, survey
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +32,11 @@ def test_attachment_1_with_progress_has_the_seeds_table_then_a_progress_sheet(
     client,
     province_staff,
 ):
-    from products.demo import DEMO_ROUND, SEED_TABLE, demo_load
+    from products.demo.phayao import DEMO_ROUND, SEED_TABLE, demo_load
 
     demo_load()
     book = workbook(
-        download(client, province_staff, "districts:targets_progress", DEMO_ROUND, "56")
+        download(client, province_staff, "dashboards:targets_progress", DEMO_ROUND, "56")
     )
     assert book.sheetnames == ["เป้าหมายตัวชี้วัด", "ความก้าวหน้า"]
     sheet = book["เป้าหมายตัวชี้วัด"]
@@ -82,7 +82,7 @@ def test_the_dashboard_table_downloads_as_a_workbook_with_the_pages_figures(
         late=True,
     )
     book = workbook(
-        download(client, province_staff, "districts:province_xlsx", round_2564.code, "56")
+        download(client, province_staff, "dashboards:province_xlsx", round_2564.code, "56")
     )
     sheet = book.active
     assert sheet["A3"].value == "จังหวัด พะเยา"
@@ -111,7 +111,7 @@ def test_the_dashboard_table_downloads_as_csv_that_excel_reads_in_thai(
     round_2564,
 ):
     survey(round_2564, "5601", Status.APPROVED)
-    response = download(client, province_staff, "districts:province_csv", round_2564.code, "56")
+    response = download(client, province_staff, "dashboards:province_csv", round_2564.code, "56")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response.content.startswith(b"\xef\xbb\xbf")
@@ -126,7 +126,7 @@ def test_csv_text_is_never_evaluated_by_a_spreadsheet(client, admin, round_2564,
     from districts.models import Province
 
     Province.objects.filter(code="56").update(name_th='=HYPERLINK("http://x")')
-    response = download(client, admin, "districts:country_csv", round_2564.code)
+    response = download(client, admin, "dashboards:country_csv", round_2564.code)
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     phayao = next(r for r in rows if r[1] == "56")
     assert phayao[2] == '\'=HYPERLINK("http://x")'
@@ -134,7 +134,7 @@ def test_csv_text_is_never_evaluated_by_a_spreadsheet(client, admin, round_2564,
 
 def test_the_country_table_has_a_row_per_province(client, admin, round_2564):
     sell(round_2564, base("5001", 10)[:2])
-    book = workbook(download(client, admin, "districts:country_xlsx", round_2564.code))
+    book = workbook(download(client, admin, "dashboards:country_xlsx", round_2564.code))
     sheet = book.active
     assert sheet["A3"].value == "ทั้งประเทศ"
     provinces = [sheet.cell(r, 2).value for r in range(5, 5 + 77)]
@@ -145,7 +145,7 @@ def test_the_country_table_has_a_row_per_province(client, admin, round_2564):
 
 
 @pytest.mark.parametrize(
-    "name", ["districts:province_xlsx", "districts:province_csv", "districts:targets_progress"]
+    "name", ["dashboards:province_xlsx", "dashboards:province_csv", "dashboards:targets_progress"]
 )
 def test_the_downloads_check_access(client, officer, other_province_staff, round_2564, name):
     assert download(client, other_province_staff, name, round_2564.code, "56").status_code == 404
@@ -167,7 +167,7 @@ def test_attachment_1_with_progress_stays_thai_when_the_user_reads_english(
     def cells(language: str) -> dict[str, list[list]]:
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
         book = workbook(
-            download(client, province_staff, "districts:targets_progress", round_2564.code, "56")
+            download(client, province_staff, "dashboards:targets_progress", round_2564.code, "56")
         )
         return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in book}
 
@@ -183,7 +183,7 @@ def test_the_dashboard_table_follows_the_users_language(
 ):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     book = workbook(
-        download(client, province_staff, "districts:province_xlsx", round_2564.code, "56")
+        download(client, province_staff, "dashboards:province_xlsx", round_2564.code, "56")
     )
     sheet = book.active
     assert sheet["A2"].value == "Fiscal year 2564 BE (April 2564 - September 2564 BE)"

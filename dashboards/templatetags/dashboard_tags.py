@@ -4,7 +4,7 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from districts import charts
+from dashboards import charts
 from otop_portal.workflow import Status
 
 register = template.Library()

@@ -1,7 +1,7 @@
 """A country-sized registry for benchmarks and load tests (issue 6, item 1).
 
 `country_plans` spreads a number of registry rows over every district of the country
-(or of some provinces), and `products.demo.registry_rows` generates each district's
+(or of some provinces), and `products.demo.phayao.registry_rows` generates each district's
 rows from its plan, so a district's rows are the same whether it is generated alone
 or with the whole country. `registry_write_csv` streams rows to a CSV file;
 `products.registry_workbook.registry_write` streams them to an .xlsx file. Both keep
@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from districts.models import District
 from otop_portal.cells import csv_safe
-from products.demo import MAX_PRODUCTS_PER_ENTREPRENEUR, DistrictPlan, district_plans
+from products.demo.phayao import MAX_PRODUCTS_PER_ENTREPRENEUR, DistrictPlan, district_plans
 from products.registry_workbook import COLUMNS, RegistryRow, registry_cells
 
 MSG_NO_DISTRICTS = _("ไม่พบอำเภอที่จะสร้างข้อมูล (ยังไม่ได้โหลดข้อมูลพื้นที่หรือรหัสจังหวัดไม่ถูกต้อง)")
@@ -38,7 +38,7 @@ MSG_TOO_FEW_ROWS = _(
 
 #: Entrepreneurs per registry row in the department's registry (93,000 / 200,000).
 ENTREPRENEURS_PER_ROW = 93_000 / 200_000
-#: The share of a district's rows outside the base (as products.demo does by default).
+#: The share of a district's rows outside the base (as products.demo.phayao does by default).
 EXTRAS_SHARE = 0.03
 #: The spread of the districts' sizes: sigma of the log-normal noise on their weights.
 SIZE_NOISE = 0.6

@@ -23,7 +23,7 @@ def submitted(model, round, code: str):
 
 
 def desk(round, code="56"):
-    return reverse("districts:review", args=[round.code, code])
+    return reverse("dashboards:review", args=[round.code, code])
 
 
 def test_the_desk_lists_the_forms_waiting_for_the_province(client, province_staff, round_2564):
@@ -86,7 +86,7 @@ def test_staff_return_a_form_with_a_reason_the_officer_then_reads(
     assert record.history_change_reason == "returned: ยอดขายปีก่อนไม่ตรงกับทะเบียน"
 
     client.force_login(officer)
-    page = client.get(reverse("districts:district", args=[round_2564.code, "5607"]))
+    page = client.get(reverse("dashboards:district", args=[round_2564.code, "5607"]))
     html = page.content.decode()
     assert "ยอดขายปีก่อนไม่ตรงกับทะเบียน" in html
     event = page.context["d"].history[0]
@@ -119,7 +119,7 @@ def test_staff_return_a_form_with_a_long_reason_kept_whole(
     assert len(note) <= 100 and note.startswith("returned: ยอดขายปีก่อน") and note.endswith("…")
 
     client.force_login(officer)
-    page = client.get(reverse("districts:district", args=[round_2564.code, "5607"]))
+    page = client.get(reverse("dashboards:district", args=[round_2564.code, "5607"]))
     assert page.context["d"].history[0].reason == reason.strip()
     assert reason.strip() in page.content.decode()
     from surveys.selectors import survey_history

@@ -7,8 +7,8 @@ import datetime as dt
 
 from django.utils import translation
 
-from districts.selectors import Deadline
-from districts.templatetags.dashboard_tags import countdown
+from dashboards.selectors import Deadline
+from dashboards.templatetags.dashboard_tags import countdown
 
 DUE = dt.date(2021, 5, 25)
 

@@ -1,0 +1,1 @@
+"""Writes of the products app, one module per subject: registry, rounds and targets."""
