@@ -30,6 +30,9 @@ def has_no_channel(values) -> bool:
     return all((get(name) or type(empty)()) == empty for name, empty in NO_CHANNEL.items())
 
 
+#: The history's reason for a note saved on a flagged line at submission (issue #18).
+CHANGE_REASON_FLAG_NOTE = "flag note"
+
 MSG_MISSING_CHANNEL = _("ผลิตภัณฑ์ที่มียอดขายต้องระบุช่องทางจำหน่ายหรือลิงก์ร้านค้า: %(names)s")
 
 
