@@ -377,6 +377,7 @@ class DashboardRow:
     readiness: object | None
     survey_overdue: bool
     report_overdue: bool
+    flagged_lines: int = 0  # report lines whose figures look wrong (reports.plausibility)
 
     @property
     def code(self) -> str:
@@ -737,6 +738,7 @@ class WaitingItem:
 
     kind: str
     submission: object  # a Survey or a Report
+    flags: list = field(default_factory=list)  # a report's reports.plausibility flags
 
     @property
     def key(self) -> str:

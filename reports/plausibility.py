@@ -387,6 +387,14 @@ def flags_by_line(flags: list[Flag]) -> dict[int, list[Flag]]:
     return dict(out)
 
 
+def flagged_lines_by_district(flags: list[Flag]) -> dict[str, int]:
+    """How many lines of each district carry at least one flag."""
+    lines: dict[str, set] = defaultdict(set)
+    for f in flags:
+        lines[f.district].add(f.line_id)
+    return {district: len(ids) for district, ids in lines.items()}
+
+
 def rule_counts(flags: list[Flag]) -> dict[str, int]:
     counts = dict.fromkeys(RULES, 0)
     for f in flags:

@@ -142,3 +142,33 @@ def test_it_shows_the_flags_in_the_upload_preview(
     assert "แถว 12 · 560700008 สบู่สมุนไพรขมิ้น สูตร 3" in html  # the row of the file
     assert "ก.ค. 4,500,000 บาท" in html
     assert not Report.objects.filter(district_id="5607", lines__month_4=4500000).exists()
+
+
+def test_it_queues_the_flagged_lines_with_their_notes_on_the_review_desk(
+    client, officer, province_staff, report
+):
+    line = spiked(report)
+    login(client, officer).post(url("submit"), {f"note-{line.pk}": "ขายส่งให้โรงแรม"})
+    client.logout()
+    desk = reverse("districts:review", args=[R, "56"])
+    html = login(client, province_staff).get(desk).content.decode()
+    assert "ยอดที่ควรตรวจสอบ 1 รายการ" in html
+    assert "560799001 ผ้าพันคอฝ้าย: ยอดเดือน ก.ค. 4,500,000 บาท" in html
+    assert "หมายเหตุ: ขายส่งให้โรงแรม" in html
+
+
+def test_it_counts_the_flagged_lines_per_district_on_the_province_page(
+    client, province_staff, report
+):
+    page = reverse("districts:province", args=[R, "56"])
+    html = login(client, province_staff).get(page).content.decode()
+    assert html.count("data-flagged-lines") == 1
+    assert "ควรตรวจสอบ 1 รายการ" in html
+
+
+def test_it_explains_the_flags_in_english(client, settings, officer, report):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = login(client, officer).get(url("detail")).content.decode()
+    assert "Sales in Jul of 4,500,000 baht are 1,000 times" in html
+    assert "1 line with figures to check" in html
+    assert "These figures look unusual." in html
