@@ -217,6 +217,12 @@ def line_save(request: HttpRequest, round_code: str, code: str, line_id: int) ->
                     "answered": progress.answered,
                     "lines": progress.lines,
                     "message": _("บันทึก %(name)s แล้ว") % {"name": line.product.name},
+                    # The line's plausibility flags as saved (shown; they never block).
+                    "flags": [
+                        f"{f.rule_label}: {f.message}"
+                        for f in plausibility.flags_for_report(report=line.report)
+                        if f.line_id == line.pk
+                    ],
                 }
             )
         messages.success(request, _("บันทึก %(name)s แล้ว") % {"name": line.product.name})

@@ -172,3 +172,18 @@ def test_it_explains_the_flags_in_english(client, settings, officer, report):
     assert "Sales in Jul of 4,500,000 baht are 1,000 times" in html
     assert "1 line with figures to check" in html
     assert "These figures look unusual." in html
+
+
+def test_it_answers_a_saved_line_with_its_flags(client, officer, report):
+    line = spiked(report)
+    data = {f"l{line.pk}-version": line.version, f"l{line.pk}-facebook": "on"}
+    data |= {f"l{line.pk}-month_{i + 1}": str(v) for i, v in enumerate(SPIKE)}
+    response = login(client, officer).post(
+        url("line_save", line.pk), data, headers={"x-requested-with": "fetch"}
+    )
+    [flag] = response.json()["flags"]
+    assert "ก.ค. 4,500,000 บาท" in flag
+    data[f"l{line.pk}-month_4"] = "4500"
+    data[f"l{line.pk}-version"] = line.version + 1
+    response = client.post(url("line_save", line.pk), data, headers={"x-requested-with": "fetch"})
+    assert response.json()["flags"] == []
