@@ -9,7 +9,7 @@ history of submissions and the submissions waiting for review.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -227,6 +227,7 @@ class DashboardRow:
     readiness: object | None
     survey_overdue: bool
     report_overdue: bool
+    flagged_lines: int = 0  # report lines whose figures look wrong (reports.plausibility)
 
     @property
     def code(self) -> str:
@@ -587,6 +588,7 @@ class WaitingItem:
 
     kind: str
     submission: object  # a Survey or a Report
+    flags: list = field(default_factory=list)  # a report's reports.plausibility flags
 
     @property
     def key(self) -> str:

@@ -40,6 +40,7 @@ from otop_portal.workflow import WorkflowError, submission_approve, submission_r
 from plans.selectors import followup_counts
 from products.models import Round
 from products.selectors import get_round_or_404, round_current
+from reports.plausibility import flagged_lines_by_district, flags_for_districts
 from reports.selectors import kpi_for_country, kpi_for_province
 
 
@@ -96,6 +97,11 @@ def province(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
     dashboard = province_dashboard(
         round=round, province=province, today=timezone.localdate(), sort=sort, show=show
     )
+    flagged = flagged_lines_by_district(
+        flags_for_districts(round=round, districts=District.objects.filter(province=province))
+    )
+    for row in dashboard.all_rows:
+        row.flagged_lines = flagged.get(row.code, 0)
     chart = charts.bar_chart(
         [
             charts.Bar(
@@ -297,6 +303,13 @@ def review(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
     if request.method == "POST" and not can_review:
         raise PermissionDenied
     items = review_queue(round=round, province=province, user=request.user)
+    # Each waiting report with its flagged lines and their notes (reports.plausibility).
+    reports = [i.submission.district_id for i in items if i.kind == "report"]
+    flags = flags_for_districts(round=round, districts=District.objects.filter(code__in=reports))
+    for item in items:
+        item.flags = [
+            f for f in flags if item.kind == "report" and f.district == item.submission.district_id
+        ]
     form = ReviewForm(request.POST or None, keys=[i.key for i in items])
     if request.method == "POST":
         if form.is_valid():

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from reports.models import Report, ReportLine, ReportUpload
+from reports.models import PlausibilityThresholds, Report, ReportLine, ReportUpload
 
 
 @admin.register(Report)
@@ -46,3 +46,20 @@ class ReportUploadAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(PlausibilityThresholds)
+class PlausibilityThresholdsAdmin(admin.ModelAdmin):
+    """A round's thresholds for the plausibility checks. A round without a row uses the
+    model's defaults; adding one here changes them for that round only."""
+
+    list_display = [
+        "round",
+        "spike_ratio",
+        "spike_min_amount",
+        "baseline_ratio",
+        "baseline_min_total",
+        "copy_min_months",
+        "copy_min_entrepreneurs",
+    ]
+    list_select_related = ["round", "round__fiscal_year"]

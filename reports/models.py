@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -10,6 +12,29 @@ from districts.models import District
 from districts.scoping import ScopedQuerySet
 from otop_portal.workflow import Submission, Upload
 from products.models import Product, Round
+
+#: A line that says nowhere where it sold: no channel ticked, no other channel named, no
+#: shop link. Written once, for the submit rule (a filter) and the plausibility checks
+#: (has_no_channel, on lines not saved yet).
+NO_CHANNEL = {
+    "facebook": False,
+    "line": False,
+    "shopee": False,
+    "lazada": False,
+    "otop_today": False,
+    "other_channel": "",
+    "url": "",
+}
+
+
+def has_no_channel(values) -> bool:
+    """NO_CHANNEL for a line or a dict of a line's values."""
+    get = values.get if isinstance(values, dict) else lambda name: getattr(values, name)
+    return all((get(name) or type(empty)()) == empty for name, empty in NO_CHANNEL.items())
+
+
+#: The history's reason for a note saved on a flagged line at submission (issue #18).
+CHANGE_REASON_FLAG_NOTE = "flag note"
 
 MSG_MISSING_CHANNEL = _("ผลิตภัณฑ์ที่มียอดขายต้องระบุช่องทางจำหน่ายหรือลิงก์ร้านค้า: %(names)s")
 MSG_URL_SCHEME = _("ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https:// (พบ “%(value)s”)")
@@ -52,16 +77,7 @@ class Report(Submission):
         channel ticked, another channel named, or a shop URL. One query."""
         unexplained = list(
             self.lines.alias(line_total=line_total_expression())
-            .filter(
-                line_total__gt=0,
-                facebook=False,
-                line=False,
-                shopee=False,
-                lazada=False,
-                otop_today=False,
-                other_channel="",
-                url="",
-            )
+            .filter(line_total__gt=0, **NO_CHANNEL)
             .order_by("product__entrepreneur__code", "product__name")
             .values_list("product__name", flat=True)[:6]
         )
@@ -201,3 +217,51 @@ class ReportUpload(Upload):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_outcome_display()})"
+
+
+class PlausibilityThresholds(models.Model):
+    """How far a figure of attachment 3 may stray before the portal asks about it, per
+    round. Ratios against medians, so a skewed district does not raise a flood of flags.
+    A round without a row uses the defaults (reports.plausibility.thresholds_for); the
+    admin saves a row to change them."""
+
+    round = models.OneToOneField(
+        Round, on_delete=models.CASCADE, related_name="plausibility_thresholds"
+    )
+    spike_ratio = models.DecimalField(
+        _("เดือนที่สูงผิดปกติ: กี่เท่าของค่ากลางเดือนอื่น"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("100"),
+    )
+    spike_min_amount = models.DecimalField(
+        _("เดือนที่สูงผิดปกติ: ยอดขั้นต่ำ (บาท)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("50000"),
+    )
+    baseline_ratio = models.DecimalField(
+        _("ยอดรอบนี้สูงผิดปกติ: กี่เท่าของยอดปีก่อน"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("20"),
+    )
+    baseline_min_total = models.DecimalField(
+        _("ยอดรอบนี้สูงผิดปกติ: ยอดรอบขั้นต่ำ (บาท)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("100000"),
+    )
+    copy_min_months = models.PositiveSmallIntegerField(
+        _("ยอดรายเดือนซ้ำกัน: จำนวนเดือนที่มียอดอย่างน้อย"), default=3
+    )
+    copy_min_entrepreneurs = models.PositiveSmallIntegerField(
+        _("ยอดรายเดือนซ้ำกัน: จำนวนผู้ประกอบการอย่างน้อย"), default=2
+    )
+
+    class Meta:
+        verbose_name = _("เกณฑ์ตรวจความสมเหตุสมผลของยอดจำหน่าย")
+        verbose_name_plural = _("เกณฑ์ตรวจความสมเหตุสมผลของยอดจำหน่าย")
+
+    def __str__(self) -> str:
+        return str(self.round)

@@ -37,7 +37,13 @@ from otop_portal.workflow import Status
 from products.models import Product, Round
 from products.selectors import DistrictTargets, base_filter_for, targets_for_districts
 from products.vocab import PRODUCT_TYPE_TH
-from reports.models import MONTH_FIELDS, Report, ReportLine, line_total_expression
+from reports.models import (
+    CHANGE_REASON_FLAG_NOTE,
+    MONTH_FIELDS,
+    Report,
+    ReportLine,
+    line_total_expression,
+)
 from surveys.models import EntrepreneurAnswer, Survey
 
 CENT = Decimal("0.01")
@@ -753,7 +759,7 @@ def report_history(*, report: Report | None, limit: int = 30) -> list[workflow.H
         ReportLine.history.filter(
             report_id=report.pk,
             history_type="~",
-            history_change_reason=workflow.CHANGE_REASON_SAVED,
+            history_change_reason__in=[workflow.CHANGE_REASON_SAVED, CHANGE_REASON_FLAG_NOTE],
         )
         .select_related("history_user", "product")
         .order_by("-history_date")[:limit]
@@ -762,7 +768,12 @@ def report_history(*, report: Report | None, limit: int = 30) -> list[workflow.H
         workflow.HistoryItem(
             r.history_date,
             workflow.who_label(r.history_user),
-            _("บันทึก %(name)s") % {"name": r.product.name if r.product else ""},
+            (
+                _("หมายเหตุของยอดที่ควรตรวจสอบ %(name)s: %(note)s")
+                if r.history_change_reason == CHANGE_REASON_FLAG_NOTE
+                else _("บันทึก %(name)s")
+            )
+            % {"name": r.product.name if r.product else "", "note": r.note},
         )
         for r in saved
     ]

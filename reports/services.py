@@ -51,6 +51,7 @@ from otop_portal.workflow import (
 )
 from products.models import Product, Round
 from reports.models import (
+    CHANGE_REASON_FLAG_NOTE,
     LINE_TEXT_LIMITS,
     MONTH_FIELDS,
     BaselineSource,
@@ -60,6 +61,7 @@ from reports.models import (
     clean_shop_url,
     line_total_expression,
 )
+from reports.plausibility import Flag, flags_for_report
 from reports.selectors import Kpi, kpi_for_districts
 from reports.workbook import match_rows, read_report
 from surveys.models import EntrepreneurAnswer
@@ -301,7 +303,72 @@ def report_line_save(
 # ---------------------------------------------------------------------------
 
 
-def report_submit(*, report: Report, by, today: dt.date | None = None) -> Report:
+MSG_FLAG_NOTE_REQUIRED = _(
+    "กรุณาเขียนหมายเหตุสั้น ๆ ในรายการที่มียอดควรตรวจสอบ ว่าตัวเลขถูกต้องเพราะอะไร "
+    "(หรือแก้ตัวเลข) ก่อนส่ง: %(names)s"
+)
+
+
+def report_flag_notes_save(
+    *, report: Report, notes: dict[int, str], by, today: dt.date | None = None
+) -> list[ReportLine]:
+    """Save the officer's notes on flagged lines (why a figure that looks wrong is right).
+    Each note is a change of its line, kept in the line's history with its own reason.
+    Only lines of the report; empty notes are ignored; a note over the limit is refused."""
+    reason = report.lock_reason(by, today)
+    if reason:
+        raise WorkflowError(reason)
+    notes = {int(pk): (text or "").strip() for pk, text in notes.items()}
+    notes = {pk: text for pk, text in notes.items() if text}
+    limit = LINE_TEXT_LIMITS["note"]
+    too_long = [pk for pk, text in notes.items() if len(text) > limit]
+    if too_long:
+        raise ValidationError({"note": [str(MSG_TOO_LONG % {"limit": limit})]})
+    saved = []
+    with transaction.atomic():
+        lines = ReportLine.objects.select_for_update().filter(report=report, pk__in=list(notes))
+        for line in lines:
+            if line.note == notes[line.pk]:
+                continue
+            line.note = notes[line.pk]
+            line.version += 1
+            line.answered_at = timezone.now()
+            line.answered_by = by
+            line._change_reason = CHANGE_REASON_FLAG_NOTE
+            line.save()
+            saved.append(line)
+        if saved:
+            Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
+    return saved
+
+
+#: Flags a note cannot settle: sales with no channel are refused by the submit rule itself
+#: (Report.missing_for_submit), which asks for the channel.
+FLAGS_WITHOUT_NOTE = {"no_channel"}
+
+
+def report_unexplained_flags(*, report: Report) -> list[Flag]:
+    """The flags of lines that carry no note yet: the report cannot be submitted with them."""
+    return [
+        f
+        for f in flags_for_report(report=report)
+        if f.rule not in FLAGS_WITHOUT_NOTE and not f.note.strip()
+    ]
+
+
+def report_submit(
+    *, report: Report, by, notes: dict[int, str] | None = None, today: dt.date | None = None
+) -> Report:
+    """Submit the report to the province. A line whose figures look wrong (see
+    reports.plausibility) needs a short note first; notes given here are saved on their
+    lines before the check, so that nothing typed is lost if the submission is refused."""
+    if notes:
+        report_flag_notes_save(report=report, notes=notes, by=by, today=today)
+    unexplained = report_unexplained_flags(report=report)
+    if unexplained and not report.lock_reason(by, today):
+        names = list(dict.fromkeys(f.product_name for f in unexplained))
+        shown = ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
+        raise WorkflowError(MSG_FLAG_NOTE_REQUIRED % {"names": shown})
     return submission_submit(submission=report, by=by, today=today)
 
 
@@ -342,6 +409,7 @@ class ReportImportResult:
     kpi: Kpi
     dry_run: bool
     warnings: list[str] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
 
     @property
     def figures(self):
@@ -472,6 +540,12 @@ def report_import(
                 str(MSG_ABSENT_HAD_SALES % {"count": len(absent_with_sales), "names": shown})
             )
         kpi = kpi_for_districts(round=round, districts=District.objects.filter(code=district.code))
+        # Plausibility (issue #18): the figures that look wrong once the file is applied,
+        # each named by its row in the file (None: a line the file does not list).
+        file_rows = {lines[row.product_id].pk: row.row for row in matched}
+        flags = flags_for_report(report=report)
+        for flag in flags:
+            flag.line = file_rows.get(flag.line_id)
         if dry_run:
             transaction.set_rollback(True)
     return ReportImportResult(
@@ -485,6 +559,7 @@ def report_import(
         kpi=kpi,
         dry_run=dry_run,
         warnings=warnings,
+        flags=flags,
     )
 
 

@@ -36,7 +36,7 @@ from otop_portal.spreadsheet import SpreadsheetError
 from otop_portal.workflow import Status, WorkflowError
 from products.models import Round
 from products.selectors import get_round_or_404
-from reports import selectors, services
+from reports import plausibility, selectors, services
 from reports.forms import ExceptionForm, LineFilterForm, ReportLineForm, ReviewForm, UploadForm
 from reports.models import Report, ReportLine, ReportUpload
 from reports.workbook import write_district_report, write_province_report
@@ -105,8 +105,10 @@ def _page_context(
         "month_labels": round.month_labels,
     }
     if report is None:
-        context.update(page=None, rows=[], progress=None)
+        context.update(page=None, rows=[], progress=None, flags=[], flagged=[])
         return context
+    flags = plausibility.flags_for_report(report=report)
+    by_line = plausibility.flags_by_line(flags)
     lines = selectors.report_lines(report=report, filters=filter_form.filters())
     page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
     page_lines = list(page.object_list)
@@ -126,9 +128,23 @@ def _page_context(
                 "form": form,
                 "months": _months(line, round),
                 "survey_sales": hints.get(line.product.entrepreneur_id),
+                "flags": by_line.get(line.pk, []),
             }
         )
-    context.update(page=page, rows=rows, progress=selectors.report_progress(report=report))
+    context.update(
+        page=page,
+        rows=rows,
+        progress=selectors.report_progress(report=report),
+        flags=flags,
+        flagged=[
+            {
+                "first": group[0],
+                "flags": group,
+                "needs_note": any(f.rule not in services.FLAGS_WITHOUT_NOTE for f in group),
+            }
+            for group in by_line.values()
+        ],
+    )
     return context
 
 
@@ -201,6 +217,12 @@ def line_save(request: HttpRequest, round_code: str, code: str, line_id: int) ->
                     "answered": progress.answered,
                     "lines": progress.lines,
                     "message": _("บันทึก %(name)s แล้ว") % {"name": line.product.name},
+                    # The line's plausibility flags as saved (shown; they never block).
+                    "flags": [
+                        f"{f.rule_label}: {f.message}"
+                        for f in plausibility.flags_for_report(report=line.report)
+                        if f.line_id == line.pk
+                    ],
                 }
             )
         messages.success(request, _("บันทึก %(name)s แล้ว") % {"name": line.product.name})
@@ -241,7 +263,13 @@ def _line_again(
         form = ReportLineForm(data, round=round, prefix=f"l{line.pk}")
         form.is_valid()
     context = _page_context(request, round, district, line.report, review=False)
-    row = {"line": line, "form": form, "months": _months(line, round), "survey_sales": None}
+    row = {
+        "line": line,
+        "form": form,
+        "months": _months(line, round),
+        "survey_sales": None,
+        "flags": plausibility.flags_by_line(context["flags"]).get(line.pk, []),
+    }
     context["rows"] = [row, *(r for r in context["rows"] if r["line"].pk != line.pk)]
     return render(request, "reports/detail.html", context, status=409 if stale else 400)
 
@@ -255,10 +283,20 @@ def report_submit(request: HttpRequest, round_code: str, code: str) -> HttpRespo
     report = get_object_or_404(
         Report.objects.visible_to(request.user), round=round, district=district
     )
+    # The notes the officer wrote on flagged lines (issue #18), named note-<line id>.
+    notes = {
+        int(key.removeprefix("note-")): value
+        for key, value in request.POST.items()
+        if key.startswith("note-") and key.removeprefix("note-").isdigit()
+    }
     try:
-        services.report_submit(report=report, by=request.user)
+        services.report_submit(report=report, by=request.user, notes=notes)
     except WorkflowError as exc:
         messages.error(request, exc.message)
+    except ValidationError as exc:
+        for errors in exc.message_dict.values():
+            for message in errors:
+                messages.error(request, message)
     else:
         messages.success(request, _("ส่งแบบรายงานผลให้จังหวัดแล้ว"))
     return redirect(_detail_url(round, district))

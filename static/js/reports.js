@@ -69,6 +69,26 @@
     });
   }
 
+  // The line's plausibility flags as saved: a figure that looks wrong is shown, never refused.
+  function showFlags(row, flags) {
+    if (!row) return;
+    var list = row.querySelector("[data-flags]");
+    if (!flags.length) { if (list) list.remove(); return; }
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "flags";
+      list.setAttribute("data-flags", "");
+      if (row.cells[1]) row.cells[1].appendChild(list);
+    }
+    list.textContent = "";
+    flags.forEach(function (text) {
+      var item = document.createElement("li");
+      item.className = "warning";
+      item.textContent = text;
+      list.appendChild(item);
+    });
+  }
+
   function save(form) {
     var button = form.querySelector("button[type=submit]");
     if (button) button.disabled = true;
@@ -89,6 +109,7 @@
         var row = form.closest("tr") && form.closest("tr").previousElementSibling;
         var cell = row && row.querySelector("[data-row-total]");
         if (cell) cell.textContent = data.total;
+        showFlags(row, data.flags || []);
         var answered = document.querySelector("[data-progress-answered]");
         if (answered) answered.textContent = data.answered;
         var bar = document.querySelector("[data-progress] progress");

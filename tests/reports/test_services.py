@@ -199,6 +199,6 @@ def test_a_line_with_sales_needs_a_channel_or_a_link_to_submit(round_2564, maech
     with pytest.raises(WorkflowError) as exc:
         report_submit(report=report, by=officer)
     assert "น้ำพริกลาบ" in str(exc.value.message)
-    ReportLine.objects.filter(product=p).update(url="https://a.example")
+    ReportLine.objects.filter(product=p).update(url="https://a.example/shop")
     report_submit(report=report, by=officer)
     assert report.status == "submitted"
