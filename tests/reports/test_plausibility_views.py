@@ -150,7 +150,7 @@ def test_it_queues_the_flagged_lines_with_their_notes_on_the_review_desk(
     line = spiked(report)
     login(client, officer).post(url("submit"), {f"note-{line.pk}": "ขายส่งให้โรงแรม"})
     client.logout()
-    desk = reverse("districts:review", args=[R, "56"])
+    desk = reverse("dashboards:review", args=[R, "56"])
     html = login(client, province_staff).get(desk).content.decode()
     assert "ยอดที่ควรตรวจสอบ 1 รายการ" in html
     assert "560799001 ผ้าพันคอฝ้าย: ยอดเดือน ก.ค. 4,500,000 บาท" in html
@@ -160,7 +160,7 @@ def test_it_queues_the_flagged_lines_with_their_notes_on_the_review_desk(
 def test_it_counts_the_flagged_lines_per_district_on_the_province_page(
     client, province_staff, report
 ):
-    page = reverse("districts:province", args=[R, "56"])
+    page = reverse("dashboards:province", args=[R, "56"])
     html = login(client, province_staff).get(page).content.decode()
     assert html.count("data-flagged-lines") == 1
     assert "ควรตรวจสอบ 1 รายการ" in html
