@@ -203,7 +203,7 @@ def report_import_job(job: Job, progress: Progress) -> dict:
             round=round, district=district, file=fh, name=job.input_name, by=job.user
         )
     progress(result.rows, result.rows)
-    return result.as_summary()
+    return result.summary()
 
 
 # ---------------------------------------------------------------------------

@@ -31,13 +31,14 @@ from districts.scoping import (
     get_province_for_user,
 )
 from otop_portal.downloads import attachment
+from otop_portal.forms import ExceptionForm, ReviewForm
 from otop_portal.importing import ImportRefused, Problem
 from otop_portal.spreadsheet import SpreadsheetError
 from otop_portal.workflow import Status, WorkflowError
 from products.models import Round
 from products.selectors import get_round_or_404
 from reports import selectors, services
-from reports.forms import ExceptionForm, LineFilterForm, ReportLineForm, ReviewForm, UploadForm
+from reports.forms import LineFilterForm, ReportLineForm, upload_form
 from reports.models import Report, ReportLine, ReportUpload
 from reports.workbook import write_district_report, write_province_report
 
@@ -332,7 +333,7 @@ def report_upload(request: HttpRequest, round_code: str, code: str) -> HttpRespo
     district = get_district_for_user(request.user, code)
     _require_edit(request, district)
     report = services.report_get_or_start(round=round, district=district, by=request.user)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = upload_form(request.POST or None, request.FILES or None)
     context = {
         "round": round,
         "district": district,
@@ -385,7 +386,7 @@ def report_upload_commit(
             "round": round,
             "district": district,
             "report": upload.report,
-            "form": UploadForm(),
+            "form": upload_form(),
             "problems": exc.problems,
             "uploads": selectors.report_uploads(report=upload.report),
         }

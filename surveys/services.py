@@ -19,11 +19,8 @@ from districts.models import District
 from otop_portal.cells import match_key
 from otop_portal.importing import ImportRefused, Notice, ProblemCollector
 from otop_portal.spreadsheet import SpreadsheetError, column_letter
+from otop_portal.upload_flow import UploadFlow
 from otop_portal.workflow import (
-    MSG_NOT_EDITABLE_APPROVED,
-    MSG_NOT_EDITABLE_DEADLINE,
-    MSG_NOT_EDITABLE_SUBMITTED,
-    Status,
     WorkflowError,
     be_date,
     change_reason_import,
@@ -70,8 +67,6 @@ MSG_AMOUNTS_SUMMED_ITEM = _("%(code)s (แถว %(rows)s)")
 MSG_UPLOAD_STALE = _(
     "คำตอบในระบบเปลี่ยนไปหลังจากแสดงตัวอย่าง (มีผู้บันทึกเพิ่ม) กรุณาอัปโหลดไฟล์อีกครั้งเพื่อดูตัวอย่างใหม่"
 )
-MSG_UPLOAD_DONE = _("ไฟล์นี้ดำเนินการไปแล้ว (%(outcome)s)")
-MSG_TOO_LARGE = _("ไฟล์ใหญ่เกิน %(limit)s MB")
 
 IMPORT_BATCH = 500
 PREVIEW_CHANGES = 300
@@ -136,22 +131,6 @@ def survey_get_or_start(*, round: Round, district: District) -> Survey:
     return survey
 
 
-def state_lock_reason(survey: Survey, today: dt.date | None = None):
-    """Why nobody may edit the survey now, whoever they are (None if editable)."""
-    if survey.status == Status.APPROVED:
-        return MSG_NOT_EDITABLE_APPROVED
-    if survey.status == Status.SUBMITTED:
-        return MSG_NOT_EDITABLE_SUBMITTED
-    if survey.is_closed_by_deadline(today):
-        return MSG_NOT_EDITABLE_DEADLINE % {"deadline": be_date(survey.deadline)}
-    return None
-
-
-def _edit_block(survey: Survey, by, today: dt.date | None):
-    # A management command runs without a user: only the survey's state counts.
-    return survey.lock_reason(by, today) if by is not None else state_lock_reason(survey, today)
-
-
 @dataclass
 class AnswerData:
     trained: bool
@@ -176,7 +155,7 @@ def survey_answer_save(
     entrepreneur since, the save is refused with AnswerConflict (nothing is written),
     so that the second officer keeps their input and sees what was saved.
     """
-    reason = _edit_block(survey, by, today)
+    reason = survey.lock_reason(by, today)
     if reason:
         raise WorkflowError(reason)
     with transaction.atomic():
@@ -693,7 +672,7 @@ def survey_import_rows(
             .select_related("round__fiscal_year", "district__province")
             .get(pk=survey.pk)
         )
-        block = _edit_block(locked, by, today)
+        block = locked.lock_reason(by, today)
         if block:
             raise WorkflowError(block)
         _sync_answers(locked)
@@ -773,78 +752,31 @@ def survey_import(
 # ---------------------------------------------------------------------------
 
 
-def _stamp(survey: Survey) -> str:
-    """Changes whenever an answer of the survey is saved (the survey's updated_at)."""
-    return (
-        Survey.objects.filter(pk=survey.pk).values_list("updated_at", flat=True).get().isoformat()
-    )
+class SurveyUploadFlow(UploadFlow):
+    """The survey's uploads: read attachment 2 and import it into the survey."""
+
+    form_model = Survey
+    upload_model = SurveyUpload
+    form_field = "survey"
+    form_related = ("round__fiscal_year", "district__province")
+    default_name = "survey.xlsx"
+    stale_message = MSG_UPLOAD_STALE
+
+    def run(self, *, form, file, name, by, dry_run, today):
+        return survey_import_file(
+            survey=form, file=file, name=name, by=by, dry_run=dry_run, today=today
+        )
+
+
+survey_uploads = SurveyUploadFlow()
 
 
 def survey_upload_preview(
     *, survey: Survey, file, name: str, by, today: dt.date | None = None
 ) -> tuple[SurveyUpload, SurveyImportResult]:
-    """Keep the uploaded file (who, when) and work out what importing it would change.
-
-    The upload is recorded whatever happens. If the file is refused, the upload is
-    marked so with its problems and ImportRefused is raised.
-    """
-    upload = SurveyUpload(survey=survey, original_name=name[:255], uploaded_by=by)
-    upload.file.save(name or "survey.xlsx", file, save=False)
-    upload.save()
-    try:
-        with upload.file.open("rb") as fh:
-            result = survey_import_file(
-                survey=survey, file=fh, name=name, by=by, dry_run=True, today=today
-            )
-    except ImportRefused as exc:
-        upload.outcome = SurveyUpload.Outcome.REFUSED
-        upload.summary = {"problems": [p.as_dict() for p in exc.problems[:200]]}
-        upload.save(update_fields=["outcome", "summary"])
-        raise
-    upload.summary = {**result.summary(), "stamp": _stamp(survey)}
-    upload.save(update_fields=["summary"])
-    return upload, result
+    """See UploadFlow.preview."""
+    return survey_uploads.preview(form=survey, file=file, name=name, by=by, today=today)
 
 
-def survey_upload_commit(
-    *, upload: SurveyUpload, by, today: dt.date | None = None
-) -> SurveyImportResult:
-    """Import a previewed upload, provided nobody changed the answers since the preview.
-
-    The survey's row is locked first, and the upload and the answers are checked under
-    the lock: of two uploads committed at once, the second waits for the first, then
-    finds the answers changed and is refused (it is never applied over the first).
-    """
-    try:
-        with transaction.atomic():
-            survey = (
-                Survey.objects.select_for_update()
-                .select_related("round__fiscal_year", "district__province")
-                .get(pk=upload.survey_id)
-            )
-            upload = SurveyUpload.objects.select_for_update().get(pk=upload.pk)
-            if upload.outcome != SurveyUpload.Outcome.PREVIEWED:
-                raise WorkflowError(MSG_UPLOAD_DONE % {"outcome": upload.get_outcome_display()})
-            if upload.summary.get("stamp") != _stamp(survey):
-                raise WorkflowError(MSG_UPLOAD_STALE)
-            with upload.file.open("rb") as fh:
-                result = survey_import_file(
-                    survey=survey, file=fh, name=upload.original_name, by=by, today=today
-                )
-            upload.outcome = SurveyUpload.Outcome.COMMITTED
-            upload.summary = result.summary()
-            upload.save(update_fields=["outcome", "summary"])
-    except ImportRefused as exc:
-        upload.outcome = SurveyUpload.Outcome.REFUSED
-        upload.summary = {"problems": [p.as_dict() for p in exc.problems[:200]]}
-        upload.save(update_fields=["outcome", "summary"])
-        raise
-    return result
-
-
-def survey_upload_discard(*, upload: SurveyUpload, by) -> SurveyUpload:
-    if upload.outcome != SurveyUpload.Outcome.PREVIEWED:
-        raise WorkflowError(MSG_UPLOAD_DONE % {"outcome": upload.get_outcome_display()})
-    upload.outcome = SurveyUpload.Outcome.DISCARDED
-    upload.save(update_fields=["outcome"])
-    return upload
+survey_upload_commit = survey_uploads.commit
+survey_upload_discard = survey_uploads.discard

@@ -24,18 +24,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from districts.models import District, Province
 from districts.scoping import Role, can_edit_district, can_review_district, get_district_for_user
 from otop_portal.downloads import XLSX
+from otop_portal.forms import ExceptionForm, ReviewForm
 from otop_portal.importing import ImportRefused
 from otop_portal.workflow import Status, WorkflowError
 from products.models import Entrepreneur, Round
 from products.selectors import get_round_or_404
 from surveys import selectors, services
-from surveys.forms import (
-    EntrepreneurAnswerForm,
-    ExceptionForm,
-    ReviewForm,
-    SurveyFilterForm,
-    UploadForm,
-)
+from surveys.forms import EntrepreneurAnswerForm, SurveyFilterForm, upload_form
 from surveys.models import Survey, SurveyUpload
 from surveys.workbook import write_survey
 
@@ -388,14 +383,14 @@ def _upload_context(round, district, survey, subject, user, **extra) -> dict:
 def upload(request: HttpRequest, round: Round, district: District) -> HttpResponse:
     survey, subject = _survey_or_transient(round, district)
     lock = subject.lock_reason(request.user)
-    form = UploadForm()
+    form = upload_form()
     extra: dict = {}
     status = 200
     if request.method == "POST":
         if lock:
             messages.error(request, lock)
             return redirect(request.path)
-        form = UploadForm(request.POST, request.FILES)
+        form = upload_form(request.POST, request.FILES)
         if form.is_valid():
             file = form.cleaned_data["file"]
             survey = services.survey_get_or_start(round=round, district=district)
@@ -450,7 +445,7 @@ def upload_confirm(
                 survey,
                 subject,
                 request.user,
-                form=UploadForm(),
+                form=upload_form(),
                 problems=exc.problems,
             ),
             status=422,

@@ -497,7 +497,7 @@ class TestUpload:
         data.name = "big.xlsx"
         response = client.post(url("upload"), {"file": data})
         assert response.status_code == 400
-        assert "ไฟล์ใหญ่เกิน" in response.content.decode()
+        assert "ใหญ่เกินกว่าที่รับได้" in response.content.decode()
         assert not SurveyUpload.objects.exists()
 
     def test_a_preview_is_refused_after_someone_saved_answers(
