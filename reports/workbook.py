@@ -41,7 +41,7 @@ from otop_portal.cells import (
     parse_yes,
 )
 from otop_portal.importing import Notice, Problem, ProblemCollector
-from otop_portal.spreadsheet import Sheet, column_letter, open_workbook
+from otop_portal.spreadsheet import Sheet, column_letter, find_header, open_workbook
 from otop_portal.xlsx import FormWriter
 from products.models import THAI_MONTHS, THAI_MONTHS_SHORT, Entrepreneur, Product, Round
 from reports.models import MONTH_FIELDS
@@ -463,14 +463,10 @@ def _map_columns(sheet: Sheet, h: int, round: Round) -> _Columns:
     return cols
 
 
-def _find_header(sheets: list[Sheet]) -> tuple[Sheet, int] | tuple[None, None]:
-    code, product = _hk(H_CODE), _hk(H_PRODUCT)
-    for sheet in sheets:
-        for index, row in enumerate(sheet.rows[:20]):
-            keys = [_hk(c) for c in row]
-            if code in keys and any(k.startswith(product) for k in keys):
-                return sheet, index
-    return None, None
+def _is_header(keys: list[str]) -> bool:
+    """The header row names the code and the product."""
+    keys = [k.lower() for k in keys]
+    return _hk(H_CODE) in keys and any(k.startswith(_hk(H_PRODUCT)) for k in keys)
 
 
 def read_report(file, *, round: Round, name: str = "") -> Reading:
@@ -480,7 +476,7 @@ def read_report(file, *, round: Round, name: str = "") -> Reading:
     to products is `match_rows`'s job.
     """
     book = open_workbook(file, name=name)
-    sheet, h = _find_header(book.sheets)
+    sheet, h = find_header(book.sheets, _is_header, max_rows=20)
     if sheet is None:
         return Reading(
             sheet=book.sheets[0].name,
