@@ -38,7 +38,7 @@ from otop_portal.spreadsheet import (
 )
 from otop_portal.xlsx import FormWriter
 from products.models import THAI_MONTHS, Round
-from products.selectors import DistrictTargets, targets_total
+from products.selectors import DistrictTargets, targets_for_districts, targets_total
 
 # The header words of TEMPLATES.md, attachment 1.
 H_NUMBER = "ที่"
@@ -140,6 +140,14 @@ def write_targets(
     """
     with translation.override("th"):
         _write_targets(output, round=round, province=province, rows=rows)
+
+
+def targets_export_write(output, *, round: Round, province: Province) -> list[DistrictTargets]:
+    """Write a province's attachment 1 to `output`: the one function that the page, the
+    management command and the job call. Returns the districts' rows it wrote."""
+    rows = targets_for_districts(round=round, districts=District.objects.filter(province=province))
+    write_targets(output, round=round, province=province, rows=rows)
+    return rows
 
 
 def _write_targets(output, *, round: Round, province: Province, rows) -> None:

@@ -38,9 +38,9 @@ from otop_portal.workflow import Status, WorkflowError
 from products.models import Round
 from products.selectors import get_round_or_404
 from reports import selectors, services
+from reports.exports import report_export_write
 from reports.forms import LineFilterForm, ReportLineForm, upload_form
 from reports.models import Report, ReportLine, ReportUpload
-from reports.workbook import write_district_report, write_province_report
 
 LINES_PER_PAGE = 40
 FILTER_KEYS = ("q", "show", "type", "subdistrict", "page")
@@ -323,7 +323,7 @@ def report_download(request: HttpRequest, round_code: str, code: str) -> HttpRes
     round = get_round_or_404(round_code)
     district = get_district_for_user(request.user, code)
     buffer = io.BytesIO()
-    write_district_report(buffer, round=round, district=district)
+    report_export_write(buffer, round=round, district=district)
     return attachment(buffer.getvalue(), filename=f"report_{round.code}_{district.code}.xlsx")
 
 
@@ -447,7 +447,7 @@ def province_download(request: HttpRequest, round_code: str, code: str) -> HttpR
     round = get_round_or_404(round_code)
     province = get_province_for_user(request.user, code)
     buffer = io.BytesIO()
-    write_province_report(buffer, round=round, province=province)
+    report_export_write(buffer, round=round, province=province)
     return attachment(buffer.getvalue(), filename=f"report_{round.code}_{province.code}.xlsx")
 
 

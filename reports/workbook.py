@@ -777,32 +777,3 @@ def match_rows(
         row.product_id = product["id"]
         out.append(row)
     return out
-
-
-def write_district_report(output, *, round: Round, district: District) -> None:
-    """Attachment 3 of one district: its base products with what its report says."""
-    from reports.selectors import report_export_rows
-
-    rows = report_export_rows(round=round, districts=District.objects.filter(code=district.code))
-    write_report(
-        output,
-        round=round,
-        province_name=district.province.name_th,
-        district_name=district.name_th,
-        rows=rows,
-    )
-
-
-def write_province_report(output, *, round: Round, province) -> None:
-    """The province's consolidated attachment 3: every district in DOPA order."""
-    from reports.selectors import report_district_headings, report_export_rows
-
-    districts = District.objects.filter(province=province)
-    write_report(
-        output,
-        round=round,
-        province_name=province.name_th,
-        district_name=None,
-        rows=report_export_rows(round=round, districts=districts),
-        district_names=report_district_headings(districts, country=False),
-    )

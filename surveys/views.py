@@ -30,9 +30,9 @@ from otop_portal.workflow import Status, WorkflowError
 from products.models import Entrepreneur, Round
 from products.selectors import get_round_or_404
 from surveys import selectors, services
+from surveys.exports import survey_export_write
 from surveys.forms import EntrepreneurAnswerForm, SurveyFilterForm, upload_form
 from surveys.models import Survey, SurveyUpload
-from surveys.workbook import write_survey
 
 
 def district_view(view):
@@ -331,14 +331,9 @@ def grant_exception(request: HttpRequest, round: Round, district: District) -> H
 # ---------------------------------------------------------------------------
 
 
-def _xlsx_response(round: Round, districts, province_name: str, filename: str) -> FileResponse:
+def _xlsx_response(filename: str, **place) -> FileResponse:
     buffer = io.BytesIO()
-    write_survey(
-        buffer,
-        round=round,
-        province_name=province_name,
-        blocks=selectors.survey_export_blocks(round=round, districts=districts),
-    )
+    survey_export_write(buffer, **place)
     buffer.seek(0)
     return FileResponse(buffer, as_attachment=True, filename=filename, content_type=XLSX)
 
@@ -347,10 +342,7 @@ def _xlsx_response(round: Round, districts, province_name: str, filename: str) -
 @district_view
 def export(request: HttpRequest, round: Round, district: District) -> FileResponse:
     return _xlsx_response(
-        round,
-        District.objects.filter(code=district.code),
-        district.province.name_th,
-        f"survey-{round.code}-{district.code}.xlsx",
+        f"survey-{round.code}-{district.code}.xlsx", round=round, district=district
     )
 
 
@@ -361,7 +353,7 @@ def province_export(
     request: HttpRequest, round: Round, province: Province, districts
 ) -> FileResponse:
     return _xlsx_response(
-        round, districts, province.name_th, f"survey-{round.code}-{province.code}.xlsx"
+        f"survey-{round.code}-{province.code}.xlsx", round=round, province=province
     )
 
 
