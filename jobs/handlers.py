@@ -178,32 +178,28 @@ def _district_import_check(*, by, params: dict, input_file) -> JobPlan:
     return JobPlan(rows=rows, label=_place_label(district.province, district, round))
 
 
+def _district_import(job: Job, progress: Progress, service) -> dict:
+    """Run a district form's import service (survey_import, report_import) on the job's file."""
+    round, district = _round(job.params), _district(job.user, job.params)
+    progress.stage(STAGE_READING)
+    with job.input_file.open("rb") as fh:
+        result = service(round=round, district=district, file=fh, name=job.input_name, by=job.user)
+    progress(result.rows, result.rows)
+    return result.summary()
+
+
 @register(JobKind.SURVEY_IMPORT, check=_district_import_check, atomic=True)
 def survey_import_job(job: Job, progress: Progress) -> dict:
     from surveys.services import survey_import
 
-    round, district = _round(job.params), _district(job.user, job.params)
-    progress.stage(STAGE_READING)
-    with job.input_file.open("rb") as fh:
-        result = survey_import(
-            round=round, district=district, file=fh, name=job.input_name, by=job.user
-        )
-    progress(result.rows, result.rows)
-    return result.summary()
+    return _district_import(job, progress, survey_import)
 
 
 @register(JobKind.REPORT_IMPORT, check=_district_import_check, atomic=True)
 def report_import_job(job: Job, progress: Progress) -> dict:
     from reports.services import report_import
 
-    round, district = _round(job.params), _district(job.user, job.params)
-    progress.stage(STAGE_READING)
-    with job.input_file.open("rb") as fh:
-        result = report_import(
-            round=round, district=district, file=fh, name=job.input_name, by=job.user
-        )
-    progress(result.rows, result.rows)
-    return result.summary()
+    return _district_import(job, progress, report_import)
 
 
 # ---------------------------------------------------------------------------

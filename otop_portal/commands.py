@@ -120,8 +120,13 @@ class DistrictImportCommand(BaseCommand):
         parser.add_argument("--district", required=True, help="the district's DOPA code, e.g. 5601")
         parser.add_argument("--user", help="the username the import is recorded under")
         parser.add_argument("--dry-run", action="store_true", help="read and report, write nothing")
+        parser.add_argument(
+            "--allow-blank",
+            action="store_true",
+            help="accept a form with no mark and no amount anywhere (refused otherwise)",
+        )
 
-    def import_file(self, *, round, district, file, name: str, by, dry_run: bool):
+    def import_file(self, *, round, district, file, name: str, by, dry_run: bool, allow_blank):
         raise NotImplementedError
 
     def report(self, result, *, name: str, round, district) -> None:
@@ -141,6 +146,7 @@ class DistrictImportCommand(BaseCommand):
                     name=path.name,
                     by=by,
                     dry_run=options["dry_run"],
+                    allow_blank=options["allow_blank"],
                 )
         except (ImportRefused, SpreadsheetError, CellError, WorkflowError) as exc:
             raise refused(self, path.name, exc) from None

@@ -115,6 +115,9 @@ class Submission(models.Model):
         return []
 
 
+MSG_PREVIEW_EXPIRED_LABEL = _("หมดอายุ")
+
+
 class UploadOutcome(models.TextChoices):
     PREVIEWED = "previewed", _("รอยืนยัน")
     COMMITTED = "committed", _("นำเข้าแล้ว")
@@ -139,9 +142,30 @@ class Upload(models.Model):
     )
     summary = models.JSONField(default=dict, blank=True)
 
+    #: How long a preview can be committed; later it has expired (see upload_flow).
+    PREVIEW_LIFETIME = dt.timedelta(days=1)
+
     class Meta:
         abstract = True
         ordering = ["-uploaded_at"]
+
+    def preview_expired(self, now: dt.datetime | None = None) -> bool:
+        """A preview older than PREVIEW_LIFETIME can no longer be committed. Pages treat
+        it as expired without writing; prune_uploads deletes its file."""
+        now = now or timezone.now()
+        return self.outcome == UploadOutcome.PREVIEWED and (
+            self.uploaded_at < now - self.PREVIEW_LIFETIME
+        )
+
+    @property
+    def can_reopen(self) -> bool:
+        return self.outcome == UploadOutcome.PREVIEWED and not self.preview_expired()
+
+    @property
+    def outcome_label(self) -> str:
+        if self.preview_expired():
+            return MSG_PREVIEW_EXPIRED_LABEL
+        return self.get_outcome_display()
 
 
 def be_date(value: dt.date) -> str:

@@ -34,7 +34,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from districts.models import District
 from otop_portal.cells import MSG_TOO_LONG
 from otop_portal.importing import ImportRefused, Notice, ProblemCollector
-from otop_portal.upload_flow import UploadFlow
+from otop_portal.upload_flow import UploadFlow, blank_refuse
 from otop_portal.workflow import (
     CHANGE_REASON_PREFILLED,
     CHANGE_REASON_SAVED,
@@ -48,7 +48,7 @@ from otop_portal.workflow import (
     submission_submit,
 )
 from products.models import Product, Round
-from reports.models import MONTH_FIELDS, BaselineSource, Report, ReportLine, ReportUpload
+from reports.models import MONTH_FIELDS, BaselineSource, Report, ReportLine
 from reports.selectors import Kpi, kpi_for_districts, line_total_expression
 
 MSG_URL_SCHEME = _("ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https:// (พบ “%(value)s”)")
@@ -255,6 +255,9 @@ def report_get_or_start(*, round: Round, district: District, by=None) -> Report:
         report, _created = Report.objects.select_related("round", "district").get_or_create(
             round=round, district=district
         )
+        if report.status == Status.NOT_STARTED:  # a bare row an upload made (UploadFlow)
+            report.status = Status.DRAFT
+            report.save(update_fields=["status", "updated_at"])
         if report.status in (Status.DRAFT, Status.RETURNED):
             _add_missing_lines(report, by)
     return report
@@ -357,6 +360,8 @@ class ReportImportResult:
     kpi: Kpi
     dry_run: bool
     warnings: list[str] = field(default_factory=list)
+    #: The file had no channel and no amount anywhere (see UploadFlow).
+    blank: bool = False
 
     @property
     def figures(self):
@@ -372,6 +377,9 @@ class ReportImportResult:
             "sold_online": row.sold_online,
             "sales_round": str(row.sales_round),
             "sales_baseline": str(row.sales_baseline),
+            "target": row.target,
+            "achievement_pct": _str_or_none(row.achievement_pct),
+            "sales_growth_pct": _str_or_none(row.sales_growth_pct),
             "notices": [str(n) for n in self.notices],
             "warnings": self.warnings,
         }
@@ -386,6 +394,7 @@ def report_import(
     by=None,
     dry_run: bool = False,
     today: dt.date | None = None,
+    allow_blank: bool = False,
 ) -> ReportImportResult:
     """Read an attachment-3 workbook of a district and apply it to the district's report.
 
@@ -416,6 +425,7 @@ def report_import(
         matched = match_rows(reading.rows, round=round, district=district, collector=problems)
         if problems.problems:
             raise ImportRefused(problems.problems)
+        blank_refuse(blank=reading.blank, allow_blank=allow_blank)
         notices.extend(problems.notices)
 
         now = timezone.now()
@@ -489,7 +499,12 @@ def report_import(
         kpi=kpi,
         dry_run=dry_run,
         warnings=warnings,
+        blank=reading.blank,
     )
+
+
+def _str_or_none(value) -> str | None:
+    return None if value is None else str(value)
 
 
 def _apply(line: ReportLine, values: dict) -> bool:
@@ -512,35 +527,12 @@ MSG_UPLOAD_STALE = _(
 
 
 class ReportUploadFlow(UploadFlow):
-    """The report's uploads: read attachment 3 and apply it to the report."""
+    """The report's uploads: attachment 3 read and applied to the report."""
 
-    form_model = Report
-    upload_model = ReportUpload
-    form_field = "report"
-    default_name = "report.xlsx"
-    stale_message = MSG_UPLOAD_STALE
+    form_model, stale_message = Report, MSG_UPLOAD_STALE
 
-    def run(self, *, form, file, name, by, dry_run, today):
-        return report_import(
-            round=form.round,
-            district=form.district,
-            file=file,
-            name=name,
-            by=by,
-            dry_run=dry_run,
-            today=today,
-        )
+    def run(self, *, form, **kwargs) -> ReportImportResult:
+        return report_import(round=form.round, district=form.district, **kwargs)
 
 
 report_uploads = ReportUploadFlow()
-
-
-def report_upload_preview(
-    *, report: Report, file, name: str, by, today: dt.date | None = None
-) -> tuple[ReportUpload, ReportImportResult]:
-    """See UploadFlow.preview."""
-    return report_uploads.preview(form=report, file=file, name=name, by=by, today=today)
-
-
-report_upload_commit = report_uploads.commit
-report_upload_discard = report_uploads.discard

@@ -396,6 +396,13 @@ class Reading:
     problems: list[Problem] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
 
+    @property
+    def blank(self) -> bool:
+        """No channel marked and no month's amount anywhere: not an answer."""
+        return not any(
+            any(r.channels.values()) or any(r.months) or r.other_channel or r.url for r in self.rows
+        )
+
 
 def _hk(text: str) -> str:
     return header_key(text).lower()

@@ -19,8 +19,9 @@ from districts.models import District
 from otop_portal.cells import match_key
 from otop_portal.importing import ImportRefused, Notice, ProblemCollector
 from otop_portal.spreadsheet import SpreadsheetError, column_letter
-from otop_portal.upload_flow import UploadFlow
+from otop_portal.upload_flow import UploadFlow, blank_refuse
 from otop_portal.workflow import (
+    Status,
     WorkflowError,
     be_date,
     change_reason_import,
@@ -127,6 +128,9 @@ def survey_get_or_start(*, round: Round, district: District) -> Survey:
         survey, _created = Survey.objects.select_related(
             "round__fiscal_year", "district__province"
         ).get_or_create(round=round, district=district)
+        if survey.status == Status.NOT_STARTED:  # a bare row an upload made (UploadFlow)
+            survey.status = Status.DRAFT
+            survey.save(update_fields=["status", "updated_at"])
         _sync_answers(survey)
     return survey
 
@@ -271,6 +275,8 @@ class SurveyImportResult:
     notices: list[Notice] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)
     dry_run: bool = False
+    #: The file had no mark and no amount anywhere (see UploadFlow).
+    blank: bool = False
 
     @property
     def changed(self) -> bool:
@@ -657,13 +663,14 @@ def survey_import_rows(
     dry_run: bool = False,
     name: str = "",
     today: dt.date | None = None,
+    allow_blank: bool = False,
 ) -> SurveyImportResult:
     """Import rows read from a filled form into the survey, all or nothing.
 
-    Raises ImportRefused with every problem (cells and registry) and WorkflowError
-    when the survey cannot be edited; either way nothing is written. With dry_run the
-    same work is done and rolled back, so the summary is exactly what an import would
-    report.
+    Raises ImportRefused with every problem (cells and registry, or a blank form that
+    was not allowed) and WorkflowError when the survey cannot be edited; either way
+    nothing is written. With dry_run the same work is done and rolled back, so the
+    summary is exactly what an import would report.
     """
     collector = read.problems
     with transaction.atomic():
@@ -678,8 +685,10 @@ def survey_import_rows(
         _sync_answers(locked)
         plan = _plan(locked, read, collector)
         collector.raise_if_any()
+        blank_refuse(blank=read.blank, allow_blank=allow_blank)
         plan.result.notices = list(collector.notices) + plan.result.notices
         plan.result.dry_run = dry_run
+        plan.result.blank = read.blank
         if dry_run:
             transaction.set_rollback(True)
         elif plan.result.changed:
@@ -695,6 +704,7 @@ def survey_import_file(
     by=None,
     dry_run: bool = False,
     today: dt.date | None = None,
+    allow_blank: bool = False,
 ) -> SurveyImportResult:
     """Read a filled attachment 2 and import it (see survey_import_rows).
 
@@ -707,7 +717,13 @@ def survey_import_file(
         collector.add(exc.message)
         raise ImportRefused(collector.problems) from None
     return survey_import_rows(
-        survey=survey, read=read, by=by, dry_run=dry_run, name=name, today=today
+        survey=survey,
+        read=read,
+        by=by,
+        dry_run=dry_run,
+        name=name,
+        today=today,
+        allow_blank=allow_blank,
     )
 
 
@@ -720,6 +736,7 @@ def survey_import(
     by=None,
     dry_run: bool = False,
     today: dt.date | None = None,
+    allow_blank: bool = False,
 ) -> SurveyImportResult:
     """Import a district's filled form in one step (the management command's path).
 
@@ -729,7 +746,13 @@ def survey_import(
     with transaction.atomic():
         survey = survey_get_or_start(round=round, district=district)
         result = survey_import_file(
-            survey=survey, file=file, name=name, by=by, dry_run=dry_run, today=today
+            survey=survey,
+            file=file,
+            name=name,
+            by=by,
+            dry_run=dry_run,
+            today=today,
+            allow_blank=allow_blank,
         )
         if dry_run:
             transaction.set_rollback(True)
@@ -753,30 +776,12 @@ def survey_import(
 
 
 class SurveyUploadFlow(UploadFlow):
-    """The survey's uploads: read attachment 2 and import it into the survey."""
+    """The survey's uploads: attachment 2 read and imported into the survey."""
 
-    form_model = Survey
-    upload_model = SurveyUpload
-    form_field = "survey"
-    form_related = ("round__fiscal_year", "district__province")
-    default_name = "survey.xlsx"
-    stale_message = MSG_UPLOAD_STALE
+    form_model, stale_message = Survey, MSG_UPLOAD_STALE
 
-    def run(self, *, form, file, name, by, dry_run, today):
-        return survey_import_file(
-            survey=form, file=file, name=name, by=by, dry_run=dry_run, today=today
-        )
+    def run(self, *, form, **kwargs) -> SurveyImportResult:
+        return survey_import_file(survey=form, **kwargs)
 
 
 survey_uploads = SurveyUploadFlow()
-
-
-def survey_upload_preview(
-    *, survey: Survey, file, name: str, by, today: dt.date | None = None
-) -> tuple[SurveyUpload, SurveyImportResult]:
-    """See UploadFlow.preview."""
-    return survey_uploads.preview(form=survey, file=file, name=name, by=by, today=today)
-
-
-survey_upload_commit = survey_uploads.commit
-survey_upload_discard = survey_uploads.discard

@@ -387,6 +387,13 @@ class SurveyRead:
     problems: ProblemCollector
     kind: str = ""
 
+    @property
+    def blank(self) -> bool:
+        """No mark and no amount anywhere: the form as it was downloaded, not an answer."""
+        return not any(
+            r.trained or r.selling or r.standard or r.ready or r.amount for r in self.rows
+        )
+
 
 def _header_identity(round: Round) -> list[set[str]]:
     """For each column, the header keys that identify it (H2 where the column has one)."""

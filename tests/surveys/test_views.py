@@ -454,7 +454,7 @@ class TestUpload:
         assert response.status_code == 200
         page = response.content.decode()
         assert "ตัวอย่างก่อนนำเข้า: แบบสำรวจแม่ใจ.xlsx" in page
-        assert response.context["preview"].entrepreneurs.new == 3
+        assert response.context["preview"]["entrepreneurs"]["new"] == 3
         assert stored_answers() == before
         record = SurveyUpload.objects.get()
         assert (record.uploaded_by, record.outcome) == (officer, "previewed")
