@@ -178,32 +178,28 @@ def _district_import_check(*, by, params: dict, input_file) -> JobPlan:
     return JobPlan(rows=rows, label=_place_label(district.province, district, round))
 
 
+def _district_import(job: Job, progress: Progress, service) -> dict:
+    """Run a district form's import service (survey_import, report_import) on the job's file."""
+    round, district = _round(job.params), _district(job.user, job.params)
+    progress.stage(STAGE_READING)
+    with job.input_file.open("rb") as fh:
+        result = service(round=round, district=district, file=fh, name=job.input_name, by=job.user)
+    progress(result.rows, result.rows)
+    return result.summary()
+
+
 @register(JobKind.SURVEY_IMPORT, check=_district_import_check, atomic=True)
 def survey_import_job(job: Job, progress: Progress) -> dict:
     from surveys.services import survey_import
 
-    round, district = _round(job.params), _district(job.user, job.params)
-    progress.stage(STAGE_READING)
-    with job.input_file.open("rb") as fh:
-        result = survey_import(
-            round=round, district=district, file=fh, name=job.input_name, by=job.user
-        )
-    progress(result.rows, result.rows)
-    return result.summary()
+    return _district_import(job, progress, survey_import)
 
 
 @register(JobKind.REPORT_IMPORT, check=_district_import_check, atomic=True)
 def report_import_job(job: Job, progress: Progress) -> dict:
     from reports.services import report_import
 
-    round, district = _round(job.params), _district(job.user, job.params)
-    progress.stage(STAGE_READING)
-    with job.input_file.open("rb") as fh:
-        result = report_import(
-            round=round, district=district, file=fh, name=job.input_name, by=job.user
-        )
-    progress(result.rows, result.rows)
-    return result.as_summary()
+    return _district_import(job, progress, report_import)
 
 
 # ---------------------------------------------------------------------------
@@ -229,53 +225,46 @@ def _export_name(
 
 @register(JobKind.SURVEY_EXPORT, check=_export_check)
 def survey_export_job(job: Job, progress: Progress) -> dict:
-    from surveys.selectors import survey_export_blocks
-    from surveys.workbook import write_survey
+    from surveys.exports import survey_export_write
 
     round = _round(job.params)
     districts, province, district = _scope(job.user, job.params)
     progress.stage(STAGE_COUNTING)
     total = Product.objects.base(round).filter(district__in=districts).count()
     progress.stage(STAGE_WRITING)
-    blocks = counted(
-        survey_export_blocks(round=round, districts=districts),
-        progress,
-        total,
-        rows=lambda block: len(block.products),
-    )
     with job_attach_output(
         job, _export_name("survey-{round}-{place}", round, province, district)
     ) as fh:
-        rows = write_survey(
-            fh, round=round, province_name=province.name_th if province else None, blocks=blocks
+        rows = survey_export_write(
+            fh,
+            round=round,
+            district=district,
+            province=province,
+            track=lambda blocks: counted(
+                blocks, progress, total, rows=lambda block: len(block.products)
+            ),
         )
     return {"rows": rows, "products": total}
 
 
 @register(JobKind.REPORT_EXPORT, check=_export_check)
 def report_export_job(job: Job, progress: Progress) -> dict:
-    from reports.selectors import report_district_headings, report_export_rows
-    from reports.workbook import write_report
+    from reports.exports import report_export_write
 
     round = _round(job.params)
     districts, province, district = _scope(job.user, job.params)
     progress.stage(STAGE_COUNTING)
     total = Product.objects.base(round).filter(district__in=districts).count()
     progress.stage(STAGE_WRITING)
-    rows = counted(report_export_rows(round=round, districts=districts), progress, total)
-    # The same calls as reports.workbook.write_district_report / write_province_report,
-    # with the rows counted on their way to the writer.
-    names = None if district else report_district_headings(districts, country=province is None)
     with job_attach_output(
         job, _export_name("report_{round}_{place}", round, province, district)
     ) as fh:
-        write_report(
+        report_export_write(
             fh,
             round=round,
-            province_name=province.name_th if province else None,
-            district_name=district.name_th if district else None,
-            rows=rows,
-            district_names=names,
+            district=district,
+            province=province,
+            track=lambda rows: counted(rows, progress, total),
         )
     return {"rows": progress.done, "products": total}
 
@@ -291,14 +280,11 @@ def targets_export_check(*, by, params: dict, input_file) -> JobPlan:
 
 @register(JobKind.TARGETS_EXPORT, check=targets_export_check)
 def targets_export_job(job: Job, progress: Progress) -> dict:
-    from products.selectors import targets_for_districts
-    from products.targets_workbook import write_targets
+    from products.targets_workbook import targets_export_write
 
     round = _round(job.params)
     province = _province(job.user, job.params)
-    rows = targets_for_districts(round=round, districts=District.objects.filter(province=province))
-    progress(0, len(rows))
     with job_attach_output(job, f"targets_{round.code}_{province.code}.xlsx") as fh:
-        write_targets(fh, round=round, province=province, rows=rows)
+        rows = targets_export_write(fh, round=round, province=province)
     progress(len(rows), len(rows))
     return {"rows": len(rows)}

@@ -4,14 +4,23 @@ A command is a thin wrapper over a service. It looks up what its options name he
 that every command says the same thing about an unknown round, district, province or
 file, and reports a refused import the same way: every problem on stderr, then one line
 saying that nothing changed. Never a traceback.
+
+The commands that import a district's filled form (import_survey, import_report) share
+DistrictImportCommand: the same arguments, the same refusal; each says only how to
+import and what to print.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext_lazy as _
+
+from otop_portal.cells import CellError
+from otop_portal.importing import ImportRefused
+from otop_portal.spreadsheet import SpreadsheetError
+from otop_portal.workflow import WorkflowError
 
 MSG_NO_FILE = _("ไม่พบไฟล์ %(path)s")
 MSG_NO_ROUND = _("ไม่พบรอบการประเมิน %(code)s (สร้างด้วย setup_round)")
@@ -97,3 +106,48 @@ def refused(command, name: str, exc: Exception) -> CommandError:
         return CommandError(MSG_REFUSED % {"name": name, "count": len(problems)})
     reason = getattr(exc, "message", None) or str(exc)
     return CommandError(MSG_REFUSED_BECAUSE % {"name": name, "reason": reason})
+
+
+class DistrictImportCommand(BaseCommand):
+    """FILE --round CODE --district CODE [--user NAME] [--dry-run]: a district's filled
+    form imported all or nothing by `import_file`, and its result printed by `report`."""
+
+    file_help = "the .xlsx, .xls or .ods file"
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help=self.file_help)
+        parser.add_argument("--round", required=True, help="the round's code, e.g. 2564-2")
+        parser.add_argument("--district", required=True, help="the district's DOPA code, e.g. 5601")
+        parser.add_argument("--user", help="the username the import is recorded under")
+        parser.add_argument("--dry-run", action="store_true", help="read and report, write nothing")
+        parser.add_argument(
+            "--allow-blank",
+            action="store_true",
+            help="accept a form with no mark and no amount anywhere (refused otherwise)",
+        )
+
+    def import_file(self, *, round, district, file, name: str, by, dry_run: bool, allow_blank):
+        raise NotImplementedError
+
+    def report(self, result, *, name: str, round, district) -> None:
+        raise NotImplementedError
+
+    def handle(self, *args, **options):
+        path = input_file(options["file"])
+        round = round_option(options["round"])
+        district = district_option(options["district"])
+        by = user_option(options["user"])
+        try:
+            with path.open("rb") as fh:
+                result = self.import_file(
+                    round=round,
+                    district=district,
+                    file=fh,
+                    name=path.name,
+                    by=by,
+                    dry_run=options["dry_run"],
+                    allow_blank=options["allow_blank"],
+                )
+        except (ImportRefused, SpreadsheetError, CellError, WorkflowError) as exc:
+            raise refused(self, path.name, exc) from None
+        self.report(result, name=path.name, round=round, district=district)

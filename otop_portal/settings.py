@@ -215,6 +215,9 @@ JOBS_STALE_AFTER_SECONDS = env_int("JOBS_STALE_AFTER_SECONDS", 300)
 # finished by `manage.py jobs_prune_files` (a country's export is 20 MB); the job's
 # record and summary stay.
 JOBS_KEEP_FILES_DAYS = env_int("JOBS_KEEP_FILES_DAYS", 30)
+# The files districts upload for their forms (provenance) are kept this many days;
+# prune_uploads deletes older ones, and those of previews that expired.
+UPLOADS_KEEP_FILES_DAYS = env_int("UPLOADS_KEEP_FILES_DAYS", 90)
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"),

@@ -182,12 +182,19 @@ def open_workbook(file, *, name: str = "", allow_csv: bool = True) -> Workbook:
     return Workbook(kind, sheets)
 
 
+def find_header(sheets, matches, *, max_rows: int = 20) -> tuple[Sheet, int] | tuple[None, None]:
+    """The first sheet and 0-based row (within each sheet's first max_rows) whose cells,
+    as header_key gives them, `matches` accepts; (None, None) if there is none. Every
+    reader finds its header row here and says only what its header looks like."""
+    for sheet in sheets:
+        for index, row in enumerate(sheet.rows[:max_rows]):
+            if matches([header_key(c) for c in row]):
+                return sheet, index
+    return None, None
+
+
 def find_header_row(sheet: Sheet, required: list[str], *, max_rows: int = 20) -> int | None:
     """The 0-based index of the first row (within max_rows) whose cells contain every
     required header, compared with header_key; None if there is none."""
     wanted = {header_key(h) for h in required}
-    for index, row in enumerate(sheet.rows[:max_rows]):
-        keys = {header_key(c) for c in row}
-        if wanted <= keys:
-            return index
-    return None
+    return find_header([sheet], lambda keys: wanted <= set(keys), max_rows=max_rows)[1]

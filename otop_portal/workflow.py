@@ -98,8 +98,9 @@ class Submission(models.Model):
         return not (self.unlocked_until and today <= self.unlocked_until)
 
     def lock_reason(self, user, today: dt.date | None = None):
-        """Why `user` cannot edit this form now, or None if they can."""
-        if not can_edit_district(user, self.district):
+        """Why `user` cannot edit this form now, or None if they can. The one "form is
+        locked" rule: with no user (a command run on the server) only the state counts."""
+        if user is not None and not can_edit_district(user, self.district):
             return MSG_NOT_EDITABLE_SCOPE
         if self.status == Status.APPROVED:
             return MSG_NOT_EDITABLE_APPROVED
@@ -112,6 +113,9 @@ class Submission(models.Model):
     def missing_for_submit(self) -> list[str]:
         """Reasons the form is not complete enough to submit; overridden per form."""
         return []
+
+
+MSG_PREVIEW_EXPIRED_LABEL = _("หมดอายุ")
 
 
 class UploadOutcome(models.TextChoices):
@@ -138,9 +142,30 @@ class Upload(models.Model):
     )
     summary = models.JSONField(default=dict, blank=True)
 
+    #: How long a preview can be committed; later it has expired (see upload_flow).
+    PREVIEW_LIFETIME = dt.timedelta(days=1)
+
     class Meta:
         abstract = True
         ordering = ["-uploaded_at"]
+
+    def preview_expired(self, now: dt.datetime | None = None) -> bool:
+        """A preview older than PREVIEW_LIFETIME can no longer be committed. Pages treat
+        it as expired without writing; prune_uploads deletes its file."""
+        now = now or timezone.now()
+        return self.outcome == UploadOutcome.PREVIEWED and (
+            self.uploaded_at < now - self.PREVIEW_LIFETIME
+        )
+
+    @property
+    def can_reopen(self) -> bool:
+        return self.outcome == UploadOutcome.PREVIEWED and not self.preview_expired()
+
+    @property
+    def outcome_label(self) -> str:
+        if self.preview_expired():
+            return MSG_PREVIEW_EXPIRED_LABEL
+        return self.get_outcome_display()
 
 
 def be_date(value: dt.date) -> str:

@@ -29,10 +29,16 @@ from otop_portal.cells import (
     parse_whole,
 )
 from otop_portal.importing import ImportRefused, Notice, Problem, ProblemCollector
-from otop_portal.spreadsheet import Sheet, SpreadsheetError, column_letter, open_workbook
+from otop_portal.spreadsheet import (
+    Sheet,
+    SpreadsheetError,
+    column_letter,
+    find_header,
+    open_workbook,
+)
 from otop_portal.xlsx import FormWriter
 from products.models import THAI_MONTHS, Round
-from products.selectors import DistrictTargets, targets_total
+from products.selectors import DistrictTargets, targets_for_districts, targets_total
 
 # The header words of docs/forms.md, attachment 1.
 H_NUMBER = "ที่"
@@ -136,6 +142,14 @@ def write_targets(
         _write_targets(output, round=round, province=province, rows=rows)
 
 
+def targets_export_write(output, *, round: Round, province: Province) -> list[DistrictTargets]:
+    """Write a province's attachment 1 to `output`: the one function that the page, the
+    management command and the job call. Returns the districts' rows it wrote."""
+    rows = targets_for_districts(round=round, districts=District.objects.filter(province=province))
+    write_targets(output, round=round, province=province, rows=rows)
+    return rows
+
+
 def _write_targets(output, *, round: Round, province: Province, rows) -> None:
     rows = list(rows)
     # A few dozen rows: the normal mode lets the two-row header's merges be written in
@@ -206,29 +220,28 @@ class _Layout:
 
 def _find_layout(sheet: Sheet) -> _Layout | None:
     district_keys = {header_key(H_DISTRICT), header_key("ชื่ออำเภอ")}
-    for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-        keys = [header_key(c) for c in row]
-        if not district_keys & set(keys):
-            continue
-        layout = _Layout(
-            index, next(i for i, k in enumerate(keys) if k in district_keys), None, None, None, None
-        )
-        below = (
-            [header_key(c) for c in sheet.rows[index + 1]] if index + 1 < len(sheet.rows) else []
-        )
-        for i, key in enumerate(keys):
-            if key.startswith("เป้าหมาย") and layout.target is None:
-                layout.target = i
-            elif key.startswith(header_key(H_NOTE)) and layout.note is None:
-                layout.note = i
-        for source in (keys, below):
-            for i, key in enumerate(source):
-                if key.startswith(header_key(H_ENTREPRENEURS)) and layout.entrepreneurs is None:
-                    layout.entrepreneurs = i
-                elif key.startswith(header_key("จำนวนผลิตภัณฑ์")) and layout.products is None:
-                    layout.products = i
-        return layout
-    return None
+    _, index = find_header(
+        [sheet], lambda keys: bool(district_keys & set(keys)), max_rows=HEADER_SEARCH_ROWS
+    )
+    if index is None:
+        return None
+    keys = [header_key(c) for c in sheet.rows[index]]
+    layout = _Layout(
+        index, next(i for i, k in enumerate(keys) if k in district_keys), None, None, None, None
+    )
+    below = [header_key(c) for c in sheet.rows[index + 1]] if index + 1 < len(sheet.rows) else []
+    for i, key in enumerate(keys):
+        if key.startswith("เป้าหมาย") and layout.target is None:
+            layout.target = i
+        elif key.startswith(header_key(H_NOTE)) and layout.note is None:
+            layout.note = i
+    for source in (keys, below):
+        for i, key in enumerate(source):
+            if key.startswith(header_key(H_ENTREPRENEURS)) and layout.entrepreneurs is None:
+                layout.entrepreneurs = i
+            elif key.startswith(header_key("จำนวนผลิตภัณฑ์")) and layout.products is None:
+                layout.products = i
+    return layout
 
 
 def _title_lines(sheet: Sheet, upto: int) -> list[str]:

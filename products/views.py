@@ -21,7 +21,7 @@ from products.forms import TargetForm, TargetsUploadForm
 from products.models import Round, Target
 from products.selectors import get_round_or_404, targets_for_districts, targets_total
 from products.services.targets import target_set, targets_import
-from products.targets_workbook import rate_label, write_targets
+from products.targets_workbook import rate_label, targets_export_write
 
 MSG_SAVED = _("บันทึกเป้าหมายทางการของอำเภอ%(name)sแล้ว")
 MSG_CLEARED = _("ล้างเป้าหมายทางการของอำเภอ%(name)sแล้ว ใช้เป้าหมายที่คำนวณแทน")
@@ -83,7 +83,7 @@ def targets_xlsx(request: HttpRequest, round_code: str, code: str) -> HttpRespon
     round = get_round_or_404(round_code)
     province = get_province_for_user(request.user, code)
     buffer = io.BytesIO()
-    write_targets(buffer, round=round, province=province, rows=_rows(round, province))
+    targets_export_write(buffer, round=round, province=province)
     return attachment(buffer.getvalue(), filename=f"targets_{round.code}_{province.code}.xlsx")
 
 

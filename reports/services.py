@@ -32,14 +32,11 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from districts.models import District
 from otop_portal.cells import MSG_TOO_LONG
-from otop_portal.importing import ImportRefused, Notice, Problem, ProblemCollector
-from otop_portal.spreadsheet import SpreadsheetError
+from otop_portal.importing import ImportRefused, Notice, ProblemCollector
+from otop_portal.upload_flow import UploadFlow, blank_refuse
 from otop_portal.workflow import (
     CHANGE_REASON_PREFILLED,
     CHANGE_REASON_SAVED,
-    MSG_NOT_EDITABLE_APPROVED,
-    MSG_NOT_EDITABLE_DEADLINE,
-    MSG_NOT_EDITABLE_SUBMITTED,
     Status,
     WorkflowError,
     be_date,
@@ -57,7 +54,6 @@ from reports.models import (
     BaselineSource,
     Report,
     ReportLine,
-    ReportUpload,
     clean_shop_url,
     line_total_expression,
 )
@@ -242,6 +238,9 @@ def report_get_or_start(*, round: Round, district: District, by=None) -> Report:
         report, _created = Report.objects.select_related("round", "district").get_or_create(
             round=round, district=district
         )
+        if report.status == Status.NOT_STARTED:  # a bare row an upload made (UploadFlow)
+            report.status = Status.DRAFT
+            report.save(update_fields=["status", "updated_at"])
         if report.status in (Status.DRAFT, Status.RETURNED):
             _add_missing_lines(report, by)
     return report
@@ -410,12 +409,14 @@ class ReportImportResult:
     dry_run: bool
     warnings: list[str] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
+    #: The file had no channel and no amount anywhere (see UploadFlow).
+    blank: bool = False
 
     @property
     def figures(self):
         return self.kpi.rows[0]
 
-    def as_summary(self) -> dict:
+    def summary(self) -> dict:
         row = self.figures
         return {
             "rows": self.rows,
@@ -425,24 +426,12 @@ class ReportImportResult:
             "sold_online": row.sold_online,
             "sales_round": str(row.sales_round),
             "sales_baseline": str(row.sales_baseline),
+            "target": row.target,
+            "achievement_pct": _str_or_none(row.achievement_pct),
+            "sales_growth_pct": _str_or_none(row.sales_growth_pct),
             "notices": [str(n) for n in self.notices],
             "warnings": self.warnings,
         }
-
-
-def _editable_for_import(report: Report, by, today: dt.date | None) -> None:
-    if by is not None:
-        reason = report.lock_reason(by, today)
-        if reason:
-            raise WorkflowError(reason)
-        return
-    # A command run by an administrator on the server: no user scope, same states.
-    if report.status == Status.APPROVED:
-        raise WorkflowError(MSG_NOT_EDITABLE_APPROVED)
-    if report.status == Status.SUBMITTED:
-        raise WorkflowError(MSG_NOT_EDITABLE_SUBMITTED)
-    if report.is_closed_by_deadline(today):
-        raise WorkflowError(MSG_NOT_EDITABLE_DEADLINE % {"deadline": be_date(report.deadline)})
 
 
 def report_import(
@@ -454,6 +443,7 @@ def report_import(
     by=None,
     dry_run: bool = False,
     today: dt.date | None = None,
+    allow_blank: bool = False,
 ) -> ReportImportResult:
     """Read an attachment-3 workbook of a district and apply it to the district's report.
 
@@ -472,7 +462,9 @@ def report_import(
 
     with transaction.atomic():
         report = report_get_or_start(round=round, district=district, by=by)
-        _editable_for_import(report, by, today)
+        reason = report.lock_reason(by, today)
+        if reason:
+            raise WorkflowError(reason)
         lines = {
             line.product_id: line
             for line in ReportLine.objects.filter(report=report).select_related("product")
@@ -480,6 +472,7 @@ def report_import(
         matched = match_rows(reading.rows, round=round, district=district, collector=problems)
         if problems.problems:
             raise ImportRefused(problems.problems)
+        blank_refuse(blank=reading.blank, allow_blank=allow_blank)
         notices.extend(problems.notices)
 
         now = timezone.now()
@@ -560,7 +553,12 @@ def report_import(
         dry_run=dry_run,
         warnings=warnings,
         flags=flags,
+        blank=reading.blank,
     )
+
+
+def _str_or_none(value) -> str | None:
+    return None if value is None else str(value)
 
 
 def _apply(line: ReportLine, values: dict) -> bool:
@@ -580,103 +578,15 @@ def _apply(line: ReportLine, values: dict) -> bool:
 MSG_UPLOAD_STALE = _(
     "แบบรายงานในระบบเปลี่ยนไปหลังจากแสดงตัวอย่าง (มีผู้บันทึกเพิ่ม) กรุณาอัปโหลดไฟล์อีกครั้งเพื่อดูตัวอย่างใหม่"
 )
-MSG_UPLOAD_DONE = _("ไฟล์นี้ดำเนินการไปแล้ว (%(outcome)s)")
-MSG_TOO_LARGE = _("ไฟล์ใหญ่เกิน %(limit)s MB")
 
 
-def _stamp(report: Report) -> str:
-    """Changes whenever a line of the report is saved (the report's updated_at)."""
-    return (
-        Report.objects.filter(pk=report.pk).values_list("updated_at", flat=True).get().isoformat()
-    )
+class ReportUploadFlow(UploadFlow):
+    """The report's uploads: attachment 3 read and applied to the report."""
+
+    form_model, stale_message = Report, MSG_UPLOAD_STALE
+
+    def run(self, *, form, **kwargs) -> ReportImportResult:
+        return report_import(round=form.round, district=form.district, **kwargs)
 
 
-def _refused(upload: ReportUpload, problems) -> None:
-    upload.outcome = ReportUpload.Outcome.REFUSED
-    upload.summary = {"problems": [p.as_dict() for p in problems[:200]]}
-    upload.save(update_fields=["outcome", "summary"])
-
-
-def report_upload_preview(
-    *, report: Report, file, name: str, by, today: dt.date | None = None
-) -> tuple[ReportUpload, ReportImportResult]:
-    """Keep the uploaded file (who, when) and work out what importing it would change.
-
-    The upload is recorded whatever happens. A refused file is marked so with its
-    problems, and ImportRefused (or SpreadsheetError, WorkflowError) is raised.
-    """
-
-    upload = ReportUpload(report=report, original_name=name[:255], uploaded_by=by)
-    upload.file.save(name or "report.xlsx", file, save=False)
-    upload.save()
-    try:
-        with upload.file.open("rb") as fh:
-            result = report_import(
-                round=report.round,
-                district=report.district,
-                file=fh,
-                name=name,
-                by=by,
-                dry_run=True,
-                today=today,
-            )
-    except ImportRefused as exc:
-        _refused(upload, exc.problems)
-        raise
-    except (SpreadsheetError, WorkflowError) as exc:
-        _refused(upload, [Problem(str(exc.message))])
-        raise
-    upload.summary = {**result.as_summary(), "stamp": _stamp(report)}
-    upload.save(update_fields=["summary"])
-    return upload, result
-
-
-def report_upload_commit(
-    *, upload: ReportUpload, by, today: dt.date | None = None
-) -> ReportImportResult:
-    """Import a previewed upload, provided nobody changed the report since the preview.
-
-    The report's row is locked first, and the upload and the report are checked under the
-    lock: of two uploads committed at once, the second waits for the first, then finds
-    the report changed and is refused (it is never applied over the first).
-    """
-
-    try:
-        with transaction.atomic():
-            report = (
-                Report.objects.select_for_update()
-                .select_related("round", "district")
-                .get(pk=upload.report_id)
-            )
-            upload = ReportUpload.objects.select_for_update().get(pk=upload.pk)
-            if upload.outcome != ReportUpload.Outcome.PREVIEWED:
-                raise WorkflowError(MSG_UPLOAD_DONE % {"outcome": upload.get_outcome_display()})
-            if upload.summary.get("stamp") != _stamp(report):
-                raise WorkflowError(MSG_UPLOAD_STALE)
-            with upload.file.open("rb") as fh:
-                result = report_import(
-                    round=report.round,
-                    district=report.district,
-                    file=fh,
-                    name=upload.original_name,
-                    by=by,
-                    today=today,
-                )
-            upload.outcome = ReportUpload.Outcome.COMMITTED
-            upload.summary = result.as_summary()
-            upload.save(update_fields=["outcome", "summary"])
-    except ImportRefused as exc:
-        _refused(upload, exc.problems)
-        raise
-    except SpreadsheetError as exc:
-        _refused(upload, [Problem(str(exc.message))])
-        raise
-    return result
-
-
-def report_upload_discard(*, upload: ReportUpload, by) -> ReportUpload:
-    if upload.outcome != ReportUpload.Outcome.PREVIEWED:
-        raise WorkflowError(MSG_UPLOAD_DONE % {"outcome": upload.get_outcome_display()})
-    upload.outcome = ReportUpload.Outcome.DISCARDED
-    upload.save(update_fields=["outcome"])
-    return upload
+report_uploads = ReportUploadFlow()

@@ -15,6 +15,11 @@ urlpatterns = [
     path(f"{_district}report/download/", views.report_download, name="download"),
     path(f"{_district}report/upload/", views.report_upload, name="upload"),
     path(
+        f"{_district}report/upload/<int:upload_id>/",
+        views.report_upload_reopen,
+        name="upload_reopen",
+    ),
+    path(
         f"{_district}report/upload/<int:upload_id>/commit/",
         views.report_upload_commit,
         name="upload_commit",

@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from districts.models import District, Subdistrict
 from districts.scoping import (
@@ -31,15 +31,17 @@ from districts.scoping import (
     get_province_for_user,
 )
 from otop_portal.downloads import attachment
-from otop_portal.importing import ImportRefused, Problem
+from otop_portal.forms import ExceptionForm, ReviewForm
+from otop_portal.importing import ImportRefused
 from otop_portal.spreadsheet import SpreadsheetError
+from otop_portal.upload_flow import problems_of
 from otop_portal.workflow import Status, WorkflowError
 from products.models import Round
 from products.selectors import get_round_or_404
 from reports import plausibility, selectors, services
-from reports.forms import ExceptionForm, LineFilterForm, ReportLineForm, ReviewForm, UploadForm
+from reports.exports import report_export_write
+from reports.forms import LineFilterForm, ReportLineForm, upload_form
 from reports.models import Report, ReportLine, ReportUpload
-from reports.workbook import write_district_report, write_province_report
 
 LINES_PER_PAGE = 40
 FILTER_KEYS = ("q", "show", "type", "subdistrict", "page")
@@ -360,40 +362,57 @@ def report_download(request: HttpRequest, round_code: str, code: str) -> HttpRes
     round = get_round_or_404(round_code)
     district = get_district_for_user(request.user, code)
     buffer = io.BytesIO()
-    write_district_report(buffer, round=round, district=district)
+    report_export_write(buffer, round=round, district=district)
     return attachment(buffer.getvalue(), filename=f"report_{round.code}_{district.code}.xlsx")
 
 
-@login_required
-def report_upload(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = get_round_or_404(round_code)
-    district = get_district_for_user(request.user, code)
-    _require_edit(request, district)
-    report = services.report_get_or_start(round=round, district=district, by=request.user)
-    form = UploadForm(request.POST or None, request.FILES or None)
+def _upload_page(
+    request: HttpRequest, round: Round, district: District, *, status: int = 200, **extra
+) -> HttpResponse:
+    report = selectors.report_for(round=round, district=district)
     context = {
         "round": round,
         "district": district,
         "report": report,
-        "form": form,
+        "form": upload_form(),
         "uploads": selectors.report_uploads(report=report),
-        "lock_reason": report.lock_reason(request.user),
+        "lock_reason": report.lock_reason(request.user) if report else None,
+        **extra,
     }
-    if request.method == "POST" and form.is_valid():
-        file = form.cleaned_data["file"]
-        try:
-            upload, result = services.report_upload_preview(
-                report=report, file=file, name=file.name, by=request.user
-            )
-        except ImportRefused as exc:
-            context["problems"] = exc.problems
-            return render(request, "reports/upload.html", context, status=400)
-        except (SpreadsheetError, WorkflowError) as exc:
-            context["problems"] = [Problem(str(exc.message))]
-            return render(request, "reports/upload.html", context, status=400)
-        context.update(upload=upload, result=result, figures=result.figures)
-        return render(request, "reports/upload_preview.html", context)
-    return render(request, "reports/upload.html", context, status=400 if form.errors else 200)
+    return render(request, "reports/upload.html", context, status=status)
+
+
+def _preview_page(request: HttpRequest, round: Round, district: District, upload) -> HttpResponse:
+    """A preview is shown from what the upload kept, so it reopens the same later."""
+    context = {
+        "round": round,
+        "district": district,
+        "upload": upload,
+        "result": upload.summary,
+        "figures": upload.summary,
+    }
+    return render(request, "reports/upload_preview.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_upload(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
+    _require_edit(request, district)
+    if request.method == "GET":
+        return _upload_page(request, round, district)
+    form = upload_form(request.POST, request.FILES)
+    if not form.is_valid():
+        return _upload_page(request, round, district, form=form, status=400)
+    file = form.cleaned_data["file"]
+    flow = services.report_uploads
+    report = flow.form_for_upload(round=round, district=district)
+    try:
+        upload, _result = flow.preview(form=report, file=file, name=file.name, by=request.user)
+    except (ImportRefused, SpreadsheetError, WorkflowError) as exc:
+        return _upload_page(request, round, district, problems=problems_of(exc), status=400)
+    return _preview_page(request, round, district, upload)
 
 
 def _upload(request: HttpRequest, round: Round, district: District, upload_id: int) -> ReportUpload:
@@ -408,6 +427,24 @@ def _upload(request: HttpRequest, round: Round, district: District, upload_id: i
 
 
 @login_required
+@require_GET
+def report_upload_reopen(
+    request: HttpRequest, round_code: str, code: str, upload_id: int
+) -> HttpResponse:
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
+    upload = _upload(request, round, district, upload_id)
+    _require_edit(request, district)
+    if not upload.can_reopen:
+        messages.error(
+            request,
+            _("ไฟล์นี้เปิดตัวอย่างไม่ได้แล้ว (%(outcome)s)") % {"outcome": upload.outcome_label},
+        )
+        return redirect("reports:upload", round.code, district.code)
+    return _preview_page(request, round, district, upload)
+
+
+@login_required
 @require_POST
 def report_upload_commit(
     request: HttpRequest, round_code: str, code: str, upload_id: int
@@ -417,18 +454,12 @@ def report_upload_commit(
     upload = _upload(request, round, district, upload_id)
     _require_edit(request, district)
     try:
-        result = services.report_upload_commit(upload=upload, by=request.user)
-    except ImportRefused as exc:
-        context = {
-            "round": round,
-            "district": district,
-            "report": upload.report,
-            "form": UploadForm(),
-            "problems": exc.problems,
-            "uploads": selectors.report_uploads(report=upload.report),
-        }
-        return render(request, "reports/upload.html", context, status=400)
-    except (SpreadsheetError, WorkflowError) as exc:
+        result = services.report_uploads.commit(
+            upload=upload, by=request.user, allow_blank=request.POST.get("allow_blank") == "1"
+        )
+    except (ImportRefused, SpreadsheetError) as exc:
+        return _upload_page(request, round, district, problems=problems_of(exc), status=400)
+    except WorkflowError as exc:
         messages.error(request, exc.message)
         return redirect("reports:upload", round.code, district.code)
     figures = result.figures
@@ -450,7 +481,7 @@ def report_upload_discard(
     upload = _upload(request, round, district, upload_id)
     _require_edit(request, district)
     try:
-        services.report_upload_discard(upload=upload, by=request.user)
+        services.report_uploads.discard(upload=upload, by=request.user)
         messages.success(
             request,
             _("ยกเลิกการนำเข้าไฟล์ %(name)s แล้ว ข้อมูลในระบบไม่เปลี่ยนแปลง")
@@ -484,7 +515,7 @@ def province_download(request: HttpRequest, round_code: str, code: str) -> HttpR
     round = get_round_or_404(round_code)
     province = get_province_for_user(request.user, code)
     buffer = io.BytesIO()
-    write_province_report(buffer, round=round, province=province)
+    report_export_write(buffer, round=round, province=province)
     return attachment(buffer.getvalue(), filename=f"report_{round.code}_{province.code}.xlsx")
 
 

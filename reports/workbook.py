@@ -41,11 +41,11 @@ from otop_portal.cells import (
     parse_yes,
 )
 from otop_portal.importing import Notice, Problem, ProblemCollector
-from otop_portal.spreadsheet import Sheet, column_letter, open_workbook
+from otop_portal.spreadsheet import Sheet, column_letter, find_header, open_workbook
 from otop_portal.xlsx import FormWriter
 from products.models import THAI_MONTHS, THAI_MONTHS_SHORT, Entrepreneur, Product, Round
 from reports.models import LINE_TEXT_LIMITS, MONTH_FIELDS, clean_shop_url
-from reports.selectors import ExportRow, report_district_headings, report_export_rows
+from reports.selectors import ExportRow
 
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
@@ -379,6 +379,13 @@ class Reading:
     problems: list[Problem] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
 
+    @property
+    def blank(self) -> bool:
+        """No channel marked and no month's amount anywhere: not an answer."""
+        return not any(
+            any(r.channels.values()) or any(r.months) or r.other_channel or r.url for r in self.rows
+        )
+
 
 def _hk(text: str) -> str:
     return header_key(text).lower()
@@ -446,14 +453,10 @@ def _map_columns(sheet: Sheet, h: int, round: Round) -> _Columns:
     return cols
 
 
-def _find_header(sheets: list[Sheet]) -> tuple[Sheet, int] | tuple[None, None]:
-    code, product = _hk(H_CODE), _hk(H_PRODUCT)
-    for sheet in sheets:
-        for index, row in enumerate(sheet.rows[:20]):
-            keys = [_hk(c) for c in row]
-            if code in keys and any(k.startswith(product) for k in keys):
-                return sheet, index
-    return None, None
+def _is_header(keys: list[str]) -> bool:
+    """The header row names the code and the product."""
+    keys = [k.lower() for k in keys]
+    return _hk(H_CODE) in keys and any(k.startswith(_hk(H_PRODUCT)) for k in keys)
 
 
 def read_report(file, *, round: Round, name: str = "") -> Reading:
@@ -463,7 +466,7 @@ def read_report(file, *, round: Round, name: str = "") -> Reading:
     to products is `match_rows`'s job.
     """
     book = open_workbook(file, name=name)
-    sheet, h = _find_header(book.sheets)
+    sheet, h = find_header(book.sheets, _is_header, max_rows=20)
     if sheet is None:
         return Reading(
             sheet=book.sheets[0].name,
@@ -764,28 +767,3 @@ def match_rows(
         row.product_id = product["id"]
         out.append(row)
     return out
-
-
-def write_district_report(output, *, round: Round, district: District) -> None:
-    """Attachment 3 of one district: its base products with what its report says."""
-    rows = report_export_rows(round=round, districts=District.objects.filter(code=district.code))
-    write_report(
-        output,
-        round=round,
-        province_name=district.province.name_th,
-        district_name=district.name_th,
-        rows=rows,
-    )
-
-
-def write_province_report(output, *, round: Round, province) -> None:
-    """The province's consolidated attachment 3: every district in DOPA order."""
-    districts = District.objects.filter(province=province)
-    write_report(
-        output,
-        round=round,
-        province_name=province.name_th,
-        district_name=None,
-        rows=report_export_rows(round=round, districts=districts),
-        district_names=report_district_headings(districts, country=False),
-    )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from otop_portal.cells import CellError, parse_amount
+from otop_portal.forms import UploadForm
 from products.vocab import EntrepreneurType
-from surveys.services import MSG_TOO_LARGE, AnswerData
+from surveys.services import AnswerData
 
 
 class SurveyFilterForm(forms.Form):
@@ -90,31 +90,6 @@ class EntrepreneurAnswerForm(forms.Form):
         )
 
 
-class ReviewForm(forms.Form):
-    action = forms.ChoiceField(choices=[("return", _("ส่งคืนให้แก้ไข")), ("approve", _("อนุมัติ"))])
-    reason = forms.CharField(
-        label=_("เหตุผลที่ส่งคืน (ต้องระบุเมื่อส่งคืน)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-    )
-
-
-class ExceptionForm(forms.Form):
-    until = forms.DateField(
-        label=_("ขยายเวลาให้ถึงวันที่"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("ไฟล์แบบสำรวจ (.xlsx, .xls หรือ .ods)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.ods"}),
-    )
-
-    def clean_file(self):
-        file = self.cleaned_data["file"]
-        limit = settings.DISTRICT_UPLOAD_MAX_BYTES
-        if file.size > limit:
-            raise forms.ValidationError(MSG_TOO_LARGE % {"limit": round(limit / (1024 * 1024), 1)})
-        return file
+def upload_form(*args, **kwargs) -> UploadForm:
+    """The shared upload form, labelled for this app's workbook."""
+    return UploadForm(*args, label=_("ไฟล์แบบสำรวจ (.xlsx, .xls หรือ .ods)"), **kwargs)

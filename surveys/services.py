@@ -19,10 +19,8 @@ from districts.models import District
 from otop_portal.cells import match_key
 from otop_portal.importing import ImportRefused, Notice, ProblemCollector
 from otop_portal.spreadsheet import SpreadsheetError, column_letter
+from otop_portal.upload_flow import UploadFlow, blank_refuse
 from otop_portal.workflow import (
-    MSG_NOT_EDITABLE_APPROVED,
-    MSG_NOT_EDITABLE_DEADLINE,
-    MSG_NOT_EDITABLE_SUBMITTED,
     Status,
     WorkflowError,
     be_date,
@@ -70,8 +68,6 @@ MSG_AMOUNTS_SUMMED_ITEM = _("%(code)s (แถว %(rows)s)")
 MSG_UPLOAD_STALE = _(
     "คำตอบในระบบเปลี่ยนไปหลังจากแสดงตัวอย่าง (มีผู้บันทึกเพิ่ม) กรุณาอัปโหลดไฟล์อีกครั้งเพื่อดูตัวอย่างใหม่"
 )
-MSG_UPLOAD_DONE = _("ไฟล์นี้ดำเนินการไปแล้ว (%(outcome)s)")
-MSG_TOO_LARGE = _("ไฟล์ใหญ่เกิน %(limit)s MB")
 
 IMPORT_BATCH = 500
 PREVIEW_CHANGES = 300
@@ -132,24 +128,11 @@ def survey_get_or_start(*, round: Round, district: District) -> Survey:
         survey, _created = Survey.objects.select_related(
             "round__fiscal_year", "district__province"
         ).get_or_create(round=round, district=district)
+        if survey.status == Status.NOT_STARTED:  # a bare row an upload made (UploadFlow)
+            survey.status = Status.DRAFT
+            survey.save(update_fields=["status", "updated_at"])
         _sync_answers(survey)
     return survey
-
-
-def state_lock_reason(survey: Survey, today: dt.date | None = None):
-    """Why nobody may edit the survey now, whoever they are (None if editable)."""
-    if survey.status == Status.APPROVED:
-        return MSG_NOT_EDITABLE_APPROVED
-    if survey.status == Status.SUBMITTED:
-        return MSG_NOT_EDITABLE_SUBMITTED
-    if survey.is_closed_by_deadline(today):
-        return MSG_NOT_EDITABLE_DEADLINE % {"deadline": be_date(survey.deadline)}
-    return None
-
-
-def _edit_block(survey: Survey, by, today: dt.date | None):
-    # A management command runs without a user: only the survey's state counts.
-    return survey.lock_reason(by, today) if by is not None else state_lock_reason(survey, today)
 
 
 @dataclass
@@ -176,7 +159,7 @@ def survey_answer_save(
     entrepreneur since, the save is refused with AnswerConflict (nothing is written),
     so that the second officer keeps their input and sees what was saved.
     """
-    reason = _edit_block(survey, by, today)
+    reason = survey.lock_reason(by, today)
     if reason:
         raise WorkflowError(reason)
     with transaction.atomic():
@@ -292,6 +275,8 @@ class SurveyImportResult:
     notices: list[Notice] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)
     dry_run: bool = False
+    #: The file had no mark and no amount anywhere (see UploadFlow).
+    blank: bool = False
 
     @property
     def changed(self) -> bool:
@@ -678,13 +663,14 @@ def survey_import_rows(
     dry_run: bool = False,
     name: str = "",
     today: dt.date | None = None,
+    allow_blank: bool = False,
 ) -> SurveyImportResult:
     """Import rows read from a filled form into the survey, all or nothing.
 
-    Raises ImportRefused with every problem (cells and registry) and WorkflowError
-    when the survey cannot be edited; either way nothing is written. With dry_run the
-    same work is done and rolled back, so the summary is exactly what an import would
-    report.
+    Raises ImportRefused with every problem (cells and registry, or a blank form that
+    was not allowed) and WorkflowError when the survey cannot be edited; either way
+    nothing is written. With dry_run the same work is done and rolled back, so the
+    summary is exactly what an import would report.
     """
     collector = read.problems
     with transaction.atomic():
@@ -693,14 +679,16 @@ def survey_import_rows(
             .select_related("round__fiscal_year", "district__province")
             .get(pk=survey.pk)
         )
-        block = _edit_block(locked, by, today)
+        block = locked.lock_reason(by, today)
         if block:
             raise WorkflowError(block)
         _sync_answers(locked)
         plan = _plan(locked, read, collector)
         collector.raise_if_any()
+        blank_refuse(blank=read.blank, allow_blank=allow_blank)
         plan.result.notices = list(collector.notices) + plan.result.notices
         plan.result.dry_run = dry_run
+        plan.result.blank = read.blank
         if dry_run:
             transaction.set_rollback(True)
         elif plan.result.changed:
@@ -716,6 +704,7 @@ def survey_import_file(
     by=None,
     dry_run: bool = False,
     today: dt.date | None = None,
+    allow_blank: bool = False,
 ) -> SurveyImportResult:
     """Read a filled attachment 2 and import it (see survey_import_rows).
 
@@ -728,7 +717,13 @@ def survey_import_file(
         collector.add(exc.message)
         raise ImportRefused(collector.problems) from None
     return survey_import_rows(
-        survey=survey, read=read, by=by, dry_run=dry_run, name=name, today=today
+        survey=survey,
+        read=read,
+        by=by,
+        dry_run=dry_run,
+        name=name,
+        today=today,
+        allow_blank=allow_blank,
     )
 
 
@@ -741,6 +736,7 @@ def survey_import(
     by=None,
     dry_run: bool = False,
     today: dt.date | None = None,
+    allow_blank: bool = False,
 ) -> SurveyImportResult:
     """Import a district's filled form in one step (the management command's path).
 
@@ -750,7 +746,13 @@ def survey_import(
     with transaction.atomic():
         survey = survey_get_or_start(round=round, district=district)
         result = survey_import_file(
-            survey=survey, file=file, name=name, by=by, dry_run=dry_run, today=today
+            survey=survey,
+            file=file,
+            name=name,
+            by=by,
+            dry_run=dry_run,
+            today=today,
+            allow_blank=allow_blank,
         )
         if dry_run:
             transaction.set_rollback(True)
@@ -773,78 +775,13 @@ def survey_import(
 # ---------------------------------------------------------------------------
 
 
-def _stamp(survey: Survey) -> str:
-    """Changes whenever an answer of the survey is saved (the survey's updated_at)."""
-    return (
-        Survey.objects.filter(pk=survey.pk).values_list("updated_at", flat=True).get().isoformat()
-    )
+class SurveyUploadFlow(UploadFlow):
+    """The survey's uploads: attachment 2 read and imported into the survey."""
+
+    form_model, stale_message = Survey, MSG_UPLOAD_STALE
+
+    def run(self, *, form, **kwargs) -> SurveyImportResult:
+        return survey_import_file(survey=form, **kwargs)
 
 
-def survey_upload_preview(
-    *, survey: Survey, file, name: str, by, today: dt.date | None = None
-) -> tuple[SurveyUpload, SurveyImportResult]:
-    """Keep the uploaded file (who, when) and work out what importing it would change.
-
-    The upload is recorded whatever happens. If the file is refused, the upload is
-    marked so with its problems and ImportRefused is raised.
-    """
-    upload = SurveyUpload(survey=survey, original_name=name[:255], uploaded_by=by)
-    upload.file.save(name or "survey.xlsx", file, save=False)
-    upload.save()
-    try:
-        with upload.file.open("rb") as fh:
-            result = survey_import_file(
-                survey=survey, file=fh, name=name, by=by, dry_run=True, today=today
-            )
-    except ImportRefused as exc:
-        upload.outcome = SurveyUpload.Outcome.REFUSED
-        upload.summary = {"problems": [p.as_dict() for p in exc.problems[:200]]}
-        upload.save(update_fields=["outcome", "summary"])
-        raise
-    upload.summary = {**result.summary(), "stamp": _stamp(survey)}
-    upload.save(update_fields=["summary"])
-    return upload, result
-
-
-def survey_upload_commit(
-    *, upload: SurveyUpload, by, today: dt.date | None = None
-) -> SurveyImportResult:
-    """Import a previewed upload, provided nobody changed the answers since the preview.
-
-    The survey's row is locked first, and the upload and the answers are checked under
-    the lock: of two uploads committed at once, the second waits for the first, then
-    finds the answers changed and is refused (it is never applied over the first).
-    """
-    try:
-        with transaction.atomic():
-            survey = (
-                Survey.objects.select_for_update()
-                .select_related("round__fiscal_year", "district__province")
-                .get(pk=upload.survey_id)
-            )
-            upload = SurveyUpload.objects.select_for_update().get(pk=upload.pk)
-            if upload.outcome != SurveyUpload.Outcome.PREVIEWED:
-                raise WorkflowError(MSG_UPLOAD_DONE % {"outcome": upload.get_outcome_display()})
-            if upload.summary.get("stamp") != _stamp(survey):
-                raise WorkflowError(MSG_UPLOAD_STALE)
-            with upload.file.open("rb") as fh:
-                result = survey_import_file(
-                    survey=survey, file=fh, name=upload.original_name, by=by, today=today
-                )
-            upload.outcome = SurveyUpload.Outcome.COMMITTED
-            upload.summary = result.summary()
-            upload.save(update_fields=["outcome", "summary"])
-    except ImportRefused as exc:
-        upload.outcome = SurveyUpload.Outcome.REFUSED
-        upload.summary = {"problems": [p.as_dict() for p in exc.problems[:200]]}
-        upload.save(update_fields=["outcome", "summary"])
-        raise
-    return result
-
-
-def survey_upload_discard(*, upload: SurveyUpload, by) -> SurveyUpload:
-    if upload.outcome != SurveyUpload.Outcome.PREVIEWED:
-        raise WorkflowError(MSG_UPLOAD_DONE % {"outcome": upload.get_outcome_display()})
-    upload.outcome = SurveyUpload.Outcome.DISCARDED
-    upload.save(update_fields=["outcome"])
-    return upload
+survey_uploads = SurveyUploadFlow()

@@ -24,20 +24,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from districts.models import District, Province
 from districts.scoping import Role, can_edit_district, can_review_district, get_district_for_user
 from otop_portal.downloads import XLSX
+from otop_portal.forms import ExceptionForm, ReviewForm
 from otop_portal.importing import ImportRefused
+from otop_portal.spreadsheet import SpreadsheetError
+from otop_portal.upload_flow import problems_of
 from otop_portal.workflow import Status, WorkflowError
 from products.models import Entrepreneur, Round
 from products.selectors import get_round_or_404
 from surveys import selectors, services
-from surveys.forms import (
-    EntrepreneurAnswerForm,
-    ExceptionForm,
-    ReviewForm,
-    SurveyFilterForm,
-    UploadForm,
-)
+from surveys.exports import survey_export_write
+from surveys.forms import EntrepreneurAnswerForm, SurveyFilterForm, upload_form
 from surveys.models import Survey, SurveyUpload
-from surveys.workbook import write_survey
 
 
 def district_view(view):
@@ -336,14 +333,9 @@ def grant_exception(request: HttpRequest, round: Round, district: District) -> H
 # ---------------------------------------------------------------------------
 
 
-def _xlsx_response(round: Round, districts, province_name: str, filename: str) -> FileResponse:
+def _xlsx_response(filename: str, **place) -> FileResponse:
     buffer = io.BytesIO()
-    write_survey(
-        buffer,
-        round=round,
-        province_name=province_name,
-        blocks=selectors.survey_export_blocks(round=round, districts=districts),
-    )
+    survey_export_write(buffer, **place)
     buffer.seek(0)
     return FileResponse(buffer, as_attachment=True, filename=filename, content_type=XLSX)
 
@@ -352,10 +344,7 @@ def _xlsx_response(round: Round, districts, province_name: str, filename: str) -
 @district_view
 def export(request: HttpRequest, round: Round, district: District) -> FileResponse:
     return _xlsx_response(
-        round,
-        District.objects.filter(code=district.code),
-        district.province.name_th,
-        f"survey-{round.code}-{district.code}.xlsx",
+        f"survey-{round.code}-{district.code}.xlsx", round=round, district=district
     )
 
 
@@ -366,7 +355,7 @@ def province_export(
     request: HttpRequest, round: Round, province: Province, districts
 ) -> FileResponse:
     return _xlsx_response(
-        round, districts, province.name_th, f"survey-{round.code}-{province.code}.xlsx"
+        f"survey-{round.code}-{province.code}.xlsx", round=round, province=province
     )
 
 
@@ -382,43 +371,44 @@ def _upload_context(round, district, survey, subject, user, **extra) -> dict:
     }
 
 
+def _upload_page(request, round, district, *, status: int = 200, **extra) -> HttpResponse:
+    survey, subject = _survey_or_transient(round, district)
+    extra.setdefault("form", upload_form())
+    context = _upload_context(round, district, survey, subject, request.user, **extra)
+    return render(request, "surveys/upload.html", context, status=status)
+
+
+def _preview_context(record: SurveyUpload) -> dict:
+    """A preview is shown from what the upload kept, so it reopens the same later."""
+    return {
+        "preview": record.summary,
+        "upload_record": record,
+        "notices": record.summary.get("notices", []),
+    }
+
+
 @require_http_methods(["GET", "POST"])
 @district_view
 @editor_required
 def upload(request: HttpRequest, round: Round, district: District) -> HttpResponse:
-    survey, subject = _survey_or_transient(round, district)
+    if request.method == "GET":
+        return _upload_page(request, round, district)
+    _survey, subject = _survey_or_transient(round, district)
     lock = subject.lock_reason(request.user)
-    form = UploadForm()
-    extra: dict = {}
-    status = 200
-    if request.method == "POST":
-        if lock:
-            messages.error(request, lock)
-            return redirect(request.path)
-        form = UploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            file = form.cleaned_data["file"]
-            survey = services.survey_get_or_start(round=round, district=district)
-            try:
-                record, result = services.survey_upload_preview(
-                    survey=survey, file=file, name=file.name, by=request.user
-                )
-            except ImportRefused as exc:
-                extra = {"problems": exc.problems}
-                status = 422
-            except WorkflowError as exc:
-                messages.error(request, exc.message)
-                return redirect(request.path)
-            else:
-                extra = {"preview": result, "upload_record": record, "notices": result.notices}
-        else:
-            status = 400
-    return render(
-        request,
-        "surveys/upload.html",
-        _upload_context(round, district, survey, subject, request.user, form=form, **extra),
-        status=status,
-    )
+    if lock:
+        messages.error(request, lock)
+        return redirect(request.path)
+    form = upload_form(request.POST, request.FILES)
+    if not form.is_valid():
+        return _upload_page(request, round, district, form=form, status=400)
+    file = form.cleaned_data["file"]
+    flow = services.survey_uploads
+    survey = flow.form_for_upload(round=round, district=district)
+    try:
+        record, _result = flow.preview(form=survey, file=file, name=file.name, by=request.user)
+    except (ImportRefused, SpreadsheetError, WorkflowError) as exc:
+        return _upload_page(request, round, district, problems=problems_of(exc), status=422)
+    return _upload_page(request, round, district, **_preview_context(record))
 
 
 def _upload_or_404(request, round, district, upload_id) -> SurveyUpload:
@@ -430,6 +420,21 @@ def _upload_or_404(request, round, district, upload_id) -> SurveyUpload:
     )
 
 
+@require_GET
+@district_view
+@editor_required
+def upload_reopen(
+    request: HttpRequest, round: Round, district: District, upload_id: int
+) -> HttpResponse:
+    record = _upload_or_404(request, round, district, upload_id)
+    if not record.can_reopen:
+        messages.error(
+            request, _("ไฟล์นี้เปิดตัวอย่างไม่ได้แล้ว (%(outcome)s)") % {"outcome": record.outcome_label}
+        )
+        return redirect("surveys:upload", round_code=round.code, code=district.code)
+    return _upload_page(request, round, district, **_preview_context(record))
+
+
 @require_POST
 @district_view
 @editor_required
@@ -438,23 +443,11 @@ def upload_confirm(
 ) -> HttpResponse:
     record = _upload_or_404(request, round, district, upload_id)
     try:
-        result = services.survey_upload_commit(upload=record, by=request.user)
-    except ImportRefused as exc:
-        survey, subject = _survey_or_transient(round, district)
-        return render(
-            request,
-            "surveys/upload.html",
-            _upload_context(
-                round,
-                district,
-                survey,
-                subject,
-                request.user,
-                form=UploadForm(),
-                problems=exc.problems,
-            ),
-            status=422,
+        result = services.survey_uploads.commit(
+            upload=record, by=request.user, allow_blank=request.POST.get("allow_blank") == "1"
         )
+    except (ImportRefused, SpreadsheetError) as exc:
+        return _upload_page(request, round, district, problems=problems_of(exc), status=422)
     except WorkflowError as exc:
         messages.error(request, exc.message)
         return redirect("surveys:upload", round_code=round.code, code=district.code)
@@ -474,7 +467,7 @@ def upload_discard(
 ) -> HttpResponse:
     record = _upload_or_404(request, round, district, upload_id)
     try:
-        services.survey_upload_discard(upload=record, by=request.user)
+        services.survey_uploads.discard(upload=record, by=request.user)
     except WorkflowError as exc:
         messages.error(request, exc.message)
     else:

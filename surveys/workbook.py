@@ -33,7 +33,14 @@ from otop_portal.cells import (
     parse_yes,
 )
 from otop_portal.importing import ProblemCollector
-from otop_portal.spreadsheet import Sheet, SpreadsheetError, cell_name, column_letter, open_workbook
+from otop_portal.spreadsheet import (
+    Sheet,
+    SpreadsheetError,
+    cell_name,
+    column_letter,
+    find_header,
+    open_workbook,
+)
 from otop_portal.xlsx import FormWriter
 from products.models import THAI_MONTHS, THAI_MONTHS_SHORT, Round
 
@@ -380,6 +387,13 @@ class SurveyRead:
     problems: ProblemCollector
     kind: str = ""
 
+    @property
+    def blank(self) -> bool:
+        """No mark and no amount anywhere: the form as it was downloaded, not an answer."""
+        return not any(
+            r.trained or r.selling or r.standard or r.ready or r.amount for r in self.rows
+        )
+
 
 def _header_identity(round: Round) -> list[set[str]]:
     """For each column, the header keys that identify it (H2 where the column has one)."""
@@ -394,15 +408,11 @@ def _header_identity(round: Round) -> list[set[str]]:
     return keys
 
 
-def _find_header(sheet: Sheet, identity: list[set[str]]) -> int | None:
-    """The 0-based H1 row: the first row among the first ones where at least three of
-    the form's one-row headers (A-E, O, P) appear."""
+def _is_header(identity: list[set[str]]):
+    """An H1 row: at least three of the form's one-row headers (A-E, O, P) appear."""
     singles = set().union(*(identity[c] for c in (CODE, NAME, ETYPE, PRODUCT, PTYPE, READY, SALES)))
-    for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-        keys = {header_key(c) for c in row if not is_blank(c)}
-        if len(keys & singles) >= 3:
-            return index
-    return None
+    singles.discard("")
+    return lambda keys: len(set(keys) & singles) >= 3
 
 
 def _check_header(
@@ -463,12 +473,7 @@ def read_survey(file, *, round: Round, name: str = "") -> SurveyRead:
     the registry's and refuses the file if there is any)."""
     workbook = open_workbook(file, name=name, allow_csv=False)
     identity = _header_identity(round)
-    sheet, top = None, None
-    for candidate in workbook.sheets:
-        top = _find_header(candidate, identity)
-        if top is not None:
-            sheet = candidate
-            break
+    sheet, top = find_header(workbook.sheets, _is_header(identity), max_rows=HEADER_SEARCH_ROWS)
     if sheet is None:
         raise SpreadsheetError(MSG_NO_HEADER % {"rows": HEADER_SEARCH_ROWS})
     problems = ProblemCollector(sheet=sheet.name)

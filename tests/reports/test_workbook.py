@@ -157,12 +157,12 @@ def test_it_writes_the_months_of_the_round(tmp_path):
 
 
 def test_it_writes_the_same_thai_cells_when_the_user_reads_english(tmp_path, report_5607):
-    from reports.workbook import write_district_report
+    from reports.exports import report_export_write
 
     def cells(language: str) -> list[list]:
         out = io.BytesIO()
         with translation.override(language):
-            write_district_report(out, round=report_5607.round, district=report_5607.district)
+            report_export_write(out, round=report_5607.round, district=report_5607.district)
         return (
             CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue()))
             .get_sheet_by_index(0)

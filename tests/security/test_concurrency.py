@@ -251,8 +251,8 @@ def test_two_survey_uploads_committed_at_once_do_not_overwrite_each_other(
     for user, amount in ((officer, 1111), (colleague, 2222)):
         path = _survey_variant(samples, tmp_path, f"{user.username}.xlsx", amount)
         with path.open("rb") as fh:
-            record, _result = services.survey_upload_preview(
-                survey=survey, file=File(fh), name=path.name, by=user
+            record, _result = services.survey_uploads.preview(
+                form=survey, file=File(fh), name=path.name, by=user
             )
         uploads.append((record, user))
     _meet_before(monkeypatch, services, "survey_import_file")
@@ -260,7 +260,7 @@ def test_two_survey_uploads_committed_at_once_do_not_overwrite_each_other(
     results = _in_threads(
         *(
             (
-                lambda r=r, u=u: services.survey_upload_commit(
+                lambda r=r, u=u: services.survey_uploads.commit(
                     upload=SurveyUpload.objects.get(pk=r.pk), by=u
                 )
             )
@@ -302,8 +302,8 @@ def test_two_report_uploads_committed_at_once_do_not_overwrite_each_other(
         path = tmp_path / f"{user.username}.xlsx"
         book.save(path)
         with path.open("rb") as fh:
-            record, _result = services.report_upload_preview(
-                report=report, file=File(fh), name=path.name, by=user
+            record, _result = services.report_uploads.preview(
+                form=report, file=File(fh), name=path.name, by=user
             )
         uploads.append((record, user))
     _meet_before(monkeypatch, services, "report_import")
@@ -311,7 +311,7 @@ def test_two_report_uploads_committed_at_once_do_not_overwrite_each_other(
     results = _in_threads(
         *(
             (
-                lambda r=r, u=u: services.report_upload_commit(
+                lambda r=r, u=u: services.report_uploads.commit(
                     upload=ReportUpload.objects.get(pk=r.pk), by=u
                 )
             )

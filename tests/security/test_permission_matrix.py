@@ -70,6 +70,7 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "surveys:exception": (NOBODY, REVIEWERS),
     "surveys:export": (EVERYONE, NOBODY),
     "surveys:upload": (OFFICERS, OFFICERS),
+    "surveys:upload_reopen": (OFFICERS, NOBODY),
     "surveys:upload_confirm": (NOBODY, OFFICERS),
     "surveys:upload_discard": (NOBODY, OFFICERS),
     # An officer sees their own district's row of the province's list.
@@ -82,6 +83,7 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "reports:exception": (NOBODY, REVIEWERS),
     "reports:download": (EVERYONE, NOBODY),
     "reports:upload": (OFFICERS, OFFICERS),
+    "reports:upload_reopen": (OFFICERS, NOBODY),
     "reports:upload_commit": (NOBODY, OFFICERS),
     "reports:upload_discard": (NOBODY, OFFICERS),
     "reports:explain": (EVERYONE, NOBODY),

@@ -187,14 +187,16 @@ def test_the_upload_handler_stops_keeping_a_file_past_the_largest_limit(
     with override_settings(FILE_UPLOAD_HANDLERS=handlers):
         response = client.post(url, {"file": upload(big, "big.xlsx")})
         assert response.status_code == 400
-        assert "ไฟล์ใหญ่เกิน" in response.content.decode()
+        assert "ใหญ่เกินกว่าที่รับได้" in response.content.decode()
         assert not SurveyUpload.objects.filter(original_name="big.xlsx").exists()
         # A file within the limits passes through untouched.
         small = xlsx([["ไม่ใช่แบบสำรวจ"]])
         response = client.post(url, {"file": upload(small, "small.xlsx")})
         assert response.status_code == 422  # read, and refused for its content
         record = SurveyUpload.objects.get(original_name="small.xlsx")
-        assert record.file.read() == small
+        # The refusal is recorded with the file's true size; the refused file is not kept.
+        assert record.summary["size"] == len(small)
+        assert not record.file
 
 
 # ---------------------------------------------------------------------------

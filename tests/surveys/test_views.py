@@ -454,7 +454,7 @@ class TestUpload:
         assert response.status_code == 200
         page = response.content.decode()
         assert "ตัวอย่างก่อนนำเข้า: แบบสำรวจแม่ใจ.xlsx" in page
-        assert response.context["preview"].entrepreneurs.new == 3
+        assert response.context["preview"]["entrepreneurs"]["new"] == 3
         assert stored_answers() == before
         record = SurveyUpload.objects.get()
         assert (record.uploaded_by, record.outcome) == (officer, "previewed")
@@ -497,7 +497,7 @@ class TestUpload:
         data.name = "big.xlsx"
         response = client.post(url("upload"), {"file": data})
         assert response.status_code == 400
-        assert "ไฟล์ใหญ่เกิน" in response.content.decode()
+        assert "ใหญ่เกินกว่าที่รับได้" in response.content.decode()
         assert not SurveyUpload.objects.exists()
 
     def test_a_preview_is_refused_after_someone_saved_answers(

@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from xlsxwriter.exceptions import FileCreateError
 
-from districts.models import District
 from otop_portal.commands import cannot_write, output_file, province_option, round_option
-from products.selectors import targets_for_districts, targets_total
-from products.targets_workbook import write_targets
+from products.selectors import targets_total
+from products.targets_workbook import targets_export_write
 
 
 class Command(BaseCommand):
@@ -25,11 +24,8 @@ class Command(BaseCommand):
         round = round_option(options["round"])
         province = province_option(options["province"])
         output = output_file(options["output"])
-        rows = targets_for_districts(
-            round=round, districts=District.objects.filter(province=province)
-        )
         try:
-            write_targets(str(output), round=round, province=province, rows=rows)
+            rows = targets_export_write(str(output), round=round, province=province)
         except (OSError, FileCreateError) as exc:
             raise cannot_write(output, exc) from None
         total = targets_total(rows)

@@ -12,7 +12,7 @@ from otop_portal.commands import (
     province_option,
     round_option,
 )
-from reports.workbook import write_district_report, write_province_report
+from reports.exports import report_export_write
 
 
 class Command(BaseCommand):
@@ -34,11 +34,11 @@ class Command(BaseCommand):
         try:
             if options["district"]:
                 district = district_option(options["district"])
-                write_district_report(str(output), round=round, district=district)
+                report_export_write(str(output), round=round, district=district)
                 where = f"อำเภอ{district.name_th}"
             else:
                 province = province_option(options["province"])
-                write_province_report(str(output), round=round, province=province)
+                report_export_write(str(output), round=round, province=province)
                 where = f"จังหวัด{province.name_th}"
         except (OSError, FileCreateError) as exc:
             raise cannot_write(output, exc) from None

@@ -2,47 +2,24 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
-
-from otop_portal.cells import CellError
-from otop_portal.commands import district_option, input_file, refused, round_option
-from otop_portal.importing import ImportRefused
-from otop_portal.spreadsheet import SpreadsheetError
-from otop_portal.workflow import WorkflowError
+from otop_portal.commands import DistrictImportCommand
 from reports.services import report_import
 
 
-class Command(BaseCommand):
+class Command(DistrictImportCommand):
     help = (
         "Import a district's attachment 3 (แบบรายงานผล). All or nothing: a file with any "
         "problem is refused whole. Base products absent from the file get no sales this round."
     )
+    file_help = "the .xlsx, .xls, .ods or .csv file"
 
-    def add_arguments(self, parser):
-        parser.add_argument("file", help="the .xlsx, .xls, .ods or .csv file")
-        parser.add_argument("--round", required=True, help="the round's code, e.g. 2564-2")
-        parser.add_argument("--district", required=True, help="the district's DOPA code, e.g. 5601")
-        parser.add_argument("--dry-run", action="store_true", help="read and report, write nothing")
+    def import_file(self, **kwargs):
+        return report_import(**kwargs)
 
-    def handle(self, *args, **options):
-        path = input_file(options["file"])
-        round = round_option(options["round"])
-        district = district_option(options["district"])
-        try:
-            with path.open("rb") as fh:
-                result = report_import(
-                    round=round,
-                    district=district,
-                    file=fh,
-                    name=path.name,
-                    dry_run=options["dry_run"],
-                )
-        except (ImportRefused, SpreadsheetError, CellError, WorkflowError) as exc:
-            raise refused(self, path.name, exc) from None
-
+    def report(self, result, *, name, round, district):
         row = result.figures
         self.stdout.write(
-            f"{path.name}: อำเภอ{district.name_th} รอบ {round.code}"
+            f"{name}: อำเภอ{district.name_th} รอบ {round.code}"
             + (" (ทดลอง ไม่บันทึก)" if result.dry_run else "")
         )
         for notice in result.notices:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from districts.models import District
 from otop_portal.commands import (
     cannot_write,
     district_option,
@@ -12,8 +11,7 @@ from otop_portal.commands import (
     province_option,
     round_option,
 )
-from surveys.selectors import survey_export_blocks
-from surveys.workbook import write_survey
+from surveys.exports import survey_export_write
 
 
 class Command(BaseCommand):
@@ -32,23 +30,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         round = round_option(options["round"])
+        district = province = None
         if options["district"]:
             district = district_option(options["district"])
-            districts = District.objects.filter(code=district.code)
-            province_name, label = district.province.name_th, f"อำเภอ{district.name_th}"
+            label = f"อำเภอ{district.name_th}"
         else:
             province = province_option(options["province"])
-            districts = District.objects.filter(province=province)
-            province_name, label = province.name_th, f"จังหวัด{province.name_th} (ทุกอำเภอ)"
+            label = f"จังหวัด{province.name_th} (ทุกอำเภอ)"
         path = output_file(options["output"], suffix="")
         try:
             with path.open("wb") as fh:
-                rows = write_survey(
-                    fh,
-                    round=round,
-                    province_name=province_name,
-                    blocks=survey_export_blocks(round=round, districts=districts),
-                )
+                rows = survey_export_write(fh, round=round, district=district, province=province)
         except OSError as exc:
             raise cannot_write(path, exc) from None
         self.stdout.write(f"{path}: แบบสำรวจความพร้อม {label} รอบ {round.code} {rows:,} แถว")
