@@ -21,7 +21,7 @@ baseline counts as 0 in the KPI sums.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -431,6 +431,8 @@ class ReportImportResult:
             "sales_growth_pct": _str_or_none(row.sales_growth_pct),
             "notices": [str(n) for n in self.notices],
             "warnings": self.warnings,
+            # The preview page is drawn from the upload's summary (also when reopened).
+            "flags": [{**asdict(f), "message": str(f.message)} for f in self.flags],
         }
 
 

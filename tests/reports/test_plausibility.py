@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from reports.exports import report_export_write
 from reports.models import PlausibilityThresholds, Report, ReportLine
 from reports.plausibility import flags_for_districts, flags_for_report, rule_counts
-from reports.workbook import write_district_report
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,7 @@ def test_it_flags_three_extra_zeros_in_one_month(sample_registry, samples, tmp_p
     assert flag.product_name == "สบู่สมุนไพรขมิ้น สูตร 3"
     # The line is the row of the district's form as the portal writes it.
     form = io.BytesIO()
-    write_district_report(form, round=report.round, district=report.district)
+    report_export_write(form, round=report.round, district=report.district)
     sheet = openpyxl.load_workbook(form).active
     assert (sheet[f"B{flag.line}"].value, sheet[f"D{flag.line}"].value) == (
         "560700008",
