@@ -50,8 +50,8 @@ from otop_portal.spreadsheet import (
     Workbook,
     column_letter,
     open_workbook,
-    sniff,
 )
+from otop_portal.uploads import REGISTRY, check_workbook
 from products.models import ProductStatus
 from products.vocab import parse_entrepreneur_type, parse_product_type
 
@@ -454,13 +454,9 @@ def _open(file, *, name: str) -> _Opened | Workbook:
     header in its first rows; otherwise the whole workbook (open_workbook), so that the
     reader can say what is missing. Raises SpreadsheetError as open_workbook does."""
     data = _read_bytes(file)
-    kind = sniff(data)
-    if kind in ("xlsx", "ods"):
-        # A sheet whose extent reaches the last row or column makes calamine allocate
-        # the whole grid (gigabytes) or abort the process: refuse it before reading.
-        from otop_portal.uploads import check_extent  # uploads imports this module
-
-        check_extent(data, kind)
+    # A sheet whose extent reaches the last row or column makes calamine allocate the
+    # whole grid (gigabytes) or abort the process: refuse it before reading.
+    kind = check_workbook(data, kind=REGISTRY)
     if kind != "csv":
         try:
             book = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -491,7 +487,7 @@ def _open(file, *, name: str) -> _Opened | Workbook:
             except Exception:  # open_workbook below says why, in its words
                 pass
             book.close()
-    return open_workbook(io.BytesIO(data), name=name)
+    return open_workbook(io.BytesIO(data), name=name, limits=REGISTRY)
 
 
 def registry_read(file, *, name: str = "", progress=None) -> RegistryFile:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from otop_portal.cells import CellError, parse_amount
+from otop_portal.uploads import DISTRICT, check_upload
 from products.models import Round
 from products.vocab import ProductType
 from reports.models import MONTH_FIELDS
@@ -171,4 +172,5 @@ class UploadForm(forms.Form):
         limit = settings.DISTRICT_UPLOAD_MAX_BYTES
         if file.size > limit:
             raise forms.ValidationError(MSG_TOO_LARGE % {"limit": round(limit / (1024 * 1024), 1)})
+        check_upload(file, kind=DISTRICT)
         return file

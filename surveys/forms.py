@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from otop_portal.cells import CellError, parse_amount
+from otop_portal.uploads import DISTRICT, check_upload
 from products.vocab import EntrepreneurType
 from surveys.services import MSG_TOO_LARGE, AnswerData
 
@@ -117,4 +118,5 @@ class UploadForm(forms.Form):
         limit = settings.DISTRICT_UPLOAD_MAX_BYTES
         if file.size > limit:
             raise forms.ValidationError(MSG_TOO_LARGE % {"limit": round(limit / (1024 * 1024), 1)})
+        check_upload(file, kind=DISTRICT)
         return file
