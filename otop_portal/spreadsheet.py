@@ -5,8 +5,8 @@ as written by LibreOffice), Excel 97-2003 (.xls), OpenDocument (.ods) and CSV. I
 refuses anything else, and a zip whose content would unpack to more than
 WORKBOOK_MAX_UNCOMPRESSED_BYTES (a zip bomb), before any parsing starts.
 
-Cells are read with python-calamine, which reads formulas as their cached values and
-never evaluates them, and keeps no styles: the readers carry merged values down
+Cells are read with python-calamine (in a child process with a memory limit:
+otop_portal.bounded), which reads formulas as their cached values and never evaluates them, and keeps no styles: the readers carry merged values down
 themselves. All rows keep their real positions (no empty leading rows or columns are
 skipped) so that messages can name the right cell.
 """
@@ -17,8 +17,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from python_calamine import CalamineError, CalamineWorkbook
-
+from otop_portal.bounded import BoundedBook
 from otop_portal.cells import clean_text, header_key
 
 # What a file is and its errors live in otop_portal.sheetfile, so that the checks in
@@ -113,26 +112,11 @@ def open_workbook(
                 raise SpreadsheetError(MSG_CSV_NAMED_XLSX)
             raise SpreadsheetError(MSG_NOT_A_SPREADSHEET)
         return _read_csv(data)
+    book = BoundedBook(data, kind=limits)
     try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except CalamineError as exc:
-        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
-            raise SpreadsheetError(MSG_ENCRYPTED) from None
-        raise SpreadsheetError(MSG_BROKEN_WORKBOOK % {"detail": type(exc).__name__}) from None
-    except Exception as exc:  # calamine raises plain errors for some broken files
-        raise SpreadsheetError(MSG_BROKEN_WORKBOOK % {"detail": type(exc).__name__}) from None
-    sheets = []
-    try:
-        for meta in wb.sheets_metadata:
-            if str(meta.visible).endswith("Visible") is False:
-                continue
-            sheet = wb.get_sheet_by_name(meta.name)
-            rows = sheet.to_python(skip_empty_area=False)
-            sheets.append(Sheet(meta.name, [list(r) for r in rows]))
-    except CalamineError as exc:
-        raise SpreadsheetError(MSG_BROKEN_WORKBOOK % {"detail": type(exc).__name__}) from None
+        sheets = [Sheet(sheet, book.rows(sheet)) for sheet, visible in book.sheets if visible]
     finally:
-        wb.close()
+        book.close()
     sheets = [s for s in sheets if any(any(clean_text(c) for c in row) for row in s.rows)]
     if not sheets:
         raise SpreadsheetError(MSG_NO_SHEET)

@@ -10,6 +10,7 @@ fails the test, never the test worker.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import resource
@@ -211,3 +212,47 @@ def test_pages_in_the_child(page, attack, matrix, request):
         f"{page} does not say why it refused the {attack} file: {' '.join(text.split())[:600]}"
     )
     assert data_fingerprint() == before
+
+
+# ---------------------------------------------------------------------------
+# The reader's own bound, should a check ever be wrong
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("attack", ["renamed-far-part", "xls-far-corner"])
+def test_the_reader_refuses_what_a_check_missed_and_the_worker_lives(attack, settings):
+    """The bounded reader opened without any check: calamine ends its child (abort or
+    out of memory), and the user is told the file is too large to read."""
+    from otop_portal.bounded import MSG_TOO_LARGE_TO_READ, BoundedBook
+    from otop_portal.spreadsheet import SpreadsheetError
+
+    settings.READER_MEMORY_LIMIT_BYTES = {"district": 512 * 1024**2, "registry": 512 * 1024**2}
+    with pytest.raises(SpreadsheetError) as refused:
+        book = BoundedBook(hostile(attack), kind="district")
+        try:
+            for sheet, _visible in book.sheets:
+                book.rows(sheet)
+        finally:
+            book.close()
+    assert refused.value.message == MSG_TOO_LARGE_TO_READ
+
+
+def test_the_bounded_reader_reads_a_workbook_as_calamine_does(samples):
+    from python_calamine import CalamineWorkbook
+
+    from otop_portal.bounded import BoundedBook
+
+    data = (Path(samples) / "report_5607.xlsx").read_bytes()
+    direct = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    book = BoundedBook(data, kind="district")
+    try:
+        for name, _visible in book.sheets:
+            expected = [
+                list(r) for r in direct.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            ]
+            assert book.rows(name) == expected
+            head, height = book.head(name, 5)
+            assert head == expected[:5] and height == len(expected)
+            assert list(book.stream(name, head)) == expected
+    finally:
+        book.close()
