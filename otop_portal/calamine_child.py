@@ -23,7 +23,7 @@ import itertools
 import pickle
 import sys
 
-BATCH = 2000
+BATCH = 5000
 
 
 def _send(out, message) -> None:
@@ -60,6 +60,16 @@ def main() -> None:
         _send(out, ("error", type(exc).__name__, str(exc)[:500]))
         return
     del data
+    loaded = {}
+
+    def sheet(name):
+        # Each get_sheet_by_name parses the sheet again: the head and the stream of a
+        # sheet share one parse, as they did in the parent.
+        if name not in loaded:
+            loaded.clear()
+            loaded[name] = book.get_sheet_by_name(name)
+        return loaded[name]
+
     while True:
         try:
             request = pickle.load(source)
@@ -78,14 +88,14 @@ def main() -> None:
                     ),
                 )
             elif request[0] == "head":
-                sheet = book.get_sheet_by_name(request[1])
-                rows = sheet.to_python(skip_empty_area=False, nrows=request[2])
-                _send(out, ("rows", [list(r) for r in rows], (sheet.end or (0, 0))[0] + 1))
+                found = sheet(request[1])
+                rows = found.to_python(skip_empty_area=False, nrows=request[2])
+                _send(out, ("rows", [list(r) for r in rows], (found.end or (0, 0))[0] + 1))
             elif request[0] == "all":
-                sheet = book.get_sheet_by_name(request[1])
-                _send(out, ("rows", [list(r) for r in sheet.to_python(skip_empty_area=False)]))
+                rows = sheet(request[1]).to_python(skip_empty_area=False)
+                _send(out, ("rows", [list(r) for r in rows]))
             elif request[0] == "stream":
-                _stream(book.get_sheet_by_name(request[1]), request[2], out)
+                _stream(sheet(request[1]), request[2], out)
         except Exception as exc:  # every failure goes to the parent, which words it
             _send(out, ("error", type(exc).__name__, str(exc)[:500]))
 
