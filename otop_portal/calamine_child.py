@@ -1,4 +1,5 @@
-"""The child process of otop_portal.bounded: python-calamine reading one workbook.
+"""The child process of otop_portal.bounded: python-calamine reading one workbook
+(or odfpy, for an .ods that calamine cannot read).
 
 It imports neither Django nor the portal: it starts in a few tens of milliseconds and
 runs under the address-space limit its parent sets, so that a workbook that makes
@@ -48,6 +49,112 @@ def _stream(sheet, first: list[list], out) -> None:
     _send(out, ("end", (sheet.end or (0, 0))[0] + 1))
 
 
+class _OdfSheet:
+    """A table read by odfpy, with the part of calamine's sheet interface used here."""
+
+    def __init__(self, rows: list[list]):
+        self.rows = rows
+        self.end = (len(rows) - 1, max(map(len, rows), default=1) - 1) if rows else None
+
+    def to_python(self, skip_empty_area=False, nrows=None):
+        return self.rows if nrows is None else self.rows[:nrows]
+
+    def iter_rows(self):
+        return iter(self.rows)
+
+
+class _Meta:
+    def __init__(self, name: str):
+        self.name, self.visible = name, "SheetVisible.Visible"
+
+
+class OdfBook:
+    """An .ods read with odfpy, where calamine fails on a file that LibreOffice opens
+    (SheetJS writes whitespace between cells, which calamine 0.9 refuses). Cells are
+    read as calamine reads them: numbers as floats, dates as dates, text as text (its
+    paragraphs joined by new lines), empty as "", rows at their real positions and as
+    wide as the widest. A repeat of empty rows or cells at the end is not expanded."""
+
+    def __init__(self, data: bytes):
+        from odf import opendocument, table, text
+
+        document = opendocument.load(io.BytesIO(data))
+        self.sheets = {}
+        for found in document.topnode.getElementsByType(table.Table):
+            rows: list[list] = []
+            for row in found.getElementsByType(table.TableRow):
+                cells: list = []
+                for cell in row.childNodes:
+                    if cell.nodeType != cell.ELEMENT_NODE or cell.qname[1] not in (
+                        "table-cell",
+                        "covered-table-cell",
+                    ):
+                        continue
+                    value = _odf_value(cell, text)
+                    repeat = int(cell.getAttribute("numbercolumnsrepeated") or 1)
+                    if value == "":
+                        cells.append(("", repeat))
+                    else:
+                        cells.extend([(value, 1)] * repeat)
+                while cells and cells[-1][0] == "":
+                    cells.pop()
+                values = [v for v, n in cells for _ in range(n)]
+                repeat = int(row.getAttribute("numberrowsrepeated") or 1)
+                rows.append((values, repeat))
+            while rows and not rows[-1][0]:
+                rows.pop()
+            expanded = [list(v) for v, n in rows for _ in range(n)]
+            width = max(map(len, expanded), default=0)
+            for values in expanded:
+                values.extend([""] * (width - len(values)))
+            self.sheets[found.getAttribute("name")] = _OdfSheet(expanded)
+        self.sheets_metadata = [_Meta(name) for name in self.sheets]
+
+    def get_sheet_by_name(self, name: str) -> _OdfSheet:
+        return self.sheets[name]
+
+
+def _odf_value(cell, text):
+    import datetime
+
+    kind = cell.getAttribute("valuetype")
+    if kind in ("float", "percentage", "currency"):
+        return float(cell.getAttribute("value"))
+    if kind == "boolean":
+        return cell.getAttribute("booleanvalue") == "true"
+    if kind == "date":
+        value = cell.getAttribute("datevalue")
+        parsed = datetime.datetime.fromisoformat(value)
+        return parsed if "T" in value else parsed.date()
+    paragraphs = cell.getElementsByType(text.P)
+    return "\n".join(_odf_text(p) for p in paragraphs)
+
+
+def _odf_text(node) -> str:
+    """A paragraph's text, spaces (text:s) included."""
+    parts = []
+    for child in node.childNodes:
+        if child.nodeType == child.TEXT_NODE:
+            parts.append(str(child.data))
+        elif child.qname[1] == "s":
+            parts.append(" " * int(child.getAttribute("c") or 1))
+        elif child.qname[1] == "tab":
+            parts.append("\t")
+        else:
+            parts.append(_odf_text(child))
+    return "".join(parts)
+
+
+def _is_ods(data: bytes) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return zf.read("mimetype").startswith(b"application/vnd.oasis.opendocument.spreadsheet")
+    except (KeyError, zipfile.BadZipFile):
+        return False
+
+
 def main() -> None:
     from python_calamine import CalamineWorkbook
 
@@ -57,7 +164,22 @@ def main() -> None:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # every failure goes to the parent, which words it
-        _send(out, ("error", type(exc).__name__, str(exc)[:500]))
+        book = None
+        failure = ("error", type(exc).__name__, str(exc)[:500])
+    if _is_ods(data):
+        # calamine may open an .ods and fail on its sheets: try them all first.
+        try:
+            for meta in book.sheets_metadata if book is not None else ():
+                book.get_sheet_by_name(meta.name)
+        except Exception as exc:  # the fallback below, or the parent words it
+            book, failure = None, ("error", type(exc).__name__, str(exc)[:500])
+        if book is None:
+            try:
+                book = OdfBook(data)
+            except Exception:  # the parent words calamine's failure
+                pass
+    if book is None:
+        _send(out, failure)
         return
     del data
     loaded = {}
