@@ -16,16 +16,25 @@ Django checks a form's file only after the whole request has arrived, so
 upload once it passes the larger of the two limits: a client cannot fill the server's
 disk, and the form still says the file is too large.
 
-`check_extent` guards the spreadsheet reader's memory. python-calamine holds a sheet as a
-dense grid from its first to its last cell with a value, so a 5 KB .xlsx with one value in
-A1 and one in XFD1048576 asks for 17 billion cells and aborts the process (not an
-exception: the worker dies), and a value typed by accident in row 1,048,576 costs about
-1.3 GB. `check_extent` finds each sheet's last cell from the file's XML before calamine
-opens it, and refuses a workbook whose sheets would hold more than
-settings.WORKBOOK_MAX_CELLS cells, naming the far cell so that the user can delete it.
+`check_workbook(data, kind=...)` is the one check of a file's content, called by
+check_upload and again by the reader (otop_portal.spreadsheet.open_workbook, the
+registry reader) before python-calamine opens anything. calamine holds a sheet as a
+dense grid from its first to its last cell with a value, so a 5 KB .xlsx with one value
+in A1 and one in XFD1048576 asks for 17 billion cells and aborts the process (not an
+exception: the worker dies). `check_extent` finds each sheet's extent before calamine
+opens it, and refuses a workbook whose sheets would hold more cells than the kind of
+upload allows (workbook_limits: a district's form 200,000, the registry 10 million),
+naming the far cell so that the user can delete it:
+- .xlsx/.xlsm: every sheet the workbook lists is found through workbook.xml.rels, as
+  the reader finds it (any part name, any letter case), and counted once for each
+  sheet that points at it; the shared-strings table is bounded by its unpacked size;
+- .xls: the cell records of each sheet's substream, where each BOUNDSHEET points (a
+  password, FILEPASS, is refused as such);
+- .ods: content.xml, with its repeated rows and cells counted.
 It decompresses through Python's zipfile, which stops at each member's declared size and
 checks its CRC, so a zip that understates its sizes (to pass the zip-bomb check on the
-declared sizes) is refused too.
+declared sizes) is refused too. Should a check ever miss, the reader runs calamine in a
+child process with a memory limit (otop_portal.bounded).
 """
 
 from __future__ import annotations
@@ -196,7 +205,7 @@ _CHUNK = 1024 * 1024
 DEFAULT_DISTRICT_MAX_CELLS = 200_000
 DEFAULT_DISTRICT_MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024
 #: The text of every cell (xl/sharedStrings.xml) unpacked: calamine holds it all, at
-#: about three times its size. A country's registry of 200,000 rows has about ... MB.
+#: about three times its size.
 DEFAULT_DISTRICT_MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024
 DEFAULT_MAX_SHARED_STRINGS_BYTES = 256 * 1024 * 1024
 
