@@ -53,19 +53,13 @@ class BoundedBook:
     """A workbook opened by calamine in a child process; close() ends it."""
 
     def __init__(self, data: bytes, *, kind: str):
-        limit = memory_limit(kind)
-
-        def limit_memory():  # runs in the child, before it starts Python
-            import resource
-
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
+        # The child limits its own memory as it starts (preexec_fn is not safe in a
+        # process with threads, such as runserver's).
         self._child = subprocess.Popen(
-            [sys.executable, "-m", "otop_portal.calamine_child"],
+            [sys.executable, "-m", "otop_portal.calamine_child", str(memory_limit(kind))],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            preexec_fn=limit_memory,
             cwd=settings.BASE_DIR,
         )
         try:

@@ -2,9 +2,9 @@
 (or odfpy, for an .ods that calamine cannot read).
 
 It imports neither Django nor the portal: it starts in a few tens of milliseconds and
-runs under the address-space limit its parent sets, so that a workbook that makes
-calamine ask for more memory than a check foresaw ends this process, not a server
-worker. It reads the workbook's size (8 bytes) and content from stdin, then answers
+runs under the address-space limit its parent gives it (its one argument, in bytes),
+so that a workbook that makes calamine ask for more memory than a check foresaw ends
+this process, not a server worker. It reads the workbook's size (8 bytes) and content from stdin, then answers
 requests, each a pickled tuple, with pickled tuples on stdout:
 
 - ("sheets",) -> ("sheets", [(name, visible), ...]);
@@ -156,6 +156,11 @@ def _is_ods(data: bytes) -> bool:
 
 
 def main() -> None:
+    import resource
+
+    # The address space this process may use, before calamine is loaded.
+    limit = int(sys.argv[1])
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     from python_calamine import CalamineWorkbook
 
     source, out = sys.stdin.buffer, sys.stdout.buffer
