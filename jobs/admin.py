@@ -1,11 +1,14 @@
 from django.contrib import admin
 
 from jobs.models import Job
+from otop_portal.admin_files import StoredFilesAdmin
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(StoredFilesAdmin):
     """Jobs are made by the pages and run by workers: the admin only looks."""
+
+    stored_files = {"input_file": "input_name", "output_file": "output_name"}
 
     list_display = [
         "id",

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
-import os
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -16,6 +13,7 @@ from jobs import selectors
 from jobs.forms import ExportForm
 from jobs.models import Job, JobStatus
 from jobs.services import JobRefused, job_start
+from otop_portal.downloads import stored_file
 
 
 def _job_or_404(request: HttpRequest, job_id: int) -> Job:
@@ -71,11 +69,7 @@ def job_download(request: HttpRequest, job_id: int) -> FileResponse:
     job = _job_or_404(request, job_id)
     if not job.has_output:
         raise Http404
-    name = job.output_name or os.path.basename(job.output_file.name)
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return FileResponse(
-        job.output_file.open("rb"), as_attachment=True, filename=name, content_type=content_type
-    )
+    return stored_file(job.output_file, filename=job.output_name)
 
 
 @login_required

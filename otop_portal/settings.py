@@ -181,6 +181,12 @@ DISTRICT_UPLOAD_MAX_BYTES = env_int("DISTRICT_UPLOAD_MAX_BYTES", 5 * 1024 * 1024
 REGISTRY_UPLOAD_MAX_BYTES = env_int("REGISTRY_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
 # The uncompressed size a workbook may unpack to; larger is treated as a zip bomb.
 WORKBOOK_MAX_UNCOMPRESSED_BYTES = env_int("WORKBOOK_MAX_UNCOMPRESSED_BYTES", 512 * 1024 * 1024)
+# What a district's form may hold (otop_portal.uploads.workbook_limits); the registry has
+# WORKBOOK_MAX_CELLS (10 million) and the limit above.
+DISTRICT_WORKBOOK_MAX_CELLS = env_int("DISTRICT_WORKBOOK_MAX_CELLS", 200_000)
+DISTRICT_WORKBOOK_MAX_UNCOMPRESSED_BYTES = env_int(
+    "DISTRICT_WORKBOOK_MAX_UNCOMPRESSED_BYTES", 64 * 1024 * 1024
+)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Refuse an upload over the largest limit while it streams in, instead of writing all
 # of it to disk first.

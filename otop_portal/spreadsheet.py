@@ -5,8 +5,8 @@ as written by LibreOffice), Excel 97-2003 (.xls), OpenDocument (.ods) and CSV. I
 refuses anything else, and a zip whose content would unpack to more than
 WORKBOOK_MAX_UNCOMPRESSED_BYTES (a zip bomb), before any parsing starts.
 
-Cells are read with python-calamine, which reads formulas as their cached values and
-never evaluates them, and keeps no styles: the readers carry merged values down
+Cells are read with python-calamine (in a child process with a memory limit:
+otop_portal.bounded), which reads formulas as their cached values and never evaluates them, and keeps no styles: the readers carry merged values down
 themselves. All rows keep their real positions (no empty leading rows or columns are
 skipped) so that messages can name the right cell.
 """
@@ -15,32 +15,32 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.utils.translation import gettext_lazy as _
-from python_calamine import CalamineError, CalamineWorkbook
-
+from otop_portal.bounded import BoundedBook
 from otop_portal.cells import clean_text, header_key
 
-MSG_NOT_A_SPREADSHEET = _("ไฟล์นี้ไม่ใช่ไฟล์ Excel (.xlsx, .xls), OpenDocument (.ods) หรือ CSV ที่อ่านได้")
-MSG_CSV_NAMED_XLSX = _("ไฟล์นี้เป็นข้อความ CSV แต่ตั้งชื่อเป็น .xlsx กรุณาบันทึกใหม่เป็น Excel หรือใช้นามสกุล .csv")
-MSG_BROKEN_WORKBOOK = _("ไฟล์ Excel เสียหายหรืออ่านไม่ได้ (%(detail)s)")
-MSG_ZIP_BOMB = _("ไฟล์นี้เมื่อคลายออกจะมีขนาดเกิน %(limit)s MB จึงไม่รับ")
-MSG_ENCRYPTED = _("ไฟล์นี้มีรหัสผ่าน กรุณาเอารหัสผ่านออกก่อนส่ง")
-MSG_EMPTY_FILE = _("ไฟล์ว่างเปล่า")
-MSG_NO_SHEET = _("ไม่พบแผ่นงานที่มีข้อมูลในไฟล์นี้")
-MSG_CSV_ENCODING = _("อ่านตัวอักษรในไฟล์ CSV ไม่ได้ กรุณาบันทึกเป็น UTF-8")
-
-XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
-
-
-class SpreadsheetError(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+# What a file is and its errors live in otop_portal.sheetfile, so that the checks in
+# otop_portal.uploads can use them without importing the reader; the readers import
+# them from here.
+from otop_portal.sheetfile import (  # noqa: F401
+    MSG_BROKEN_WORKBOOK,
+    MSG_CSV_ENCODING,
+    MSG_CSV_NAMED_XLSX,
+    MSG_EMPTY_FILE,
+    MSG_ENCRYPTED,
+    MSG_NO_SHEET,
+    MSG_NOT_A_SPREADSHEET,
+    MSG_XLSB,
+    MSG_ZIP_BOMB,
+    XLS_MAGIC,
+    ZIP_MAGIC,
+    SpreadsheetError,
+    cell_name,
+    column_letter,
+    sniff,
+)
+from otop_portal.uploads import DISTRICT, check_workbook
 
 
 @dataclass
@@ -61,21 +61,6 @@ class Workbook:
     sheets: list[Sheet]
 
 
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def cell_name(row: int, col: int) -> str:
-    """0-based row and column to an Excel reference such as B7."""
-    return f"{column_letter(col)}{row + 1}"
-
-
 def _read_bytes(file) -> bytes:
     if hasattr(file, "read"):
         if hasattr(file, "seek"):
@@ -85,34 +70,6 @@ def _read_bytes(file) -> bytes:
         with open(file, "rb") as fh:
             data = fh.read()
     return data
-
-
-def sniff(data: bytes) -> str:
-    """The kind of file by its first bytes and, for zips, by its members."""
-    if not data:
-        raise SpreadsheetError(MSG_EMPTY_FILE)
-    if data.startswith(XLS_MAGIC):
-        return "xls"
-    if data.startswith(ZIP_MAGIC):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                names = set(zf.namelist())
-                total = sum(info.file_size for info in zf.infolist())
-                limit = settings.WORKBOOK_MAX_UNCOMPRESSED_BYTES
-                if total > limit:
-                    raise SpreadsheetError(MSG_ZIP_BOMB % {"limit": limit // (1024 * 1024)})
-                if "mimetype" in names and zf.read("mimetype").startswith(
-                    b"application/vnd.oasis.opendocument.spreadsheet"
-                ):
-                    return "ods"
-                if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
-                    return "xlsx"
-        except zipfile.BadZipFile as exc:
-            raise SpreadsheetError(MSG_BROKEN_WORKBOOK % {"detail": exc}) from None
-        raise SpreadsheetError(MSG_NOT_A_SPREADSHEET)
-    if b"\x00" in data[:4096]:
-        raise SpreadsheetError(MSG_NOT_A_SPREADSHEET)
-    return "csv"
 
 
 def _decode_csv(data: bytes) -> str:
@@ -136,46 +93,30 @@ def _read_csv(data: bytes) -> Workbook:
     return Workbook("csv", [Sheet("csv", rows)])
 
 
-def open_workbook(file, *, name: str = "", allow_csv: bool = True) -> Workbook:
+def open_workbook(
+    file, *, name: str = "", allow_csv: bool = True, limits: str = DISTRICT
+) -> Workbook:
     """Read every visible sheet of an uploaded file into rows of raw cell values.
 
     `file` is a path or a file-like object. `name` is the file name the user gave,
-    used only to explain a mismatch (a CSV named .xlsx).
+    used only to explain a mismatch (a CSV named .xlsx). `limits` is the kind of upload
+    whose budget the file must fit (otop_portal.uploads.DISTRICT or REGISTRY).
     """
     data = _read_bytes(file)
-    kind = sniff(data)
-    if kind in ("xlsx", "ods"):
-        # A sheet whose extent reaches the last row or column makes calamine allocate
-        # the whole grid (gigabytes) or abort the process: refuse it before reading.
-        from otop_portal.uploads import check_extent  # uploads imports this module
-
-        check_extent(data, kind)
+    # A sheet whose extent reaches the last row or column makes calamine allocate the
+    # whole grid (gigabytes) or abort the process: refuse it before reading.
+    kind = check_workbook(data, kind=limits)
     if kind == "csv":
         if not allow_csv or name.lower().endswith((".xlsx", ".xls", ".ods")):
             if name.lower().endswith(".xlsx"):
                 raise SpreadsheetError(MSG_CSV_NAMED_XLSX)
             raise SpreadsheetError(MSG_NOT_A_SPREADSHEET)
         return _read_csv(data)
+    book = BoundedBook(data, kind=limits)
     try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except CalamineError as exc:
-        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
-            raise SpreadsheetError(MSG_ENCRYPTED) from None
-        raise SpreadsheetError(MSG_BROKEN_WORKBOOK % {"detail": type(exc).__name__}) from None
-    except Exception as exc:  # calamine raises plain errors for some broken files
-        raise SpreadsheetError(MSG_BROKEN_WORKBOOK % {"detail": type(exc).__name__}) from None
-    sheets = []
-    try:
-        for meta in wb.sheets_metadata:
-            if str(meta.visible).endswith("Visible") is False:
-                continue
-            sheet = wb.get_sheet_by_name(meta.name)
-            rows = sheet.to_python(skip_empty_area=False)
-            sheets.append(Sheet(meta.name, [list(r) for r in rows]))
-    except CalamineError as exc:
-        raise SpreadsheetError(MSG_BROKEN_WORKBOOK % {"detail": type(exc).__name__}) from None
+        sheets = [Sheet(sheet, book.rows(sheet)) for sheet, visible in book.sheets if visible]
     finally:
-        wb.close()
+        book.close()
     sheets = [s for s in sheets if any(any(clean_text(c) for c in row) for row in s.rows)]
     if not sheets:
         raise SpreadsheetError(MSG_NO_SHEET)

@@ -16,26 +16,38 @@ Django checks a form's file only after the whole request has arrived, so
 upload once it passes the larger of the two limits: a client cannot fill the server's
 disk, and the form still says the file is too large.
 
-`check_extent` guards the spreadsheet reader's memory. python-calamine holds a sheet as a
-dense grid from its first to its last cell with a value, so a 5 KB .xlsx with one value in
-A1 and one in XFD1048576 asks for 17 billion cells and aborts the process (not an
-exception: the worker dies), and a value typed by accident in row 1,048,576 costs about
-1.3 GB. `check_extent` finds each sheet's last cell from the file's XML before calamine
-opens it, and refuses a workbook whose sheets would hold more than
-settings.WORKBOOK_MAX_CELLS cells, naming the far cell so that the user can delete it.
+`check_workbook(data, kind=...)` is the one check of a file's content, called by
+check_upload and again by the reader (otop_portal.spreadsheet.open_workbook, the
+registry reader) before python-calamine opens anything. calamine holds a sheet as a
+dense grid from its first to its last cell with a value, so a 5 KB .xlsx with one value
+in A1 and one in XFD1048576 asks for 17 billion cells and aborts the process (not an
+exception: the worker dies). `check_extent` finds each sheet's extent before calamine
+opens it, and refuses a workbook whose sheets would hold more cells than the kind of
+upload allows (workbook_limits: a district's form 200,000, the registry 10 million),
+naming the far cell so that the user can delete it:
+- .xlsx/.xlsm: every sheet the workbook lists is found through workbook.xml.rels, as
+  the reader finds it (any part name, any letter case), and counted once for each
+  sheet that points at it; the shared-strings table is bounded by its unpacked size;
+- .xls: the cell records of each sheet's substream, where each BOUNDSHEET points (a
+  password, FILEPASS, is refused as such);
+- .ods: content.xml, with its repeated rows and cells counted.
 It decompresses through Python's zipfile, which stops at each member's declared size and
 checks its CRC, so a zip that understates its sizes (to pass the zip-bomb check on the
-declared sizes) is refused too.
+declared sizes) is refused too. Should a check ever miss, the reader runs calamine in a
+child process with a memory limit (otop_portal.bounded).
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import posixpath
 import re
+import struct
 import xml.parsers.expat
 import zipfile
 import zlib
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
@@ -43,8 +55,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.utils.translation import gettext_lazy as _
 
-from otop_portal.spreadsheet import (
+from otop_portal.sheetfile import (
     MSG_BROKEN_WORKBOOK,
+    MSG_ENCRYPTED,
     MSG_ZIP_BOMB,
     SpreadsheetError,
     column_letter,
@@ -86,7 +99,9 @@ def _mb(size: int) -> str:
 def check_upload(file, *, kind: str, accept: tuple[str, ...] = ("xlsx", "xls", "ods")) -> str:
     """Check an uploaded file's size and content; return what it is ("xlsx", ...).
 
-    Raises ValidationError with a message for the user. The file is left at its start.
+    `kind` is DISTRICT or REGISTRY: the budgets (size, cells, unpacked bytes) the file
+    must fit, the same that the reader checks again (check_workbook). Raises
+    ValidationError with a message for the user. The file is left at its start.
     """
     name = getattr(file, "name", "") or ""
     limit = upload_limit(kind)
@@ -97,7 +112,7 @@ def check_upload(file, *, kind: str, accept: tuple[str, ...] = ("xlsx", "xls", "
         )
     file.seek(0)
     try:
-        found = sniff(file.read())
+        found = check_workbook(file.read(), kind=kind)
     except SpreadsheetError as exc:
         raise forms.ValidationError(
             MSG_NOT_ACCEPTED % {"name": name, "reason": exc.message}, code="not_spreadsheet"
@@ -186,8 +201,57 @@ _XML_DECLARATION = re.compile(rb"^(\xef\xbb\xbf)?<\?xml [^>]*>")
 _CHUNK = 1024 * 1024
 
 
-def _max_cells() -> int:
-    return getattr(settings, "WORKBOOK_MAX_CELLS", DEFAULT_MAX_CELLS)
+#: A district's form (attachment 1, 2 or 3) is a few hundred rows of a few dozen columns.
+DEFAULT_DISTRICT_MAX_CELLS = 200_000
+DEFAULT_DISTRICT_MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024
+#: The text of every cell (xl/sharedStrings.xml) unpacked: calamine holds it all, at
+#: about three times its size.
+DEFAULT_DISTRICT_MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024
+DEFAULT_MAX_SHARED_STRINGS_BYTES = 256 * 1024 * 1024
+
+MSG_TOO_MANY_SHEET_CELLS = _(
+    "ไฟล์นี้มี %(sheets)s แผ่นงาน รวม %(cells)s ช่อง มากเกินกว่าที่อ่านได้ (ไม่เกิน %(limit)s ช่อง) "
+    "กรุณาลบแผ่นงานที่ไม่ใช้ออกแล้วบันทึกใหม่"
+)
+MSG_SHARED_STRINGS = _(
+    "ข้อความในไฟล์นี้เมื่อคลายออกจะมีขนาดเกิน %(limit)s MB จึงไม่รับ กรุณาลบแผ่นงานหรือข้อความที่ไม่ใช้ออกแล้วบันทึกใหม่"
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a workbook of a kind of upload may hold, checked before it is read."""
+
+    cells: int  # the cells of every sheet read, each as calamine holds it (a dense grid)
+    unpacked: int  # the bytes its sheets and text unpack to
+    shared_strings: int  # the bytes its shared-strings table unpacks to
+
+
+def workbook_limits(kind: str) -> Limits:
+    """The budgets of a kind of upload (DISTRICT or REGISTRY), from the settings."""
+    if kind == DISTRICT:
+        return Limits(
+            cells=getattr(settings, "DISTRICT_WORKBOOK_MAX_CELLS", DEFAULT_DISTRICT_MAX_CELLS),
+            unpacked=getattr(
+                settings,
+                "DISTRICT_WORKBOOK_MAX_UNCOMPRESSED_BYTES",
+                DEFAULT_DISTRICT_MAX_UNCOMPRESSED_BYTES,
+            ),
+            shared_strings=getattr(
+                settings,
+                "DISTRICT_WORKBOOK_MAX_SHARED_STRINGS_BYTES",
+                DEFAULT_DISTRICT_MAX_SHARED_STRINGS_BYTES,
+            ),
+        )
+    if kind == REGISTRY:
+        return Limits(
+            cells=getattr(settings, "WORKBOOK_MAX_CELLS", DEFAULT_MAX_CELLS),
+            unpacked=settings.WORKBOOK_MAX_UNCOMPRESSED_BYTES,
+            shared_strings=getattr(
+                settings, "WORKBOOK_MAX_SHARED_STRINGS_BYTES", DEFAULT_MAX_SHARED_STRINGS_BYTES
+            ),
+        )
+    raise ValueError(f"unknown upload kind {kind!r}")
 
 
 def _column_index(letters: bytes | str) -> int:
@@ -198,17 +262,17 @@ def _column_index(letters: bytes | str) -> int:
 
 
 class _Budget:
-    """The bytes a workbook may still unpack to (settings.WORKBOOK_MAX_UNCOMPRESSED_BYTES),
+    """The bytes a workbook may still unpack to (workbook_limits(kind).unpacked),
     counted as they come out of the decompressor, not as the zip declares them."""
 
-    def __init__(self):
-        self.left = settings.WORKBOOK_MAX_UNCOMPRESSED_BYTES
+    def __init__(self, limit: int | None = None):
+        self.limit = settings.WORKBOOK_MAX_UNCOMPRESSED_BYTES if limit is None else limit
+        self.left = self.limit
 
     def spend(self, size: int) -> None:
         self.left -= size
         if self.left < 0:
-            limit = settings.WORKBOOK_MAX_UNCOMPRESSED_BYTES // (1024 * 1024)
-            raise SpreadsheetError(MSG_ZIP_BOMB % {"limit": limit})
+            raise SpreadsheetError(MSG_ZIP_BOMB % {"limit": self.limit // (1024 * 1024)})
 
 
 class _Extent:
@@ -496,42 +560,187 @@ def _xlsx_parse(extent: _Extent, zf, info, budget: _Budget) -> None:
     parser.Parse(b"", True)
 
 
-def _xlsx_sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
-    """{"xl/worksheets/sheet1.xml": "the name the user gave the sheet"}."""
+def _member(zf: zipfile.ZipFile, path: str) -> zipfile.ZipInfo | None:
+    """The zip member at a path as calamine finds it: the same name, or else the same
+    name in other letter case (sheet1.XML)."""
+    try:
+        return zf.getinfo(path)
+    except KeyError:
+        pass
+    lower = path.lower()
+    return next((i for i in zf.infolist() if i.filename.lower() == lower), None)
+
+
+def _read_member(zf: zipfile.ZipFile, path: str, budget: _Budget) -> bytes:
+    """A small member's content (the workbook and its relationships), within budget."""
+    info = _member(zf, path)
+    if info is None:
+        raise KeyError(path)
+    parts = []
+    with zf.open(info) as member:
+        while chunk := member.read(_CHUNK):
+            budget.spend(len(chunk))
+            parts.append(chunk)
+    return b"".join(parts)
+
+
+def _rel_targets(target: str) -> list[str]:
+    """Where a relationship's target may lead, every way a reader may resolve it: from
+    the root when it starts with "/", else from xl/ (and as written, if it already
+    starts with xl/). All are counted, so that no reading escapes the check."""
+    target = target.replace("\\", "/")
+    found = []
+    if target.startswith("/"):
+        found.append(target.lstrip("/"))
+    else:
+        found.append(f"xl/{target}")
+        if target.lower().startswith("xl/"):
+            found.append(target)
+    return list(dict.fromkeys(posixpath.normpath(t).lstrip("/") for t in found))
+
+
+def _xlsx_sheets(zf: zipfile.ZipFile, budget: _Budget) -> list[tuple[str, list[zipfile.ZipInfo]]]:
+    """Every sheet the workbook lists, with the zip members it is read from, found as
+    the reader finds them: through the workbook's relationships, whatever the parts are
+    named. Two sheets that point at one part are two sheets."""
     from defusedxml.ElementTree import fromstring
 
-    try:
-        book = fromstring(zf.read("xl/workbook.xml"))
-        rels = fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, SyntaxError, ValueError):
-        return {}
-    targets = {}
+    book = fromstring(_read_member(zf, "xl/workbook.xml", budget))
+    rels = fromstring(_read_member(zf, "xl/_rels/workbook.xml.rels", budget))
+    targets: dict[str, list[str]] = {}
     for rel in rels:
-        target = rel.get("Target", "")
-        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        targets[rel.get("Id")] = target
-    names = {}
+        targets.setdefault(rel.get("Id") or "", []).extend(_rel_targets(rel.get("Target") or ""))
+    sheets = []
     for element in book.iter():
-        if element.tag.rsplit("}", 1)[-1] == "sheet":
-            rid = next((v for k, v in element.attrib.items() if k.endswith("}id")), None)
-            if rid in targets:
-                names[targets[rid]] = element.get("name", "")
-    return names
+        if element.tag.rsplit("}", 1)[-1] != "sheet":
+            continue
+        name = element.get("name", "")
+        rid = next((v for k, v in element.attrib.items() if k.rsplit("}", 1)[-1] == "id"), "")
+        members = [m for t in targets.get(rid, []) if (m := _member(zf, t)) is not None]
+        sheets.append((name, members))
+    return sheets
+
+
+def _xlsx_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str, budget: _Budget):
+    extent = _Extent(sheet)
+    left = budget.left
+    if not _xlsx_fast(extent, zf, info, budget):
+        extent, budget.left = _Extent(sheet), left
+        _xlsx_parse(extent, zf, info, budget)
+    return extent
+
+
+def _xlsx_shared_strings(zf: zipfile.ZipFile, budget: _Budget, limit: int) -> None:
+    """Refuse a shared-strings table (the text of the cells, which calamine holds whole)
+    that unpacks to more than `limit` bytes, counted as they come out of the
+    decompressor. Every member named like one counts, wherever it is."""
+    for info in zf.infolist():
+        if not posixpath.basename(info.filename).lower().startswith("sharedstrings"):
+            continue
+        size = 0
+        with zf.open(info) as member:
+            while chunk := member.read(_CHUNK):
+                size += len(chunk)
+                budget.spend(len(chunk))
+                if size > limit:
+                    raise SpreadsheetError(MSG_SHARED_STRINGS % {"limit": limit // (1024 * 1024)})
 
 
 def _xlsx_extents(zf: zipfile.ZipFile, budget: _Budget) -> list[_Extent]:
-    names = _xlsx_sheet_names(zf)
+    """The extent of every sheet the workbook lists; a part shared by several sheets is
+    scanned once and counted for each."""
+    scanned: dict[str, _Extent] = {}
     extents = []
-    for info in zf.infolist():
-        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
-            continue
-        fallback = info.filename.rsplit("/", 1)[-1].removesuffix(".xml")
-        extent = _Extent(names.get(info.filename, fallback))
-        left = budget.left
-        if not _xlsx_fast(extent, zf, info, budget):
-            extent, budget.left = _Extent(extent.sheet), left
-            _xlsx_parse(extent, zf, info, budget)
-        extents.append(extent)
+    for name, members in _xlsx_sheets(zf, budget):
+        for info in members:
+            if info.filename not in scanned:
+                scanned[info.filename] = _xlsx_extent(zf, info, name, budget)
+            extent = scanned[info.filename]
+            counted = _Extent(name)
+            if extent.first_row is not None:
+                counted.span(extent.first_row, extent.last_row, extent.first_col, extent.last_col)
+            extents.append(counted)
+    return extents
+
+
+# ---------------------------------------------------------------------------
+# .xls: the cell records of each sheet's BIFF substream
+# ---------------------------------------------------------------------------
+
+_BIFF_BOF = 0x0809
+_BIFF_EOF = 0x000A
+_BIFF_FILEPASS = 0x002F
+_BIFF_BOUNDSHEET = 0x0085
+#: Records of one cell: the row and column are their first two 16-bit numbers.
+_BIFF_CELLS = {0x0006, 0x0406, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6}
+#: Records of a run of cells in a row: row, first column, ..., last column.
+_BIFF_RUNS = {0x00BD, 0x00BE}
+
+
+def _biff_sheet(stream: bytes, at: int, name: str) -> _Extent:
+    """The cells of the worksheet whose substream starts at `at`: every cell record up
+    to its end, blank cells too (the safe side)."""
+    extent = _Extent(name)
+    depth = 0
+    end = len(stream)
+    while at + 4 <= end:
+        kind, size = struct.unpack_from("<HH", stream, at)
+        body = at + 4
+        at = body + size
+        if kind == _BIFF_BOF:
+            depth += 1
+        elif kind == _BIFF_EOF:
+            depth -= 1
+            if depth <= 0:
+                break
+        elif depth == 1 and kind in _BIFF_CELLS and size >= 4:
+            row, col = struct.unpack_from("<HH", stream, body)
+            extent.add(row, col)
+        elif depth == 1 and kind in _BIFF_RUNS and size >= 6:
+            row, first = struct.unpack_from("<HH", stream, body)
+            (last,) = struct.unpack_from("<H", stream, body + size - 2)
+            extent.span(row, row, min(first, last), max(first, last))
+    return extent
+
+
+def _xls_extents(data: bytes, budget: _Budget) -> list[_Extent]:
+    """The extent of every sheet an .xls lists (its BOUNDSHEET records), each read from
+    where its record points: two that point at one substream are two sheets."""
+    import olefile
+
+    with olefile.OleFileIO(data) as ole:
+        if ole.exists("EncryptedPackage"):
+            raise SpreadsheetError(MSG_ENCRYPTED)
+        name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+        if name is None:
+            raise KeyError("Workbook")
+        budget.spend(ole.get_size(name))
+        stream = ole.openstream(name).read()
+    sheets = []
+    at = 0
+    while at + 4 <= len(stream):
+        kind, size = struct.unpack_from("<HH", stream, at)
+        body = at + 4
+        at = body + size
+        if kind == _BIFF_FILEPASS:
+            raise SpreadsheetError(MSG_ENCRYPTED)
+        if kind == _BIFF_BOUNDSHEET and size >= 8:
+            (offset,) = struct.unpack_from("<I", stream, body)
+            length, wide = stream[body + 6], stream[body + 7] & 1
+            raw = stream[body + 8 : body + 8 + length * (2 if wide else 1)]
+            sheets.append((offset, raw.decode("utf-16-le" if wide else "latin-1", "replace")))
+        elif kind == _BIFF_EOF:
+            break
+    scanned: dict[int, _Extent] = {}
+    extents = []
+    for offset, label in sheets:
+        if offset not in scanned:
+            scanned[offset] = _biff_sheet(stream, offset, label)
+        extent = scanned[offset]
+        counted = _Extent(label)
+        if extent.first_row is not None:
+            counted.span(extent.first_row, extent.last_row, extent.first_col, extent.last_col)
+        extents.append(counted)
     return extents
 
 
@@ -583,34 +792,53 @@ def _ods_extents(zf: zipfile.ZipFile, budget: _Budget) -> list[_Extent]:
     return extents
 
 
-def check_extent(data: bytes, kind: str | None = None) -> None:
-    """Refuse (SpreadsheetError) an .xlsx or .ods whose sheets would hold more than
-    settings.WORKBOOK_MAX_CELLS cells, or that unpacks to more than its declared sizes
-    or than WORKBOOK_MAX_UNCOMPRESSED_BYTES. Other kinds pass: an .xls holds at most
-    65,536 rows of 256 columns, and a CSV is read row by row."""
+def check_extent(data: bytes, kind: str | None = None, *, limits: str = REGISTRY) -> None:
+    """Refuse (SpreadsheetError) a workbook (.xlsx, .xls or .ods) whose sheets would
+    hold more cells than a kind of upload (`limits`: DISTRICT or REGISTRY) may, or whose
+    sheets or text unpack to more than its budgets or than the zip declares. `kind` is
+    what the file is (sniff). A CSV passes: it is read row by row."""
     kind = kind or sniff(data)
-    if kind not in ("xlsx", "ods"):
+    if kind not in ("xlsx", "xls", "ods"):
         return
-    budget = _Budget()
+    bounds = workbook_limits(limits)
+    budget = _Budget(bounds.unpacked)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            extents = _xlsx_extents(zf, budget) if kind == "xlsx" else _ods_extents(zf, budget)
+        if kind == "xls":
+            extents = _xls_extents(data, budget)
+        else:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                if kind == "xlsx":
+                    _xlsx_shared_strings(zf, budget, bounds.shared_strings)
+                    extents = _xlsx_extents(zf, budget)
+                else:
+                    extents = _ods_extents(zf, budget)
     except (
         zipfile.BadZipFile,  # also a member longer than it says, or with a bad CRC
         zlib.error,  # a damaged compressed stream
         KeyError,  # a member the format needs is missing
         EOFError,
-        OSError,
+        OSError,  # also a damaged OLE container (.xls)
         RuntimeError,  # an encrypted member
         NotImplementedError,  # a compression method zipfile does not know
         SyntaxError,  # XML that does not parse (ElementTree.ParseError)
         xml.parsers.expat.ExpatError,  # the same, in a sheet the fast scan hands to expat
         ValueError,  # defusedxml's refusal of entities; a bad number in an attribute
+        IndexError,  # a BIFF record cut short
+        struct.error,
     ) as exc:
         raise SpreadsheetError(MSG_BROKEN_WORKBOOK % {"detail": type(exc).__name__}) from None
-    limit = _max_cells()
-    if sum(e.cells for e in extents) > limit:
+    total = sum(e.cells for e in extents)
+    if total > bounds.cells:
         far = max(extents, key=lambda e: e.cells)
+        if far.cells <= bounds.cells:  # no sheet is too large, but all of them are
+            raise SpreadsheetError(
+                MSG_TOO_MANY_SHEET_CELLS
+                % {
+                    "sheets": f"{len(extents):,}",
+                    "cells": f"{total:,}",
+                    "limit": f"{bounds.cells:,}",
+                }
+            )
         raise SpreadsheetError(
             MSG_TOO_MANY_CELLS
             % {
@@ -619,3 +847,12 @@ def check_extent(data: bytes, kind: str | None = None) -> None:
                 "cells": f"{far.cells:,}",
             }
         )
+
+
+def check_workbook(data: bytes, *, kind: str) -> str:
+    """The one check of a file's content before anything reads or keeps it: what it is
+    ("xlsx", "xls", "ods" or "csv"), or SpreadsheetError with the reason in Thai. `kind`
+    is the kind of upload (DISTRICT or REGISTRY) whose budgets it must fit."""
+    found = sniff(data)
+    check_extent(data, found, limits=kind)
+    return found

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
@@ -18,7 +17,6 @@ urlpatterns = [
     path("", include("jobs.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Stored files (settings.MEDIA_ROOT: uploads, jobs' results) have no route of their own,
+# DEBUG or not: each is served by a view that checks the user's scope
+# (otop_portal.downloads.stored_file).

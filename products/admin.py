@@ -239,6 +239,7 @@ class RegistryUploadForm(forms.Form):
         limit = settings.REGISTRY_UPLOAD_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(MSG_FILE_TOO_LARGE % {"limit": limit // (1024 * 1024)})
+        check_upload(upload, kind=REGISTRY, accept=("xlsx", "xls", "ods", "csv"))
         return upload
 
     def clean_as_of(self):

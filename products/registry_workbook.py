@@ -20,17 +20,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
-from python_calamine import CalamineWorkbook
 
 from districts.models import Province
 from districts.selectors import Gazetteer, name_key
+from otop_portal.bounded import BoundedBook
 from otop_portal.cells import (
     THAI_DIGITS,
     CellError,
@@ -50,8 +49,8 @@ from otop_portal.spreadsheet import (
     Workbook,
     column_letter,
     open_workbook,
-    sniff,
 )
+from otop_portal.uploads import REGISTRY, check_workbook
 from products.models import ProductStatus
 from products.vocab import parse_entrepreneur_type, parse_product_type
 
@@ -431,67 +430,39 @@ def _read_bytes(file) -> bytes:
         return fh.read()
 
 
-def _stream(sheet, head: list[list], start: int) -> Iterator[tuple[int, list]]:
-    """The rows of a calamine sheet from index `start`, one at a time.
-
-    iter_rows converts one row at a time, where to_python would hold every cell of the
-    country's file as Python objects at once; it is used when its first rows are the
-    ones to_python gives at their real positions (always so for a sheet that starts at
-    A1), and to_python otherwise.
-    """
-    rows = sheet.iter_rows()
-    first = list(itertools.islice(rows, len(head)))
-    if first != head:
-        rows = iter(sheet.to_python(skip_empty_area=False))
-        first = list(itertools.islice(rows, len(head)))
-    for index in range(start, len(first)):
-        yield index, first[index]
-    yield from enumerate(rows, start=len(first))
-
-
 def _open(file, *, name: str) -> _Opened | Workbook:
     """The registry's sheet, streamed, when a visible sheet has the registry's complete
     header in its first rows; otherwise the whole workbook (open_workbook), so that the
     reader can say what is missing. Raises SpreadsheetError as open_workbook does."""
     data = _read_bytes(file)
-    kind = sniff(data)
-    if kind in ("xlsx", "ods"):
-        # A sheet whose extent reaches the last row or column makes calamine allocate
-        # the whole grid (gigabytes) or abort the process: refuse it before reading.
-        from otop_portal.uploads import check_extent  # uploads imports this module
-
-        check_extent(data, kind)
+    # A sheet whose extent reaches the last row or column makes calamine allocate the
+    # whole grid (gigabytes) or abort the process: refuse it before reading.
+    kind = check_workbook(data, kind=REGISTRY)
     if kind != "csv":
+        book = BoundedBook(data, kind=REGISTRY)
         try:
-            book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        except Exception:  # open_workbook below says why, in its words
-            book = None
-        if book is not None:
-            try:
-                for meta in book.sheets_metadata:
-                    if not str(meta.visible).endswith("Visible"):
-                        continue
-                    sheet = book.get_sheet_by_name(meta.name)
-                    head = [
-                        list(r)
-                        for r in sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
-                    ]
-                    for index, row in enumerate(head):
-                        columns = _header_columns(row)
-                        if all(n in columns for n in REQUIRED):
-                            return _Opened(
-                                kind=kind,
-                                sheet=meta.name,
-                                header_index=index,
-                                columns=columns,
-                                rows=_stream(sheet, head, index + 1),
-                                height=(sheet.end or (0, 0))[0] + 1,
-                                close=book.close,
-                            )
-            except Exception:  # open_workbook below says why, in its words
-                pass
+            for sheet, visible in book.sheets:
+                if not visible:
+                    continue
+                head, height = book.head(sheet, HEADER_SEARCH_ROWS)
+                for index, row in enumerate(head):
+                    columns = _header_columns(row)
+                    if all(n in columns for n in REQUIRED):
+                        rows = enumerate(book.stream(sheet, head), start=0)
+                        return _Opened(
+                            kind=kind,
+                            sheet=sheet,
+                            header_index=index,
+                            columns=columns,
+                            rows=((i, r) for i, r in rows if i > index),
+                            height=height,
+                            close=book.close,
+                        )
+        except BaseException:
             book.close()
-    return open_workbook(io.BytesIO(data), name=name)
+            raise
+        book.close()
+    return open_workbook(io.BytesIO(data), name=name, limits=REGISTRY)
 
 
 def registry_read(file, *, name: str = "", progress=None) -> RegistryFile:
@@ -521,6 +492,8 @@ def registry_read(file, *, name: str = "", progress=None) -> RegistryFile:
         )
     try:
         _read_rows(opened, result, progress)
+    except SpreadsheetError as exc:  # the reader's child ended while streaming
+        result.problems.append(Problem(str(exc.message)))
     finally:
         opened.close()
     return result

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from otop_portal.admin_files import StoredFilesAdmin
 from reports.models import PlausibilityThresholds, Report, ReportLine, ReportUpload
 
 
@@ -34,7 +35,8 @@ class ReportLineAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ReportUpload)
-class ReportUploadAdmin(admin.ModelAdmin):
+class ReportUploadAdmin(StoredFilesAdmin):
+    stored_files = {"file": "original_name"}
     list_display = ["original_name", "report", "uploaded_by", "uploaded_at", "outcome"]
     list_filter = ["outcome", "report__round"]
     search_fields = ["original_name", "report__district__name_th"]

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from otop_portal.admin_files import StoredFilesAdmin
 from surveys.models import EntrepreneurAnswer, ProductAnswer, Survey, SurveyUpload
 
 
@@ -64,7 +65,8 @@ class ProductAnswerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SurveyUpload)
-class SurveyUploadAdmin(admin.ModelAdmin):
+class SurveyUploadAdmin(StoredFilesAdmin):
+    stored_files = {"file": "original_name"}
     list_display = ("original_name", "survey", "uploaded_by", "uploaded_at", "outcome")
     list_filter = ("outcome", "survey__round", "survey__district__province")
     list_select_related = ("survey__district", "survey__round__fiscal_year", "uploaded_by")

@@ -14,7 +14,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    "filename", ["report_5607.xls", "report_5607.ods", "report_5607_libreoffice.xlsx"]
+    "filename",
+    [
+        "report_5607.xls",
+        "report_5607.ods",
+        "report_5607_libreoffice.xlsx",
+        "../sheetjs/report_5607.ods",
+        "../sheetjs/report_5607.xls",
+        "../sheetjs/report_5607.xlsx",
+    ],
 )
 def test_it_reads_the_form_saved_by_older_excel_or_libreoffice(
     sample_registry, official_targets, samples, filename
