@@ -152,6 +152,16 @@ class UploadFlow:
         upload.file.save(name or self.default_name, File(file), save=True)
         return upload, result
 
+    def preview_upload(self, *, round, district, file, by) -> tuple[Upload | None, list[Problem]]:
+        """A page's upload: the district's form for it, then the preview. Returns the kept
+        upload, or None and every problem of a refused file."""
+        form = self.form_for_upload(round=round, district=district)
+        try:
+            upload, _result = self.preview(form=form, file=file, name=file.name, by=by)
+        except (ImportRefused, SpreadsheetError, WorkflowError) as exc:
+            return None, problems_of(exc)
+        return upload, []
+
     def refusal_record(self, *, form, name: str, size: int | None, by, exc: Exception):
         """Record a refused file (who, when, name, size, reasons) without the file."""
         return self.upload_model.objects.create(

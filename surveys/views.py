@@ -401,13 +401,11 @@ def upload(request: HttpRequest, round: Round, district: District) -> HttpRespon
     form = upload_form(request.POST, request.FILES)
     if not form.is_valid():
         return _upload_page(request, round, district, form=form, status=400)
-    file = form.cleaned_data["file"]
-    flow = services.survey_uploads
-    survey = flow.form_for_upload(round=round, district=district)
-    try:
-        record, _result = flow.preview(form=survey, file=file, name=file.name, by=request.user)
-    except (ImportRefused, SpreadsheetError, WorkflowError) as exc:
-        return _upload_page(request, round, district, problems=problems_of(exc), status=422)
+    record, problems = services.survey_uploads.preview_upload(
+        round=round, district=district, file=form.cleaned_data["file"], by=request.user
+    )
+    if problems:
+        return _upload_page(request, round, district, problems=problems, status=422)
     return _upload_page(request, round, district, **_preview_context(record))
 
 
