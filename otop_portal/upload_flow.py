@@ -152,9 +152,15 @@ class UploadFlow:
         upload.file.save(name or self.default_name, File(file), save=True)
         return upload, result
 
-    def preview_upload(self, *, round, district, file, by) -> tuple[Upload | None, list[Problem]]:
-        """A page's upload: the district's form for it, then the preview. Returns the kept
-        upload, or None and every problem of a refused file."""
+    def preview_upload(
+        self, *, round, district, upload_form, by
+    ) -> tuple[Upload | None, list[Problem]]:
+        """A page's upload: its form checked (UploadForm), the district's form for it, then
+        the preview. Returns the kept upload, or None with every problem of a refused file
+        (none when the upload form itself has errors)."""
+        if not upload_form.is_valid():
+            return None, []
+        file = upload_form.cleaned_data["file"]
         form = self.form_for_upload(round=round, district=district)
         try:
             upload, _result = self.preview(form=form, file=file, name=file.name, by=by)

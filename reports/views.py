@@ -365,13 +365,11 @@ def report_upload(request: HttpRequest, round_code: str, code: str) -> HttpRespo
     if request.method == "GET":
         return _upload_page(request, round, district)
     form = upload_form(request.POST, request.FILES)
-    if not form.is_valid():
-        return _upload_page(request, round, district, form=form, status=400)
     upload, problems = services.report_uploads.preview_upload(
-        round=round, district=district, file=form.cleaned_data["file"], by=request.user
+        round=round, district=district, upload_form=form, by=request.user
     )
-    if problems:
-        return _upload_page(request, round, district, problems=problems, status=400)
+    if upload is None:
+        return _upload_page(request, round, district, form=form, problems=problems, status=400)
     return _preview_page(request, round, district, upload)
 
 

@@ -399,13 +399,12 @@ def upload(request: HttpRequest, round: Round, district: District) -> HttpRespon
         messages.error(request, lock)
         return redirect(request.path)
     form = upload_form(request.POST, request.FILES)
-    if not form.is_valid():
-        return _upload_page(request, round, district, form=form, status=400)
     record, problems = services.survey_uploads.preview_upload(
-        round=round, district=district, file=form.cleaned_data["file"], by=request.user
+        round=round, district=district, upload_form=form, by=request.user
     )
-    if problems:
-        return _upload_page(request, round, district, problems=problems, status=422)
+    if record is None:
+        status = 422 if problems else 400
+        return _upload_page(request, round, district, form=form, problems=problems, status=status)
     return _upload_page(request, round, district, **_preview_context(record))
 
 
