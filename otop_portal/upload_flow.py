@@ -87,9 +87,12 @@ class UploadFlow:
         """The file's name when the browser sent none."""
         return f"{self.form_field}.xlsx"
 
-    def run(self, *, form, file, name: str, by, dry_run: bool, today: dt.date | None):
+    def run(
+        self, *, form, file, name: str, by, dry_run: bool, today: dt.date | None, allow_blank: bool
+    ):
         """Read the file and apply it to the form, all or nothing; return a result with
-        `summary()`. Raises ImportRefused, SpreadsheetError or WorkflowError."""
+        `summary()` and `blank`. Raises ImportRefused (a blank form too, unless
+        allow_blank), SpreadsheetError or WorkflowError."""
         raise NotImplementedError
 
     def stamp(self, form) -> str:

@@ -18,7 +18,7 @@ from districts.models import District
 from otop_portal.workflow import Status
 from surveys import selectors
 from surveys.models import EntrepreneurAnswer, ProductAnswer, Survey, SurveyUpload
-from surveys.workbook import write_survey
+from tests.surveys.test_views import exported
 
 ROUND = "2564-2"
 
@@ -29,16 +29,7 @@ def url(name: str, code: str = "5607", **kwargs) -> str:
 
 def form_file(round, name: str = "แบบสำรวจ.xlsx", edit=None) -> io.BytesIO:
     """The district's attachment 2 as the portal writes it, edited as an officer would."""
-    out = io.BytesIO()
-    write_survey(
-        out,
-        round=round,
-        province_name="พะเยา",
-        blocks=selectors.survey_export_blocks(
-            round=round, districts=District.objects.filter(code="5607")
-        ),
-    )
-    out.seek(0)
+    out = exported(round)
     if edit is not None:
         wb = openpyxl.load_workbook(out)
         edit(wb.active)
