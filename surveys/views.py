@@ -393,11 +393,6 @@ def _preview_context(record: SurveyUpload) -> dict:
 def upload(request: HttpRequest, round: Round, district: District) -> HttpResponse:
     if request.method == "GET":
         return _upload_page(request, round, district)
-    _survey, subject = _survey_or_transient(round, district)
-    lock = subject.lock_reason(request.user)
-    if lock:
-        messages.error(request, lock)
-        return redirect(request.path)
     form = upload_form(request.POST, request.FILES)
     record, problems = services.survey_uploads.preview_upload(
         round=round, district=district, upload_form=form, by=request.user

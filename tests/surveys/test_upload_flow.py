@@ -115,6 +115,24 @@ class TestNothingChangesUntilCommit:
         assert Survey.objects.get().status == Status.DRAFT
         assert EntrepreneurAnswer.objects.get(entrepreneur=small_registry["a"]).trained
 
+    def test_a_file_sent_to_a_submitted_survey_is_refused_and_recorded(
+        self, logged_in, small_registry, officer
+    ):
+        survey = Survey.objects.create(
+            round=small_registry["round"],
+            district=District.objects.get(code="5607"),
+            status=Status.SUBMITTED,
+        )
+        before = what_changed()
+        response = logged_in.post(
+            url("upload"), {"file": form_file(small_registry["round"], edit=filled)}
+        )
+        assert response.status_code == 422
+        assert "รอจังหวัดตรวจ" in response.content.decode()
+        assert what_changed() == before
+        assert stored_files() == []
+        assert SurveyUpload.objects.get(survey=survey).outcome == "refused"
+
 
 class TestReopen:
     def test_a_preview_can_be_reopened_from_the_list_and_committed(self, logged_in, small_registry):
