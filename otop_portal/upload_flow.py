@@ -253,7 +253,8 @@ def upload_files_prune(
     (settings.UPLOADS_KEEP_FILES_DAYS by default) or whose preview expired. The upload
     rows stay, with who, when, the file's name and size and what became of it."""
     now = timezone.now()
-    older_than = older_than or dt.timedelta(days=settings.UPLOADS_KEEP_FILES_DAYS)
+    if older_than is None:
+        older_than = dt.timedelta(days=settings.UPLOADS_KEEP_FILES_DAYS)
     pruned = []
     for model in apps.get_models():
         if not issubclass(model, Upload):
