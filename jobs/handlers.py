@@ -223,27 +223,36 @@ def _export_name(
     return pattern.format(round=round.code, place=place) + ".xlsx"
 
 
-@register(JobKind.SURVEY_EXPORT, check=_export_check)
-def survey_export_job(job: Job, progress: Progress) -> dict:
-    from surveys.exports import survey_export_write
-
+def _place_export(job: Job, progress: Progress, write, pattern: str, **counting):
+    """Run a form's export function (survey_export_write, report_export_write) for the
+    job's place, counting what it writes; returns what it returned and the products."""
     round = _round(job.params)
     districts, province, district = _scope(job.user, job.params)
     progress.stage(STAGE_COUNTING)
     total = Product.objects.base(round).filter(district__in=districts).count()
     progress.stage(STAGE_WRITING)
-    with job_attach_output(
-        job, _export_name("survey-{round}-{place}", round, province, district)
-    ) as fh:
-        rows = survey_export_write(
+    with job_attach_output(job, _export_name(pattern, round, province, district)) as fh:
+        written = write(
             fh,
             round=round,
             district=district,
             province=province,
-            track=lambda blocks: counted(
-                blocks, progress, total, rows=lambda block: len(block.products)
-            ),
+            track=lambda items: counted(items, progress, total, **counting),
         )
+    return written, total
+
+
+@register(JobKind.SURVEY_EXPORT, check=_export_check)
+def survey_export_job(job: Job, progress: Progress) -> dict:
+    from surveys.exports import survey_export_write
+
+    rows, total = _place_export(
+        job,
+        progress,
+        survey_export_write,
+        "survey-{round}-{place}",
+        rows=lambda block: len(block.products),
+    )
     return {"rows": rows, "products": total}
 
 
@@ -251,21 +260,7 @@ def survey_export_job(job: Job, progress: Progress) -> dict:
 def report_export_job(job: Job, progress: Progress) -> dict:
     from reports.exports import report_export_write
 
-    round = _round(job.params)
-    districts, province, district = _scope(job.user, job.params)
-    progress.stage(STAGE_COUNTING)
-    total = Product.objects.base(round).filter(district__in=districts).count()
-    progress.stage(STAGE_WRITING)
-    with job_attach_output(
-        job, _export_name("report_{round}_{place}", round, province, district)
-    ) as fh:
-        report_export_write(
-            fh,
-            round=round,
-            district=district,
-            province=province,
-            track=lambda rows: counted(rows, progress, total),
-        )
+    _nothing, total = _place_export(job, progress, report_export_write, "report_{round}_{place}")
     return {"rows": progress.done, "products": total}
 
 

@@ -7,7 +7,8 @@ saying that nothing changed. Never a traceback.
 
 The commands that import a district's filled form (import_survey, import_report) share
 DistrictImportCommand: the same arguments, the same refusal; each says only how to
-import and what to print.
+import and what to print. The commands that write a district's or a province's form
+(export_survey, export_report) share PlaceExportCommand likewise.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext_lazy as _
+from xlsxwriter.exceptions import FileCreateError
 
 from otop_portal.cells import CellError
 from otop_portal.importing import ImportRefused
@@ -151,3 +153,31 @@ class DistrictImportCommand(BaseCommand):
         except (ImportRefused, SpreadsheetError, CellError, WorkflowError) as exc:
             raise refused(self, path.name, exc) from None
         self.report(result, name=path.name, round=round, district=district)
+
+
+class PlaceExportCommand(BaseCommand):
+    """--round CODE (--district CODE | --province CODE) -o FILE: a district's form, or a
+    province's consolidated one, written by `write`, which returns the line to print."""
+
+    suffix = ".xlsx"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--round", required=True, help="the round's code, e.g. 2564-2")
+        where = parser.add_mutually_exclusive_group(required=True)
+        where.add_argument("--district", help="the district's DOPA code, e.g. 5601")
+        where.add_argument("--province", help="the province's DOPA code, e.g. 56")
+        parser.add_argument("-o", "--output", required=True, help="the .xlsx file to write")
+
+    def write(self, path: Path, *, round, district, province) -> str:
+        raise NotImplementedError
+
+    def handle(self, *args, **options):
+        round = round_option(options["round"])
+        district = district_option(options["district"]) if options["district"] else None
+        province = None if district else province_option(options["province"])
+        path = output_file(options["output"], suffix=self.suffix)
+        try:
+            line = self.write(path, round=round, district=district, province=province)
+        except (OSError, FileCreateError) as exc:
+            raise cannot_write(path, exc) from None
+        self.stdout.write(self.style.SUCCESS(line))

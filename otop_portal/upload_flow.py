@@ -87,9 +87,12 @@ class UploadFlow:
         """The file's name when the browser sent none."""
         return f"{self.form_field}.xlsx"
 
-    def run(self, *, form, file, name: str, by, dry_run: bool, today: dt.date | None):
+    def run(
+        self, *, form, file, name: str, by, dry_run: bool, today: dt.date | None, allow_blank: bool
+    ):
         """Read the file and apply it to the form, all or nothing; return a result with
-        `summary()`. Raises ImportRefused, SpreadsheetError or WorkflowError."""
+        `summary()` and `blank`. Raises ImportRefused (a blank form too, unless
+        allow_blank), SpreadsheetError or WorkflowError."""
         raise NotImplementedError
 
     def stamp(self, form) -> str:
@@ -151,6 +154,22 @@ class UploadFlow:
         file.seek(0)
         upload.file.save(name or self.default_name, File(file), save=True)
         return upload, result
+
+    def preview_upload(
+        self, *, round, district, upload_form, by
+    ) -> tuple[Upload | None, list[Problem]]:
+        """A page's upload: its form checked (UploadForm), the district's form for it, then
+        the preview. Returns the kept upload, or None with every problem of a refused file
+        (none when the upload form itself has errors)."""
+        if not upload_form.is_valid():
+            return None, []
+        file = upload_form.cleaned_data["file"]
+        form = self.form_for_upload(round=round, district=district)
+        try:
+            upload, _result = self.preview(form=form, file=file, name=file.name, by=by)
+        except (ImportRefused, SpreadsheetError, WorkflowError) as exc:
+            return None, problems_of(exc)
+        return upload, []
 
     def refusal_record(self, *, form, name: str, size: int | None, by, exc: Exception):
         """Record a refused file (who, when, name, size, reasons) without the file."""
@@ -234,7 +253,8 @@ def upload_files_prune(
     (settings.UPLOADS_KEEP_FILES_DAYS by default) or whose preview expired. The upload
     rows stay, with who, when, the file's name and size and what became of it."""
     now = timezone.now()
-    older_than = older_than or dt.timedelta(days=settings.UPLOADS_KEEP_FILES_DAYS)
+    if older_than is None:
+        older_than = dt.timedelta(days=settings.UPLOADS_KEEP_FILES_DAYS)
     pruned = []
     for model in apps.get_models():
         if not issubclass(model, Upload):

@@ -403,20 +403,22 @@ def report_upload(request: HttpRequest, round_code: str, code: str) -> HttpRespo
     if request.method == "GET":
         return _upload_page(request, round, district)
     form = upload_form(request.POST, request.FILES)
-    if not form.is_valid():
-        return _upload_page(request, round, district, form=form, status=400)
-    file = form.cleaned_data["file"]
-    flow = services.report_uploads
-    report = flow.form_for_upload(round=round, district=district)
-    try:
-        upload, _result = flow.preview(form=report, file=file, name=file.name, by=request.user)
-    except (ImportRefused, SpreadsheetError, WorkflowError) as exc:
-        return _upload_page(request, round, district, problems=problems_of(exc), status=400)
+    upload, problems = services.report_uploads.preview_upload(
+        round=round, district=district, upload_form=form, by=request.user
+    )
+    if upload is None:
+        return _upload_page(request, round, district, form=form, problems=problems, status=400)
     return _preview_page(request, round, district, upload)
 
 
-def _upload(request: HttpRequest, round: Round, district: District, upload_id: int) -> ReportUpload:
-    return get_object_or_404(
+def _upload(
+    request: HttpRequest, round_code: str, code: str, upload_id: int
+) -> tuple[Round, District, ReportUpload]:
+    """The round, the district and its upload, for the district's editors (404 outside
+    the user's scope, 403 for a user who only sees it)."""
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
+    upload = get_object_or_404(
         ReportUpload.objects.visible_to(request.user).select_related(
             "report", "report__round", "report__district"
         ),
@@ -424,6 +426,8 @@ def _upload(request: HttpRequest, round: Round, district: District, upload_id: i
         report__round=round,
         report__district=district,
     )
+    _require_edit(request, district)
+    return round, district, upload
 
 
 @login_required
@@ -431,10 +435,7 @@ def _upload(request: HttpRequest, round: Round, district: District, upload_id: i
 def report_upload_reopen(
     request: HttpRequest, round_code: str, code: str, upload_id: int
 ) -> HttpResponse:
-    round = get_round_or_404(round_code)
-    district = get_district_for_user(request.user, code)
-    upload = _upload(request, round, district, upload_id)
-    _require_edit(request, district)
+    round, district, upload = _upload(request, round_code, code, upload_id)
     if not upload.can_reopen:
         messages.error(
             request,
@@ -449,10 +450,7 @@ def report_upload_reopen(
 def report_upload_commit(
     request: HttpRequest, round_code: str, code: str, upload_id: int
 ) -> HttpResponse:
-    round = get_round_or_404(round_code)
-    district = get_district_for_user(request.user, code)
-    upload = _upload(request, round, district, upload_id)
-    _require_edit(request, district)
+    round, district, upload = _upload(request, round_code, code, upload_id)
     try:
         result = services.report_uploads.commit(
             upload=upload, by=request.user, allow_blank=request.POST.get("allow_blank") == "1"
@@ -476,10 +474,7 @@ def report_upload_commit(
 def report_upload_discard(
     request: HttpRequest, round_code: str, code: str, upload_id: int
 ) -> HttpResponse:
-    round = get_round_or_404(round_code)
-    district = get_district_for_user(request.user, code)
-    upload = _upload(request, round, district, upload_id)
-    _require_edit(request, district)
+    round, district, upload = _upload(request, round_code, code, upload_id)
     try:
         services.report_uploads.discard(upload=upload, by=request.user)
         messages.success(

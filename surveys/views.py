@@ -393,21 +393,13 @@ def _preview_context(record: SurveyUpload) -> dict:
 def upload(request: HttpRequest, round: Round, district: District) -> HttpResponse:
     if request.method == "GET":
         return _upload_page(request, round, district)
-    _survey, subject = _survey_or_transient(round, district)
-    lock = subject.lock_reason(request.user)
-    if lock:
-        messages.error(request, lock)
-        return redirect(request.path)
     form = upload_form(request.POST, request.FILES)
-    if not form.is_valid():
-        return _upload_page(request, round, district, form=form, status=400)
-    file = form.cleaned_data["file"]
-    flow = services.survey_uploads
-    survey = flow.form_for_upload(round=round, district=district)
-    try:
-        record, _result = flow.preview(form=survey, file=file, name=file.name, by=request.user)
-    except (ImportRefused, SpreadsheetError, WorkflowError) as exc:
-        return _upload_page(request, round, district, problems=problems_of(exc), status=422)
+    record, problems = services.survey_uploads.preview_upload(
+        round=round, district=district, upload_form=form, by=request.user
+    )
+    if record is None:
+        status = 422 if problems else 400
+        return _upload_page(request, round, district, form=form, problems=problems, status=status)
     return _upload_page(request, round, district, **_preview_context(record))
 
 

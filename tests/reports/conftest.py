@@ -10,8 +10,22 @@ import pytest
 from districts.models import Subdistrict
 from products.models import Entrepreneur, Product, Target
 from reports.models import Report, ReportLine
+from tests.conftest import make_entrepreneur, make_product
 
 _serial = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    # Uploaded files go to the test's own folder.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def products(round_2564):
+    """One entrepreneur of 5607 with two base products."""
+    e = make_entrepreneur("5607", code="560799001", name="กลุ่มทอผ้า")
+    return [make_product(e, name="ผ้าพันคอฝ้าย"), make_product(e, name="กาแฟดอยหลวง")]
 
 
 @pytest.fixture(autouse=True)

@@ -11,29 +11,11 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.urls import reverse
 
 from otop_portal.workflow import Status
 from reports.models import Report, ReportLine, ReportUpload
-from tests.conftest import make_entrepreneur, make_product
 from tests.reports.conftest import data_row, report_file
-
-R = "2564-2"
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def products(round_2564):
-    e = make_entrepreneur("5607", code="560799001", name="กลุ่มทอผ้า")
-    return [make_product(e, name="ผ้าพันคอฝ้าย"), make_product(e, name="กาแฟดอยหลวง")]
-
-
-def url(name, *args, district="5607"):
-    return reverse(f"reports:{name}", args=[R, district, *args])
+from tests.reports.test_views import url
 
 
 def sold(tmp_path, round, name="r.xlsx", **row) -> Path:
@@ -139,7 +121,7 @@ def test_a_blank_form_needs_the_officers_confirmation(
 
 def test_the_command_refuses_a_blank_form_without_allow_blank(products, round_2564, tmp_path):
     path = sold(tmp_path, round_2564, months=("",) * 6, channels=("",) * 5)
-    args = [str(path), "--round", R, "--district", "5607"]
+    args = [str(path), "--round", "2564-2", "--district", "5607"]
     with pytest.raises(CommandError):
         call_command("import_report", *args, stdout=io.StringIO(), stderr=io.StringIO())
     assert not ReportLine.objects.exists()

@@ -15,17 +15,6 @@ pytestmark = pytest.mark.django_db
 R = "2564-2"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def products(round_2564):
-    e = make_entrepreneur("5607", code="560799001", name="กลุ่มทอผ้า")
-    return [make_product(e, name="ผ้าพันคอฝ้าย"), make_product(e, name="กาแฟดอยหลวง")]
-
-
 def login(client, user):
     assert client.login(username=user.username, password=PASSWORD)
     return client

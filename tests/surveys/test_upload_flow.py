@@ -18,7 +18,7 @@ from districts.models import District
 from otop_portal.workflow import Status
 from surveys import selectors
 from surveys.models import EntrepreneurAnswer, ProductAnswer, Survey, SurveyUpload
-from surveys.workbook import write_survey
+from tests.surveys.test_views import exported
 
 ROUND = "2564-2"
 
@@ -29,16 +29,7 @@ def url(name: str, code: str = "5607", **kwargs) -> str:
 
 def form_file(round, name: str = "แบบสำรวจ.xlsx", edit=None) -> io.BytesIO:
     """The district's attachment 2 as the portal writes it, edited as an officer would."""
-    out = io.BytesIO()
-    write_survey(
-        out,
-        round=round,
-        province_name="พะเยา",
-        blocks=selectors.survey_export_blocks(
-            round=round, districts=District.objects.filter(code="5607")
-        ),
-    )
-    out.seek(0)
+    out = exported(round)
     if edit is not None:
         wb = openpyxl.load_workbook(out)
         edit(wb.active)
@@ -123,6 +114,24 @@ class TestNothingChangesUntilCommit:
         logged_in.post(url("upload_confirm", upload_id=record.pk))
         assert Survey.objects.get().status == Status.DRAFT
         assert EntrepreneurAnswer.objects.get(entrepreneur=small_registry["a"]).trained
+
+    def test_a_file_sent_to_a_submitted_survey_is_refused_and_recorded(
+        self, logged_in, small_registry, officer
+    ):
+        survey = Survey.objects.create(
+            round=small_registry["round"],
+            district=District.objects.get(code="5607"),
+            status=Status.SUBMITTED,
+        )
+        before = what_changed()
+        response = logged_in.post(
+            url("upload"), {"file": form_file(small_registry["round"], edit=filled)}
+        )
+        assert response.status_code == 422
+        assert "รอจังหวัดตรวจ" in response.content.decode()
+        assert what_changed() == before
+        assert stored_files() == []
+        assert SurveyUpload.objects.get(survey=survey).outcome == "refused"
 
 
 class TestReopen:

@@ -2,46 +2,17 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
-from xlsxwriter.exceptions import FileCreateError
-
-from otop_portal.commands import (
-    cannot_write,
-    district_option,
-    output_file,
-    province_option,
-    round_option,
-)
+from otop_portal.commands import PlaceExportCommand
 from reports.exports import report_export_write
 
 
-class Command(BaseCommand):
+class Command(PlaceExportCommand):
     help = (
         "Write attachment 3 (แบบรายงานผล) of a district, or the consolidated report of a "
         "province (districts in DOPA order), in the department's layout."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("--round", required=True, help="the round's code, e.g. 2564-2")
-        where = parser.add_mutually_exclusive_group(required=True)
-        where.add_argument("--district", help="the district's DOPA code, e.g. 5601")
-        where.add_argument("--province", help="the province's DOPA code, e.g. 56")
-        parser.add_argument("-o", "--output", required=True, help="the .xlsx file to write")
-
-    def handle(self, *args, **options):
-        round = round_option(options["round"])
-        output = output_file(options["output"])
-        try:
-            if options["district"]:
-                district = district_option(options["district"])
-                report_export_write(str(output), round=round, district=district)
-                where = f"อำเภอ{district.name_th}"
-            else:
-                province = province_option(options["province"])
-                report_export_write(str(output), round=round, province=province)
-                where = f"จังหวัด{province.name_th}"
-        except (OSError, FileCreateError) as exc:
-            raise cannot_write(output, exc) from None
-        self.stdout.write(
-            self.style.SUCCESS(f"เขียน {output}: แบบรายงานผล {where} รอบ {round.code}")
-        )
+    def write(self, path, *, round, district, province) -> str:
+        report_export_write(str(path), round=round, district=district, province=province)
+        where = f"อำเภอ{district.name_th}" if district else f"จังหวัด{province.name_th}"
+        return f"เขียน {path}: แบบรายงานผล {where} รอบ {round.code}"
