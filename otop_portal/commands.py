@@ -1,22 +1,21 @@
 """What the management commands share: their options looked up, and a refused file told.
 
-A command is a thin wrapper over a service. It looks up what its options name here, so
-that every command says the same thing about an unknown round, district, province or
-file, and reports a refused import the same way: every problem on stderr, then one line
-saying that nothing changed. Never a traceback.
+A command is a thin wrapper over a service. It looks up what its options name here (a
+round in products.commands, a district or province in districts.commands), so that every
+command says the same thing about an unknown round, district, province or file, and
+reports a refused import the same way: every problem on stderr, then one line saying that
+nothing changed. Never a traceback.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.utils.translation import gettext_lazy as _
 
 MSG_NO_FILE = _("ไม่พบไฟล์ %(path)s")
-MSG_NO_ROUND = _("ไม่พบรอบการประเมิน %(code)s (สร้างด้วย setup_round)")
-MSG_NO_DISTRICT = _("ไม่พบอำเภอรหัส %(code)s")
-MSG_NO_PROVINCE = _("ไม่พบจังหวัดรหัส %(code)s")
 MSG_NOT_XLSX = _("ชื่อไฟล์ที่จะเขียนต้องลงท้ายด้วย .xlsx")
 MSG_NO_FOLDER = _("ไม่พบโฟลเดอร์ %(path)s")
 MSG_CANNOT_WRITE = _("เขียนไฟล์ %(path)s ไม่ได้: %(error)s")
@@ -48,37 +47,8 @@ def cannot_write(path: Path, exc: Exception) -> CommandError:
     )
 
 
-def round_option(code: str):
-    from products.selectors import round_get
-
-    round = round_get(code)
-    if round is None:
-        raise CommandError(MSG_NO_ROUND % {"code": code})
-    return round
-
-
-def district_option(code: str):
-    from districts.models import District
-
-    district = District.objects.select_related("province").filter(code=code).first()
-    if district is None:
-        raise CommandError(MSG_NO_DISTRICT % {"code": code})
-    return district
-
-
-def province_option(code: str):
-    from districts.models import Province
-
-    province = Province.objects.filter(code=code).first()
-    if province is None:
-        raise CommandError(MSG_NO_PROVINCE % {"code": code})
-    return province
-
-
 def user_option(username: str | None):
     """The user an import is recorded under, or None when the option is not given."""
-    from django.contrib.auth import get_user_model
-
     if not username:
         return None
     user = get_user_model().objects.filter(username=username).first()

@@ -32,6 +32,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from districts.models import District
 from otop_portal.cells import MSG_TOO_LONG
+from otop_portal.dates import be_date
 from otop_portal.importing import ImportRefused, Notice, Problem, ProblemCollector
 from otop_portal.spreadsheet import SpreadsheetError
 from otop_portal.workflow import (
@@ -42,7 +43,6 @@ from otop_portal.workflow import (
     MSG_NOT_EDITABLE_SUBMITTED,
     Status,
     WorkflowError,
-    be_date,
     change_reason_import,
     submission_approve,
     submission_grant_exception,

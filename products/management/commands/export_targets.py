@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from xlsxwriter.exceptions import FileCreateError
 
+from districts.commands import province_option
 from districts.models import District
-from otop_portal.commands import cannot_write, output_file, province_option, round_option
+from otop_portal.commands import cannot_write, output_file
+from products.commands import round_option
 from products.selectors import targets_for_districts, targets_total
 from products.targets_workbook import write_targets
 

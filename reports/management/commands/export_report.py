@@ -5,13 +5,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from xlsxwriter.exceptions import FileCreateError
 
-from otop_portal.commands import (
-    cannot_write,
-    district_option,
-    output_file,
-    province_option,
-    round_option,
-)
+from districts.commands import district_option, province_option
+from otop_portal.commands import cannot_write, output_file
+from products.commands import round_option
 from reports.workbook import write_district_report, write_province_report
 
 

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
+from districts.commands import district_option, province_option
 from districts.models import District
-from otop_portal.commands import (
-    cannot_write,
-    district_option,
-    output_file,
-    province_option,
-    round_option,
-)
+from otop_portal.commands import cannot_write, output_file
+from products.commands import round_option
 from surveys.selectors import survey_export_blocks
 from surveys.workbook import write_survey
 

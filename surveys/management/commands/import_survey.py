@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
+from districts.commands import district_option
 from otop_portal.cells import CellError
-from otop_portal.commands import (
-    district_option,
-    input_file,
-    refused,
-    round_option,
-    user_option,
-)
+from otop_portal.commands import input_file, refused, user_option
 from otop_portal.importing import ImportRefused
 from otop_portal.spreadsheet import SpreadsheetError
 from otop_portal.workflow import WorkflowError
+from products.commands import round_option
 from surveys.services import survey_import
 
 
