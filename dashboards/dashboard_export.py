@@ -20,8 +20,8 @@ from decimal import Decimal
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from districts.templatetags.portal import be_date
 from otop_portal.cells import csv_safe
+from otop_portal.dates import be_date
 from otop_portal.workflow import Status
 from otop_portal.xlsx import FormWriter
 from products import targets_workbook as attachment1

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dashboards.models import ReminderKind
 from districts.models import District, Province
-from districts.templatetags.portal import be_date
+from otop_portal.dates import be_date
 from otop_portal.workflow import (
     MSG_HISTORY_EXCEPTION,
     Status,

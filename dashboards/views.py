@@ -34,7 +34,8 @@ from dashboards.selectors import (
     review_queue,
 )
 from districts.models import District, Province
-from districts.scoping import can_review_province, get_district_for_user, get_province_for_user
+from districts.scoping import can_review_province
+from districts.selectors import get_district_for_user, get_province_for_user
 from otop_portal.downloads import XLSX, attachment
 from otop_portal.workflow import WorkflowError, submission_approve, submission_return
 from plans.selectors import followup_counts

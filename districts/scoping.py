@@ -9,14 +9,13 @@ ScopedQuerySet and names the path from itself to its district in `district_path`
 - anyone else sees nothing.
 
 A page or a job that names a district or a province in its URL or parameters gets it
-through `get_district_for_user` or `get_province_for_user`: outside the user's scope it
-does not exist (404).
+through `get_district_for_user` or `get_province_for_user` (districts.selectors, which
+read through these rules): outside the user's scope it does not exist (404).
 """
 
 from __future__ import annotations
 
 from django.db import models
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -80,19 +79,12 @@ def can_review_province(user, province) -> bool:
     return user.role == Role.PROVINCE and user.province_id == province.code
 
 
-def get_district_for_user(user, code: str):
-    """The district `code`, with its province, if `user` sees it; else a 404."""
-    from districts.models import District
+class DistrictForm:
+    """The rules above as methods of a district's form (a model with a `district`): the
+    review workflow (otop_portal.workflow.Submission) asks the form through them."""
 
-    return get_object_or_404(
-        District.objects.visible_to(user).select_related("province"), code=str(code)
-    )
+    def editable_by(self, user) -> bool:
+        return can_edit_district(user, self.district)
 
-
-def get_province_for_user(user, code: str):
-    """The province `code` if `user` oversees all of it (its provincial staff,
-    administrators); else a 404. A district officer sees only their own district, so to
-    them a province's pages do not exist."""
-    from districts.selectors import provinces_overseen
-
-    return get_object_or_404(provinces_overseen(user), code=str(code))
+    def reviewable_by(self, user) -> bool:
+        return can_review_district(user, self.district)

@@ -1,5 +1,5 @@
 """Reads of the districts app: resolving names that people type to real DOPA areas, and
-the provinces a user oversees."""
+the districts and provinces a user may open (through districts.scoping's rules)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import District, Province, Subdistrict
@@ -161,3 +162,17 @@ def provinces_overseen(user):
     if user.role == Role.PROVINCE and user.province_id:
         return Province.objects.filter(code=user.province_id)
     return Province.objects.none()
+
+
+def get_district_for_user(user, code: str):
+    """The district `code`, with its province, if `user` sees it; else a 404."""
+    return get_object_or_404(
+        District.objects.visible_to(user).select_related("province"), code=str(code)
+    )
+
+
+def get_province_for_user(user, code: str):
+    """The province `code` if `user` oversees all of it (its provincial staff,
+    administrators); else a 404. A district officer sees only their own district, so to
+    them a province's pages do not exist."""
+    return get_object_or_404(provinces_overseen(user), code=str(code))

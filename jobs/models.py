@@ -2,7 +2,7 @@
 
 A Job row is the user's view of the work; the django-tasks result (`task_result_id`) is
 the queue's. The job's own status is the truth for the pages: it moves
-queued -> running -> succeeded | failed, and only the runner (jobs.services.job_run) and
+queued -> running -> succeeded | failed, and only the runner (jobs.runner.job_run) and
 the reaper (jobs.services.job_reap_stale) move it.
 """
 

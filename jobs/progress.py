@@ -26,6 +26,8 @@ from collections.abc import Callable
 from django.db import DatabaseError, connection, connections
 from django.utils import timezone
 
+from jobs.models import Job, JobStatus
+
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.5
@@ -44,8 +46,6 @@ def use_heartbeat_thread() -> bool:
 
 def write_job_row(job_id: int, values: dict) -> None:
     """Save a running job's progress fields and heartbeat (nothing once it has finished)."""
-    from jobs.models import Job, JobStatus
-
     Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
         **values, heartbeat_at=timezone.now()
     )

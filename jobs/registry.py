@@ -29,6 +29,23 @@ from dataclasses import dataclass
 _HANDLERS: dict[str, Handler] = {}
 
 
+class JobRefused(Exception):
+    """The job cannot be done as asked; `message` says why, for the user."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass
+class JobPlan:
+    """What a handler's check found: the rows the job will handle (None: unknown) and
+    a short label for the lists ("อำเภอแม่ใจ รอบ 2564-2")."""
+
+    rows: int | None = None
+    label: str = ""
+
+
 @dataclass(frozen=True)
 class Handler:
     kind: str

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from districts.models import District, Province
-from districts.templatetags.portal import be_date
 from jobs.models import Job, JobKind, JobStatus
 from jobs.services import stale_after
+from otop_portal.dates import be_date
 
 LIST_LIMIT = 100
 

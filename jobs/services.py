@@ -3,10 +3,8 @@
 - `job_start` checks the job in the request (jobs.registry: the handler's `check`), keeps
   the uploaded file, and either runs the job at once (up to JOBS_INLINE_MAX_ROWS rows)
   or enqueues the django-tasks task `jobs.tasks.run_job`, which a `db_worker` runs.
-- `job_run` is what the task does. It claims the job with one conditional UPDATE
-  (queued -> running), so a second delivery of the same job does nothing, whatever the
-  queue does. It then calls the handler with a progress callback and marks the job
-  succeeded or failed. A failed job says why in Thai; a traceback goes to the log only.
+- `job_run` (jobs.runner) is what the task does: claim the job, call its handler,
+  record the outcome.
 - `job_reap_stale` marks failed the running jobs whose worker stopped (no heartbeat for
   JOBS_STALE_AFTER_SECONDS) and the queued jobs that can no longer start.
 
@@ -17,44 +15,28 @@ or the heartbeat's own connection can see it.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
-import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_tasks import TaskResultStatus, default_task_backend
 
 from jobs.models import Job, JobStatus
-from jobs.progress import Progress
-from jobs.registry import handler_for
-from otop_portal.importing import ImportRefused
-from otop_portal.spreadsheet import SpreadsheetError
-from otop_portal.workflow import WorkflowError
+from jobs.registry import JobPlan, JobRefused, handler_for
+from jobs.runner import MSG_UNKNOWN_KIND, job_run, jsonable
+from jobs.tasks import run_job
 
 logger = logging.getLogger(__name__)
 
-MSG_UNKNOWN_KIND = _("ระบบไม่รู้จักงานประเภทนี้")
-MSG_REFUSED = _("ไม่รับไฟล์นี้: พบปัญหา %(count)s รายการ ข้อมูลในระบบไม่เปลี่ยนแปลง")
-MSG_NO_PERMISSION = _("ท่านไม่มีสิทธิ์ทำรายการนี้")
-MSG_NOT_FOUND = _("ไม่พบข้อมูลที่งานนี้อ้างถึง หรือท่านไม่มีสิทธิ์เข้าถึงข้อมูลนั้น")
-MSG_UNEXPECTED = _(
-    "เกิดข้อผิดพลาดที่ระบบไม่คาดไว้ งานนี้ไม่ได้เปลี่ยนข้อมูลในระบบ "
-    "กรุณาลองอีกครั้ง หากยังไม่สำเร็จ แจ้งผู้ดูแลระบบพร้อมเลขงาน #%(id)s"
-)
-MSG_INTERRUPTED = _("งานถูกหยุดระหว่างทำ (เครื่องที่ทำงานกำลังปิด) ข้อมูลในระบบไม่เปลี่ยนแปลง กรุณาสั่งงานใหม่อีกครั้ง")
 MSG_QUEUE_DOWN = _("ส่งงานเข้าคิวไม่ได้ ข้อมูลในระบบไม่เปลี่ยนแปลง กรุณาลองใหม่ภายหลัง")
 MSG_STALE = _(
     "งานหยุดกลางคันเพราะเครื่องที่ทำงานหยุดทำงาน (ไม่มีสัญญาณนานเกิน %(minutes)s นาที) "
@@ -65,26 +47,6 @@ MSG_NEVER_QUEUED = _(
 )
 MSG_TASK_LOST = _("คิวงานปิดงานนี้ไปโดยไม่ได้เริ่มทำ ข้อมูลในระบบไม่เปลี่ยนแปลง กรุณาสั่งงานใหม่อีกครั้ง")
 
-#: The most problems a failed import keeps for its page (the service caps them too).
-MAX_PROBLEMS = 1000
-
-
-class JobRefused(Exception):
-    """The job cannot be done as asked; `message` says why, for the user."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
-
-
-@dataclass
-class JobPlan:
-    """What a handler's check found: the rows the job will handle (None: unknown) and
-    a short label for the lists ("อำเภอแม่ใจ รอบ 2564-2")."""
-
-    rows: int | None = None
-    label: str = ""
-
 
 def inline_max_rows() -> int:
     return int(getattr(settings, "JOBS_INLINE_MAX_ROWS", 5000))
@@ -92,17 +54,6 @@ def inline_max_rows() -> int:
 
 def stale_after() -> dt.timedelta:
     return dt.timedelta(seconds=int(getattr(settings, "JOBS_STALE_AFTER_SECONDS", 300)))
-
-
-def _runner_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:100]
-
-
-def _jsonable(value) -> dict:
-    """The summary as plain JSON (Decimals and dates become strings)."""
-    if value is None:
-        return {}
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
 # ---------------------------------------------------------------------------
@@ -130,7 +81,7 @@ def job_start(
     handler = handler_for(kind)
     if handler is None:
         raise JobRefused(MSG_UNKNOWN_KIND)
-    params = _jsonable(params or {})
+    params = jsonable(params or {})
     plan = None
     if handler.check is not None:
         plan = handler.check(by=by, params=params, input_file=input_file)
@@ -156,8 +107,6 @@ def job_start(
     if rows <= inline_max_rows():
         job_run(job_id=job.pk)
     else:
-        from jobs.tasks import run_job
-
         try:
             result = run_job.enqueue(job.pk)
         except Exception:
@@ -183,152 +132,12 @@ def job_attach_output(job: Job, filename: str) -> Iterator:
 
 
 # ---------------------------------------------------------------------------
-# Running
-# ---------------------------------------------------------------------------
-
-
-def failure_message(exc: BaseException, job_id: int) -> tuple[str, dict]:
-    """The Thai message for why a job failed, and what the page shows with it."""
-    if isinstance(exc, ImportRefused):
-        problems = [p.as_dict() for p in exc.problems[:MAX_PROBLEMS]]
-        return str(MSG_REFUSED % {"count": len(exc.problems)}), {
-            "problems": problems,
-            "problem_count": len(exc.problems),
-        }
-    if isinstance(exc, JobRefused | WorkflowError | SpreadsheetError):
-        return str(exc.message), {}
-    if isinstance(exc, PermissionDenied):
-        return str(exc) or str(MSG_NO_PERMISSION), {}
-    if isinstance(exc, Http404):
-        return str(MSG_NOT_FOUND), {}
-    if isinstance(exc, ValidationError):
-        return " ".join(str(m) for m in exc.messages), {}
-    if not isinstance(exc, Exception):
-        return str(MSG_INTERRUPTED), {}
-    return str(MSG_UNEXPECTED % {"id": job_id}), {}
-
-
-def _expected(exc: BaseException) -> bool:
-    return isinstance(
-        exc,
-        ImportRefused
-        | JobRefused
-        | WorkflowError
-        | SpreadsheetError
-        | PermissionDenied
-        | Http404
-        | ValidationError,
-    )
-
-
-def job_run(*, job_id: int) -> Job | None:
-    """Run a queued job once: claim it, call its handler, record the outcome.
-
-    Returns None when the job was not queued any more (a duplicate delivery, or a job
-    already run or reaped): then nothing at all is done.
-    """
-    now = timezone.now()
-    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, runner=_runner_name()
-    )
-    if not claimed:
-        logger.info("Job %s is not queued any more; this delivery does nothing.", job_id)
-        return None
-    job = Job.objects.select_related("user").get(pk=job_id)
-    handler = handler_for(job.kind)
-    progress = Progress(job.pk)
-    try:
-        if handler is None:
-            raise JobRefused(MSG_UNKNOWN_KIND)
-        progress.start()
-        if handler.atomic:
-            # The import's writes and the job's "succeeded" commit together or not at
-            # all: a worker killed in between leaves neither (and the reaper says so).
-            with transaction.atomic():
-                summary = _call(handler, job, progress)
-                progress.stop()
-                _mark_succeeded(job, summary, progress)
-        else:
-            summary = _call(handler, job, progress)
-            progress.stop()
-            _mark_succeeded(job, summary, progress)
-    except BaseException as exc:
-        progress.stop()
-        if _expected(exc):
-            logger.info("Job %s (%s) failed: %s", job.pk, job.kind, exc)
-        else:
-            logger.exception("Job %s (%s) failed", job.pk, job.kind)
-        try:
-            _mark_failed(job, exc, progress)
-        except Exception:
-            logger.exception("Job %s: could not record its failure", job.pk)
-        if not isinstance(exc, Exception):
-            raise
-    job.refresh_from_db()
-    return job
-
-
-def _call(handler, job: Job, progress: Progress) -> dict:
-    if handler.check is not None:
-        # Checked again when it runs: the user's rights may have changed in the queue.
-        handler.check(by=job.user, params=job.params, input_file=job.input_file or None)
-    return _jsonable(handler.run(job, progress))
-
-
-def _final_counts(progress: Progress) -> dict:
-    values = progress.values()
-    total = max(values["total"], values["done"])
-    return {"done": total, "total": total}
-
-
-def _mark_succeeded(job: Job, summary: dict, progress: Progress) -> None:
-    now = timezone.now()
-    if Job.objects.filter(pk=job.pk).exclude(status=JobStatus.RUNNING).exists():
-        logger.warning("Job %s was marked failed while it ran; it succeeded after all.", job.pk)
-    # Not conditional on the status: if the reaper took a slow job for a dead one, the
-    # job's real outcome wins.
-    Job.objects.filter(pk=job.pk).update(
-        status=JobStatus.SUCCEEDED,
-        **_final_counts(progress),
-        stage="",
-        result=summary,
-        error="",
-        output_file=job.output_file.name or "",
-        output_name=job.output_name,
-        finished_at=now,
-        heartbeat_at=now,
-    )
-
-
-def _mark_failed(job: Job, exc: BaseException, progress: Progress) -> None:
-    message, result = failure_message(exc, job.pk)
-    if job.output_file:
-        # A half-written export is not offered for download.
-        job.output_file.delete(save=False)
-    values = progress.values()
-    now = timezone.now()
-    Job.objects.filter(pk=job.pk).exclude(status=JobStatus.SUCCEEDED).update(
-        status=JobStatus.FAILED,
-        done=values["done"],
-        total=values["total"],
-        result=result,
-        error=message,
-        output_file="",
-        output_name="",
-        finished_at=now,
-        heartbeat_at=now,
-    )
-
-
-# ---------------------------------------------------------------------------
 # Reaping
 # ---------------------------------------------------------------------------
 
 
 def _task_finished_without_running(task_result_id: str) -> bool:
     """Whether the queue closed this task (failed or done) without the job starting."""
-    from django_tasks import TaskResultStatus, default_task_backend
-
     if not default_task_backend.supports_get_result:
         return False
     try:

@@ -1,10 +1,10 @@
-"""The one django-tasks task: run a job by its id (jobs.services.job_run)."""
+"""The one django-tasks task: run a job by its id (jobs.runner.job_run)."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from jobs.services import job_run
+from jobs.runner import job_run
 
 
 @task()

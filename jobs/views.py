@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 from jobs import selectors
 from jobs.forms import ExportForm
 from jobs.models import Job, JobStatus
-from jobs.services import JobRefused, job_start
+from jobs.registry import JobRefused
+from jobs.services import job_start
 from otop_portal.downloads import stored_file
 
 

@@ -19,10 +19,13 @@ requests, each a pickled tuple, with pickled tuples on stdout:
 
 from __future__ import annotations
 
+import datetime
 import io
 import itertools
 import pickle
+import resource
 import sys
+import zipfile
 
 BATCH = 5000
 
@@ -76,6 +79,7 @@ class OdfBook:
     wide as the widest. A repeat of empty rows or cells at the end is not expanded."""
 
     def __init__(self, data: bytes):
+        # odfpy is loaded only for the rare .ods that calamine cannot read.
         from odf import opendocument, table, text
 
         document = opendocument.load(io.BytesIO(data))
@@ -115,7 +119,6 @@ class OdfBook:
 
 
 def _odf_value(cell, text):
-    import datetime
 
     kind = cell.getAttribute("valuetype")
     if kind in ("float", "percentage", "currency"):
@@ -146,7 +149,6 @@ def _odf_text(node) -> str:
 
 
 def _is_ods(data: bytes) -> bool:
-    import zipfile
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -156,7 +158,6 @@ def _is_ods(data: bytes) -> bool:
 
 
 def main() -> None:
-    import resource
 
     # The address space this process may use, before calamine is loaded.
     limit = int(sys.argv[1])

@@ -1,33 +1,21 @@
 """What the management commands share: their options looked up, and a refused file told.
 
-A command is a thin wrapper over a service. It looks up what its options name here, so
-that every command says the same thing about an unknown round, district, province or
-file, and reports a refused import the same way: every problem on stderr, then one line
-saying that nothing changed. Never a traceback.
-
-The commands that import a district's filled form (import_survey, import_report) share
-DistrictImportCommand: the same arguments, the same refusal; each says only how to
-import and what to print. The commands that write a district's or a province's form
-(export_survey, export_report) share PlaceExportCommand likewise.
+A command is a thin wrapper over a service. It looks up what its options name here (a
+round in products.commands, a district or province in districts.commands), so that every
+command says the same thing about an unknown round, district, province or file, and
+reports a refused import the same way: every problem on stderr, then one line saying that
+nothing changed. Never a traceback.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.contrib.auth import get_user_model
+from django.core.management.base import CommandError
 from django.utils.translation import gettext_lazy as _
-from xlsxwriter.exceptions import FileCreateError
-
-from otop_portal.cells import CellError
-from otop_portal.importing import ImportRefused
-from otop_portal.spreadsheet import SpreadsheetError
-from otop_portal.workflow import WorkflowError
 
 MSG_NO_FILE = _("ไม่พบไฟล์ %(path)s")
-MSG_NO_ROUND = _("ไม่พบรอบการประเมิน %(code)s (สร้างด้วย setup_round)")
-MSG_NO_DISTRICT = _("ไม่พบอำเภอรหัส %(code)s")
-MSG_NO_PROVINCE = _("ไม่พบจังหวัดรหัส %(code)s")
 MSG_NOT_XLSX = _("ชื่อไฟล์ที่จะเขียนต้องลงท้ายด้วย .xlsx")
 MSG_NO_FOLDER = _("ไม่พบโฟลเดอร์ %(path)s")
 MSG_CANNOT_WRITE = _("เขียนไฟล์ %(path)s ไม่ได้: %(error)s")
@@ -59,37 +47,8 @@ def cannot_write(path: Path, exc: Exception) -> CommandError:
     )
 
 
-def round_option(code: str):
-    from products.selectors import round_get
-
-    round = round_get(code)
-    if round is None:
-        raise CommandError(MSG_NO_ROUND % {"code": code})
-    return round
-
-
-def district_option(code: str):
-    from districts.models import District
-
-    district = District.objects.select_related("province").filter(code=code).first()
-    if district is None:
-        raise CommandError(MSG_NO_DISTRICT % {"code": code})
-    return district
-
-
-def province_option(code: str):
-    from districts.models import Province
-
-    province = Province.objects.filter(code=code).first()
-    if province is None:
-        raise CommandError(MSG_NO_PROVINCE % {"code": code})
-    return province
-
-
 def user_option(username: str | None):
     """The user an import is recorded under, or None when the option is not given."""
-    from django.contrib.auth import get_user_model
-
     if not username:
         return None
     user = get_user_model().objects.filter(username=username).first()
@@ -108,76 +67,3 @@ def refused(command, name: str, exc: Exception) -> CommandError:
         return CommandError(MSG_REFUSED % {"name": name, "count": len(problems)})
     reason = getattr(exc, "message", None) or str(exc)
     return CommandError(MSG_REFUSED_BECAUSE % {"name": name, "reason": reason})
-
-
-class DistrictImportCommand(BaseCommand):
-    """FILE --round CODE --district CODE [--user NAME] [--dry-run]: a district's filled
-    form imported all or nothing by `import_file`, and its result printed by `report`."""
-
-    file_help = "the .xlsx, .xls or .ods file"
-
-    def add_arguments(self, parser):
-        parser.add_argument("file", help=self.file_help)
-        parser.add_argument("--round", required=True, help="the round's code, e.g. 2564-2")
-        parser.add_argument("--district", required=True, help="the district's DOPA code, e.g. 5601")
-        parser.add_argument("--user", help="the username the import is recorded under")
-        parser.add_argument("--dry-run", action="store_true", help="read and report, write nothing")
-        parser.add_argument(
-            "--allow-blank",
-            action="store_true",
-            help="accept a form with no mark and no amount anywhere (refused otherwise)",
-        )
-
-    def import_file(self, *, round, district, file, name: str, by, dry_run: bool, allow_blank):
-        raise NotImplementedError
-
-    def report(self, result, *, name: str, round, district) -> None:
-        raise NotImplementedError
-
-    def handle(self, *args, **options):
-        path = input_file(options["file"])
-        round = round_option(options["round"])
-        district = district_option(options["district"])
-        by = user_option(options["user"])
-        try:
-            with path.open("rb") as fh:
-                result = self.import_file(
-                    round=round,
-                    district=district,
-                    file=fh,
-                    name=path.name,
-                    by=by,
-                    dry_run=options["dry_run"],
-                    allow_blank=options["allow_blank"],
-                )
-        except (ImportRefused, SpreadsheetError, CellError, WorkflowError) as exc:
-            raise refused(self, path.name, exc) from None
-        self.report(result, name=path.name, round=round, district=district)
-
-
-class PlaceExportCommand(BaseCommand):
-    """--round CODE (--district CODE | --province CODE) -o FILE: a district's form, or a
-    province's consolidated one, written by `write`, which returns the line to print."""
-
-    suffix = ".xlsx"
-
-    def add_arguments(self, parser):
-        parser.add_argument("--round", required=True, help="the round's code, e.g. 2564-2")
-        where = parser.add_mutually_exclusive_group(required=True)
-        where.add_argument("--district", help="the district's DOPA code, e.g. 5601")
-        where.add_argument("--province", help="the province's DOPA code, e.g. 56")
-        parser.add_argument("-o", "--output", required=True, help="the .xlsx file to write")
-
-    def write(self, path: Path, *, round, district, province) -> str:
-        raise NotImplementedError
-
-    def handle(self, *args, **options):
-        round = round_option(options["round"])
-        district = district_option(options["district"]) if options["district"] else None
-        province = None if district else province_option(options["province"])
-        path = output_file(options["output"], suffix=self.suffix)
-        try:
-            line = self.write(path, round=round, district=district, province=province)
-        except (OSError, FileCreateError) as exc:
-            raise cannot_write(path, exc) from None
-        self.stdout.write(self.style.SUCCESS(line))

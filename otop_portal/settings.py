@@ -115,6 +115,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
+            # The ground floor's filters (dates, money): otop_portal is no installed app.
+            "libraries": {"portal": "otop_portal.templatetags.portal"},
         },
     },
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+import olefile
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
@@ -57,7 +58,6 @@ def cell_name(row: int, col: int) -> str:
 
 def _has_stream(data: bytes, name: str) -> bool:
     """Whether an OLE container has a stream of this name (False if it is damaged)."""
-    import olefile
 
     try:
         with olefile.OleFileIO(data) as ole:

@@ -49,6 +49,8 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 
+import olefile
+from defusedxml.ElementTree import fromstring, iterparse
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -603,7 +605,6 @@ def _xlsx_sheets(zf: zipfile.ZipFile, budget: _Budget) -> list[tuple[str, list[z
     """Every sheet the workbook lists, with the zip members it is read from, found as
     the reader finds them: through the workbook's relationships, whatever the parts are
     named. Two sheets that point at one part are two sheets."""
-    from defusedxml.ElementTree import fromstring
 
     book = fromstring(_read_member(zf, "xl/workbook.xml", budget))
     rels = fromstring(_read_member(zf, "xl/_rels/workbook.xml.rels", budget))
@@ -706,7 +707,6 @@ def _biff_sheet(stream: bytes, at: int, name: str) -> _Extent:
 def _xls_extents(data: bytes, budget: _Budget) -> list[_Extent]:
     """The extent of every sheet an .xls lists (its BOUNDSHEET records), each read from
     where its record points: two that point at one substream are two sheets."""
-    import olefile
 
     with olefile.OleFileIO(data) as ole:
         if ole.exists("EncryptedPackage"):
@@ -751,7 +751,6 @@ _ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 def _ods_extents(zf: zipfile.ZipFile, budget: _Budget) -> list[_Extent]:
     """Rows and columns of each table of content.xml, counting repeated rows and cells
     (table:number-rows-repeated, table:number-columns-repeated) as calamine does."""
-    from defusedxml.ElementTree import iterparse
 
     class Counted:
         def __init__(self, raw):

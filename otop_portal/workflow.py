@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from districts.scoping import can_edit_district, can_review_district
+from otop_portal.dates import be_date
 
 
 class Status(models.TextChoices):
@@ -87,6 +87,15 @@ class Submission(models.Model):
     def deadline(self) -> dt.date:
         return getattr(self.round, self.deadline_field)
 
+    # Who may write and who may review the form: the concrete form answers with the
+    # scoping rules of its district (districts.scoping.DistrictForm), since the ground
+    # floor knows no app.
+    def editable_by(self, user) -> bool:
+        raise NotImplementedError
+
+    def reviewable_by(self, user) -> bool:
+        raise NotImplementedError
+
     def is_past_deadline(self, today: dt.date | None = None) -> bool:
         today = today or timezone.localdate()
         return today > self.deadline
@@ -98,9 +107,8 @@ class Submission(models.Model):
         return not (self.unlocked_until and today <= self.unlocked_until)
 
     def lock_reason(self, user, today: dt.date | None = None):
-        """Why `user` cannot edit this form now, or None if they can. The one "form is
-        locked" rule: with no user (a command run on the server) only the state counts."""
-        if user is not None and not can_edit_district(user, self.district):
+        """Why `user` cannot edit this form now, or None if they can."""
+        if not self.editable_by(user):
             return MSG_NOT_EDITABLE_SCOPE
         if self.status == Status.APPROVED:
             return MSG_NOT_EDITABLE_APPROVED
@@ -166,16 +174,6 @@ class Upload(models.Model):
         if self.preview_expired():
             return MSG_PREVIEW_EXPIRED_LABEL
         return self.get_outcome_display()
-
-
-def be_date(value: dt.date) -> str:
-    """A date in the Buddhist Era, in the UI's language: 25 พ.ค. 2564, 25 May 2564 BE.
-
-    The same as the pages' `be_date` filter, so that messages and pages write dates alike.
-    """
-    from districts.templatetags.portal import be_date as be_date_filter
-
-    return be_date_filter(value)
 
 
 # ---------------------------------------------------------------------------
@@ -325,7 +323,7 @@ def _save(submission: Submission, reason: str, by=None) -> None:
 
 
 def submission_submit(*, submission: Submission, by, today: dt.date | None = None) -> Submission:
-    if not can_edit_district(by, submission.district):
+    if not submission.editable_by(by):
         raise WorkflowError(MSG_NO_PERMISSION)
     if submission.status not in (Status.DRAFT, Status.RETURNED):
         raise WorkflowError(MSG_CANNOT_SUBMIT_STATE)
@@ -344,7 +342,7 @@ def submission_submit(*, submission: Submission, by, today: dt.date | None = Non
 
 
 def submission_return(*, submission: Submission, by, reason: str) -> Submission:
-    if not can_review_district(by, submission.district):
+    if not submission.reviewable_by(by):
         raise WorkflowError(MSG_NO_PERMISSION)
     if submission.status != Status.SUBMITTED:
         raise WorkflowError(MSG_CANNOT_REVIEW_STATE)
@@ -361,7 +359,7 @@ def submission_return(*, submission: Submission, by, reason: str) -> Submission:
 
 
 def submission_approve(*, submission: Submission, by) -> Submission:
-    if not can_review_district(by, submission.district):
+    if not submission.reviewable_by(by):
         raise WorkflowError(MSG_NO_PERMISSION)
     if submission.status != Status.SUBMITTED:
         raise WorkflowError(MSG_CANNOT_REVIEW_STATE)
@@ -374,7 +372,7 @@ def submission_approve(*, submission: Submission, by) -> Submission:
 
 
 def submission_grant_exception(*, submission: Submission, by, until: dt.date) -> Submission:
-    if not can_review_district(by, submission.district):
+    if not submission.reviewable_by(by):
         raise WorkflowError(MSG_NO_PERMISSION)
     submission.unlocked_until = until
     _save(submission, change_reason_exception(until), by)

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from districts.scoping import can_edit_district
-from otop_portal.workflow import MSG_NO_PERMISSION, WorkflowError, be_date
+from otop_portal.dates import be_date
+from otop_portal.workflow import MSG_NO_PERMISSION, WorkflowError
 from plans.models import FollowUp, Step
 from products.models import Product, Round
 

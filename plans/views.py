@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from districts.models import District, Subdistrict
-from districts.scoping import can_edit_district, get_district_for_user, get_province_for_user
+from districts.scoping import can_edit_district
+from districts.selectors import get_district_for_user, get_province_for_user
 from otop_portal.downloads import attachment
 from otop_portal.workflow import WorkflowError
 from plans import selectors, services

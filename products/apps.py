@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ProductsConfig(AppConfig):
     name = "products"
     verbose_name = _("ทะเบียน OTOP รอบและเป้าหมาย")
+
+    def ready(self) -> None:
+        # Registers this app's job handlers (jobs.registry), in the web process and in
+        # every worker alike. Inside ready because the handlers import the models, which
+        # exist only once the apps are loaded.
+        from products import job_handlers  # noqa: F401

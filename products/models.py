@@ -5,95 +5,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from districts.models import District, Subdistrict
 from districts.scoping import ScopedQuerySet
+from otop_portal.dates import month_name, period_text
 from products.vocab import EntrepreneurType, ProductType
-
-THAI_MONTHS = [
-    "มกราคม",
-    "กุมภาพันธ์",
-    "มีนาคม",
-    "เมษายน",
-    "พฤษภาคม",
-    "มิถุนายน",
-    "กรกฎาคม",
-    "สิงหาคม",
-    "กันยายน",
-    "ตุลาคม",
-    "พฤศจิกายน",
-    "ธันวาคม",
-]
-THAI_MONTHS_SHORT = [
-    "ม.ค.",
-    "ก.พ.",
-    "มี.ค.",
-    "เม.ย.",
-    "พ.ค.",
-    "มิ.ย.",
-    "ก.ค.",
-    "ส.ค.",
-    "ก.ย.",
-    "ต.ค.",
-    "พ.ย.",
-    "ธ.ค.",
-]
-ENGLISH_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-ENGLISH_MONTHS_SHORT = [
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-]
-
-
-def month_name(month: int, *, short: bool = False, thai: bool = False) -> str:
-    """The name of a month (1-12) in the UI's language.
-
-    `thai=True` gives the Thai name whatever the language: the department's workbooks
-    are Thai for every user, and their readers look for the Thai month headers.
-    """
-    if not thai and (get_language() or "").startswith("en"):
-        names = ENGLISH_MONTHS_SHORT if short else ENGLISH_MONTHS
-    else:
-        names = THAI_MONTHS_SHORT if short else THAI_MONTHS
-    return names[month - 1]
-
-
-def period_text(start: dt.date, end: dt.date, *, thai: bool = False) -> str:
-    """ "เมษายน 2564 - กันยายน 2564" in Thai, "April 2564 - September 2564 BE" in English:
-    Buddhist Era years in both, as on every page of the portal."""
-    text = (
-        f"{month_name(start.month, thai=thai)} {start.year + 543} - "
-        f"{month_name(end.month, thai=thai)} {end.year + 543}"
-    )
-    if not thai and (get_language() or "").startswith("en"):
-        text += " BE"
-    return text
 
 
 class RegistrySnapshot(models.Model):

@@ -18,6 +18,7 @@ same result; and the gazetteer is loaded once for the provinces present.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import re
@@ -34,6 +35,7 @@ from otop_portal.cells import (
     THAI_DIGITS,
     CellError,
     clean_text,
+    csv_safe,
     header_key,
     is_blank,
     parse_be_year,
@@ -52,7 +54,12 @@ from otop_portal.spreadsheet import (
 )
 from otop_portal.uploads import REGISTRY, check_workbook
 from products.models import ProductStatus
-from products.vocab import parse_entrepreneur_type, parse_product_type
+from products.vocab import (
+    ENTREPRENEUR_TYPE_TH,
+    PRODUCT_TYPE_TH,
+    parse_entrepreneur_type,
+    parse_product_type,
+)
 
 # The columns of the registry: field name, the department's header, aliases seen in use.
 COLUMNS: list[tuple[str, str, tuple[str, ...]]] = [
@@ -749,8 +756,6 @@ def registry_cells(row: RegistryRow) -> list:
 
     The types and status are written with their Thai labels, never the translated ones:
     the registry is the department's file and reads the same in any UI language."""
-    from products.vocab import ENTREPRENEUR_TYPE_TH, PRODUCT_TYPE_TH
-
     return [
         row.entrepreneur_code,
         row.entrepreneur_name,
@@ -775,6 +780,8 @@ def registry_write(rows: Iterable[RegistryRow], output) -> None:
     `output` is a path or a binary file object. Codes and phone numbers are text cells,
     as the registration program writes them.
     """
+    # Loaded here, not at the top: only the writers of test and benchmark files need it,
+    # not every process that reads a registry.
     import xlsxwriter
 
     book = xlsxwriter.Workbook(
@@ -800,11 +807,6 @@ def registry_write(rows: Iterable[RegistryRow], output) -> None:
 
 def registry_csv(rows: Iterable[RegistryRow]) -> bytes:
     """The same rows as a UTF-8 CSV file (with a byte-order mark, as Excel saves it)."""
-    import csv
-    import io
-
-    from otop_portal.cells import csv_safe
-
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([header for _name, header, _aliases in COLUMNS])

@@ -28,6 +28,7 @@ from otop_portal.cells import (
     is_blank,
     parse_whole,
 )
+from otop_portal.dates import THAI_MONTHS
 from otop_portal.importing import ImportRefused, Notice, Problem, ProblemCollector
 from otop_portal.spreadsheet import (
     Sheet,
@@ -37,7 +38,7 @@ from otop_portal.spreadsheet import (
     open_workbook,
 )
 from otop_portal.xlsx import FormWriter
-from products.models import THAI_MONTHS, Round
+from products.models import Round
 from products.selectors import DistrictTargets, targets_for_districts, targets_total
 
 # The header words of docs/forms.md, attachment 1.

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from districts.models import District, Province
-from districts.scoping import can_review_district, get_district_for_user, get_province_for_user
+from districts.scoping import can_review_district
+from districts.selectors import get_district_for_user, get_province_for_user
 from otop_portal.downloads import attachment
 from otop_portal.importing import ImportRefused
 from products.forms import TargetForm, TargetsUploadForm

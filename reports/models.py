@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from districts.models import District
-from districts.scoping import ScopedQuerySet
+from districts.scoping import DistrictForm, ScopedQuerySet
 from otop_portal.workflow import Submission, Upload
 from products.models import Product, Round
 
@@ -48,7 +48,7 @@ class ReportQuerySet(ScopedQuerySet):
     district_path = "district"
 
 
-class Report(Submission):
+class Report(DistrictForm, Submission):
     """Attachment 3 of a district for a round: online sales per base product."""
 
     deadline_field = "report_deadline"

@@ -32,6 +32,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from districts.models import District
 from otop_portal.cells import MSG_TOO_LONG
+from otop_portal.dates import be_date
 from otop_portal.importing import ImportRefused, Notice, ProblemCollector
 from otop_portal.upload_flow import UploadFlow, blank_refuse
 from otop_portal.workflow import (
@@ -39,7 +40,6 @@ from otop_portal.workflow import (
     CHANGE_REASON_SAVED,
     Status,
     WorkflowError,
-    be_date,
     change_reason_import,
     submission_approve,
     submission_grant_exception,

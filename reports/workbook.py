@@ -40,10 +40,11 @@ from otop_portal.cells import (
     parse_name,
     parse_yes,
 )
+from otop_portal.dates import THAI_MONTHS, THAI_MONTHS_SHORT
 from otop_portal.importing import Notice, Problem, ProblemCollector
 from otop_portal.spreadsheet import Sheet, column_letter, find_header, open_workbook
 from otop_portal.xlsx import FormWriter
-from products.models import THAI_MONTHS, THAI_MONTHS_SHORT, Entrepreneur, Product, Round
+from products.models import Entrepreneur, Product, Round
 from reports.models import LINE_TEXT_LIMITS, MONTH_FIELDS, clean_shop_url
 from reports.selectors import ExportRow
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from districts.models import District
-from districts.scoping import ScopedQuerySet
+from districts.scoping import DistrictForm, ScopedQuerySet
 from otop_portal.workflow import Submission, Upload
 from products.models import Entrepreneur, Product, Round
 
@@ -15,7 +15,7 @@ class SurveyQuerySet(ScopedQuerySet):
     district_path = "district"
 
 
-class Survey(Submission):
+class Survey(DistrictForm, Submission):
     """Attachment 2 of a district for a round: one answer per base entrepreneur and product."""
 
     deadline_field = "survey_deadline"

@@ -17,13 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 from districts.models import District
 from otop_portal.cells import match_key
+from otop_portal.dates import be_date
 from otop_portal.importing import ImportRefused, Notice, ProblemCollector
 from otop_portal.spreadsheet import SpreadsheetError, column_letter
 from otop_portal.upload_flow import UploadFlow, blank_refuse
 from otop_portal.workflow import (
     Status,
     WorkflowError,
-    be_date,
     change_reason_import,
     submission_approve,
     submission_grant_exception,

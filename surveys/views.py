@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from districts.models import District, Province
-from districts.scoping import Role, can_edit_district, can_review_district, get_district_for_user
+from districts.scoping import Role, can_edit_district, can_review_district
+from districts.selectors import get_district_for_user
 from otop_portal.downloads import XLSX
 from otop_portal.forms import ExceptionForm, ReviewForm
 from otop_portal.importing import ImportRefused

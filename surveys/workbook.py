@@ -32,6 +32,7 @@ from otop_portal.cells import (
     parse_name,
     parse_yes,
 )
+from otop_portal.dates import THAI_MONTHS, THAI_MONTHS_SHORT
 from otop_portal.importing import ProblemCollector
 from otop_portal.spreadsheet import (
     Sheet,
@@ -42,7 +43,7 @@ from otop_portal.spreadsheet import (
     open_workbook,
 )
 from otop_portal.xlsx import FormWriter
-from products.models import THAI_MONTHS, THAI_MONTHS_SHORT, Round
+from products.models import Round
 
 ARABIC_TO_THAI = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 

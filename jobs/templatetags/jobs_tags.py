@@ -1,9 +1,9 @@
 """Template helpers of the jobs pages: a job's label in the reader's language.
 
 Job.label is written once, when the job starts, in the language of whoever started it
-(jobs.handlers), so an export started in Thai would stay Thai in the English UI. The pages
-make the label again from the job's parameters (jobs.selectors.job_labels, with the words
-jobs.handlers uses); a label that cannot be made again is shown as it was stored.
+(the apps' job handlers), so an export started in Thai would stay Thai in the English UI.
+The pages make the label again from the job's parameters (jobs.selectors.job_labels, with
+the words the handlers use); a label that cannot be made again is shown as it was stored.
 """
 
 from __future__ import annotations

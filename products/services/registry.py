@@ -661,6 +661,8 @@ def _copy_supported() -> bool:
     """PostgreSQL through psycopg2 (whose cursors have copy_expert)."""
     if _connection.vendor != "postgresql":
         return False
+    # Only on PostgreSQL: the backend's module loads the PostgreSQL driver, which a
+    # process on SQLite never needs.
     from django.db.backends.postgresql.psycopg_any import is_psycopg3
 
     return not is_psycopg3

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from districts.scoping import get_district_for_user, get_province_for_user
+from districts.selectors import get_district_for_user, get_province_for_user
 from products.selectors import get_round_or_404
 from tests.conftest import make_round
 

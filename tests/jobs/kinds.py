@@ -9,8 +9,8 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 
-from jobs.registry import register
-from jobs.services import JobPlan, job_attach_output
+from jobs.registry import JobPlan, register
+from jobs.services import job_attach_output
 
 TALLY = "test_tally"
 COUNT = "test_count"

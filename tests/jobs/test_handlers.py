@@ -12,7 +12,8 @@ from django.http import Http404
 from python_calamine import CalamineWorkbook
 
 from jobs.models import JobKind, JobStatus
-from jobs.services import MSG_REFUSED, job_start
+from jobs.runner import MSG_REFUSED
+from jobs.services import job_start
 from products.models import Product, RegistrySnapshot
 from surveys.models import EntrepreneurAnswer
 
@@ -279,7 +280,7 @@ class TestExports:
             )
 
     def test_an_unknown_round_is_refused_with_a_message(self, registry, officer):
-        from jobs.services import JobRefused
+        from jobs.registry import JobRefused
 
         with pytest.raises(JobRefused, match="2599-1"):
             job_start(
@@ -290,7 +291,7 @@ class TestExports:
 
 
 def test_the_registry_as_of_date_must_be_a_date(round_2564, samples, admin):
-    from jobs.services import JobRefused
+    from jobs.registry import JobRefused
 
     with pytest.raises(JobRefused):
         job_start(

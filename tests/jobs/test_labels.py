@@ -1,6 +1,6 @@
 """A job's label on its pages is in the reader's language, with Buddhist Era dates.
 
-Job.label is stored when the job starts, in Thai (jobs.handlers); the pages make it again
+Job.label is stored when the job starts, in Thai (the apps' job handlers); the pages make it again
 from the job's parameters (jobs/templatetags/jobs_tags.py).
 """
 

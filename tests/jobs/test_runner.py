@@ -12,7 +12,9 @@ from django.core.files.storage import default_storage
 from jobs import progress as progress_module
 from jobs.models import Job, JobStatus
 from jobs.progress import Progress
-from jobs.services import MSG_UNEXPECTED, JobRefused, job_run, job_start
+from jobs.registry import JobRefused
+from jobs.runner import MSG_UNEXPECTED, job_run
+from jobs.services import job_start
 from jobs.tasks import run_job
 from products.models import FiscalYear
 from tests.jobs import kinds
@@ -99,7 +101,7 @@ def test_progress_writes_are_throttled(officer, monkeypatch):
 
 
 def test_a_failing_import_fails_the_job_with_a_message_and_writes_nothing(officer, caplog):
-    with caplog.at_level(logging.ERROR, logger="jobs.services"):
+    with caplog.at_level(logging.ERROR, logger="jobs.runner"):
         job = job_start(kind=kinds.FAIL_AFTER_WRITE, by=officer, params={"year": 2999})
 
     assert job.status == JobStatus.FAILED

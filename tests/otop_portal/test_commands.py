@@ -7,16 +7,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from otop_portal.commands import (
-    district_option,
-    input_file,
-    output_file,
-    province_option,
-    refused,
-    round_option,
-    user_option,
-)
+from districts.commands import district_option, province_option
+from otop_portal.commands import input_file, output_file, refused, user_option
 from otop_portal.importing import ImportRefused, Problem
+from products.commands import round_option
 from tests.conftest import make_round
 
 

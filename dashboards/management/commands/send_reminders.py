@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from dashboards.reminders import DEFAULT_DAYS_BEFORE, DEFAULT_REPEAT_AFTER, reminders_send
 from dashboards.templatetags.dashboard_tags import countdown
-from districts.templatetags.portal import be_date
-from otop_portal.commands import round_option
+from otop_portal.dates import be_date
+from products.commands import round_option
 from products.registry_workbook import parse_date_option
 
 

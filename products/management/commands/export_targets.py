@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from xlsxwriter.exceptions import FileCreateError
 
-from otop_portal.commands import cannot_write, output_file, province_option, round_option
+from districts.commands import province_option
+from otop_portal.commands import cannot_write, output_file
+from products.commands import round_option
 from products.selectors import targets_total
 from products.targets_workbook import targets_export_write
 

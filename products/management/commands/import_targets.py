@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from otop_portal.commands import input_file, province_option, refused, round_option
+from districts.commands import province_option
+from otop_portal.commands import input_file, refused
 from otop_portal.importing import ImportRefused
+from products.commands import round_option
 from products.services.targets import targets_import
 
 

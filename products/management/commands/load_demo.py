@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
@@ -50,8 +52,6 @@ class Command(BaseCommand):
 
 
 def _width(text: str) -> int:
-    import unicodedata
-
     return sum(0 if unicodedata.category(c) in ("Mn", "Me", "Cf") else 1 for c in str(text))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from otop_portal.commands import PlaceExportCommand
+from products.commands import PlaceExportCommand
 from reports.exports import report_export_write
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from otop_portal.commands import DistrictImportCommand
+from products.commands import DistrictImportCommand
 from reports.services import report_import
 
 

@@ -7,8 +7,9 @@ import unicodedata
 
 from django.core.management.base import BaseCommand
 
-from otop_portal.commands import province_option, round_option
+from districts.commands import province_option
 from otop_portal.workflow import Status
+from products.commands import round_option
 from reports.selectors import KpiRow, kpi_for_country, kpi_for_province
 
 

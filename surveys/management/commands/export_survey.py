@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from otop_portal.commands import PlaceExportCommand
+from products.commands import PlaceExportCommand
 from surveys.exports import survey_export_write
 
 
