@@ -107,8 +107,9 @@ class Submission(models.Model):
         return not (self.unlocked_until and today <= self.unlocked_until)
 
     def lock_reason(self, user, today: dt.date | None = None):
-        """Why `user` cannot edit this form now, or None if they can."""
-        if not self.editable_by(user):
+        """Why `user` cannot edit this form now, or None if they can. The one "form is
+        locked" rule: with no user (a command run on the server) only the state counts."""
+        if user is not None and not self.editable_by(user):
             return MSG_NOT_EDITABLE_SCOPE
         if self.status == Status.APPROVED:
             return MSG_NOT_EDITABLE_APPROVED

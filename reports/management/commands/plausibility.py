@@ -7,8 +7,9 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from districts.commands import district_option, province_option
 from districts.models import District
-from otop_portal.commands import district_option, province_option, round_option
+from products.commands import round_option
 from reports.plausibility import RULES, flags_for_districts, rule_counts
 
 
