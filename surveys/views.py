@@ -336,12 +336,15 @@ def grant_exception(request: HttpRequest, round: Round, district: District) -> H
 # ---------------------------------------------------------------------------
 
 
-def _xlsx_response(round: Round, districts, province_name: str, filename: str) -> FileResponse:
+def _xlsx_response(
+    round: Round, districts, province_name: str, filename: str, district_name: str | None = None
+) -> FileResponse:
     buffer = io.BytesIO()
     write_survey(
         buffer,
         round=round,
         province_name=province_name,
+        district_name=district_name,
         blocks=selectors.survey_export_blocks(round=round, districts=districts),
     )
     buffer.seek(0)
@@ -356,6 +359,7 @@ def export(request: HttpRequest, round: Round, district: District) -> FileRespon
         District.objects.filter(code=district.code),
         district.province.name_th,
         f"survey-{round.code}-{district.code}.xlsx",
+        district.name_th,
     )
 
 
