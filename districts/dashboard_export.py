@@ -193,6 +193,22 @@ def write_dashboard_xlsx(output, *, round, scope_name: str, rows, total, area_la
     w.close()
 
 
+def print_table(round, *, scope_name: str, rows, total, area_label: str) -> dict:
+    """The dashboard's summary for the browser's print view (districts/province_print.html):
+    the summary sheet's titles, columns and rows, each cell with its format's name."""
+    headers = table_headers(round, area_label=area_label)
+    pick = SUMMARY_COLUMNS
+    formats = [TABLE_FORMATS[c] for c in pick]
+    return {
+        "titles": dashboard_titles(round, scope_name),
+        "headers": [headers[c] for c in pick],
+        "rows": [
+            ([(values[c], fmt) for c, fmt in zip(pick, formats, strict=True)], is_total)
+            for values, is_total in table_rows(rows, total)
+        ],
+    }
+
+
 def _write_table(w: FormWriter, *, titles, headers, widths, formats, rows, footer) -> None:
     w.widths(widths)
     w.footer(*footer)

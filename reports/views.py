@@ -39,7 +39,7 @@ from products.selectors import get_round_or_404
 from reports import selectors, services
 from reports.forms import ExceptionForm, LineFilterForm, ReportLineForm, ReviewForm, UploadForm
 from reports.models import Report, ReportLine, ReportUpload
-from reports.workbook import write_district_report, write_province_report
+from reports.workbook import print_sheet, write_district_report, write_province_report
 
 LINES_PER_PAGE = 40
 FILTER_KEYS = ("q", "show", "type", "subdistrict", "page")
@@ -324,6 +324,25 @@ def report_download(request: HttpRequest, round_code: str, code: str) -> HttpRes
     buffer = io.BytesIO()
     write_district_report(buffer, round=round, district=district)
     return attachment(buffer.getvalue(), filename=f"report_{round.code}_{district.code}.xlsx")
+
+
+@login_required
+@require_GET
+def report_print(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    """Attachment 3 as a page to print or save as PDF from the browser, without Excel."""
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
+    sheet = print_sheet(
+        round=round,
+        province_name=district.province.name_th,
+        district_name=district.name_th,
+        rows=selectors.report_export_rows(
+            round=round, districts=District.objects.filter(code=district.code)
+        ),
+    )
+    return render(
+        request, "reports/print.html", {"round": round, "district": district, "sheet": sheet}
+    )
 
 
 @login_required

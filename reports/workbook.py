@@ -388,6 +388,53 @@ def _write_report(
     w.close()
 
 
+def print_sheet(
+    *, round: Round, province_name: str, district_name: str | None, rows: Iterable[ExportRow]
+) -> dict:
+    """Attachment 3 for the browser's print view (reports/print.html): the workbook's
+    title lines, header words, rows, totals and signature lines."""
+    n = len(round.months())
+    rows = list(rows)
+    sums = [Decimal("0")] * (n + 2)  # months, total, baseline
+    lines = []
+    for number, row in enumerate(rows, start=1):
+        months = (row.months or [])[:n]
+        total = sum(months, Decimal("0")) if row.months is not None else None
+        for i, amount in enumerate(months):
+            sums[i] += amount
+        if total is not None:
+            sums[n] += total
+        if row.baseline is not None:
+            sums[n + 1] += row.baseline
+        lines.append({"number": number, "row": row, "months": months, "total": total})
+    return {
+        "attachment": ATTACHMENT,
+        "titles": titles(round, province_name, district_name),
+        "h": {
+            "number": H_NUMBER,
+            "code": H_CODE,
+            "entrepreneur": H_ENTREPRENEUR,
+            "product": H_PRODUCT,
+            "type": H_TYPE,
+            "channels": H_CHANNELS,
+            "other": H_OTHER,
+            "url": H_URL,
+            "months": H_MONTHS.format(number=thai_digits(round.number)),
+            "total": H_TOTAL.format(number=thai_digits(round.number)),
+            "baseline": H_BASELINE.format(period=baseline_period(round)),
+            "note": H_NOTE,
+            "total_label": TOTAL_LABEL,
+        },
+        "channels": [label for _field, label in CHANNELS],
+        "month_labels": round.month_labels_th,
+        "lines": lines,
+        "sums": sums[:n],
+        "sum_total": sums[n],
+        "sum_baseline": sums[n + 1],
+        "signature": SIGNATURE,
+    }
+
+
 # ---------------------------------------------------------------------------
 # Reader
 # ---------------------------------------------------------------------------

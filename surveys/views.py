@@ -37,7 +37,7 @@ from surveys.forms import (
     UploadForm,
 )
 from surveys.models import Survey, SurveyUpload
-from surveys.workbook import write_survey
+from surveys.workbook import print_sheet, write_survey
 
 
 def district_view(view):
@@ -360,6 +360,24 @@ def export(request: HttpRequest, round: Round, district: District) -> FileRespon
         district.province.name_th,
         f"survey-{round.code}-{district.code}.xlsx",
         district.name_th,
+    )
+
+
+@require_GET
+@district_view
+def print_form(request: HttpRequest, round: Round, district: District) -> HttpResponse:
+    """Attachment 2 as a page to print or save as PDF from the browser, without Excel."""
+    blocks = selectors.survey_export_blocks(
+        round=round, districts=District.objects.filter(code=district.code)
+    )
+    sheet = print_sheet(
+        round=round,
+        province_name=district.province.name_th,
+        district_name=district.name_th,
+        blocks=blocks,
+    )
+    return render(
+        request, "surveys/print.html", {"round": round, "district": district, "sheet": sheet}
     )
 
 

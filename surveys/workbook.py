@@ -405,6 +405,42 @@ def write_survey(
     return rows
 
 
+def print_sheet(
+    *,
+    round: Round,
+    province_name: str,
+    district_name: str | None,
+    blocks: Iterable[EntrepreneurBlock],
+) -> dict:
+    """Attachment 2 for the browser's print view: the same title lines, header words,
+    rows, notes and signature lines as the workbook, for surveys/print.html. Each row's
+    `first` is true on an entrepreneur's first product row, where `span` rows of the
+    entrepreneur's cells begin."""
+    h1, _h2 = headers_for(round)
+    rows = []
+    for block in blocks:
+        products = block.products or [ProductLine("", "", False)]
+        for offset, product in enumerate(products):
+            rows.append(
+                {
+                    "first": offset == 0,
+                    "span": len(products),
+                    "block": block,
+                    "product": product,
+                }
+            )
+    place = PROVINCE_LINE.format(province=province_name)
+    return {
+        "attachment": ATTACHMENT_LABEL,
+        "titles": title_lines(round, province_name),
+        "place": f"{place} อำเภอ{district_name}" if district_name else place,
+        "sales_header": h1[SALES],
+        "rows": rows,
+        "notes": [NOTES_TITLE, *note_lines(round)],
+        "signature": SIGNATURE,
+    }
+
+
 # ---------------------------------------------------------------------------
 # Reading
 # ---------------------------------------------------------------------------
