@@ -79,7 +79,7 @@ WRAP_SLACK = 1.08
 A4_POINTS = (595.3, 841.9)  # portrait width, height
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def text_ems(text: str) -> float:
     """The width of one line of text in ems of the form's font."""
     get = _WIDTH_OF.get
@@ -106,6 +106,13 @@ def text_lines(text: str, width_points: float, size: float) -> int:
 
 def lines_height(lines: int, size: float) -> float:
     return round(lines * size * LINE_HEIGHT + 2 * ROW_PADDING, 1)
+
+
+@lru_cache(maxsize=16384)
+def text_height(text: str, width_points: float, size: float) -> float:
+    """The height of a cell `width_points` wide holding `text` wrapped at `size` points.
+    Cached: a country's form repeats its types, districts and villages on every row."""
+    return lines_height(text_lines(text, width_points, size), size)
 
 
 class FormWriter:
@@ -171,6 +178,8 @@ class FormWriter:
         sheet.center_horizontally()
         self.landscape = landscape
         self.column_widths: list[float] = []
+        self._points: list[float] = []
+        self._page_points: float | None = None
         self.title_rows: tuple[int, int] | None = None
         self._heights: dict[int, float] = {}
         self._page_used = 0.0  # points of the current page taken, at the sheet's scale
@@ -193,6 +202,8 @@ class FormWriter:
 
     def widths(self, widths: list[float]) -> None:
         self.column_widths = list(widths)
+        self._points = [column_points(width) for width in widths]
+        self._page_points = None
         for col, width in enumerate(widths):
             self.sheet.set_column(col, col, width)
 
@@ -206,9 +217,11 @@ class FormWriter:
         """The height a wrapped text needs in a cell (or a horizontal merge)."""
         if text is None or text == "":
             return lines_height(1, size)
-        return lines_height(
-            text_lines(str(text), self.span_points(first_col, last_col), size), size
-        )
+        if last_col is None:
+            width = self._points[first_col]
+        else:
+            width = self.span_points(first_col, last_col)
+        return text_height(str(text), width, size)
 
     def fit_row(self, row: int, values, *, size: float = 14, at_least: float = 0.0) -> float:
         """Set the height of `row` for its single-column cells `values` (a list by column,
@@ -261,6 +274,11 @@ class FormWriter:
     def _page_height(self) -> float:
         """The height a page holds, in the sheet's points: fitting the width to the page
         scales everything down, so a page holds more rows."""
+        if self._page_points is None:
+            self._page_points = self._measure_page()
+        return self._page_points
+
+    def _measure_page(self) -> float:
         portrait_width, portrait_height = A4_POINTS
         width, height = (portrait_height, portrait_width) if self.landscape else A4_POINTS
         printable_width = width - (0.8 + 0.4) * 72
