@@ -4,7 +4,8 @@ Each form (attachments 1, 2 and 3 of the sample districts and of their whole pro
 the progress sheet, the dashboard of a province and of the country) is converted to PDF
 by LibreOffice headless, as a district prints it, and poppler's `pdftotext -bbox` gives
 the box of every printed word. On the first two pages no word may print over another,
-and every page after a sheet's first starts with the table's header rows.
+every page after a sheet's first starts with the table's header rows, and no code or
+amount is cut (LibreOffice prints ### for a number wider than its column).
 
 LibreOffice prints TH SarabunPSK in Laksaman (fonts-thai-tlwg); without those fonts the
 widths differ and the check means nothing. A missing tool skips these tests on a
@@ -245,6 +246,8 @@ def test_it_prints_every_form_with_no_word_over_another_and_the_header_on_every_
                 problems[f"{form.name} page {number}"] = (
                     f"{len(pairs)} words over others: {pairs[:5]}"
                 )
+        if cut := [w.text for page in pages for w in page if set(w.text) == {"#"}]:
+            problems[f"{form.name} cut numbers"] = f"{len(cut)} cells print ###"
         if problem := header_problem(pages, form):
             problems[form.name] = problem
     assert problems == {}
