@@ -54,6 +54,7 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "districts:country_csv": (ADMINS, NOBODY),
     "districts:province": (REVIEWERS, NOBODY),
     "districts:province_xlsx": (REVIEWERS, NOBODY),
+    "districts:province_print": (REVIEWERS, NOBODY),
     "districts:province_csv": (REVIEWERS, NOBODY),
     "districts:targets_progress": (REVIEWERS, NOBODY),
     # An officer sees their own district's forms in the province's queue.
@@ -69,6 +70,7 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "surveys:review": (NOBODY, REVIEWERS),
     "surveys:exception": (NOBODY, REVIEWERS),
     "surveys:export": (EVERYONE, NOBODY),
+    "surveys:print": (EVERYONE, NOBODY),
     "surveys:upload": (OFFICERS, OFFICERS),
     "surveys:upload_confirm": (NOBODY, OFFICERS),
     "surveys:upload_discard": (NOBODY, OFFICERS),
@@ -81,6 +83,7 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "reports:review": (REVIEWERS, REVIEWERS),
     "reports:exception": (NOBODY, REVIEWERS),
     "reports:download": (EVERYONE, NOBODY),
+    "reports:print": (EVERYONE, NOBODY),
     "reports:upload": (OFFICERS, OFFICERS),
     "reports:upload_commit": (NOBODY, OFFICERS),
     "reports:upload_discard": (NOBODY, OFFICERS),
