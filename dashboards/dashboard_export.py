@@ -25,6 +25,7 @@ from otop_portal.dates import be_date
 from otop_portal.workflow import Status
 from otop_portal.xlsx import FormWriter
 from products import targets_workbook as attachment1
+from products.targets_workbook import print_footer
 
 CSV_BOM = "\ufeff"
 
@@ -154,23 +155,76 @@ def dashboard_titles(round, scope_name: str) -> list[str]:
     ]
 
 
+#: The summary sheet's columns (indexes into the table's) and their widths: what a
+#: reader of the printed page looks for, on one A4 landscape page width.
+SUMMARY_COLUMNS = [0, 2, 7, 8, 9, 10, 11, 12, 13, 14, 15, 18]
+SUMMARY_WIDTHS = [6, 22, 12, 14, 12, 11, 17, 17, 12, 12, 16, 16]
+
+
 def write_dashboard_xlsx(output, *, round, scope_name: str, rows, total, area_label: str) -> None:
-    """The table as a workbook in the department's look, streamed row by row."""
+    """The table as a workbook in the department's look: a summary that prints on A4
+    landscape (sheet 1), then every column of the table (sheet 2). A province has a few
+    dozen rows and the country 77, so the workbook is written in normal mode."""
     headers = table_headers(round, area_label=area_label)
-    w = FormWriter(output, sheet_name=_("ผลการดำเนินงาน"))
-    w.widths(TABLE_WIDTHS)
-    last = len(headers) - 1
-    for index, text in enumerate(dashboard_titles(round, scope_name)):
-        w.merge(index, 0, index, last, text, "title")
-    w.row(3, headers, "header")
-    w.print_titles(3, 3)
+    table = list(table_rows(rows, total))
+    w = FormWriter(output, sheet_name=_("สรุปผลการดำเนินงาน"), constant_memory=False)
+    footer = print_footer(round, scope_name)
+    pick = SUMMARY_COLUMNS
+    _write_table(
+        w,
+        titles=dashboard_titles(round, scope_name),
+        headers=[headers[c] for c in pick],
+        widths=SUMMARY_WIDTHS,
+        formats=[TABLE_FORMATS[c] for c in pick],
+        rows=[([values[c] for c in pick], is_total) for values, is_total in table],
+        footer=footer,
+    )
+    w.add_sheet(_("ผลการดำเนินงาน"))
+    _write_table(
+        w,
+        titles=dashboard_titles(round, scope_name),
+        headers=headers,
+        widths=TABLE_WIDTHS,
+        formats=TABLE_FORMATS,
+        rows=table,
+        footer=footer,
+    )
     w.sheet.freeze_panes(4, 3)
+    w.close()
+
+
+def print_table(round, *, scope_name: str, rows, total, area_label: str) -> dict:
+    """The dashboard's summary for the browser's print view (districts/province_print.html):
+    the summary sheet's titles, columns and rows, each cell with its format's name."""
+    headers = table_headers(round, area_label=area_label)
+    pick = SUMMARY_COLUMNS
+    formats = [TABLE_FORMATS[c] for c in pick]
+    return {
+        "titles": dashboard_titles(round, scope_name),
+        "headers": [headers[c] for c in pick],
+        "rows": [
+            ([(values[c], fmt) for c, fmt in zip(pick, formats, strict=True)], is_total)
+            for values, is_total in table_rows(rows, total)
+        ],
+    }
+
+
+def _write_table(w: FormWriter, *, titles, headers, widths, formats, rows, footer) -> None:
+    w.widths(widths)
+    w.footer(*footer)
+    last = len(headers) - 1
+    for index, text in enumerate(titles):
+        w.set_height(index, w.cell_height(text, 0, last, size=16))
+        w.merge(index, 0, index, last, text, "title")
+    w.print_titles(3, 3)
+    w.fit_row(3, headers)
+    w.row(3, headers, "header")
     r = 4
-    for values, is_total in table_rows(rows, total):
-        fmts = [_total_format(f) for f in TABLE_FORMATS] if is_total else TABLE_FORMATS
+    for values, is_total in rows:
+        fmts = [_total_format(f) for f in formats] if is_total else formats
+        w.fit_row(r, [v if f == "text" else None for v, f in zip(values, formats, strict=True)])
         w.row(r, values, fmts)
         r += 1
-    w.close()
 
 
 def _total_format(fmt: str) -> str:
@@ -228,18 +282,19 @@ def _write_targets_progress(output, *, round, province, kpi) -> None:
     rows, total = kpi.rows, kpi.total
     # A few dozen rows: the normal mode lets merges be written in any order.
     w = FormWriter(output, sheet_name="เป้าหมายตัวชี้วัด", constant_memory=False)
+    footer = print_footer(round, f"จังหวัด{province.name_th}")
+    w.footer(*footer)
     _write_attachment1(w, round=round, province=province, rows=rows, total=total)
 
-    w.sheet = w.book.add_worksheet("ความก้าวหน้า")
-    w.sheet.set_paper(9)
-    w.sheet.set_landscape()
-    w.sheet.fit_to_pages(1, 0)
+    w.add_sheet("ความก้าวหน้า")
+    w.footer(*footer)
     _write_progress(w, round=round, province=province, rows=rows, total=total)
     w.close()
 
 
 def _write_attachment1(w: FormWriter, *, round, province, rows, total) -> None:
     w.widths([6, 22, 17, 19, 22, 30])
+    attachment1.fit_heights(w, round, province, rows)
     for index, text in enumerate(attachment1.titles(round, province)):
         w.merge(index, 0, index, 5, text, "title")
     w.merge(3, 0, 4, 0, attachment1.H_NUMBER, "header")
@@ -284,15 +339,22 @@ def _write_progress(w: FormWriter, *, round, province, rows, total) -> None:
         f"จังหวัด {province.name_th}",
     ]
     for index, text in enumerate(titles):
+        w.set_height(index, w.cell_height(text, 0, last, size=16))
         w.merge(index, 0, index, last, text, "title")
     headers = list(PROGRESS_HEADERS)
     headers[9] = f"เติบโตถึงร้อยละ {attachment1.rate_label(round.growth_rate)}"
-    w.row(3, headers, "header")
     w.print_titles(3, 3)
+    w.fit_row(3, headers)
+    w.row(3, headers, "header")
     r = 4
     for number, row in enumerate(rows, start=1):
-        w.row(r, _progress_values(row, number), PROGRESS_FORMATS)
+        values = _progress_values(row, number)
+        w.fit_row(
+            r, [v if f == "text" else None for v, f in zip(values, PROGRESS_FORMATS, strict=True)]
+        )
+        w.row(r, values, PROGRESS_FORMATS)
         r += 1
+    w.set_height(r, w.cell_height("", 0))
     values = _progress_values(total, None)
     w.merge(r, 0, r, 1, attachment1.TOTAL_LABEL, "total_label")
     for col in range(2, len(values)):

@@ -17,6 +17,11 @@ urlpatterns = [
         name="province_xlsx",
     ),
     path(
+        "rounds/<round:round_code>/provinces/<str:code>/print/",
+        views.province_print,
+        name="province_print",
+    ),
+    path(
         "rounds/<round:round_code>/provinces/<str:code>/dashboard.csv",
         views.province_csv,
         name="province_csv",

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dashboards import charts
 from dashboards.dashboard_export import (
+    print_table,
     write_dashboard_csv,
     write_dashboard_xlsx,
     write_targets_progress,
@@ -172,6 +173,28 @@ def province_xlsx(request: HttpRequest, round_code: str, code: str) -> HttpRespo
         output.getvalue(),
         content_type=XLSX,
         filename=f"dashboard-{round.code}-{province.code}.xlsx",
+    )
+
+
+@require_GET
+@login_required
+def province_print(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    """The province's dashboard table as a page to print or save as PDF, with the title
+    block, the totals and the signature lines."""
+    round = get_round_or_404(round_code)
+    province = get_province_for_user(request.user, code)
+    kpi = kpi_for_province(round=round, province=province)
+    table = print_table(
+        round,
+        scope_name=_("จังหวัด %(name)s") % {"name": province.name_th},
+        rows=kpi.rows,
+        total=kpi.total,
+        area_label=_("อำเภอ"),
+    )
+    return render(
+        request,
+        "dashboards/province_print.html",
+        {"round": round, "province": province, "table": table},
     )
 
 

@@ -9,19 +9,110 @@ country-sized file streams through a few megabytes of memory.
 In constant_memory mode rows must be written in order and a merge must be issued
 before any row it touches is written (xlsxwriter issue #367): write top to bottom.
 Text is always written as a string cell, so a name that starts with "=" stays text.
+
+Printing (issue #16). Excel never auto-fits the height of a row that holds merged cells,
+and LibreOffice auto-fits only rows without a height, so a form that leaves heights to the
+reader prints wrapped text over the next row. FormWriter therefore measures the text of
+each row (text_lines, from the glyph widths below and the column widths) and every writer
+sets every row's height as it writes it, which also works in streaming mode. It keeps the
+running height of the rows to know where LibreOffice and Excel will break the pages, so a
+signature block can be moved whole to a new page (keep_together).
 """
 
 from __future__ import annotations
 
+import math
 import struct
 import tempfile
 from decimal import Decimal
+from functools import lru_cache
 
 import xlsxwriter
 
 FONT = "TH SarabunPSK"
 MONEY = "#,##0.00"
 WHOLE = "#,##0"
+
+# Advance widths in thousandths of an em of Laksaman (fonts-thai-tlwg), which LibreOffice
+# prints for TH SarabunPSK; the wider of its regular and bold faces, rounded up to 25.
+# TH SarabunPSK itself is narrower, so a row measured with these fits in Excel too.
+# Thai vowels and tone marks above and below the line take no width.
+_GLYPH_WIDTHS = {
+    0: "ัิีึืฺุู็่้๊๋์ํ๎",
+    250: "Ii",
+    275: "!',.:;j|",
+    325: "`lเๅ",
+    350: " -",
+    375: "()[]r",
+    400: "ft{}โไ‘’",
+    425: "/J\\ใ",
+    450: '"?s',
+    500: "gงร",
+    525: "*ckxาำ",
+    550: "EFLSvyzธะ–",
+    575: "$0123456789_aฐว",
+    600: "BPRYeกจถยฤลสอฮฯแ“”",
+    625: "Koขคฅฉชดตผฝศ฿",
+    650: "+<=>CTVX^hnpqu~ฃซฎฏภมฦ",
+    675: "bdทนบปหๆ",
+    700: "#ADGZฆษ๏๐๑๒๓๔๕๖๗๘๙",
+    725: "HNUพฟฬ",
+    750: "&ฑ",
+    775: "w…",
+    800: "OQ๚",
+    850: "ฌญฒ",
+    875: "@Mณ",
+    925: "W",
+    975: "m",
+    1050: "%๛",
+    1100: "—",
+}
+_WIDTH_OF = {char: width / 1000 for width, chars in _GLYPH_WIDTHS.items() for char in chars}
+_OTHER_WIDTH = 0.7  # a character not in the table: as wide as a Thai digit
+# A line of Thai in TH SarabunPSK (and Laksaman) needs about 1.3 times the point size,
+# its marks stacked above and below; a little more leaves room for Excel, which draws
+# TH SarabunPSK a little taller.
+LINE_HEIGHT = 1.35
+ROW_PADDING = 2.0  # points above and below the text in a cell
+# Wrapping breaks between words, so a line is never quite full.
+WRAP_SLACK = 1.08
+A4_POINTS = (595.3, 841.9)  # portrait width, height
+
+
+@lru_cache(maxsize=16384)
+def text_ems(text: str) -> float:
+    """The width of one line of text in ems of the form's font."""
+    get = _WIDTH_OF.get
+    return sum(get(char, _OTHER_WIDTH) for char in text)
+
+
+def column_points(width: float) -> float:
+    """The printed width of a column set to `width` characters (of Calibri 11, the
+    workbook's default font): Excel's width+5 pixels at 96 dpi, less the cell's inner
+    margins."""
+    return (width * 7 + 5) * 0.75 - 4
+
+
+def text_lines(text: str, width_points: float, size: float) -> int:
+    """How many lines `text` wraps to in a cell `width_points` wide at `size` points."""
+    if not text:
+        return 1
+    lines = 0
+    for paragraph in str(text).split("\n"):
+        ems = text_ems(paragraph) * WRAP_SLACK
+        lines += max(1, math.ceil(ems * size / max(width_points, 1.0)))
+    return lines
+
+
+def lines_height(lines: int, size: float) -> float:
+    return round(lines * size * LINE_HEIGHT + 2 * ROW_PADDING, 1)
+
+
+@lru_cache(maxsize=16384)
+def text_height(text: str, width_points: float, size: float) -> float:
+    """The height of a cell `width_points` wide holding `text` wrapped at `size` points.
+    Cached: a country's form repeats its types, districts and villages on every row."""
+    return lines_height(text_lines(text, width_points, size), size)
 
 
 class FormWriter:
@@ -35,15 +126,13 @@ class FormWriter:
                 "strings_to_numbers": False,
             },
         )
+        self.constant_memory = constant_memory
         self.sheet = self.book.add_worksheet(sheet_name[:31])
         if constant_memory:
             # xlsxwriter keeps the merged ranges until it writes <mergeCells> after the
             # rows; a country's attachment 2 has 750,000 of them. Kept on disk instead.
             self.sheet.merge = SpooledRanges()
-        self.sheet.set_paper(9)  # A4
-        self.sheet.set_landscape()
-        self.sheet.fit_to_pages(1, 0)
-        self.sheet.hide_gridlines(0)
+        self._page_setup(landscape=True)
         base = {"font_name": FONT, "font_size": 14, "valign": "vcenter"}
         self.f = {
             "title": self.book.add_format(
@@ -70,9 +159,143 @@ class FormWriter:
             "percent": self.book.add_format({**base, "border": 1, "num_format": "0.00"}),
         }
 
+    def add_sheet(self, name: str, *, landscape: bool = True) -> None:
+        """Start another sheet (normal mode only) with the same page setup."""
+        self.sheet = self.book.add_worksheet(name[:31])
+        self._page_setup(landscape=landscape)
+
+    def _page_setup(self, *, landscape: bool) -> None:
+        sheet = self.sheet
+        sheet.set_paper(9)  # A4
+        if landscape:
+            sheet.set_landscape()
+        else:
+            sheet.set_portrait()
+        sheet.fit_to_pages(1, 0)
+        sheet.hide_gridlines(0)
+        # A wider left margin for binding; room at the bottom for the footer.
+        sheet.set_margins(left=0.8, right=0.4, top=0.5, bottom=0.7)
+        sheet.center_horizontally()
+        self.landscape = landscape
+        self.column_widths: list[float] = []
+        self._points: list[float] = []
+        self._page_points: float | None = None
+        self.title_rows: tuple[int, int] | None = None
+        self._heights: dict[int, float] = {}
+        self._page_used = 0.0  # points of the current page taken, at the sheet's scale
+        self._next_row = 0
+        self._forgotten = 0
+        self.page_breaks: list[int] = []
+
+    def footer(self, left: str, right: str = "") -> None:
+        """The footer of every printed page: the place and round on the left, the page
+        number (หน้า N/M) in the middle, the export date on the right."""
+        font = '&"TH SarabunPSK,Regular"&12'
+
+        def escape(text: str) -> str:
+            return text.replace("&", "&&")
+
+        self.sheet.set_footer(
+            f"&L{font}{escape(left)}&C{font}หน้า &P/&N&R{font}{escape(right)}",
+            {"scale_with_doc": False, "align_with_margins": True},
+        )
+
     def widths(self, widths: list[float]) -> None:
+        self.column_widths = list(widths)
+        self._points = [column_points(width) for width in widths]
+        self._page_points = None
         for col, width in enumerate(widths):
             self.sheet.set_column(col, col, width)
+
+    def span_points(self, first_col: int, last_col: int | None = None) -> float:
+        """The printed width of columns first_col..last_col (one cell or a merge)."""
+        last_col = first_col if last_col is None else last_col
+        widths = self.column_widths[first_col : last_col + 1]
+        return sum(column_points(width) for width in widths) + 4 * (len(widths) - 1)
+
+    def cell_height(self, text, first_col: int, last_col: int | None = None, *, size=14) -> float:
+        """The height a wrapped text needs in a cell (or a horizontal merge)."""
+        if text is None or text == "":
+            return lines_height(1, size)
+        if last_col is None:
+            width = self._points[first_col]
+        else:
+            width = self.span_points(first_col, last_col)
+        return text_height(str(text), width, size)
+
+    def fit_row(self, row: int, values, *, size: float = 14, at_least: float = 0.0) -> float:
+        """Set the height of `row` for its single-column cells `values` (a list by column,
+        or a dict of column: text); returns the height."""
+        items = values.items() if isinstance(values, dict) else enumerate(values)
+        height = max(
+            [at_least, lines_height(1, size)]
+            + [self.cell_height(v, col, size=size) for col, v in items if isinstance(v, str)]
+        )
+        self.set_height(row, height)
+        return height
+
+    def set_height(self, row: int, height: float) -> None:
+        """Set a row's height; rows are set in order, so the page it lands on is known."""
+        self.sheet.set_row(row, height)
+        if self.constant_memory:
+            self._forget_flushed_rows()
+        for skipped in range(self._next_row, row):
+            self._advance(skipped, 15.0)
+        if row >= self._next_row:
+            self._advance(row, height)
+        else:  # a taller height for a row already counted (the last row of a merge)
+            self._page_used += height - self._heights.get(row, 15.0)
+            self._heights[row] = height
+
+    def _forget_flushed_rows(self) -> None:
+        """xlsxwriter keeps every row's height until the sheet is closed, even the rows
+        constant_memory has written out: forget those, so a country's form streams."""
+        sheet, titles = self.sheet, self.title_rows or (0, -1)
+        for row in range(self._forgotten, sheet.previous_row):
+            sheet.row_info.pop(row, None)
+            sheet.row_sizes.pop(row, None)
+            if not titles[0] <= row <= titles[1]:
+                self._heights.pop(row, None)
+        self._forgotten = max(self._forgotten, sheet.previous_row)
+
+    def _advance(self, row: int, height: float) -> None:
+        self._heights[row] = height
+        self._next_row = row + 1
+        if self._page_used + height > self._page_height() and self._page_used > 0:
+            self._page_used = self._titles_height()
+        self._page_used += height
+
+    def _titles_height(self) -> float:
+        if self.title_rows is None:
+            return 0.0
+        first, last = self.title_rows
+        return sum(self._heights.get(row, 15.0) for row in range(first, last + 1))
+
+    def _page_height(self) -> float:
+        """The height a page holds, in the sheet's points: fitting the width to the page
+        scales everything down, so a page holds more rows."""
+        if self._page_points is None:
+            self._page_points = self._measure_page()
+        return self._page_points
+
+    def _measure_page(self) -> float:
+        portrait_width, portrait_height = A4_POINTS
+        width, height = (portrait_height, portrait_width) if self.landscape else A4_POINTS
+        printable_width = width - (0.8 + 0.4) * 72
+        printable_height = height - (0.5 + 0.7) * 72 - 20  # less the footer's line
+        total = sum(column_points(w) + 4 for w in self.column_widths) or printable_width
+        scale = min(1.0, printable_width / total)
+        # LibreOffice and Excel round the scale and the heights differently: keep a margin.
+        return printable_height / scale * 0.93
+
+    def keep_together(self, first_row: int, heights: list[float]) -> None:
+        """Break the page before `first_row` when the rows from there (their `heights`)
+        would not all fit on the current page: the signature block is never split and
+        never printed alone on a page without the end of the table above it."""
+        if self._page_used + sum(heights) > self._page_height():
+            self.sheet.set_h_pagebreaks([*self.page_breaks, first_row])
+            self.page_breaks.append(first_row)
+            self._page_used = self._titles_height()
 
     def merge(self, first_row, first_col, last_row, last_col, value, fmt: str) -> None:
         """Register a merged range and write its first cell.
@@ -117,6 +340,7 @@ class FormWriter:
 
     def print_titles(self, first_row: int, last_row: int) -> None:
         self.sheet.repeat_rows(first_row, last_row)
+        self.title_rows = (first_row, last_row)
 
     def close(self) -> None:
         self.book.close()

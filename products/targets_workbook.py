@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import District, Province
@@ -28,7 +28,7 @@ from otop_portal.cells import (
     is_blank,
     parse_whole,
 )
-from otop_portal.dates import THAI_MONTHS
+from otop_portal.dates import THAI_MONTHS, THAI_MONTHS_SHORT
 from otop_portal.importing import ImportRefused, Notice, Problem, ProblemCollector
 from otop_portal.spreadsheet import (
     Sheet,
@@ -91,6 +91,38 @@ def thai_long_date(value) -> str:
 # ---------------------------------------------------------------------------
 # Writing
 # ---------------------------------------------------------------------------
+
+
+def print_footer(round: Round, place: str) -> tuple[str, str]:
+    """The printed footer's place-and-round and export-date lines, shared by every form
+    the portal writes (FormWriter.footer): Thai, Buddhist-era, like the forms."""
+    today = timezone.localdate()
+    return (
+        f"{place} รอบการประเมินที่ {round.number}/{round.fiscal_year_id}",
+        f"ส่งออกเมื่อ {today.day} {THAI_MONTHS_SHORT[today.month - 1]} {today.year + 543}",
+    )
+
+
+def fit_heights(w: FormWriter, round: Round, province: Province, rows: list) -> None:
+    """Set the height of every row of attachment 1 as FormWriter measures it (normal
+    mode, so before the cells are written): the titles, the two header rows, a row per
+    district (its note wraps), the total and the footnotes, one line each."""
+    for index, text in enumerate(titles(round, province)):
+        w.set_height(index, w.cell_height(text, 0, 5, size=16))
+    upper = max(w.cell_height(H_BASE, 2, 3), w.cell_height("", 0))
+    lower = max(w.cell_height(H_ENTREPRENEURS, 2), w.cell_height(H_PRODUCTS, 3))
+    both = max(
+        w.cell_height(text, col)
+        for col, text in ((0, H_NUMBER), (1, H_DISTRICT), (4, target_header(round)), (5, H_NOTE))
+    )
+    w.set_height(3, upper)
+    w.set_height(4, max(lower, both - upper))
+    r = 5
+    for row in rows:
+        w.fit_row(r, {1: row.name, 5: row_note(row, round)})
+        r += 1
+    for line in range(r, r + 1 + len(footnotes(round))):
+        w.set_height(line, w.cell_height("", 0))
 
 
 def titles(round: Round, province: Province) -> list[str]:
@@ -157,6 +189,8 @@ def _write_targets(output, *, round: Round, province: Province, rows) -> None:
     # any order (constant_memory would drop cells of rows already flushed).
     w = FormWriter(output, sheet_name="เป้าหมายตัวชี้วัด", constant_memory=False)
     w.widths([6, 22, 17, 19, 22, 30])
+    w.footer(*print_footer(round, f"จังหวัด{province.name_th}"))
+    fit_heights(w, round, province, rows)
     for index, text in enumerate(titles(round, province)):
         w.merge(index, 0, index, 5, text, "title")
 
@@ -167,8 +201,6 @@ def _write_targets(output, *, round: Round, province: Province, rows) -> None:
     w.merge(3, 5, 4, 5, H_NOTE, "header")
     w.put(4, 2, H_ENTREPRENEURS, "header")
     w.put(4, 3, H_PRODUCTS, "header")
-    w.sheet.set_row(3, 24)
-    w.sheet.set_row(4, 24)
     w.print_titles(3, 4)
 
     r = 5

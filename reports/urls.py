@@ -13,6 +13,7 @@ urlpatterns = [
     path(f"{_district}report/review/", views.report_review, name="review"),
     path(f"{_district}report/exception/", views.report_exception, name="exception"),
     path(f"{_district}report/download/", views.report_download, name="download"),
+    path(f"{_district}report/print/", views.report_print, name="print"),
     path(f"{_district}report/upload/", views.report_upload, name="upload"),
     path(
         f"{_district}report/upload/<int:upload_id>/",

@@ -38,6 +38,7 @@ from reports import plausibility, selectors, services
 from reports.exports import report_export_write
 from reports.forms import LineFilterForm, ReportLineForm, upload_form
 from reports.models import Report, ReportLine, ReportUpload
+from reports.workbook import print_sheet
 
 LINES_PER_PAGE = 40
 FILTER_KEYS = ("q", "show", "type", "subdistrict", "page")
@@ -360,6 +361,25 @@ def report_download(request: HttpRequest, round_code: str, code: str) -> HttpRes
     buffer = io.BytesIO()
     report_export_write(buffer, round=round, district=district)
     return attachment(buffer.getvalue(), filename=f"report_{round.code}_{district.code}.xlsx")
+
+
+@login_required
+@require_GET
+def report_print(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    """Attachment 3 as a page to print or save as PDF from the browser, without Excel."""
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
+    sheet = print_sheet(
+        round=round,
+        province_name=district.province.name_th,
+        district_name=district.name_th,
+        rows=selectors.report_export_rows(
+            round=round, districts=District.objects.filter(code=district.code)
+        ),
+    )
+    return render(
+        request, "reports/print.html", {"round": round, "district": district, "sheet": sheet}
+    )
 
 
 def _upload_page(

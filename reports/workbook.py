@@ -45,12 +45,14 @@ from otop_portal.importing import Notice, Problem, ProblemCollector
 from otop_portal.spreadsheet import Sheet, column_letter, find_header, open_workbook
 from otop_portal.xlsx import FormWriter
 from products.models import Entrepreneur, Product, Round
+from products.targets_workbook import print_footer
 from reports.models import LINE_TEXT_LIMITS, MONTH_FIELDS, clean_shop_url
 from reports.selectors import ExportRow
 
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
 ATTACHMENT = "สิ่งที่ส่งมาด้วย ๓"
+SHEET_NAME = "แบบรายงานผล"
 TITLE = "แบบรายงานผลการส่งเสริมผลิตภัณฑ์ OTOP ในตลาดออนไลน์ ประจำปีงบประมาณ พ.ศ. {year}"
 H_NUMBER = "ที่"
 H_CODE = "รหัสผู้ประกอบการ OTOP"
@@ -191,9 +193,14 @@ def _write_report(
     labels = round.month_labels_th
     c_month, c_total, c_base, c_note = 12, 12 + n, 13 + n, 14 + n
     last = c_note
-    w = FormWriter(output, sheet_name="Sheet")
-    w.widths([5, 14, 28, 28, 18, 9, 7, 7, 7, 9, 12, 26, *([11] * n), 13, 15, 18])
-    w.sheet.repeat_rows(4, 5)
+    w = FormWriter(output, sheet_name=SHEET_NAME)
+    # Codes and a province's seven-digit totals fit on one line in TH SarabunPSK.
+    w.widths([5, 16, 28, 28, 18, 10, 8, 8, 8, 10, 12, 26, *([12] * n), 15, 16, 18])
+    place = f"จังหวัด{province_name}" if province_name else "ทุกจังหวัด"
+    if district_name:
+        place = f"{place} อำเภอ{district_name}"
+    w.footer(*print_footer(round, f"แบบรายงานผล {place}"))
+    w.print_titles(4, 5)
     w.sheet.freeze_panes(6, 4)
 
     def merge(r1, c1, r2, c2, value, fmt):
@@ -201,10 +208,12 @@ def _write_report(
         w.put(r1, c1, value, fmt)
 
     # Row 1 and the titles.
+    w.set_height(0, w.cell_height("", 0, size=16))
     for col in range(last):
         w.put(0, col, "", "note")
     w.put(0, last, ATTACHMENT, "title_right")
     for r, text in enumerate(titles(round, province_name, district_name), start=1):
+        w.set_height(r, w.cell_height(text, 0, last, size=16))
         merge(r, 0, r, last, text, "title")
         for col in range(1, last + 1):
             w.put(r, col, "", "title")
@@ -226,10 +235,17 @@ def _write_report(
     h2 = {5 + i: label for i, (_f, label) in enumerate(CHANNELS)}
     h2[10] = H_OTHER
     h2.update({c_month + i: label for i, label in enumerate(labels)})
+    # The header's heights: the cells merged over both rows need their sum.
+    both = (0, 1, 2, 3, 4, 11, c_total, c_base, c_note)
+    upper = max(w.cell_height(h1[5], 5, 10), w.cell_height(h1[c_month], c_month, c_month + n - 1))
+    lower = max(w.cell_height(text, col) for col, text in h2.items())
+    tallest = max(w.cell_height(h1[col], col) for col in both)
+    w.set_height(4, upper)
+    w.set_height(5, max(lower, tallest - upper))
     merge(4, 5, 4, 10, h1[5], "header")
     if n > 1:
         merge(4, c_month, 4, c_month + n - 1, h1[c_month], "header")
-    for col in (0, 1, 2, 3, 4, 11, c_total, c_base, c_note):
+    for col in both:
         merge(4, col, 5, col, h1[col], "header")
     for col in range(last + 1):
         if col in h1:
@@ -270,15 +286,30 @@ def _write_report(
     number = 0
     sums = [Decimal("0")] * (n + 2)  # months, total, baseline
     current_district = None
+    one_line = w.cell_height("", 0)
+    height = w.cell_height
     for row in rows:
         if district_names is not None and row.district_code != current_district:
             current_district = row.district_code
             number = 0
+            w.set_height(r, one_line)
             merge(r, 0, r, last, f"อำเภอ{district_names.get(row.district_code, '')}", "total_label")
             for col in range(1, last + 1):
                 w.put(r, col, "", "total_label")
             r += 1
         number += 1
+        w.set_height(
+            r,
+            max(
+                height(row.entrepreneur_code, 1),
+                height(row.entrepreneur_name, 2),
+                height(row.product_name, 3),
+                height(row.product_type, 4),
+                height(row.other_channel, 10),
+                height(row.url, 11),
+                height(row.note, c_note),
+            ),
+        )
         write_number(r, 0, float(number), f_center)
         text(r, 1, row.entrepreneur_code)
         text(r, 2, row.entrepreneur_name)
@@ -310,7 +341,9 @@ def _write_report(
         text(r, c_note, row.note)
         r += 1
 
-    # The total row.
+    # The total row, then the signature block, kept on one page with the total.
+    w.keep_together(r, [one_line] * (len(SIGNATURE) + 2))
+    w.set_height(r, one_line)
     merge(r, 0, r, 11, TOTAL_LABEL, "total_label")
     for col in range(1, 12):
         w.put(r, col, "", "total_label")
@@ -330,11 +363,60 @@ def _write_report(
     w.put(r, c_note, "", "total_label")
 
     # The signature block, as in attachment 2.
+    w.set_height(r + 1, one_line)
     r += 2
     for text in SIGNATURE:
+        w.set_height(r, one_line)
         merge(r, c_month, r, last, text, "note")
         r += 1
     w.close()
+
+
+def print_sheet(
+    *, round: Round, province_name: str, district_name: str | None, rows: Iterable[ExportRow]
+) -> dict:
+    """Attachment 3 for the browser's print view (reports/print.html): the workbook's
+    title lines, header words, rows, totals and signature lines."""
+    n = len(round.months())
+    rows = list(rows)
+    sums = [Decimal("0")] * (n + 2)  # months, total, baseline
+    lines = []
+    for number, row in enumerate(rows, start=1):
+        months = (row.months or [])[:n]
+        total = sum(months, Decimal("0")) if row.months is not None else None
+        for i, amount in enumerate(months):
+            sums[i] += amount
+        if total is not None:
+            sums[n] += total
+        if row.baseline is not None:
+            sums[n + 1] += row.baseline
+        lines.append({"number": number, "row": row, "months": months, "total": total})
+    return {
+        "attachment": ATTACHMENT,
+        "titles": titles(round, province_name, district_name),
+        "h": {
+            "number": H_NUMBER,
+            "code": H_CODE,
+            "entrepreneur": H_ENTREPRENEUR,
+            "product": H_PRODUCT,
+            "type": H_TYPE,
+            "channels": H_CHANNELS,
+            "other": H_OTHER,
+            "url": H_URL,
+            "months": H_MONTHS.format(number=thai_digits(round.number)),
+            "total": H_TOTAL.format(number=thai_digits(round.number)),
+            "baseline": H_BASELINE.format(period=baseline_period(round)),
+            "note": H_NOTE,
+            "total_label": TOTAL_LABEL,
+        },
+        "channels": [label for _field, label in CHANNELS],
+        "month_labels": round.month_labels_th,
+        "lines": lines,
+        "sums": sums[:n],
+        "sum_total": sums[n],
+        "sum_baseline": sums[n + 1],
+        "signature": SIGNATURE,
+    }
 
 
 # ---------------------------------------------------------------------------

@@ -20,5 +20,6 @@ def survey_export_write(output, *, round: Round, district=None, province=None, t
         output,
         round=round,
         province_name=province.name_th if province else None,
+        district_name=district.name_th if district else None,
         blocks=track(blocks) if track else blocks,
     )

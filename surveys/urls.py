@@ -15,6 +15,7 @@ urlpatterns = [
     path(f"{SURVEY}review/", views.review, name="review"),
     path(f"{SURVEY}exception/", views.grant_exception, name="exception"),
     path(f"{SURVEY}export.xlsx", views.export, name="export"),
+    path(f"{SURVEY}print/", views.print_form, name="print"),
     path(f"{SURVEY}upload/", views.upload, name="upload"),
     path(f"{SURVEY}upload/<int:upload_id>/", views.upload_reopen, name="upload_reopen"),
     path(f"{SURVEY}upload/<int:upload_id>/confirm/", views.upload_confirm, name="upload_confirm"),

@@ -36,6 +36,7 @@ from surveys import selectors, services
 from surveys.exports import survey_export_write
 from surveys.forms import EntrepreneurAnswerForm, SurveyFilterForm, upload_form
 from surveys.models import Survey, SurveyUpload
+from surveys.workbook import print_sheet
 
 
 def district_view(view):
@@ -346,6 +347,24 @@ def _xlsx_response(filename: str, **place) -> FileResponse:
 def export(request: HttpRequest, round: Round, district: District) -> FileResponse:
     return _xlsx_response(
         f"survey-{round.code}-{district.code}.xlsx", round=round, district=district
+    )
+
+
+@require_GET
+@district_view
+def print_form(request: HttpRequest, round: Round, district: District) -> HttpResponse:
+    """Attachment 2 as a page to print or save as PDF from the browser, without Excel."""
+    blocks = selectors.survey_export_blocks(
+        round=round, districts=District.objects.filter(code=district.code)
+    )
+    sheet = print_sheet(
+        round=round,
+        province_name=district.province.name_th,
+        district_name=district.name_th,
+        blocks=blocks,
+    )
+    return render(
+        request, "surveys/print.html", {"round": round, "district": district, "sheet": sheet}
     )
 
 

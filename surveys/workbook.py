@@ -44,6 +44,7 @@ from otop_portal.spreadsheet import (
 )
 from otop_portal.xlsx import FormWriter
 from products.models import Round
+from products.targets_workbook import print_footer
 
 ARABIC_TO_THAI = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
@@ -150,7 +151,10 @@ SIGNATURE = ["ลงชื่อ.....ผู้รายงาน", "(.....)", "�
 # Words that start the block under the data: the reader stops there.
 END_MARKERS = ("หมายเหตุ", "ลงชื่อ")
 
-COLUMN_WIDTHS = [14, 30, 22, 32, 20, 8, 7, 14, 14, 12, 14, 13, 13, 13, 15, 16]
+# Wide enough for a nine-digit code and a seven-digit amount on one line in TH SarabunPSK.
+COLUMN_WIDTHS = [16, 30, 22, 32, 20, 8, 7, 14, 14, 12, 14, 13, 13, 13, 15, 16]
+# The entrepreneur's cells that hold wrapping text (the marks and codes take one line).
+ENTREPRENEUR_TEXT = [NAME, ETYPE, HOUSE, MOO, SUBDISTRICT, DISTRICT, PROVINCE, PHONE]
 # The format (FormWriter's) of each column's data cells: marks centred, sales in baht.
 DATA_FORMATS = [
     "center" if col in (TRAINED, SELLING, STANDARD, READY) else "money" if col == SALES else "text"
@@ -258,13 +262,19 @@ class SurveyWriter:
     with formatted blanks where it lies under a merge.
     """
 
-    def __init__(self, output, *, round: Round, province_name: str | None):
+    def __init__(
+        self, output, *, round: Round, province_name: str | None, district_name: str | None = None
+    ):
         self.round = round
         self.w = FormWriter(output, sheet_name="แบบสำรวจ")
         self.sheet = self.w.sheet
         self._styles = [self.w.f[name] for name in DATA_FORMATS]
         self.row = 0
         self.w.widths(COLUMN_WIDTHS)
+        place = PROVINCE_LINE.format(province=province_name) if province_name else COUNTRY_LINE
+        if district_name:
+            place = f"{place} อำเภอ{district_name}"
+        self.w.footer(*print_footer(round, f"แบบสำรวจ {place}"))
         self._head(province_name)
 
     def _merge_unpadded(self, first_row: int, first_col: int, last_row: int, last_col: int):
@@ -272,16 +282,33 @@ class SurveyWriter:
 
     def _head(self, province_name: str | None) -> None:
         w = self.w
+        w.set_height(0, w.cell_height("", 0, size=16))
         w.put(0, WIDTH - 1, ATTACHMENT_LABEL, "title_right")
         for index, line in enumerate(title_lines(self.round, province_name), start=1):
+            w.set_height(index, w.cell_height(line, 0, WIDTH - 1, size=16))
             w.merge(index, 0, index, WIDTH - 1, line, "title")
         h1, h2 = headers_for(self.round)
         top, bottom = HEADER_ROW, HEADER_ROW + 1
+        # The header's heights: a cell merged over both rows needs their sum.
+        upper = lower = w.cell_height("", 0)
+        both = 0.0
+        for first, last, rows in HEADER_MERGES:
+            height = w.cell_height(h1[first], first, last)
+            if rows == "both":
+                both = max(both, height)
+            else:
+                upper = max(upper, height)
+        for col, text in enumerate(h2):
+            if text:
+                lower = max(lower, w.cell_height(text, col))
+        lower = max(lower, both - upper)
+        w.print_titles(top, bottom)
+        w.set_height(top, upper)
+        w.set_height(bottom, lower)
         for first, last, rows in HEADER_MERGES:
             self._merge_unpadded(top, first, bottom if rows == "both" else top, last)
         w.row(top, h1, "header")
         w.row(bottom, h2, "header")
-        w.print_titles(top, bottom)
         self.sheet.freeze_panes(FIRST_DATA_ROW, 0)
         self.row = FIRST_DATA_ROW
 
@@ -305,6 +332,16 @@ class SurveyWriter:
             _yes(block.selling),
             _yes(block.standard),
         )
+        # The rows' heights, set before each row is written (streaming): the product's
+        # text sets each row, and the last row takes up what the entrepreneur's merged
+        # cells still need.
+        w = self.w
+        heights = [
+            max(w.cell_height(p.name, PRODUCT), w.cell_height(p.type_label, PTYPE))
+            for p in products
+        ]
+        needed = max(w.cell_height(head[col], col) for col in ENTREPRENEUR_TEXT)
+        heights[-1] += max(0.0, needed - sum(heights))
         for offset, product in enumerate(products):
             values = head if offset == 0 else [None] * WIDTH
             values = list(values)
@@ -312,6 +349,7 @@ class SurveyWriter:
             values[READY] = _yes(product.ready)
             if offset == 0 and block.sales_prev:
                 values[SALES] = block.sales_prev
+            w.set_height(first + offset, heights[offset])
             self._data_row(first + offset, values)
         self.row = first + count
 
@@ -331,6 +369,13 @@ class SurveyWriter:
                 put(row, col, value, DATA_FORMATS[col])
 
     def close(self) -> None:
+        # The notes and the signature lines, one line each, kept on one page.
+        w = self.w
+        line = w.cell_height("", 0)
+        count = 1 + len(note_lines(self.round)) + 1 + len(SIGNATURE)
+        w.keep_together(self.row, [line] * (count + 1))
+        for row in range(self.row, self.row + count + 1):
+            w.set_height(row, line)
         row = self.row + 1
         self.w.put(row, 0, NOTES_TITLE, "note")
         for line in note_lines(self.round):
@@ -344,20 +389,64 @@ class SurveyWriter:
 
 
 def write_survey(
-    output, *, round: Round, province_name: str | None, blocks: Iterable[EntrepreneurBlock]
+    output,
+    *,
+    round: Round,
+    province_name: str | None,
+    blocks: Iterable[EntrepreneurBlock],
+    district_name: str | None = None,
 ) -> int:
     """Write attachment 2 with one row per product; returns the number of product rows.
 
+    `district_name` names a district's own form in the printed footer.
     The form is the department's: it is Thai whatever the user's language.
     """
     with translation.override("th"):
-        writer = SurveyWriter(output, round=round, province_name=province_name)
+        writer = SurveyWriter(
+            output, round=round, province_name=province_name, district_name=district_name
+        )
         rows = 0
         for block in blocks:
             writer.block(block)
             rows += max(1, len(block.products))
         writer.close()
     return rows
+
+
+def print_sheet(
+    *,
+    round: Round,
+    province_name: str,
+    district_name: str | None,
+    blocks: Iterable[EntrepreneurBlock],
+) -> dict:
+    """Attachment 2 for the browser's print view: the same title lines, header words,
+    rows, notes and signature lines as the workbook, for surveys/print.html. Each row's
+    `first` is true on an entrepreneur's first product row, where `span` rows of the
+    entrepreneur's cells begin."""
+    h1, _h2 = headers_for(round)
+    rows = []
+    for block in blocks:
+        products = block.products or [ProductLine("", "", False)]
+        for offset, product in enumerate(products):
+            rows.append(
+                {
+                    "first": offset == 0,
+                    "span": len(products),
+                    "block": block,
+                    "product": product,
+                }
+            )
+    place = PROVINCE_LINE.format(province=province_name)
+    return {
+        "attachment": ATTACHMENT_LABEL,
+        "titles": title_lines(round, province_name),
+        "place": f"{place} อำเภอ{district_name}" if district_name else place,
+        "sales_header": h1[SALES],
+        "rows": rows,
+        "notes": [NOTES_TITLE, *note_lines(round)],
+        "signature": SIGNATURE,
+    }
 
 
 # ---------------------------------------------------------------------------

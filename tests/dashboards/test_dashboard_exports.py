@@ -84,7 +84,7 @@ def test_the_dashboard_table_downloads_as_a_workbook_with_the_pages_figures(
     book = workbook(
         download(client, province_staff, "dashboards:province_xlsx", round_2564.code, "56")
     )
-    sheet = book.active
+    sheet = book.worksheets[1]  # every column; sheet 1 is the summary
     assert sheet["A3"].value == "จังหวัด พะเยา"
     headers = [c.value for c in sheet[4]]
     assert headers[:3] == ["ที่", "รหัส", "อำเภอ"]
@@ -103,6 +103,16 @@ def test_the_dashboard_table_downloads_as_a_workbook_with_the_pages_figures(
     assert row["สถานะแบบสำรวจ"] == "ยังไม่เริ่ม"
     total = [c.value for c in sheet[14]]
     assert total[0] == "รวม" and total[3] == 2 and total[4] == 20
+    summary = book.worksheets[0]
+    assert book.active == summary and summary.title == "สรุปผลการดำเนินงาน"
+    assert [c.value for c in summary[4]][:4] == [
+        "ที่",
+        "อำเภอ",
+        "เป้าหมายที่ใช้",
+        "ขายออนไลน์แล้ว (ผลิตภัณฑ์)",
+    ]
+    assert [c.value for c in summary[11]][:4] == [7, "แม่ใจ", 3, 3]
+    assert summary.page_setup.orientation == "landscape" and summary.print_title_rows == "$4:$4"
 
 
 def test_the_dashboard_table_downloads_as_csv_that_excel_reads_in_thai(
@@ -135,7 +145,7 @@ def test_csv_text_is_never_evaluated_by_a_spreadsheet(client, admin, round_2564,
 def test_the_country_table_has_a_row_per_province(client, admin, round_2564):
     sell(round_2564, base("5001", 10)[:2])
     book = workbook(download(client, admin, "dashboards:country_xlsx", round_2564.code))
-    sheet = book.active
+    sheet = book.worksheets[1]  # every column; sheet 1 is the summary
     assert sheet["A3"].value == "ทั้งประเทศ"
     provinces = [sheet.cell(r, 2).value for r in range(5, 5 + 77)]
     assert provinces[0] == "10" and "50" in provinces and "56" in provinces
@@ -185,6 +195,6 @@ def test_the_dashboard_table_follows_the_users_language(
     book = workbook(
         download(client, province_staff, "dashboards:province_xlsx", round_2564.code, "56")
     )
-    sheet = book.active
+    sheet = book.worksheets[1]  # every column; sheet 1 is the summary
     assert sheet["A2"].value == "Fiscal year 2564 BE (April 2564 - September 2564 BE)"
     assert [c.value for c in sheet[4]][:2] == ["No.", "Code"]

@@ -54,6 +54,7 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "dashboards:country_csv": (ADMINS, NOBODY),
     "dashboards:province": (REVIEWERS, NOBODY),
     "dashboards:province_xlsx": (REVIEWERS, NOBODY),
+    "dashboards:province_print": (REVIEWERS, NOBODY),
     "dashboards:province_csv": (REVIEWERS, NOBODY),
     "dashboards:targets_progress": (REVIEWERS, NOBODY),
     # An officer sees their own district's forms in the province's queue.
@@ -69,6 +70,7 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "surveys:review": (NOBODY, REVIEWERS),
     "surveys:exception": (NOBODY, REVIEWERS),
     "surveys:export": (EVERYONE, NOBODY),
+    "surveys:print": (EVERYONE, NOBODY),
     "surveys:upload": (OFFICERS, OFFICERS),
     "surveys:upload_reopen": (OFFICERS, NOBODY),
     "surveys:upload_confirm": (NOBODY, OFFICERS),
@@ -82,6 +84,7 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "reports:review": (REVIEWERS, REVIEWERS),
     "reports:exception": (NOBODY, REVIEWERS),
     "reports:download": (EVERYONE, NOBODY),
+    "reports:print": (EVERYONE, NOBODY),
     "reports:upload": (OFFICERS, OFFICERS),
     "reports:upload_reopen": (OFFICERS, NOBODY),
     "reports:upload_commit": (NOBODY, OFFICERS),
