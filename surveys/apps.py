@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class SurveysConfig(AppConfig):
     name = "surveys"
     verbose_name = _("แบบสำรวจความพร้อม")
+
+    def ready(self) -> None:
+        # Imported here: selectors import the models, which load only once the app
+        # registry is ready. A round with an approved survey refuses a re-pin.
+        from products.services.rounds import approved_forms_register
+        from surveys.selectors import approved_surveys
+
+        approved_forms_register(approved_surveys)
