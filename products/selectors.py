@@ -14,7 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from districts.models import District
-from products.models import Product, RegistrySnapshot, Round, Target, base_q
+from products.models import Product, RegistrySnapshot, Round, SnapshotProduct, Target, base_q
 
 
 @dataclass
@@ -235,3 +235,23 @@ def repin_preview(*, round: Round, snapshot: RegistrySnapshot) -> RepinPreview:
 def snapshot_latest() -> RegistrySnapshot | None:
     """The snapshot a new round pins: the latest by date (then by import)."""
     return RegistrySnapshot.objects.defer("summary").order_by("-as_of", "-id").first()
+
+
+def as_held(*, round: Round, products: list[dict], key: str = "id") -> None:
+    """Set the "registered", "status" and "registered_year" of product dicts to what the
+    round's snapshot held (a product it did not hold is not registered), so that a page
+    or an import explains the round's base as the round counts it (base_q). A round
+    with no snapshot counts the live registry: the dicts stay as they are. One query."""
+    if round.snapshot_id is None or not products:
+        return
+    held = {
+        pk: (status, year)
+        for pk, status, year in SnapshotProduct.objects.filter(
+            snapshot_id=round.snapshot_id, product_id__in=[p[key] for p in products]
+        ).values_list("product_id", "status", "registered_year")
+    }
+    for p in products:
+        found = held.get(p[key])
+        p["registered"] = found is not None
+        if found is not None:
+            p["status"], p["registered_year"] = found

@@ -35,7 +35,7 @@ from districts.models import District, Province
 from otop_portal import workflow
 from otop_portal.workflow import Status
 from products.models import Product, Round
-from products.selectors import DistrictTargets, base_filter_for, targets_for_districts
+from products.selectors import DistrictTargets, as_held, base_filter_for, targets_for_districts
 from reports.models import MONTH_FIELDS, Report, ReportLine
 
 CENT = Decimal("0.01")
@@ -489,7 +489,8 @@ def kpi_products(*, round: Round, district: District, which: str) -> list[Produc
       in that column (what the sums add up), largest first; lines of products outside
       the base are listed after them as not counted.
 
-    Two queries: the report lines of the district, and the district's base products.
+    Three queries: the report lines of the district, the district's base products, and
+    what the round's snapshot held of them.
     """
     if which not in EXPLAINABLE:
         raise ValueError(f"unknown figure {which!r}")
@@ -516,6 +517,8 @@ def kpi_products(*, round: Round, district: District, which: str) -> list[Produc
     for product_id, row in lines.items():
         if product_id not in products:
             products[product_id] = {f: row[f"product__{f}"] for f in fields}
+    # Why a product counts or not, as the round's snapshot held it.
+    as_held(round=round, products=list(products.values()))
 
     out = []
     for product_id, p in products.items():

@@ -403,3 +403,31 @@ def test_it_checks_access(client, request, who, samples, reported_2564):
     reported_2564.refresh_from_db()
     assert reported_2564.snapshot_id != newer.pk
     assert not Round.objects.filter(fiscal_year_id=2565).exists()
+
+
+def test_an_earlier_rounds_import_and_explanations_follow_its_snapshot(samples, reported_2564):
+    from reports.selectors import Why, kpi_products
+
+    before = kpi_figures()
+    registry_import(rows=newer_rows(samples), as_of=NEWER)
+    # The products the newer snapshot cancels still sold in 2564-2, as its snapshot held.
+    out = run(
+        "import_report",
+        str(samples / "report_5607.xlsx"),
+        "--round",
+        "2564-2",
+        "--district",
+        "5607",
+    )
+    assert "ยกเลิก" not in out
+    assert kpi_figures() == before
+    figures = kpi_products(
+        round=reported_2564, district=District.objects.get(code="5607"), which="sold_online"
+    )
+    cancelled_now = set(
+        Product.objects.filter(district_id="5607", status=ProductStatus.CANCELLED).values_list(
+            "id", flat=True
+        )
+    )
+    assert cancelled_now
+    assert {f.why for f in figures if f.product_id in cancelled_now} == {Why.SOLD}
