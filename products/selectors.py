@@ -255,3 +255,14 @@ def as_held(*, round: Round, products: list[dict], key: str = "id") -> None:
         p["registered"] = found is not None
         if found is not None:
             p["status"], p["registered_year"] = found
+
+
+def round_a_year_earlier(*, round: Round) -> Round | None:
+    """The same round of the fiscal year before ("2564-2" for "2565-2"), or None: the
+    round whose totals are this one's baselines, shown beside it year over year."""
+    return (
+        Round.objects.select_related("fiscal_year", "snapshot")
+        .defer("snapshot__summary")
+        .filter(fiscal_year_id=round.fiscal_year_id - 1, number=round.number)
+        .first()
+    )

@@ -115,3 +115,28 @@ def test_a_baseline_typed_by_the_district_wins_and_is_marked_typed(next_year, of
     line.refresh_from_db()
     assert line.baseline_source == BaselineSource.ENTERED
     assert kpi_rows(next_year)["5607"].sales_baseline == before - carried + Decimal("1.00")
+
+
+def test_the_province_and_district_pages_show_last_year_beside_this_year(
+    client, province_staff, officer, next_year
+):
+    client.login(username=province_staff.username, password=PASSWORD)
+    response = client.get(reverse("districts:province", args=["2565-2", "56"]))
+    pairs = {p.this.code: p for p in response.context["d"].year_over_year}
+    expected = expected_report()
+    assert pairs["5607"].last.sold_online == expected["5607"]["sold_online"]
+    assert pairs["5607"].last.sales_round == Decimal(str(expected["5607"]["sales_round"]))
+    assert pairs["5607"].this.sold_online == 0
+    assert pairs["56"].last.sold_online == 19  # the province's total
+    html = response.content.decode()
+    assert "เทียบกับปีก่อน" in html and "2564-2" in html and "154.55 %" in html
+
+    # Round 2564-2 has no round a year earlier: no such section.
+    html = client.get(reverse("districts:province", args=["2564-2", "56"])).content.decode()
+    assert "เทียบกับปีก่อน" not in html
+
+    client.login(username=officer.username, password=PASSWORD)
+    response = client.get(reverse("districts:district", args=["2565-2", "5607"]))
+    (pair,) = response.context["d"].year_over_year
+    assert (pair.last.sold_online, pair.this.sold_online) == (17, 0)
+    assert "448,207.50" in response.content.decode()
