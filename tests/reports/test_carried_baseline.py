@@ -140,3 +140,20 @@ def test_the_province_and_district_pages_show_last_year_beside_this_year(
     (pair,) = response.context["d"].year_over_year
     assert (pair.last.sold_online, pair.this.sold_online) == (17, 0)
     assert "448,207.50" in response.content.decode()
+
+
+def test_the_carried_baseline_costs_the_country_kpi_no_query(next_year):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.selectors import kpi_for_country
+    from tests.conftest import make_round
+
+    alone = make_round("2570-2")  # no round a year earlier
+    with CaptureQueriesContext(connection) as without:
+        kpi_for_country(round=alone)
+    with CaptureQueriesContext(connection) as carried:
+        kpi = kpi_for_country(round=next_year)
+    assert len(carried.captured_queries) == len(without.captured_queries)
+    phayao = next(r for r in kpi.rows if r.code == "56")
+    assert phayao.sales_baseline == Decimal("448207.50") + Decimal("85801.00")
