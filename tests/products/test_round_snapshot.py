@@ -348,6 +348,11 @@ def test_the_admin_previews_then_repins(client, admin, samples, reported_2564):
     newer = registry_import(rows=newer_rows(samples), as_of=NEWER).snapshot
     client.login(username=admin.username, password=PASSWORD)
     url = reverse("admin:products_round_repin", args=[reported_2564.pk])
+    change = client.get(reverse("admin:products_round_change", args=[reported_2564.pk]))
+    assert url in change.content.decode()
+    assert reverse("admin:products_round_next_year", args=[reported_2564.pk]) in (
+        change.content.decode()
+    )
     page = client.get(url).content.decode()
     assert "5607" in page and "93" in page and "80" in page
     reported_2564.refresh_from_db()
@@ -357,6 +362,8 @@ def test_the_admin_previews_then_repins(client, admin, samples, reported_2564):
     assert response.status_code == 302
     reported_2564.refresh_from_db()
     assert reported_2564.snapshot_id == newer.pk
+    history = client.get(reverse("admin:products_round_history", args=[reported_2564.pk]))
+    assert history.status_code == 200 and "re-pinned" in history.content.decode()
 
 
 def test_the_admin_refuses_a_repin_over_an_approved_form_unless_forced(
