@@ -438,3 +438,55 @@ def test_an_earlier_rounds_import_and_explanations_follow_its_snapshot(samples, 
     )
     assert cancelled_now
     assert {f.why for f in figures if f.product_id in cancelled_now} == {Why.SOLD}
+
+
+def test_the_issues_story_on_the_demo():
+    """A 2565 snapshot cancels 20 of 5601's 528 products: 2564-2 still shows 528 and
+    what it showed before, and a round set up after it counts 508."""
+    from products.demo.phayao import demo_registry_rows
+    from products.selectors import round_get
+    from reports.selectors import kpi_for_districts
+
+    run("load_demo")
+    round = round_get("2564-2")
+
+    def row_5601(round):
+        (row,) = kpi_for_districts(round=round, districts=District.objects.filter(code="5601")).rows
+        return (row.products, row.target, row.sold_online, row.sales_round, row.sales_baseline)
+
+    # 5601 reports 115 products sold online in 2564-2.
+    from reports.services import report_get_or_start
+
+    report = report_get_or_start(round=round, district=District.objects.get(code="5601"))
+    sold_ids = list(report.lines.order_by("product__code").values_list("id", flat=True)[:115])
+    ReportLine.objects.filter(id__in=sold_ids).update(month_1=1000)
+    before = row_5601(round)
+    assert before[:3] == (528, 60, 115)
+    sold = set(
+        ReportLine.objects.filter(report__round=round, report__district_id="5601")
+        .alias(total=line_total_expression())
+        .filter(total__gt=0)
+        .values_list("product__code", flat=True)
+    )
+    rows = demo_registry_rows()
+    base_5601 = [
+        r
+        for r in rows
+        if r.district_code == "5601" and r.status == "active" and 2557 <= r.registered_year <= 2563
+    ]
+    base_5601.sort(key=lambda r: r.product_code not in sold)  # sold ones first
+    cancelled = {id(r) for r in base_5601[:20]}
+    registry_import(
+        rows=[
+            dataclasses.replace(r, status=ProductStatus.CANCELLED) if id(r) in cancelled else r
+            for r in rows
+        ],
+        as_of=NEWER,
+        source_name="2565",
+    )
+
+    assert row_5601(round_get("2564-2")) == before
+    run("setup_round", "2565-2", "--from", "2564-2")
+    new = row_5601(round_get("2565-2"))
+    assert new[0] == 508
+    assert new[4] == 95 * 1000  # last year's totals carried, the cancelled ones left out
