@@ -181,9 +181,11 @@ def _empty_registry() -> None:
     """Empty the registry of the bench database (and what refers to it)."""
     from django.db import connection
 
-    from products.models import Entrepreneur, Product, RegistrySnapshot
+    from products.models import Entrepreneur, Product, RegistrySnapshot, SnapshotProduct
 
-    tables = ", ".join(m._meta.db_table for m in (Product, Entrepreneur, RegistrySnapshot))
+    # SnapshotProduct has no database foreign keys for CASCADE to follow: named too.
+    models = (Product, Entrepreneur, RegistrySnapshot, SnapshotProduct)
+    tables = ", ".join(m._meta.db_table for m in models)
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 

@@ -23,6 +23,7 @@ from otop_portal.workflow import (
     change_reason_parse,
     who_label,
 )
+from products.selectors import round_a_year_earlier
 from reports.models import Report
 from reports.selectors import (
     kpi_for_country,
@@ -311,10 +312,16 @@ class ProvinceDashboard:
     rates: ReportingRates
     sort: str
     show: str
+    #: The KPI of the same round a year earlier, or None (year_over_year).
+    last_year: object | None = None
 
     @property
     def total(self):
         return self.kpi.total
+
+    @property
+    def year_over_year(self) -> list[YearOverYear]:
+        return year_over_year(self.kpi, self.last_year)
 
     @property
     def rate_rows(self) -> list[tuple]:
@@ -364,6 +371,8 @@ def province_dashboard(
     selector's and the readiness selector's, and none per district."""
     deadlines = round_deadlines(round, today=today)
     kpi = kpi_for_province(round=round, province=province)
+    last_round = round_a_year_earlier(round=round)
+    last_year = kpi_for_province(round=last_round, province=province) if last_round else None
     readiness, readiness_total = _readiness(
         round=round,
         districts=District.objects.filter(province=province),
@@ -383,7 +392,25 @@ def province_dashboard(
         rates=reporting_rates(kpi.rows),
         sort=sort,
         show=show,
+        last_year=last_year,
     )
+
+
+@dataclass
+class YearOverYear:
+    """A row of the KPI (a district, or the total) beside the same row a year earlier."""
+
+    this: object  # reports.selectors.KpiRow
+    last: object | None
+
+
+def year_over_year(kpi, last_year) -> list[YearOverYear]:
+    """Each district of `kpi` and its total beside last year's, or [] with no last year."""
+    if last_year is None:
+        return []
+    last = {r.code: r for r in last_year.rows}
+    pairs = [YearOverYear(r, last.get(r.code)) for r in kpi.rows]
+    return [*pairs, YearOverYear(kpi.total, last_year.total)]
 
 
 @dataclass
@@ -499,10 +526,18 @@ class DistrictDashboard:
     survey: object | None
     report: object | None
     history: list[HistoryEvent]
+    #: The district's KPI in the same round a year earlier, or None.
+    last_year: object | None = None
 
     @property
     def rows(self) -> list[DashboardRow]:
         return [self.row]
+
+    @property
+    def year_over_year(self) -> list[YearOverYear]:
+        if self.last_year is None:
+            return []
+        return [YearOverYear(self.kpi.rows[0], self.last_year.rows[0])]
 
     @property
     def returned(self) -> list[Returned]:
@@ -542,6 +577,7 @@ def district_dashboard(
     kpi = kpi_for_districts(round=round, districts=districts)
     readiness, _total = _readiness(round=round, districts=districts, today=today, kpi_rows=kpi.rows)
     (row,) = dashboard_rows(kpi.rows, readiness, deadlines)
+    last_round = round_a_year_earlier(round=round)
     return DistrictDashboard(
         round=round,
         district=district,
@@ -556,6 +592,7 @@ def district_dashboard(
         .select_related("reviewed_by")
         .first(),
         history=submission_history(round=round, district=district),
+        last_year=kpi_for_districts(round=last_round, districts=districts) if last_round else None,
     )
 
 

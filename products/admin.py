@@ -9,6 +9,7 @@ django-import-export preview cannot handle a country-sized file (PERFORMANCE-NOT
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 
@@ -19,7 +20,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -39,8 +40,14 @@ from otop_portal.cells import MSG_TOO_LONG, csv_safe
 from otop_portal.importing import ImportRefused
 from otop_portal.uploads import REGISTRY, check_upload
 from products.models import Entrepreneur, FiscalYear, Product, RegistrySnapshot, Round, Target
-from products.selectors import round_get
+from products.selectors import round_get, snapshot_latest
 from products.services.registry import registry_import_file
+from products.services.rounds import (
+    RoundSetupError,
+    round_repin,
+    round_repin_check,
+    round_setup_from,
+)
 
 MSG_FILE_TOO_LARGE = _("ไฟล์ใหญ่เกิน %(limit)s MB")
 
@@ -437,8 +444,27 @@ class FiscalYearAdmin(admin.ModelAdmin):
     inlines = [RoundInline]
 
 
+class RepinForm(forms.Form):
+    snapshot = forms.ModelChoiceField(
+        label=_("ชุดข้อมูลทะเบียน"), queryset=RegistrySnapshot.objects.defer("summary")
+    )
+    force = forms.BooleanField(
+        label=_("เปลี่ยนแม้มีแบบที่อนุมัติแล้ว"),
+        required=False,
+        help_text=_("ตัวเลขของแบบที่อนุมัติแล้วจะเปลี่ยน ประวัติของรอบจะบันทึกไว้"),
+    )
+
+
+class NextYearForm(forms.Form):
+    copy_official_targets = forms.BooleanField(
+        label=_("คัดลอกเป้าหมายทางการด้วย"),
+        required=False,
+        help_text=_("เป้าหมายทางการตั้งไว้สำหรับฐานของรอบเดิม โดยปกติไม่คัดลอก"),
+    )
+
+
 @admin.register(Round)
-class RoundAdmin(admin.ModelAdmin):
+class RoundAdmin(SimpleHistoryAdmin):
     list_display = [
         "code",
         "fiscal_year",
@@ -461,10 +487,122 @@ class RoundAdmin(admin.ModelAdmin):
         ),
         (_("กำหนดส่ง"), {"fields": ["survey_deadline", "report_deadline", "lock_after_deadline"]}),
     ]
+    change_form_template = "admin/products/round/change_form.html"
 
     @admin.display(description=_("ปีที่ลงทะเบียนที่นับเป็นฐาน"))
     def window(self, obj: Round) -> str:
         return f"{obj.window_start}-{obj.window_end}"
+
+    def get_readonly_fields(self, request, obj=None):
+        # An existing round changes its snapshot only through the re-pin page, with its
+        # preview and its refusal over approved forms.
+        return ["snapshot"] if obj is not None else []
+
+    def get_urls(self):
+        custom = [
+            path(
+                "<int:pk>/repin/",
+                self.admin_site.admin_view(self.repin_view),
+                name="products_round_repin",
+            ),
+            path(
+                "<int:pk>/next-year/",
+                self.admin_site.admin_view(self.next_year_view),
+                name="products_round_next_year",
+            ),
+        ]
+        return custom + super().get_urls()
+
+    def _round(self, request: HttpRequest, pk: int) -> Round:
+        round = Round.objects.select_related("snapshot").defer("snapshot__summary").filter(pk=pk)
+        found = round.first()
+        if found is None:
+            raise Http404
+        if not self.has_change_permission(request, found):
+            raise PermissionDenied
+        return found
+
+    def repin_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Choose a snapshot, read what changes per district, then confirm (POST)."""
+        round = self._round(request, pk)
+        data = request.POST if request.method == "POST" else request.GET
+        latest = snapshot_latest()
+        if not data and latest is not None and latest.pk != round.snapshot_id:
+            data = {"snapshot": latest.pk}  # the usual case, previewed at once
+        form = RepinForm(data or None)
+        check = error = None
+        if form.is_valid():
+            snapshot, force = form.cleaned_data["snapshot"], form.cleaned_data["force"]
+            try:
+                if request.method == "POST":
+                    round_repin(round=round, snapshot=snapshot, force=force, by=request.user)
+                    messages.success(
+                        request,
+                        gettext("รอบ %(code)s ใช้ %(snapshot)s แล้ว")
+                        % {"code": round.code, "snapshot": snapshot},
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:products_round_change", args=[round.pk])
+                    )
+                check = round_repin_check(round=round, snapshot=snapshot)
+            except RoundSetupError as exc:
+                error = str(exc)
+                if request.method == "POST":
+                    with contextlib.suppress(RoundSetupError):
+                        check = round_repin_check(round=round, snapshot=snapshot)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": round,
+            "title": gettext("เปลี่ยนชุดข้อมูลทะเบียนของรอบ %(code)s") % {"code": round.code},
+            "form": form,
+            "check": check,
+            "error": error,
+        }
+        return TemplateResponse(request, "admin/products/round/repin.html", context)
+
+    def next_year_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Start the same round of the next fiscal year from this one (round_setup_from)."""
+        source = self._round(request, pk)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        code = f"{source.fiscal_year_id + 1}-{source.number}"
+        form = NextYearForm(request.POST if request.method == "POST" else None)
+        error = None
+        try:
+            preview = round_setup_from(code=code, source=source, dry_run=True).round
+        except RoundSetupError as exc:
+            preview, error = None, str(exc)
+        if preview is not None and request.method == "POST" and form.is_valid():
+            try:
+                result = round_setup_from(
+                    code=code,
+                    source=source,
+                    copy_official_targets=form.cleaned_data["copy_official_targets"],
+                    by=request.user,
+                )
+            except RoundSetupError as exc:
+                error = str(exc)
+            else:
+                messages.success(
+                    request,
+                    gettext("สร้างรอบ %(code)s จากรอบ %(source)s แล้ว")
+                    % {"code": code, "source": source.code},
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:products_round_change", args=[result.round.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": source,
+            "title": gettext("เริ่มรอบ %(code)s จากรอบ %(source)s")
+            % {"code": code, "source": source.code},
+            "form": form,
+            "preview": preview,
+            "error": error,
+        }
+        return TemplateResponse(request, "admin/products/round/next_year.html", context)
 
 
 @admin.register(Target)

@@ -108,18 +108,39 @@ class ProductStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("product status", "ยกเลิก")
 
 
+def base_q(round, prefix: str = "") -> models.Q:
+    """The KPI base of a round as a condition on products (at `prefix`, e.g. "product__").
+
+    A round pinned to a snapshot counts the products that snapshot held, active and
+    registered inside the round's window, with the status and year they had then
+    (SnapshotProduct): a newer snapshot never moves a round's figures. A round with no
+    snapshot (none had been imported when it was set up) counts the registry as it is.
+    """
+    if round.snapshot_id is None:
+        return models.Q(
+            **{
+                f"{prefix}registered": True,
+                f"{prefix}status": ProductStatus.ACTIVE,
+                f"{prefix}registered_year__gte": round.window_start,
+                f"{prefix}registered_year__lte": round.window_end,
+            }
+        )
+    held = SnapshotProduct.objects.filter(
+        snapshot_id=round.snapshot_id,
+        status=ProductStatus.ACTIVE,
+        registered_year__gte=round.window_start,
+        registered_year__lte=round.window_end,
+    ).values("product_id")
+    return models.Q(**{f"{prefix}id__in": held})
+
+
 class ProductQuerySet(ScopedQuerySet):
     district_path = "district"
 
     def base(self, round):
-        """The KPI base of a round: registered, active products registered inside the
-        round's window. Entrepreneurs of the base are those with one such product."""
-        return self.filter(
-            registered=True,
-            status=ProductStatus.ACTIVE,
-            registered_year__gte=round.window_start,
-            registered_year__lte=round.window_end,
-        )
+        """The KPI base of a round (base_q). Entrepreneurs of the base are those with one
+        such product."""
+        return self.filter(base_q(round))
 
 
 class Product(models.Model):
@@ -169,6 +190,52 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SnapshotProduct(models.Model):
+    """A product as a registry snapshot held it: every registered product of the
+    country after the snapshot's import (the provinces the file did not list included),
+    with its status, registration year, type and district then. Written once, by the
+    import, and never changed: importing a snapshot leaves what earlier ones held as it
+    was, so a round pinned to one keeps its base, targets, lines and KPI.
+
+    The keys have no database constraint: the rows are copied from the products table
+    in the import's own transaction, products are never deleted (PROTECT), and a check
+    per row would cost a country's import 200,000 lookups.
+    """
+
+    pk = models.CompositePrimaryKey("snapshot", "product")
+    snapshot = models.ForeignKey(
+        RegistrySnapshot,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    product = models.ForeignKey(
+        "Product",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    district = models.ForeignKey(
+        District,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    type = models.PositiveSmallIntegerField(choices=ProductType.choices)
+    registered_year = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=ProductStatus.choices)
+
+    class Meta:
+        verbose_name = _("ผลิตภัณฑ์ในชุดข้อมูลทะเบียน")
+        verbose_name_plural = _("ผลิตภัณฑ์ในชุดข้อมูลทะเบียน")
+
+    def __str__(self) -> str:
+        return f"{self.snapshot_id}: {self.product_id}"
 
 
 class FiscalYear(models.Model):
@@ -232,6 +299,7 @@ class Round(models.Model):
         verbose_name=_("ชุดข้อมูลทะเบียนที่ใช้"),
     )
 
+    history = HistoricalRecords()
     objects = RoundQuerySet.as_manager()
 
     class Meta:

@@ -7,13 +7,14 @@ its effective target. The attachment-1 export, the targets page, the KPI selecto
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from districts.models import District
-from products.models import Product, Round, Target
+from products.models import Product, RegistrySnapshot, Round, SnapshotProduct, Target, base_q
 
 
 @dataclass
@@ -121,15 +122,8 @@ def targets_for_districts(*, round: Round, districts: QuerySet[District]) -> lis
 
 
 def base_filter_for(round: Round, prefix: str = "") -> Q:
-    """The base condition as a Q on a related path, e.g. prefix="product__"."""
-    return Q(
-        **{
-            f"{prefix}registered": True,
-            f"{prefix}status": "active",
-            f"{prefix}registered_year__gte": round.window_start,
-            f"{prefix}registered_year__lte": round.window_end,
-        }
-    )
+    """The base condition as a Q on a related path, e.g. prefix="product__" (base_q)."""
+    return base_q(round, prefix)
 
 
 @dataclass
@@ -163,4 +157,112 @@ def targets_total(rows: list[DistrictTargets]) -> TargetsTotal:
         target=sum(r.target for r in rows),
         target_official=sum(officials) if officials else None,
         officials=len(officials),
+    )
+
+
+@dataclass
+class DistrictRepin:
+    """What re-pinning a round to another snapshot changes in one district."""
+
+    code: str
+    name: str
+    products_before: int
+    products_after: int
+    target_before: int
+    target_after: int
+    #: The base products that leave the round's forms, and those that join them, as
+    #: (entrepreneur code, product name), sorted.
+    leaving: list[tuple[str, str]]
+    joining: list[tuple[str, str]]
+
+
+@dataclass
+class RepinPreview:
+    round: Round
+    snapshot: RegistrySnapshot
+    #: Only the districts where something changes, in DOPA order.
+    districts: list[DistrictRepin]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.districts)
+
+
+def repin_preview(*, round: Round, snapshot: RegistrySnapshot) -> RepinPreview:
+    """What pinning `round` to `snapshot` would change, per district: the base, the
+    computed target, and the products that leave or join the round's forms. Reads only;
+    four queries whatever the size of the country."""
+    after = copy.copy(round)
+    after.snapshot = snapshot
+    before_ids = set(Product.objects.base(round).values_list("id", flat=True).order_by())
+    after_ids = set(Product.objects.base(after).values_list("id", flat=True).order_by())
+    moved = before_ids ^ after_ids
+    products = {
+        p["id"]: p
+        for p in Product.objects.filter(id__in=before_ids | after_ids)
+        .order_by()
+        .values("id", "district_id", "name", "entrepreneur__code")
+    }
+    counts: dict[str, list[int]] = {}
+    for ids, i in ((before_ids, 0), (after_ids, 1)):
+        for pk in ids:
+            counts.setdefault(products[pk]["district_id"], [0, 0])[i] += 1
+    changes: dict[str, tuple[list, list]] = {}
+    for pk in moved:
+        p = products[pk]
+        side = changes.setdefault(p["district_id"], ([], []))
+        side[0 if pk in before_ids else 1].append((p["entrepreneur__code"], p["name"]))
+    names = dict(District.objects.filter(code__in=changes).values_list("code", "name_th"))
+    out = []
+    for code in sorted(changes):
+        leaving, joining = changes[code]
+        before, after_count = counts.get(code, [0, 0])
+        out.append(
+            DistrictRepin(
+                code=code,
+                name=names.get(code, ""),
+                products_before=before,
+                products_after=after_count,
+                target_before=round.computed_target(before),
+                target_after=after.computed_target(after_count),
+                leaving=sorted(leaving),
+                joining=sorted(joining),
+            )
+        )
+    return RepinPreview(round=round, snapshot=snapshot, districts=out)
+
+
+def snapshot_latest() -> RegistrySnapshot | None:
+    """The snapshot a new round pins: the latest by date (then by import)."""
+    return RegistrySnapshot.objects.defer("summary").order_by("-as_of", "-id").first()
+
+
+def as_held(*, round: Round, products: list[dict], key: str = "id") -> None:
+    """Set the "registered", "status" and "registered_year" of product dicts to what the
+    round's snapshot held (a product it did not hold is not registered), so that a page
+    or an import explains the round's base as the round counts it (base_q). A round
+    with no snapshot counts the live registry: the dicts stay as they are. One query."""
+    if round.snapshot_id is None or not products:
+        return
+    held = {
+        pk: (status, year)
+        for pk, status, year in SnapshotProduct.objects.filter(
+            snapshot_id=round.snapshot_id, product_id__in=[p[key] for p in products]
+        ).values_list("product_id", "status", "registered_year")
+    }
+    for p in products:
+        found = held.get(p[key])
+        p["registered"] = found is not None
+        if found is not None:
+            p["status"], p["registered_year"] = found
+
+
+def round_a_year_earlier(*, round: Round) -> Round | None:
+    """The same round of the fiscal year before ("2564-2" for "2565-2"), or None: the
+    round whose totals are this one's baselines, shown beside it year over year."""
+    return (
+        Round.objects.select_related("fiscal_year", "snapshot")
+        .defer("snapshot__summary")
+        .filter(fiscal_year_id=round.fiscal_year_id - 1, number=round.number)
+        .first()
     )

@@ -10,4 +10,10 @@ class ReportsConfig(AppConfig):
         # Registers this app's job handlers (jobs.registry), in the web process and in
         # every worker alike. Inside ready because the handlers import the models, which
         # exist only once the apps are loaded.
+        # Imported here: selectors import the models, which load only once the app
+        # registry is ready. A round with an approved report refuses a re-pin.
+        from products.services.rounds import approved_forms_register
         from reports import job_handlers  # noqa: F401
+        from reports.selectors import approved_reports
+
+        approved_forms_register(approved_reports)

@@ -27,7 +27,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +35,7 @@ from districts.models import District, Province
 from otop_portal import workflow
 from otop_portal.workflow import Status
 from products.models import Product, Round
-from products.selectors import DistrictTargets, base_filter_for, targets_for_districts
+from products.selectors import DistrictTargets, as_held, base_filter_for, targets_for_districts
 from products.vocab import PRODUCT_TYPE_TH
 from reports.models import (
     CHANGE_REASON_FLAG_NOTE,
@@ -255,32 +255,45 @@ def _sales_by_district(round: Round, codes: list[str] | None) -> dict[str, dict]
     Only lines with an amount are read: a line whose months are all zero and which has
     no baseline adds nothing to any of the three figures, and most lines are such
     until the end of a round, so the query reads and joins only the lines that count.
+
+    The baseline is carried from last year: a base product with no line in this round
+    yet (no report started, or the registry grew) counts its round total in the round
+    of the fiscal year before with the same number, as its line will be prefilled
+    (reports.services.baseline_prefill). Read here, never written: the KPI shows it
+    as soon as the round exists. A line of this round, with the baseline the district
+    typed or left, wins.
     """
     has_amount = Q(sales_baseline__isnull=False)
     for name in MONTH_FIELDS:
         has_amount |= ~Q(**{name: 0})
+    this_round = Q(report__round=round)
+    last_year = Q(
+        report__round__fiscal_year_id=round.fiscal_year_id - 1,
+        report__round__number=round.number,
+    )
+    carried = last_year & Q(
+        ~Exists(ReportLine.objects.filter(report__round=round, product_id=OuterRef("product_id")))
+    )
     lines = (
-        ReportLine.objects.filter(report__round=round)
+        ReportLine.objects.filter(this_round | last_year)
         .filter(has_amount)
         .filter(base_filter_for(round, "product__"))
     )
     if codes is not None:
         lines = lines.filter(report__district_id__in=codes)
+    amount = DecimalField(max_digits=16, decimal_places=2)
     rows = (
         lines.alias(line_total=line_total_expression())
         .values("report__district_id")
         .annotate(
-            sold=Count("id", filter=Q(line_total__gt=0)),
+            sold=Count("id", filter=this_round & Q(line_total__gt=0)),
             sales_round=Coalesce(
-                Sum("line_total"),
-                Value(ZERO),
-                output_field=DecimalField(max_digits=16, decimal_places=2),
+                Sum("line_total", filter=this_round), Value(ZERO), output_field=amount
             ),
             sales_baseline=Coalesce(
-                Sum("sales_baseline"),
-                Value(ZERO),
-                output_field=DecimalField(max_digits=16, decimal_places=2),
-            ),
+                Sum("sales_baseline", filter=this_round), Value(ZERO), output_field=amount
+            )
+            + Coalesce(Sum("line_total", filter=carried), Value(ZERO), output_field=amount),
         )
         .order_by()
     )
@@ -474,7 +487,8 @@ def kpi_products(*, round: Round, district: District, which: str) -> list[Produc
       in that column (what the sums add up), largest first; lines of products outside
       the base are listed after them as not counted.
 
-    Two queries: the report lines of the district, and the district's base products.
+    Three queries: the report lines of the district, the district's base products, and
+    what the round's snapshot held of them.
     """
     if which not in EXPLAINABLE:
         raise ValueError(f"unknown figure {which!r}")
@@ -501,6 +515,8 @@ def kpi_products(*, round: Round, district: District, which: str) -> list[Produc
     for product_id, row in lines.items():
         if product_id not in products:
             products[product_id] = {f: row[f"product__{f}"] for f in fields}
+    # Why a product counts or not, as the round's snapshot held it.
+    as_held(round=round, products=list(products.values()))
 
     out = []
     for product_id, p in products.items():
@@ -794,3 +810,12 @@ def report_uploads(*, report: Report | None, limit: int = 10):
     if report is None or report.pk is None:
         return []
     return list(report.uploads.select_related("uploaded_by")[:limit])
+
+
+def approved_reports(round: Round) -> list[str]:
+    """The approved reports of a round, each named for a message: their figures
+    went to the department (products.services.rounds refuses a re-pin over them)."""
+    names = Report.objects.filter(round=round, status=Status.APPROVED).values_list(
+        "district__name_th", flat=True
+    )
+    return [_("แบบรายงานผล อำเภอ%(district)s") % {"district": n} for n in names]

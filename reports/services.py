@@ -4,9 +4,9 @@ review workflow, and importing attachment 3.
 The baseline (column T: the same months a year earlier, per product) is prefilled only
 where it is known per product, and never invented:
 
-- from the district's report of the same period a year earlier (the previous fiscal
-  year's round with the same months), when there is one: that line's round total is
-  exactly this line's baseline;
+- from the district's report of the same round a year earlier (the previous fiscal
+  year's round with the same number), when there is one: that line's round total is
+  this line's baseline;
 - as 0 when the district's readiness survey of this round says the entrepreneur had no
   online sales at all in the previous fiscal year (column P is 0 and the answer was
   given), and that fiscal year contains the baseline months: no sales in the year means
@@ -166,8 +166,10 @@ def baseline_prefill(
     out: dict[int, tuple[Decimal, str]] = {}
     ids = [p for p, _ in products]
     start, end = _year_earlier(round.starts_on), _year_earlier(round.ends_on)
+    # The same round of the fiscal year before (as the KPI carries it, see
+    # reports.selectors._sales_by_district).
     previous = Round.objects.filter(
-        fiscal_year_id=round.fiscal_year_id - 1, starts_on=start, ends_on=end
+        fiscal_year_id=round.fiscal_year_id - 1, number=round.number
     ).first()
     if previous is not None:
         for row in (

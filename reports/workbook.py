@@ -45,6 +45,7 @@ from otop_portal.importing import Notice, Problem, ProblemCollector
 from otop_portal.spreadsheet import Sheet, column_letter, find_header, open_workbook
 from otop_portal.xlsx import FormWriter
 from products.models import Entrepreneur, Product, Round
+from products.selectors import as_held
 from products.targets_workbook import print_footer
 from reports.models import LINE_TEXT_LIMITS, MONTH_FIELDS, clean_shop_url
 from reports.selectors import ExportRow
@@ -741,13 +742,14 @@ def match_rows(
     Adds a problem for a row of another district's entrepreneur, an unknown entrepreneur
     or product (with the closest names), or a product listed twice; a notice for a
     product of the district that is not in the round's base (it is skipped: it cannot
-    count). Returns the rows of base products with product_id set. Two queries.
+    count). Returns the rows of base products with product_id set. Three queries.
     """
     products = list(
         Product.objects.filter(district=district).values(
             "id", "name", "entrepreneur__code", "registered", "status", "registered_year"
         )
     )
+    as_held(round=round, products=products)  # the round's base is its snapshot's
     by_key = {(p["entrepreneur__code"].upper(), match_key(p["name"])): p for p in products}
     names_by_code: dict[str, dict[str, str]] = {}
     for p in products:

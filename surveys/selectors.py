@@ -455,3 +455,12 @@ def survey_export_blocks(
                 for r in group
             ],
         )
+
+
+def approved_surveys(round: Round) -> list[str]:
+    """The approved surveys of a round, each named for a message: their figures
+    went to the department (products.services.rounds refuses a re-pin over them)."""
+    names = Survey.objects.filter(round=round, status=Status.APPROVED).values_list(
+        "district__name_th", flat=True
+    )
+    return [_("แบบสำรวจ อำเภอ%(district)s") % {"district": n} for n in names]

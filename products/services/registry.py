@@ -32,6 +32,7 @@ from otop_portal.importing import ProblemCollector as _ProblemCollector
 from products.models import Entrepreneur as _Entrepreneur
 from products.models import Product as _Product
 from products.models import RegistrySnapshot as _RegistrySnapshot
+from products.models import SnapshotProduct as _SnapshotProduct
 from products.registry_workbook import MSG_NO_ROWS as _MSG_NO_ROWS
 from products.registry_workbook import RegistryRow as _RegistryRow
 from products.registry_workbook import registry_check as _registry_check
@@ -51,6 +52,16 @@ MSG_AS_OF_FUTURE = gettext_lazy("วันที่ของข้อมูล�
 MSG_REMOVES_IN_PROVINCES = gettext_lazy(
     "ผลิตภัณฑ์และผู้ประกอบการที่ไม่อยู่ในไฟล์ จะถูกบันทึกว่าไม่อยู่ในทะเบียนแล้ว "
     "เฉพาะในจังหวัดที่มีในไฟล์: %(provinces)s จังหวัดอื่นไม่เปลี่ยน"
+)
+
+#: Provinces the registry holds that the file does not list: kept, or removed if asked.
+MSG_PROVINCES_MISSING_KEPT = gettext_lazy(
+    "จังหวัดที่มีในทะเบียนแต่ไม่มีในไฟล์นี้: %(provinces)s ทะเบียนของจังหวัดเหล่านี้คงเดิม "
+    "(ถ้าจังหวัดเหล่านี้ไม่อยู่ในทะเบียนแล้วจริง ให้นำเข้าอีกครั้งพร้อม --remove-missing-provinces)"
+)
+MSG_PROVINCES_MISSING_REMOVED = gettext_lazy(
+    "จังหวัดที่มีในทะเบียนแต่ไม่มีในไฟล์นี้: %(provinces)s ผลิตภัณฑ์และผู้ประกอบการของจังหวัดเหล่านี้"
+    "ถูกบันทึกว่าไม่อยู่ในทะเบียนแล้ว (--remove-missing-provinces)"
 )
 
 # Rows per INSERT/UPDATE statement on databases without COPY. SQLite caps the variables
@@ -150,6 +161,10 @@ class RegistryImportResult:
     #: The provinces of the file, code -> name: the only ones where products and
     #: entrepreneurs missing from the file are removed.
     provinces: dict[str, str] = _field(default_factory=dict)
+    #: Provinces the registry held that the file does not list, code -> name.
+    missing_provinces: dict[str, str] = _field(default_factory=dict)
+    #: Whether those were removed (remove_missing_provinces) or left as they were.
+    missing_removed: bool = False
 
     @property
     def products(self) -> ChangeCounts:
@@ -175,11 +190,26 @@ class RegistryImportResult:
         names = ", ".join(self.provinces[code] for code in sorted(self.provinces))
         return str(MSG_REMOVES_IN_PROVINCES % {"provinces": names})
 
+    @property
+    def missing_provinces_message(self) -> str:
+        """What happened to the provinces the file does not list, or "" if none."""
+        if not self.missing_provinces:
+            return ""
+        names = ", ".join(
+            f"{self.missing_provinces[code]} ({code})" for code in sorted(self.missing_provinces)
+        )
+        message = (
+            MSG_PROVINCES_MISSING_REMOVED if self.missing_removed else (MSG_PROVINCES_MISSING_KEPT)
+        )
+        return str(message % {"provinces": names})
+
     def summary(self) -> dict:
         """The JSON kept on the snapshot."""
         return {
             "districts": {d.code: d.as_dict() for d in self.districts},
             "provinces": dict(sorted(self.provinces.items())),
+            "missing_provinces": dict(sorted(self.missing_provinces.items())),
+            "missing_removed": self.missing_removed,
             "totals": {
                 "products": self.products.as_dict(),
                 "entrepreneurs": self.entrepreneurs.as_dict(),
@@ -213,6 +243,7 @@ def registry_import_file(
     dry_run: bool = False,
     name: str = "",
     progress: _Callable[[int, int], None] | None = None,
+    remove_missing_provinces: bool = False,
 ) -> RegistryImportResult:
     """Read a flat registry file and import it as a snapshot (see registry_import).
 
@@ -232,6 +263,7 @@ def registry_import_file(
             dry_run=dry_run,
             source_name=name,
             checked=True,
+            remove_missing_provinces=remove_missing_provinces,
         )
     seen: set[str] = set()
     result.notices = [
@@ -247,6 +279,7 @@ def registry_import(
     by=None,
     dry_run: bool = False,
     source_name: str = "",
+    remove_missing_provinces: bool = False,
 ) -> RegistryImportResult:
     """Make the registry equal to a snapshot of clean rows, and record the snapshot.
 
@@ -259,7 +292,12 @@ def registry_import(
       of those provinces that are registered and absent from it are marked
       registered=False, never deleted (surveys and reports refer to them). The other
       provinces are left as they are, so that a province's file, or two districts',
-      does not unregister the rest of the country.
+      does not unregister the rest of the country. The provinces the registry holds
+      and the file does not list are named in the result (missing_provinces), and
+      removed too only if `remove_missing_provinces`.
+    - The snapshot keeps what it holds (SnapshotProduct): every registered product of
+      the country after the import, with its status, year, type and district. What
+      earlier snapshots hold never changes, so rounds pinned to them keep their figures.
     - Only new and changed rows are written, so importing the same rows twice writes
       nothing but the snapshot record, and reports every row as unchanged. A row's
       `last_snapshot` is the snapshot that last changed it.
@@ -271,7 +309,13 @@ def registry_import(
     table; elsewhere with bulk_create in batches of REGISTRY_BATCH rows.
     """
     return _registry_import(
-        rows=rows, as_of=as_of, by=by, dry_run=dry_run, source_name=source_name, checked=False
+        rows=rows,
+        as_of=as_of,
+        by=by,
+        dry_run=dry_run,
+        source_name=source_name,
+        checked=False,
+        remove_missing_provinces=remove_missing_provinces,
     )
 
 
@@ -283,6 +327,7 @@ def _registry_import(
     dry_run: bool,
     source_name: str,
     checked: bool,
+    remove_missing_provinces: bool = False,
 ) -> RegistryImportResult:
     rows = list(rows)
     collector = _ProblemCollector()
@@ -299,7 +344,7 @@ def _registry_import(
         latest = _RegistrySnapshot.objects.order_by("-as_of").first()
         if latest is not None and latest.as_of > as_of:
             notices.append(_Notice(str(MSG_OLDER_SNAPSHOT % {"latest": latest})))
-        plan = _registry_plan(rows)
+        plan = _registry_plan(rows, remove_missing_provinces=remove_missing_provinces)
         notices += plan.notices
         snapshot = None
         if not dry_run:
@@ -313,6 +358,7 @@ def _registry_import(
                 _registry_apply_copy(plan, snapshot)
             else:
                 _registry_apply(plan, snapshot)
+            snapshot_hold(snapshot=snapshot)
         result = RegistryImportResult(
             dry_run=dry_run,
             row_count=len(rows),
@@ -320,7 +366,11 @@ def _registry_import(
             snapshot=snapshot,
             notices=notices,
             provinces=plan.provinces,
+            missing_provinces=plan.missing_provinces,
+            missing_removed=bool(plan.missing_provinces) and remove_missing_provinces,
         )
+        if result.missing_provinces:
+            result.notices.append(_Notice(result.missing_provinces_message))
         if snapshot is not None:
             snapshot.summary = result.summary()
             snapshot.save(update_fields=["summary"])
@@ -335,6 +385,8 @@ class _Plan:
     places: dict[str, tuple[str, str, str]] = _field(default_factory=dict)
     #: The provinces of the file, code -> name.
     provinces: dict[str, str] = _field(default_factory=dict)
+    #: The provinces the registry holds and the file does not list, code -> name.
+    missing_provinces: dict[str, str] = _field(default_factory=dict)
     changes: dict[str, DistrictChanges] = _field(default_factory=dict)
     # Entrepreneurs, each as its first row.
     new_entrepreneurs: list[_RegistryRow] = _field(default_factory=list)
@@ -415,7 +467,7 @@ def _registry_existing() -> tuple[list[tuple], list[tuple]]:
     return entrepreneurs, products
 
 
-def _registry_plan(rows: list[_RegistryRow]) -> _Plan:
+def _registry_plan(rows: list[_RegistryRow], *, remove_missing_provinces: bool = False) -> _Plan:
     plan = _Plan()
     # Phase 3a: the places, and the existing registry, in three queries.
     plan.places = {
@@ -428,8 +480,14 @@ def _registry_plan(rows: list[_RegistryRow]) -> _Plan:
     for code in {r.district_code for r in rows}:
         _name, province, province_name = places.get(code, ("", code[:2], ""))
         plan.provinces[province] = province_name
-    in_file = plan.provinces
     entrepreneurs, products = _registry_existing()
+    province_names = {province: name for _n, province, name in places.values()}
+    for province in {_province(places, p[8]) for p in products if p[6]} - plan.provinces.keys():
+        plan.missing_provinces[province] = province_names.get(province, "")
+    # The provinces where what the file does not list is removed.
+    in_file = set(plan.provinces)
+    if remove_missing_provinces:
+        in_file |= set(plan.missing_provinces)
     existing_entrepreneurs = {e[1]: e for e in entrepreneurs}
     plan.entrepreneur_ids = {code: e[0] for code, e in existing_entrepreneurs.items()}
     by_code: dict[str, tuple] = {}
@@ -536,6 +594,19 @@ def _registry_plan(rows: list[_RegistryRow]) -> _Plan:
                 )
             )
     return plan
+
+
+def snapshot_hold(*, snapshot: _RegistrySnapshot) -> None:
+    """Record what the snapshot holds: every registered product after its import. One
+    INSERT ... SELECT, on any database."""
+    q = _connection.ops.quote_name
+    with _connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {q(_SnapshotProduct._meta.db_table)} (snapshot_id, product_id, "
+            "district_id, type, registered_year, status) SELECT %s, id, district_id, type, "
+            f"registered_year, status FROM {q(_Product._meta.db_table)} WHERE registered",
+            [snapshot.pk],
+        )
 
 
 def _province(places: dict[str, tuple[str, str, str]], district: str) -> str:

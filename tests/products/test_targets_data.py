@@ -10,6 +10,7 @@ import datetime as dt
 
 from districts.models import Subdistrict
 from products.models import Entrepreneur, Product, ProductStatus, RegistrySnapshot, Round, Target
+from products.services.registry import snapshot_hold
 
 # DOPA code: (base entrepreneurs, base products, official target), as in the seed.
 PHAYAO = {
@@ -110,6 +111,8 @@ def build_phayao(round: Round, *, officials: bool = False, snapshot: bool = True
     build_base({code: (e, p) for code, (e, p, _) in PHAYAO.items()})
     if snapshot:
         round.snapshot = RegistrySnapshot.objects.create(as_of=AS_OF, source_name="test")
+        # What the registry holds now is what the snapshot holds (as an import records).
+        snapshot_hold(snapshot=round.snapshot)
         round.save(update_fields=["snapshot"])
     if officials:
         Target.objects.bulk_create(

@@ -70,6 +70,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="check and report, write nothing"
         )
+        parser.add_argument(
+            "--remove-missing-provinces",
+            action="store_true",
+            help="also mark not registered the products and entrepreneurs of the provinces "
+            "the registry holds and the file does not list (by default they are kept, and named)",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -85,6 +91,7 @@ class Command(BaseCommand):
                     as_of=as_of,
                     dry_run=options["dry_run"],
                     name=path.name,
+                    remove_missing_provinces=options["remove_missing_provinces"],
                 )
         except ImportRefused as exc:
             raise refused(self, path.name, exc) from None

@@ -1,5 +1,8 @@
 """python manage.py setup_round 2564-2 [--target-rate 11 --growth-rate 10 --window 2557-2563
---survey-deadline 2021-05-25 --report-deadline 2021-09-20 --snapshot latest|ID] [--dry-run]"""
+--survey-deadline 2021-05-25 --report-deadline 2021-09-20 --snapshot latest|ID] [--dry-run]
+
+python manage.py setup_round 2565-2 --from 2564-2 [--copy-official-targets] [--dry-run]
+python manage.py setup_round 2564-2 --repin [--snapshot ID] [--force] [--dry-run]"""
 
 from __future__ import annotations
 
@@ -8,9 +11,17 @@ from decimal import Decimal, InvalidOperation
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from products.models import RegistrySnapshot
+from products.models import RegistrySnapshot, Round
 from products.registry_workbook import parse_date_option
-from products.services.rounds import RoundSetupError, parse_window, round_setup
+from products.selectors import RepinPreview, round_get
+from products.services.rounds import (
+    RoundSetupError,
+    parse_window,
+    round_repin,
+    round_repin_check,
+    round_setup,
+    round_setup_from,
+)
 
 
 def _rate(text: str) -> Decimal:
@@ -52,9 +63,36 @@ class Command(BaseCommand):
             help="the registry snapshot the round counts on: latest, or a snapshot's ID "
             "(default: the latest for a new round, unchanged for an existing one)",
         )
+        parser.add_argument(
+            "--from",
+            dest="source",
+            metavar="ROUND",
+            help="start a new round from the same round of an earlier fiscal year (e.g. "
+            "2564-2): rates and window copied, months and deadlines shifted, latest snapshot",
+        )
+        parser.add_argument(
+            "--copy-official-targets",
+            action="store_true",
+            help="with --from: copy the source round's official targets too",
+        )
+        parser.add_argument(
+            "--repin",
+            action="store_true",
+            help="pin an existing round to another snapshot (--snapshot, or the latest), "
+            "showing what changes per district",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="re-pin even though a form of the round is approved (the history records it)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="report, write nothing")
 
     def handle(self, *args, **options):
+        if options["repin"]:
+            return self.repin(options)
+        if options["source"]:
+            return self.set_up_from(options)
         snapshot = options["snapshot"]
         if snapshot and snapshot != "latest":
             found = (
@@ -78,11 +116,15 @@ class Command(BaseCommand):
                 if options["report_deadline"]
                 else None,
                 snapshot=snapshot or None,
+                force=options["force"],
                 dry_run=options["dry_run"],
             )
         except RoundSetupError as exc:
             raise CommandError(str(exc)) from None
 
+        self.describe(result)
+
+    def describe(self, result) -> None:
         r = result.round
         if result.created:
             self.stdout.write(_("สร้างรอบ %(code)s") % {"code": r.code})
@@ -105,3 +147,103 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label}: {value}")
         if result.dry_run and result.changed:
             self.stdout.write(self.style.WARNING(_("ยังไม่ได้บันทึก (--dry-run)")))
+
+    def snapshot(self, options):
+        """The snapshot of --snapshot, or None for the latest."""
+        value = options["snapshot"]
+        if not value or value == "latest":
+            return None
+        found = RegistrySnapshot.objects.filter(pk=int(value)).first() if value.isdigit() else None
+        if found is None:
+            raise CommandError(_("ไม่พบชุดข้อมูลทะเบียน “%(value)s”") % {"value": value})
+        return found
+
+    def set_up_from(self, options) -> None:
+        try:
+            result = round_setup_from(
+                code=options["round"],
+                source=options["source"],
+                copy_official_targets=options["copy_official_targets"],
+                snapshot=self.snapshot(options),
+                dry_run=options["dry_run"],
+            )
+        except RoundSetupError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(_("เริ่มจากรอบ %(code)s") % {"code": options["source"]})
+        self.describe(result)
+        if options["copy_official_targets"]:
+            count = result.round.targets.count() if not result.dry_run else None
+            if count is not None:
+                self.stdout.write(_("คัดลอกเป้าหมายทางการ %(count)s อำเภอ") % {"count": count})
+
+    def repin(self, options) -> None:
+        round = round_get(options["round"])
+        if round is None:
+            raise CommandError(_("ไม่พบรอบ %(code)s") % {"code": options["round"]})
+        snapshot = self.snapshot(options)
+        try:
+            if options["dry_run"]:
+                result = round_repin_check(round=round, snapshot=snapshot)
+            else:
+                result = round_repin(round=round, snapshot=snapshot, force=options["force"])
+        except RoundSetupError as exc:
+            # A refusal over approved forms shows what would have changed first.
+            if not options["dry_run"] and not options["force"]:
+                try:
+                    self.preview(round_repin_check(round=round, snapshot=snapshot).preview, round)
+                except RoundSetupError:
+                    pass
+            raise CommandError(str(exc)) from None
+        self.preview(result.preview, round)
+        if result.approved:
+            self.stdout.write(
+                self.style.WARNING(
+                    _("แบบที่อนุมัติแล้ว: %(forms)s") % {"forms": ", ".join(result.approved)}
+                )
+            )
+        if result.dry_run:
+            self.stdout.write(self.style.WARNING(_("ยังไม่ได้บันทึก (--dry-run)")))
+        else:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("รอบ %(code)s ใช้ %(snapshot)s แล้ว")
+                    % {"code": round.code, "snapshot": result.preview.snapshot}
+                )
+            )
+
+    def preview(self, preview: RepinPreview, round: Round) -> None:
+        self.stdout.write(
+            _("รอบ %(code)s: %(old)s -> %(new)s")
+            % {
+                "code": round.code,
+                "old": round.snapshot if round.snapshot_id else _("(ยังไม่มี)"),
+                "new": preview.snapshot,
+            }
+        )
+        if not preview.changed:
+            self.stdout.write(_("ฐาน เป้าหมาย และรายการในแบบของทุกอำเภอไม่เปลี่ยน"))
+            return
+        for d in preview.districts:
+            self.stdout.write(
+                _(
+                    "  %(code)s %(name)s: ฐาน %(before)s -> %(after)s ผลิตภัณฑ์, "
+                    "เป้าหมายคำนวณ %(t_before)s -> %(t_after)s, ออก %(leaving)s, เข้า %(joining)s"
+                )
+                % {
+                    "code": d.code,
+                    "name": d.name,
+                    "before": f"{d.products_before:,}",
+                    "after": f"{d.products_after:,}",
+                    "t_before": f"{d.target_before:,}",
+                    "t_after": f"{d.target_after:,}",
+                    "leaving": f"{len(d.leaving):,}",
+                    "joining": f"{len(d.joining):,}",
+                }
+            )
+            for word, items in ((_("ออก"), d.leaving), (_("เข้า"), d.joining)):
+                for code, name in items[:10]:
+                    self.stdout.write(f"    {word}: {code} {name}")
+                if len(items) > 10:
+                    self.stdout.write(
+                        "    " + _("และอีก %(count)s รายการ") % {"count": f"{len(items) - 10:,}"}
+                    )
