@@ -16,3 +16,8 @@ class DistrictsConfig(AppConfig):
         for label, name in names.items():
             if label in apps.app_configs:
                 apps.app_configs[label].verbose_name = name
+
+        # Buddhist-era dates and grouped amounts in the admin, as on the other pages.
+        from districts import admin_display
+
+        admin_display.install()

@@ -376,3 +376,29 @@ def test_it_counts_the_admins_selection_in_thai(client, admin):
     client.force_login(admin)
     catalog = client.get(reverse("admin:jsi18n")).content.decode("unicode_escape")
     assert "เลือกแล้ว %(sel)s จาก %(cnt)s" in catalog
+
+
+def test_it_shows_buddhist_era_dates_in_the_admin(client, admin):
+    from tests.conftest import make_round
+
+    RegistrySnapshot.objects.create(as_of=dt.date(2021, 4, 1))
+    make_round(report_deadline=dt.date(2021, 4, 1))
+    client.force_login(admin)
+    for name in ("products_registrysnapshot", "products_round"):
+        page = client.get(reverse(f"admin:{name}_changelist")).content.decode()
+        start = page.index('id="result_list"')
+        table = page[start : page.index("</table>", start)]
+        assert "1 เม.ย. 2564" in table, name
+        assert "2021" not in table, name
+
+
+def test_it_heads_the_admins_columns_in_thai(client, admin):
+    from tests.conftest import make_round
+
+    make_round()
+    client.force_login(admin)
+    page = client.get(reverse("admin:products_round_changelist")).content.decode()
+    start = page.index('id="result_list"')
+    head = page[start : page.index("</thead>", start)]
+    assert "ปีงบประมาณ" in head and "รหัส" in head
+    assert "Code" not in head and "Fiscal year" not in head and "fiscal year" not in head
