@@ -26,7 +26,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import make_entrepreneur, make_product
+from tests.conftest import make_entrepreneur, make_product, make_round
 from tests.security.conftest import data_fingerprint
 
 on_postgresql = pytest.mark.skipif(
@@ -575,3 +575,33 @@ def test_a_save_that_cannot_get_the_lock_is_asked_to_try_again(
     assert "กรุณารอสักครู่แล้วกดบันทึกอีกครั้ง" in response.content.decode()
     assert fetched.status_code == 503 and fetched.json()["ok"] is False
     assert stored == [(0, 0)]  # nothing of the refused save
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_twenty_officers_saving_at_once_on_postgresql_get_no_server_error(
+    officer, colleague, tmp_path
+):
+    """The same office on PostgreSQL: row locks and version checks, no 500."""
+    from reports.models import ReportLine
+
+    ahead = dt.date.today() + dt.timedelta(days=60)
+    round = make_round(survey_deadline=ahead, report_deadline=ahead)
+    lines = _report_lines(round, SAVERS // 2)
+    clients = _signed_in_clients([officer, colleague], SAVERS)
+    # Ten lines saved by two officers each, at once.
+    posts = [
+        (
+            client,
+            _line_url(lines[n % len(lines)]),
+            _line_form(lines[n % len(lines)], 0, month_1=f"{1000 + n}"),
+        )
+        for n, client in enumerate(clients)
+    ]
+    responses = _save_all_at_once(posts)
+    _check_answers(responses)
+    landed = [n for n, r in enumerate(responses) if r.status_code == 302]
+    assert len(landed) == len(lines)
+    for n in landed:
+        stored = ReportLine.objects.get(pk=lines[n % len(lines)].pk)
+        assert (stored.version, stored.month_1) == (1, Decimal(1000 + n))
