@@ -77,7 +77,11 @@ def bar_chart(
     # Thai vowels and tone marks stack and take no width of their own, so this errs wide).
     longest = max((len(b.label) for b in bars), default=0)
     label_w = max(120, min(320, 8 * longest + 16))
-    bar_w, value_w, row_h, top = 420, 130, 26, 24
+    # The value column fits the longest value text too: "191.67 % (115/60)" was cut at
+    # a fixed 130 units (about 9 units a character of digits at 15 px).
+    texts = [b.note or (_pct_text(b.pct) if b.pct is not None else "–") for b in bars]
+    value_w = max(90, 9 * max((len(t) for t in texts), default=0) + 16)
+    bar_w, row_h, top = 420, 26, 24
     width = label_w + bar_w + value_w
     height = top + row_h * max(len(bars), 1) + 8
     values = [float(b.pct) for b in bars if b.pct is not None]

@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "otop_portal.middleware.PrivateCacheMiddleware",
+    "otop_portal.middleware.DatabaseBusyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -102,6 +104,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 ROOT_URLCONF = "otop_portal.urls"
+# A form posted without its token (an old tab, cookies off) gets a Thai page saying what
+# to do, in the portal's layout (the handlers of the other errors are in urls.py).
+CSRF_FAILURE_VIEW = "otop_portal.errors.csrf_failure"
 
 TEMPLATES = [
     {
@@ -114,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "dashboards.navigation.navigation",
             ],
             # The ground floor's filters (dates, money): otop_portal is no installed app.
             "libraries": {"portal": "otop_portal.templatetags.portal"},
@@ -131,9 +137,21 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several processes (runserver, the task worker) share one file: wait for locks
-    # instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # A district office's officers save at once, and several processes (runserver, the
+    # task worker) share one file. SQLite has one writer at a time:
+    # - every transaction starts as a writer (BEGIN IMMEDIATE), so it waits for the lock
+    #   at its start, where waiting works, instead of failing when a reading transaction
+    #   tries to become a writer ("database is locked" at once, whatever the timeout);
+    # - WAL lets pages be read while someone writes; synchronous=NORMAL is safe with WAL;
+    # - a writer waits up to SQLITE_TIMEOUT seconds for the lock. One that still cannot
+    #   get it answers the "busy, try again" page (otop_portal.middleware), not a 500.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": env_int("SQLITE_TIMEOUT", 20),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "districts.User"

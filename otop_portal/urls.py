@@ -5,6 +5,12 @@ from otop_portal.converters import RoundCodeConverter
 
 register_converter(RoundCodeConverter, "round")
 
+# The portal's own error pages, in Thai and in its layout (otop_portal.errors).
+handler400 = "otop_portal.errors.bad_request"
+handler403 = "otop_portal.errors.permission_denied"
+handler404 = "otop_portal.errors.page_not_found"
+handler500 = "otop_portal.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

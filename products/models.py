@@ -37,8 +37,10 @@ class RegistrySnapshot(models.Model):
         verbose_name_plural = _("ชุดข้อมูลทะเบียน")
 
     def __str__(self) -> str:
+        # The number tells apart two snapshots imported for the same date (in the admin's
+        # lists and in a round's "registry snapshot used").
         date = f"{self.as_of.day} {month_name(self.as_of.month)} {self.as_of.year + 543}"
-        return _("ทะเบียน ณ %(date)s") % {"date": date}
+        return _("ทะเบียน ณ %(date)s ชุดที่ %(number)s") % {"date": date, "number": self.pk}
 
 
 def last_snapshot_field() -> models.ForeignKey:

@@ -512,3 +512,16 @@ def test_every_cell_of_the_country_table_names_its_column(client, admin, round_2
     assert len(rows) == 78  # 77 provinces and the total
     assert all(row == labels for row in rows[:77])
     assert rows[77] == labels[1:]  # the total's first cell says "ทั้งประเทศ"
+
+
+def test_it_leaves_room_in_the_chart_for_a_long_achievement_note():
+    """On a 1366 px screen "191.67 % (115/60)" was cut: the value column was 130 units."""
+    import re
+
+    from districts import charts
+
+    note = "191.67 % (115/60)"
+    svg = str(charts.bar_chart([charts.Bar("แม่ใจ", 191.67, True, note=note)], title="t"))
+    width = int(re.search(r'viewBox="0 0 (\d+) ', svg).group(1))
+    x = float(re.search(rf'<text x="([\d.]+)"[^>]*>{re.escape(note)}<', svg).group(1))
+    assert width - x >= 9 * len(note)

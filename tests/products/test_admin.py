@@ -354,3 +354,51 @@ def test_a_long_value_in_the_admin_import_shows_the_row_and_its_limit(admin_clie
     assert "ยาวเกิน 255 ตัวอักษร" in response.content.decode()
     entrepreneur.refresh_from_db()
     assert entrepreneur.name != "ก" * 256
+
+
+def test_it_labels_two_snapshots_of_one_date_apart(admin):
+    first = RegistrySnapshot.objects.create(as_of=dt.date(2021, 4, 1))
+    second = RegistrySnapshot.objects.create(as_of=dt.date(2021, 4, 1))
+    assert str(first) == f"ทะเบียน ณ 1 เมษายน 2564 ชุดที่ {first.pk}"
+    assert str(first) != str(second)
+
+
+def test_it_names_the_third_party_apps_in_thai(client, admin):
+    client.force_login(admin)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "ความปลอดภัยการเข้าสู่ระบบ" in page and "ความพยายามเข้าสู่ระบบ" in page
+    assert "คิวงาน" in page
+    for english in ("Axes", "Tasks Database Backend", "Access attempts", "Task results"):
+        assert english not in page
+
+
+def test_it_counts_the_admins_selection_in_thai(client, admin):
+    client.force_login(admin)
+    catalog = client.get(reverse("admin:jsi18n")).content.decode("unicode_escape")
+    assert "เลือกแล้ว %(sel)s จาก %(cnt)s" in catalog
+
+
+def test_it_shows_buddhist_era_dates_in_the_admin(client, admin):
+    from tests.conftest import make_round
+
+    RegistrySnapshot.objects.create(as_of=dt.date(2021, 4, 1))
+    make_round(report_deadline=dt.date(2021, 4, 1))
+    client.force_login(admin)
+    for name in ("products_registrysnapshot", "products_round"):
+        page = client.get(reverse(f"admin:{name}_changelist")).content.decode()
+        start = page.index('id="result_list"')
+        table = page[start : page.index("</table>", start)]
+        assert "1 เม.ย. 2564" in table, name
+        assert "2021" not in table, name
+
+
+def test_it_heads_the_admins_columns_in_thai(client, admin):
+    from tests.conftest import make_round
+
+    make_round()
+    client.force_login(admin)
+    page = client.get(reverse("admin:products_round_changelist")).content.decode()
+    start = page.index('id="result_list"')
+    head = page[start : page.index("</thead>", start)]
+    assert "ปีงบประมาณ" in head and "รหัส" in head
+    assert "Code" not in head and "Fiscal year" not in head and "fiscal year" not in head

@@ -46,7 +46,7 @@ def test_the_demo_figures_equal_the_seeds_table():
     assert set(Target.objects.values_list("reason", flat=True)) == {DEMO_TARGET_REASON}
     snapshot = RegistrySnapshot.objects.get()
     assert round.snapshot == snapshot
-    assert str(snapshot) == "ทะเบียน ณ 1 เมษายน 2564"
+    assert str(snapshot) == f"ทะเบียน ณ 1 เมษายน 2564 ชุดที่ {snapshot.pk}"
     # Rows outside the base show the rule: cancelled, and registered after the window.
     assert Product.objects.filter(status="cancelled").exists()
     assert Product.objects.filter(registered_year=2564).exists()

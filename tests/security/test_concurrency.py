@@ -15,6 +15,7 @@ fails in the middle of an import.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import threading
@@ -25,7 +26,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import make_entrepreneur, make_product
+from tests.conftest import make_entrepreneur, make_product, make_round
 from tests.security.conftest import data_fingerprint
 
 on_postgresql = pytest.mark.skipif(
@@ -406,3 +407,201 @@ def test_a_connection_killed_during_an_import_leaves_nothing_of_it(
     assert killer.killed
     connection.close()  # the killed connection; the next query opens a new one
     assert data_fingerprint() == before
+
+
+# ---------------------------------------------------------------------------
+# A district office saving at once, on the SQLite file of `make run`
+# ---------------------------------------------------------------------------
+
+on_sqlite = pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="the SQLite file database of `make run`; PostgreSQL locks rows (tests above)",
+)
+SAVERS = 20
+
+
+@contextlib.contextmanager
+def _on_a_sqlite_file(tmp_path):
+    """From here on, new connections (the test's threads) use a copy of the test
+    database in a file, in WAL mode as `make run` has it, not the shared in-memory
+    database of the test run: the locking of a file is what a district office meets.
+    Yields a function that runs a query on the file."""
+    import sqlite3
+
+    path = tmp_path / "portal.sqlite3"
+    # A dump, not sqlite3's backup: the test's own data is in its open transaction.
+    connection.ensure_connection()
+    with contextlib.closing(sqlite3.connect(path)) as target:
+        target.executescript("\n".join(connection.connection.iterdump()))
+    config = connections.settings["default"]
+    name = config["NAME"]
+    config["NAME"] = str(path)
+
+    def read(sql, params=()):
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            return db.execute(sql, params).fetchall()
+
+    try:
+        yield read
+    finally:
+        config["NAME"] = name
+
+
+def _report_lines(round, count):
+    """A report of 5607 with `count` lines."""
+    from districts.models import District
+    from reports.models import ReportLine
+    from reports.services import report_get_or_start
+
+    e = make_entrepreneur("5607")
+    for n in range(count):
+        make_product(e, name=f"สินค้าที่ {n + 1}")
+    report = report_get_or_start(round=round, district=District.objects.get(code="5607"))
+    return list(ReportLine.objects.filter(report=report).order_by("pk"))
+
+
+def _signed_in_clients(users, count):
+    clients = []
+    for n in range(count):
+        client = Client()
+        client.force_login(users[n % len(users)])
+        clients.append(client)
+    return clients
+
+
+def _save_all_at_once(posts):
+    """Each (client, url, data) posted from its own thread, all released together;
+    the responses in order."""
+    barrier = threading.Barrier(len(posts))
+
+    def post(client, url, data):
+        barrier.wait(timeout=30)
+        return client.post(url, data)
+
+    return _in_threads(*((lambda p=p: post(*p)) for p in posts))
+
+
+def _check_answers(responses):
+    """Every save landed (302) or was refused with a clear message; none is a 500."""
+    for response in responses:
+        assert not isinstance(response, Exception), response
+        assert response.status_code in (302, 409, 503), response.status_code
+        page = response.content.decode()
+        if response.status_code == 409:
+            assert "ถูกแก้ไขไปแล้วโดย" in page
+        if response.status_code == 503:
+            assert "กรุณารอสักครู่แล้วกดบันทึกอีกครั้ง" in page
+
+
+def _line_url(line):
+    return reverse("reports:line_save", args=["2564-2", "5607", line.pk])
+
+
+@on_sqlite
+def test_twenty_officers_saving_different_lines_at_once_all_land(
+    open_round, officer, colleague, tmp_path
+):
+    lines = _report_lines(open_round, SAVERS)
+    clients = _signed_in_clients([officer, colleague], SAVERS)
+    posts = [
+        (client, _line_url(line), _line_form(line, 0, month_1=f"{1000 + n}"))
+        for n, (client, line) in enumerate(zip(clients, lines, strict=True))
+    ]
+    with _on_a_sqlite_file(tmp_path) as read:
+        responses = _save_all_at_once(posts)
+        _check_answers(responses)
+        assert [r.status_code for r in responses] == [302] * SAVERS
+        stored = dict(
+            read("SELECT id, month_1 FROM reports_reportline WHERE version = 1 ORDER BY id")
+        )
+    assert {pk: Decimal(str(v)) for pk, v in stored.items()} == {
+        line.pk: Decimal(1000 + n) for n, line in enumerate(lines)
+    }
+
+
+@on_sqlite
+def test_twenty_officers_saving_one_line_at_once_lose_nothing(
+    open_round, officer, colleague, tmp_path
+):
+    (line,) = _report_lines(open_round, 1)
+    clients = _signed_in_clients([officer, colleague], SAVERS)
+    posts = [
+        (client, _line_url(line), _line_form(line, 0, month_1=f"{1000 + n}"))
+        for n, client in enumerate(clients)
+    ]
+    with _on_a_sqlite_file(tmp_path) as read:
+        responses = _save_all_at_once(posts)
+        _check_answers(responses)
+        ((version, month_1),) = read(
+            "SELECT version, month_1 FROM reports_reportline WHERE id = ?", [line.pk]
+        )
+    landed = [n for n, r in enumerate(responses) if r.status_code == 302]
+    # The first save goes in; every other one was made on version 0 and is refused as
+    # out of date, naming who saved first. The one that landed is what is stored.
+    assert len(landed) == 1, [r.status_code for r in responses]
+    assert (version, Decimal(str(month_1))) == (1, Decimal(1000 + landed[0]))
+
+
+@on_sqlite
+def test_a_save_that_cannot_get_the_lock_is_asked_to_try_again(
+    open_round, officer, tmp_path, monkeypatch
+):
+    """A registry import holds SQLite's write lock longer than a save waits: the save is
+    refused with a Thai "try again" page (503), not a server error, and nothing of it
+    is stored."""
+    import sqlite3
+
+    (line,) = _report_lines(open_round, 1)
+    (client,) = _signed_in_clients([officer], 1)
+    with _on_a_sqlite_file(tmp_path) as read:
+        options = connections.settings["default"]["OPTIONS"]
+        monkeypatch.setitem(options, "timeout", 0.2)
+        path = connections.settings["default"]["NAME"]
+        with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as importer:
+            importer.execute("BEGIN IMMEDIATE")  # the import's transaction
+            (response,) = _in_threads(
+                lambda: client.post(_line_url(line), _line_form(line, 0, month_1="500"))
+            )
+            (fetched,) = _in_threads(
+                lambda: client.post(
+                    _line_url(line),
+                    _line_form(line, 0, month_1="500"),
+                    HTTP_X_REQUESTED_WITH="fetch",
+                )
+            )
+            importer.execute("ROLLBACK")
+        stored = read("SELECT version, month_1 FROM reports_reportline WHERE id = ?", [line.pk])
+    assert response.status_code == 503 and response["Retry-After"]
+    assert "กรุณารอสักครู่แล้วกดบันทึกอีกครั้ง" in response.content.decode()
+    assert fetched.status_code == 503 and fetched.json()["ok"] is False
+    assert stored == [(0, 0)]  # nothing of the refused save
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_twenty_officers_saving_at_once_on_postgresql_get_no_server_error(
+    officer, colleague, tmp_path
+):
+    """The same office on PostgreSQL: row locks and version checks, no 500."""
+    from reports.models import ReportLine
+
+    ahead = dt.date.today() + dt.timedelta(days=60)
+    round = make_round(survey_deadline=ahead, report_deadline=ahead)
+    lines = _report_lines(round, SAVERS // 2)
+    clients = _signed_in_clients([officer, colleague], SAVERS)
+    # Ten lines saved by two officers each, at once.
+    posts = [
+        (
+            client,
+            _line_url(lines[n % len(lines)]),
+            _line_form(lines[n % len(lines)], 0, month_1=f"{1000 + n}"),
+        )
+        for n, client in enumerate(clients)
+    ]
+    responses = _save_all_at_once(posts)
+    _check_answers(responses)
+    landed = [n for n, r in enumerate(responses) if r.status_code == 302]
+    assert len(landed) == len(lines)
+    for n in landed:
+        stored = ReportLine.objects.get(pk=lines[n % len(lines)].pk)
+        assert (stored.version, stored.month_1) == (1, Decimal(1000 + n))
