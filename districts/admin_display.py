@@ -17,7 +17,7 @@ from django.contrib.admin.templatetags import admin_list
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from districts.templatetags.portal import baht, be_date
+from otop_portal.templatetags.portal import baht, be_date
 
 _django_display_for_field = utils.display_for_field
 _django_label_for_field = utils.label_for_field
