@@ -13,7 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from districts.models import District
-from products.models import Product, Round, Target
+from products.models import Product, RegistrySnapshot, Round, Target
 
 
 @dataclass
@@ -70,6 +70,15 @@ def round_current() -> Round | None:
     return (
         Round.objects.select_related("fiscal_year", "snapshot").defer("snapshot__summary").first()
     )
+
+
+def registry_label(*, round: Round) -> str:
+    """The registry snapshot a district's form is matched against, as a refusal names it
+    ("ทะเบียน ณ 1 มกราคม 2567"): the round's snapshot, else the latest one; "" if none."""
+    snapshot = round.snapshot if round.snapshot_id else None
+    if snapshot is None:
+        snapshot = RegistrySnapshot.objects.defer("summary").first()
+    return str(snapshot) if snapshot is not None else ""
 
 
 def base_products(*, round: Round) -> QuerySet[Product]:

@@ -47,6 +47,7 @@ from otop_portal.workflow import (
     submission_submit,
 )
 from products.models import Product, Round
+from products.selectors import registry_label
 from reports.models import (
     CHANGE_REASON_FLAG_NOTE,
     LINE_TEXT_LIMITS,
@@ -473,7 +474,11 @@ def report_import(
         }
         matched = match_rows(reading.rows, round=round, district=district, collector=problems)
         if problems.problems:
-            raise ImportRefused(problems.problems)
+            raise ImportRefused(
+                problems.problems,
+                rows=len(reading.rows),
+                registry=registry_label(round=round),
+            )
         blank_refuse(blank=reading.blank, allow_blank=allow_blank)
         notices.extend(problems.notices)
 

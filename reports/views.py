@@ -34,7 +34,11 @@ from otop_portal.downloads import attachment
 from otop_portal.forms import ExceptionForm, ReviewForm
 from otop_portal.importing import ImportRefused
 from otop_portal.spreadsheet import SpreadsheetError
-from otop_portal.upload_flow import problems_of
+from otop_portal.upload_flow import (
+    refusal_context,
+    upload_marked_response,
+    upload_problems_response,
+)
 from otop_portal.workflow import Status, WorkflowError
 from products.models import Round
 from products.selectors import get_round_or_404
@@ -411,8 +415,12 @@ def report_upload(request: HttpRequest, round_code: str, code: str) -> HttpRespo
     try:
         upload, _result = flow.preview(form=report, file=file, name=file.name, by=request.user)
     except (ImportRefused, SpreadsheetError, WorkflowError) as exc:
-        return _upload_page(request, round, district, problems=problems_of(exc), status=400)
+        return _upload_page(request, round, district, **_refusal(exc, round, district), status=400)
     return _preview_page(request, round, district, upload)
+
+
+def _refusal(exc: Exception, round: Round, district: District) -> dict:
+    return refusal_context(exc, namespace="reports", round_code=round.code, code=district.code)
 
 
 def _upload(request: HttpRequest, round: Round, district: District, upload_id: int) -> ReportUpload:
@@ -458,7 +466,7 @@ def report_upload_commit(
             upload=upload, by=request.user, allow_blank=request.POST.get("allow_blank") == "1"
         )
     except (ImportRefused, SpreadsheetError) as exc:
-        return _upload_page(request, round, district, problems=problems_of(exc), status=400)
+        return _upload_page(request, round, district, **_refusal(exc, round, district), status=400)
     except WorkflowError as exc:
         messages.error(request, exc.message)
         return redirect("reports:upload", round.code, district.code)
@@ -490,6 +498,28 @@ def report_upload_discard(
     except WorkflowError as exc:
         messages.error(request, exc.message)
     return redirect("reports:upload", round.code, district.code)
+
+
+@login_required
+@require_GET
+def report_upload_problems(
+    request: HttpRequest, round_code: str, code: str, upload_id: int
+) -> HttpResponse:
+    """Every problem of a refused upload (CSV)."""
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
+    return upload_problems_response(_upload(request, round, district, upload_id))
+
+
+@login_required
+@require_GET
+def report_upload_marked(
+    request: HttpRequest, round_code: str, code: str, upload_id: int
+) -> HttpResponse:
+    """A refused upload's marked-up copy: each problem cell filled and commented."""
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
+    return upload_marked_response(_upload(request, round, district, upload_id))
 
 
 @login_required

@@ -40,7 +40,14 @@ from otop_portal.cells import (
     parse_name,
     parse_yes,
 )
-from otop_portal.importing import Notice, Problem, ProblemCollector
+from otop_portal.importing import (
+    KIND_DUPLICATE,
+    KIND_NOT_IN_REGISTRY,
+    KIND_OTHER_DISTRICT,
+    Notice,
+    Problem,
+    ProblemCollector,
+)
 from otop_portal.spreadsheet import Sheet, column_letter, find_header, open_workbook
 from otop_portal.xlsx import FormWriter
 from products.models import THAI_MONTHS, THAI_MONTHS_SHORT, Entrepreneur, Product, Round
@@ -683,8 +690,8 @@ def match_rows(
         else {}
     )
 
-    def problem(message, row: ReportRow, column: str, header: str, value: str):
-        collector.add(message, row=row.row, column=column, header=header, value=value)
+    def problem(message, row: ReportRow, column: str, header: str, value: str, kind: str):
+        collector.add(message, row=row.row, column=column, header=header, value=value, kind=kind)
 
     seen: dict[tuple[str, str], int] = {}
     out = []
@@ -698,6 +705,7 @@ def match_rows(
                 "D",
                 H_PRODUCT,
                 row.product_name,
+                KIND_DUPLICATE,
             )
             continue
         seen[key] = row.row
@@ -714,6 +722,7 @@ def match_rows(
                 "B",
                 H_CODE,
                 row.entrepreneur_code,
+                KIND_OTHER_DISTRICT,
             )
             continue
         if row.entrepreneur_code not in names_by_code:
@@ -729,6 +738,7 @@ def match_rows(
                 "B",
                 H_CODE,
                 row.entrepreneur_code,
+                KIND_NOT_IN_REGISTRY,
             )
             continue
         product = by_key.get(key)
@@ -744,6 +754,7 @@ def match_rows(
                 "D",
                 H_PRODUCT,
                 row.product_name,
+                KIND_NOT_IN_REGISTRY,
             )
             continue
         why = None

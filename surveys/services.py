@@ -17,7 +17,14 @@ from django.utils.translation import gettext_lazy as _
 
 from districts.models import District
 from otop_portal.cells import match_key
-from otop_portal.importing import ImportRefused, Notice, ProblemCollector
+from otop_portal.importing import (
+    KIND_DUPLICATE,
+    KIND_NOT_IN_REGISTRY,
+    KIND_OTHER_DISTRICT,
+    ImportRefused,
+    Notice,
+    ProblemCollector,
+)
 from otop_portal.spreadsheet import SpreadsheetError, column_letter
 from otop_portal.upload_flow import UploadFlow, blank_refuse
 from otop_portal.workflow import (
@@ -31,7 +38,7 @@ from otop_portal.workflow import (
     submission_submit,
 )
 from products.models import Entrepreneur, Product, Round
-from products.selectors import base_filter_for
+from products.selectors import base_filter_for, registry_label
 from surveys import workbook
 from surveys.models import EntrepreneurAnswer, ProductAnswer, Survey, SurveyUpload
 
@@ -364,11 +371,13 @@ class _Plan:
 def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector) -> _Plan:
     """Match the rows against the district's registry and compare them with the answers.
 
-    Adds a Problem for every row that cannot be matched; the caller refuses the file
+    Adds a Problem for every row that cannot be matched (each row of an unknown
+    entrepreneur, so that the marked-up copy marks them all); the caller refuses the file
     if there is any. A fixed number of queries whatever the size of the file.
     """
     round, district = survey.round, survey.district
     result = SurveyImportResult(rows=len(read.rows))
+    collector.rows = len(read.rows)
 
     base_rows = list(
         Product.objects.base(round)
@@ -408,7 +417,8 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
     code_col, product_col = column_letter(workbook.CODE), column_letter(workbook.PRODUCT)
     code_header, product_header = workbook.H1[workbook.CODE], workbook.H1[workbook.PRODUCT]
 
-    reported_codes: set[str] = set()
+    kind_of: dict[str, str] = {}  # the kind of problem of each unknown code
+    unmatched_rows = 0  # rows naming an entrepreneur or product the registry lacks
     seen: dict[tuple[str, str], int] = {}
     skipped_rows: list[int] = []
     entrepreneur_values: dict[int, dict] = {}
@@ -423,9 +433,10 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
             other = elsewhere.get(code)
             if other is not None and other["district_id"] == district.code:
                 skipped_rows.append(row.row)  # registered here, but nothing in the base
-            elif code not in reported_codes:
-                reported_codes.add(code)
+                continue
+            if code not in kind_of:  # told once, on the code's own cell
                 if other is not None:
+                    kind_of[code] = KIND_OTHER_DISTRICT
                     message = MSG_OTHER_DISTRICT % {
                         "code": code,
                         "other": other["district__name_th"],
@@ -433,6 +444,7 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
                         "district": district.name_th,
                     }
                 else:
+                    kind_of[code] = KIND_NOT_IN_REGISTRY
                     suggestions = _closest_entrepreneurs(code, row.entrepreneur_name, registry)
                     message = MSG_UNKNOWN_ENTREPRENEUR % {
                         "code": code,
@@ -440,8 +452,14 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
                         "suggestion": _suggestion_text(suggestions),
                     }
                 collector.add(
-                    message, row=row.code_row, column=code_col, header=code_header, value=code
+                    message,
+                    row=row.code_row,
+                    column=code_col,
+                    header=code_header,
+                    value=code,
+                    kind=kind_of[code],
                 )
+            unmatched_rows += kind_of[code] == KIND_NOT_IN_REGISTRY
             continue
         product = entry["products"].get(key)
         if product is None:
@@ -460,7 +478,9 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
                 column=product_col,
                 header=product_header,
                 value=row.product_name,
+                kind=KIND_NOT_IN_REGISTRY,
             )
+            unmatched_rows += 1
             continue
         first = seen.get((code, key))
         if first is not None:
@@ -470,6 +490,7 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
                 column=product_col,
                 header=product_header,
                 value=row.product_name,
+                kind=KIND_DUPLICATE,
             )
             continue
         seen[(code, key)] = row.row
@@ -492,6 +513,8 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
         product_values[product[0]] = row.ready
 
     if collector.problems:
+        collector.registry = registry_label(round=round)
+        collector.unmatched = unmatched_rows
         return _Plan(result, [], [])
 
     # Compare with the stored answers (locked by the caller's transaction).

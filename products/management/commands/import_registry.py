@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from otop_portal.commands import input_file, refused
+from otop_portal.commands import input_file, problems_argument, problems_option, refused
 from otop_portal.importing import ImportRefused
 from products.registry_workbook import parse_date_option
 from products.services.registry import RegistryImportResult, registry_import_file
@@ -70,6 +70,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="check and report, write nothing"
         )
+        problems_argument(parser)
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -78,6 +79,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         input_file(path)
+        problems = problems_option(options["problems"])
         try:
             with path.open("rb") as fh:
                 result = registry_import_file(
@@ -87,7 +89,7 @@ class Command(BaseCommand):
                     name=path.name,
                 )
         except ImportRefused as exc:
-            raise refused(self, path.name, exc) from None
+            raise refused(self, path.name, exc, source=path, problems=problems) from None
         except OSError as exc:
             raise CommandError(
                 _("อ่านไฟล์ %(path)s ไม่ได้: %(error)s") % {"path": path, "error": exc.strerror or exc}
