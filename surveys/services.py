@@ -284,6 +284,10 @@ class SurveyImportResult:
     dry_run: bool = False
     #: The file had no mark and no amount anywhere (see UploadFlow).
     blank: bool = False
+    #: The base products that submitting would refuse once the file is imported, as
+    #: unanswered (the submit rule, Survey.unanswered_products): how many, and the first.
+    unanswered: int = 0
+    unanswered_products: list[dict] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -303,6 +307,8 @@ class SurveyImportResult:
             "skipped": self.skipped,
             "notices": [str(n) for n in self.notices],
             "changes": self.changes[:PREVIEW_CHANGES],
+            "unanswered": self.unanswered,
+            "unanswered_products": self.unanswered_products[:PREVIEW_CHANGES],
         }
 
 
@@ -712,11 +718,26 @@ def survey_import_rows(
         plan.result.notices = list(collector.notices) + plan.result.notices
         plan.result.dry_run = dry_run
         plan.result.blank = read.blank
+        # A dry run writes too, then rolls back, so that the submit rule itself says
+        # which products would still be unanswered after the import.
+        if plan.result.changed:
+            _write(plan, locked, by, change_reason_import(name))
+        _unanswered_note(plan.result, locked)
         if dry_run:
             transaction.set_rollback(True)
-        elif plan.result.changed:
-            _write(plan, locked, by, change_reason_import(name))
     return plan.result
+
+
+def _unanswered_note(result: SurveyImportResult, survey: Survey) -> None:
+    """The products that submitting would refuse as unanswered (see the result)."""
+    unanswered = survey.unanswered_products().order_by("entrepreneur__code", "name")
+    result.unanswered = unanswered.count()
+    result.unanswered_products = [
+        {"code": code or entrepreneur, "entrepreneur": entrepreneur, "name": name}
+        for code, entrepreneur, name in unanswered.values_list(
+            "code", "entrepreneur__code", "name"
+        )[:PREVIEW_CHANGES]
+    ]
 
 
 def survey_import_file(
