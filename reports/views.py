@@ -508,7 +508,9 @@ def report_upload_problems(
     """Every problem of a refused upload (CSV)."""
     round = get_round_or_404(round_code)
     district = get_district_for_user(request.user, code)
-    return upload_problems_response(_upload(request, round, district, upload_id))
+    upload = _upload(request, round, district, upload_id)
+    _require_edit(request, district)
+    return upload_problems_response(upload)
 
 
 @login_required
@@ -519,7 +521,9 @@ def report_upload_marked(
     """A refused upload's marked-up copy: each problem cell filled and commented."""
     round = get_round_or_404(round_code)
     district = get_district_for_user(request.user, code)
-    return upload_marked_response(_upload(request, round, district, upload_id))
+    upload = _upload(request, round, district, upload_id)
+    _require_edit(request, district)
+    return upload_marked_response(upload)
 
 
 @login_required

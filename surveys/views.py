@@ -485,6 +485,7 @@ def upload_discard(
 
 @require_GET
 @district_view
+@editor_required
 def upload_problems(
     request: HttpRequest, round: Round, district: District, upload_id: int
 ) -> HttpResponse:
@@ -494,6 +495,7 @@ def upload_problems(
 
 @require_GET
 @district_view
+@editor_required
 def upload_marked(
     request: HttpRequest, round: Round, district: District, upload_id: int
 ) -> FileResponse:
