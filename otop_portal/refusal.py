@@ -101,6 +101,14 @@ class Refusal:
         return self.problems[:SHOWN_PROBLEMS]
 
     @property
+    def rest(self) -> list[Problem]:
+        return self.problems[SHOWN_PROBLEMS:]
+
+    @property
+    def hidden(self) -> int:
+        return len(self.rest)
+
+    @property
     def more(self) -> str:
         """The line that says the list was cut, or ""."""
         if self.count <= SHOWN_PROBLEMS:

@@ -54,6 +54,16 @@ class TestTheRefusal:
         # Nor a tiny file, where one slip is most of it.
         assert refusal_summarize(problems, rows=2, registry="x").advice == ""
 
+    def test_a_page_without_a_stored_list_folds_the_rest_away(self):
+        from django.template.loader import render_to_string
+
+        problems = [Problem(f"ปัญหาที่ {n}", row=2 + n, column="B") for n in range(25)]
+        html = render_to_string("includes/import_problems.html", {"problems": problems})
+        shown, folded = html.split("<details>")
+        assert shown.count("<tr><td") == SHOWN_PROBLEMS
+        assert folded.count("<tr><td") == 5 and "แสดงอีก 5 รายการ" in folded
+        assert "ปัญหาที่ 24" in folded
+
     def test_the_whole_list_opens_in_excel_in_thai_and_runs_no_formula(self):
         data = problems_csv([Problem("=1+1 ผิด", row=7, column="K", value="=HYPERLINK(1)")])
         text = data.decode("utf-8")
