@@ -47,7 +47,7 @@ from django.utils.translation import gettext_lazy as _
 from otop_portal.downloads import XLSX, attachment
 from otop_portal.importing import ImportRefused, Problem
 from otop_portal.problem_marks import problems_workbook_write
-from otop_portal.refusal import problems_csv, refusal_of, refusal_summarize
+from otop_portal.refusal import problems_csv, refusal_of
 from otop_portal.spreadsheet import SpreadsheetError
 from otop_portal.workflow import Status, Upload, UploadOutcome, WorkflowError
 
@@ -99,13 +99,6 @@ def refused_upload_urls(upload, *, namespace: str, **kwargs) -> dict:
     if upload.problems_file:
         urls["marked_url"] = reverse(f"{namespace}:upload_marked", kwargs=args)
     return urls
-
-
-def upload_refusal(upload):
-    """The refusal a refused upload kept, to show again."""
-    if upload.outcome != UploadOutcome.REFUSED:
-        return None
-    return refusal_summarize(upload.summary.get("problems", []))
 
 
 def upload_problems_response(upload) -> HttpResponse:
