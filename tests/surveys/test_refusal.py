@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -176,3 +177,20 @@ class TestInTheCommand:
                 str(tmp_path / "problems.txt"),
             )
         assert not SurveyUpload.objects.exists()
+
+
+def test_prune_uploads_deletes_the_marked_up_copies_with_the_old_files(client, officer, registry):
+    from otop_portal.upload_flow import upload_files_prune
+
+    client.force_login(officer)
+    client.post(url("upload"), {"file": other_snapshots_form(registry)})
+    record = SurveyUpload.objects.get()
+    path = record.problems_file.path
+    assert upload_files_prune() == []
+    SurveyUpload.objects.update(uploaded_at=record.uploaded_at - dt.timedelta(days=91))
+    pruned = upload_files_prune()
+    assert [p.upload.pk for p in pruned] == [record.pk]
+    record.refresh_from_db()
+    assert not record.problems_file
+    assert not Path(path).exists()
+    assert client.get(url("upload_marked", upload_id=record.pk)).status_code == 404
