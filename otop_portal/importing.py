@@ -4,7 +4,8 @@ Imports follow pretix's three phases: read and clean every row, collecting a Pro
 for each bad cell; if there is any problem, stop and refuse the whole file with all of
 them (ImportRefused); only then build the objects and save them in one transaction.
 A refused file therefore changes nothing. Every Problem names the sheet, the row
-(as Excel numbers it), the column (its letter and header), the value and the reason.
+(as Excel numbers it), the column (its letter and header), the value and the reason, and its kind when the refusal
+groups it (otop_portal.refusal: the headline counts problems of each kind).
 """
 
 from __future__ import annotations
@@ -12,6 +13,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from django.utils.translation import gettext as _
+
+#: Kinds of Problem that the refusal's headline counts apart (otop_portal.refusal). A
+#: problem without a kind is counted by its column.
+KIND_NOT_IN_REGISTRY = "not_in_registry"  # an entrepreneur or product the registry lacks
+KIND_OTHER_DISTRICT = "other_district"  # an entrepreneur of another district
+KIND_DUPLICATE = "duplicate"  # a product listed twice
 
 
 @dataclass
@@ -22,6 +29,7 @@ class Problem:
     column: str = ""  # a letter such as "K", or "" when the problem is the whole row/file
     header: str = ""
     value: str = ""
+    kind: str = ""
 
     def __str__(self) -> str:
         where = []
@@ -59,11 +67,28 @@ class Notice:
 
 
 class ImportRefused(Exception):
-    """The file was refused; nothing was written. `problems` lists every reason."""
+    """The file was refused; nothing was written. `problems` lists every reason; `rows`
+    is how many data rows the file had, `unmatched` how many of them name what the
+    registry lacks, and `registry` names the registry snapshot the
+    rows were matched against (both optional), so that the refusal can say when the
+    file does not match the registry at all (otop_portal.refusal)."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(
+        self,
+        problems: list[Problem],
+        *,
+        rows: int | None = None,
+        unmatched: int | None = None,
+        registry: str = "",
+    ):
         super().__init__("; ".join(str(p) for p in problems[:5]))
         self.problems = problems
+        self.rows = rows
+        #: Rows naming an entrepreneur or product the registry lacks (a reader that
+        #: tells an unknown entrepreneur once counts all its rows here); None: the
+        #: rows of such problems.
+        self.unmatched = unmatched
+        self.registry = registry
 
 
 @dataclass
@@ -74,11 +99,15 @@ class ProblemCollector:
     problems: list[Problem] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     limit: int = 1000
+    #: Set by a planner that matches rows against the registry (see ImportRefused).
+    rows: int | None = None
+    unmatched: int | None = None
+    registry: str = ""
 
-    def add(self, message, *, row=None, column="", header="", value="") -> None:
+    def add(self, message, *, row=None, column="", header="", value="", kind="") -> None:
         if len(self.problems) < self.limit:
             self.problems.append(
-                Problem(str(message), self.sheet, row, column, str(header), _str(value))
+                Problem(str(message), self.sheet, row, column, str(header), _str(value), kind)
             )
 
     def notice(self, message, *, row=None, column="") -> None:
@@ -86,7 +115,9 @@ class ProblemCollector:
 
     def raise_if_any(self) -> None:
         if self.problems:
-            raise ImportRefused(self.problems)
+            raise ImportRefused(
+                self.problems, rows=self.rows, unmatched=self.unmatched, registry=self.registry
+            )
 
 
 def _str(value) -> str:

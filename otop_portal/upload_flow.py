@@ -15,6 +15,12 @@ form changed since the preview. A form that has not been started gets a bare row
 "not started", without history) so that its uploads have something to belong to; the
 commit starts it.
 
+A refused file leads with what to do (otop_portal.refusal): the refusal keeps a headline
+and every problem, and, when the problems name cells, a marked-up copy of the file
+(`problems_file`: each problem cell filled and commented, otop_portal.problem_marks) for
+the officer to fix and upload again; the raised exception carries the refused upload as
+`upload`, so that the page can offer both downloads. The copy is pruned with the files.
+
 A blank form (no mark and no amount anywhere, such as the form downloaded and sent
 straight back) is not an answer: the preview says so, and the commit refuses it unless
 the officer confirms it (`allow_blank`; `--allow-blank` in the commands).
@@ -23,17 +29,25 @@ the officer confirms it (`allow_blank`; `--allow-blank` in the commands).
 from __future__ import annotations
 
 import datetime as dt
+import io
+import logging
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.apps import apps
 from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from otop_portal.downloads import XLSX, attachment
 from otop_portal.importing import ImportRefused, Problem
+from otop_portal.problem_marks import problems_workbook_write
+from otop_portal.refusal import problems_csv, refusal_of
 from otop_portal.spreadsheet import SpreadsheetError
 from otop_portal.workflow import Status, Upload, UploadOutcome, WorkflowError
 
@@ -45,8 +59,10 @@ MSG_BLANK_FILE = _(
 )
 
 
-#: How many problems a refused upload keeps.
-KEPT_PROBLEMS = 200
+#: How many problems a refused upload keeps (the readers stop collecting at 1,000).
+KEPT_PROBLEMS = 1000
+
+logger = logging.getLogger(__name__)
 
 
 def blank_refuse(*, blank: bool, allow_blank: bool) -> None:
@@ -55,12 +71,47 @@ def blank_refuse(*, blank: bool, allow_blank: bool) -> None:
         raise ImportRefused([Problem(str(MSG_BLANK_FILE))])
 
 
-def problems_of(exc: Exception) -> list[Problem]:
-    """The problems of a refused file, whichever way it was refused."""
-    problems = getattr(exc, "problems", None)
-    if problems is not None:
-        return list(problems)
-    return [Problem(str(getattr(exc, "message", None) or exc))]
+def refusal_context(exc: Exception, *, namespace: str, **kwargs) -> dict:
+    """What an upload page shows of a refused file: the refusal, and the links to the
+    whole list and to the marked-up copy that the refused upload kept. `namespace` and
+    `kwargs` name the form's URLs ("surveys", round_code=..., code=...)."""
+    context: dict = {"refusal": refusal_of(exc)}
+    upload = getattr(exc, "upload", None)
+    if upload is not None:
+        context.update(refused_upload_urls(upload, namespace=namespace, **kwargs))
+    return context
+
+
+def refused_upload_urls(upload, *, namespace: str, **kwargs) -> dict:
+    """The download links of a refused upload (for its page and the upload list)."""
+    urls = {}
+    args = {**kwargs, "upload_id": upload.pk}
+    if upload.summary.get("problems"):
+        urls["problems_url"] = reverse(f"{namespace}:upload_problems", kwargs=args)
+    if upload.problems_file:
+        urls["marked_url"] = reverse(f"{namespace}:upload_marked", kwargs=args)
+    return urls
+
+
+def upload_problems_response(upload) -> HttpResponse:
+    """Every problem of a refused upload as a CSV download (404 when it kept none)."""
+    problems = upload.summary.get("problems") if upload.outcome == UploadOutcome.REFUSED else None
+    if not problems:
+        raise Http404
+    stem = f"{upload._meta.model_name}-{upload.pk}-problems"
+    return attachment(problems_csv(problems), filename=f"{stem}.csv", content_type="text/csv")
+
+
+def upload_marked_response(upload) -> FileResponse:
+    """The marked-up copy of a refused upload (404 when it has none)."""
+    if not upload.problems_file:
+        raise Http404
+    try:
+        fh = upload.problems_file.open("rb")
+    except OSError:  # pruned meanwhile
+        raise Http404 from None
+    stem = f"{upload._meta.model_name}-{upload.pk}-problems"
+    return FileResponse(fh, as_attachment=True, filename=f"{stem}.xlsx", content_type=XLSX)
 
 
 class UploadFlow:
@@ -138,7 +189,9 @@ class UploadFlow:
                 allow_blank=True,
             )
         except (ImportRefused, SpreadsheetError, WorkflowError) as exc:
-            self.refusal_record(form=form, name=name, size=_size(file), by=by, exc=exc)
+            exc.upload = self.refusal_record(
+                form=form, name=name, size=_size(file), by=by, exc=exc, file=file
+            )
             raise
         upload = self.upload_model(
             **{self.form_field: form},
@@ -157,29 +210,33 @@ class UploadFlow:
 
     def preview_upload(
         self, *, round, district, upload_form, by
-    ) -> tuple[Upload | None, list[Problem]]:
+    ) -> tuple[Upload | None, Exception | None]:
         """A page's upload: its form checked (UploadForm), the district's form for it, then
-        the preview. Returns the kept upload, or None with every problem of a refused file
-        (none when the upload form itself has errors)."""
+        the preview. Returns the kept upload, or None with the refusal of a refused file
+        (None when the upload form itself has errors; refusal_context shows a refusal)."""
         if not upload_form.is_valid():
-            return None, []
+            return None, None
         file = upload_form.cleaned_data["file"]
         form = self.form_for_upload(round=round, district=district)
         try:
             upload, _result = self.preview(form=form, file=file, name=file.name, by=by)
         except (ImportRefused, SpreadsheetError, WorkflowError) as exc:
-            return None, problems_of(exc)
-        return upload, []
+            return None, exc
+        return upload, None
 
-    def refusal_record(self, *, form, name: str, size: int | None, by, exc: Exception):
-        """Record a refused file (who, when, name, size, reasons) without the file."""
-        return self.upload_model.objects.create(
+    def refusal_record(self, *, form, name: str, size: int | None, by, exc: Exception, file=None):
+        """Record a refused file (who, when, name, size, reasons) without the file, but
+        with its marked-up copy when the problems name cells of it."""
+        record = self.upload_model.objects.create(
             **{self.form_field: form},
             original_name=name[:255],
             uploaded_by=by,
             outcome=UploadOutcome.REFUSED,
             summary=_refusal_summary(exc, size),
         )
+        if file is not None:
+            problems_file_save(record, file=file, name=name, exc=exc)
+        return record
 
     def commit(self, *, upload, by, today: dt.date | None = None, allow_blank: bool = False):
         """Import a previewed upload, provided nobody changed the form since the preview.
@@ -225,7 +282,11 @@ class UploadFlow:
             upload.outcome = UploadOutcome.REFUSED
             upload.summary = _refusal_summary(exc, size)
             upload.save(update_fields=["outcome", "summary"])
+            if upload.file:
+                with upload.file.open("rb") as fh:
+                    problems_file_save(upload, file=fh, name=upload.original_name, exc=exc)
             _delete_file(upload)
+            exc.upload = upload
             raise
         return result
 
@@ -269,12 +330,38 @@ def upload_files_prune(
             pruned.append(PrunedFile(upload, _stored_size(upload)))
             if not dry_run:
                 _delete_file(upload)
+        marked = model.objects.exclude(problems_file="").filter(uploaded_at__lt=now - older_than)
+        for upload in marked.order_by("uploaded_at"):
+            pruned.append(PrunedFile(upload, _stored_size(upload, "problems_file")))
+            if not dry_run:
+                upload.problems_file.delete(save=False)
+                model.objects.filter(pk=upload.pk).update(problems_file="")
     return pruned
 
 
-def _stored_size(upload) -> int:
+def problems_file_save(upload, *, file, name: str, exc: Exception) -> bool:
+    """Keep the marked-up copy of a refused file on its upload (see the module's
+    docstring); False when the problems name no cell or the copy cannot be made."""
+    problems = getattr(exc, "problems", None) or []
+    if not any(p.row is not None for p in problems):
+        return False
+    if hasattr(file, "seek"):
+        file.seek(0)
+    data = file.read()
+    out = io.BytesIO()
     try:
-        return upload.file.size
+        problems_workbook_write(out, data=data, problems=problems, name=name)
+    except Exception:  # the refusal stands without its copy; never a traceback for it
+        logger.exception("could not mark up the refused file %s", name)
+        return False
+    stem = (name.rsplit(".", 1)[0] or "file")[:100]
+    upload.problems_file.save(f"{stem}-problems.xlsx", ContentFile(out.getvalue()), save=True)
+    return True
+
+
+def _stored_size(upload, field: str = "file") -> int:
+    try:
+        return getattr(upload, field).size
     except OSError:  # already gone from storage
         return 0
 
@@ -285,10 +372,13 @@ def _still_previewed(upload) -> None:
 
 
 def _refusal_summary(exc: Exception, size: int | None) -> dict:
-    problems = problems_of(exc)
+    refusal = refusal_of(exc)
+    first = str(refusal.problems[0]) if refusal.problems else ""
     return {
-        "problems": [p.as_dict() for p in problems[:KEPT_PROBLEMS]],
-        "headline": str(problems[0]) if problems else "",
+        "problems": [p.as_dict() for p in refusal.problems[:KEPT_PROBLEMS]],
+        # What the upload list shows: the counts and the advice, or the only problem.
+        "headline": refusal.summary() if refusal.count > 1 or refusal.advice else first,
+        "advice": refusal.advice,
         "size": size,
     }
 

@@ -150,6 +150,9 @@ class Upload(models.Model):
         max_length=10, choices=UploadOutcome.choices, default=UploadOutcome.PREVIEWED
     )
     summary = models.JSONField(default=dict, blank=True)
+    #: A refused file's marked-up copy: each problem cell filled and commented
+    #: (otop_portal.upload_flow), served only through the form's scoped download view.
+    problems_file = models.FileField(upload_to="uploads/problems/%Y/%m/", blank=True)
 
     #: How long a preview can be committed; later it has expired (see upload_flow).
     PREVIEW_LIFETIME = dt.timedelta(days=1)

@@ -16,7 +16,15 @@ from xlsxwriter.exceptions import FileCreateError
 
 from districts.commands import district_option, province_option
 from otop_portal.cells import CellError
-from otop_portal.commands import cannot_write, input_file, output_file, refused, user_option
+from otop_portal.commands import (
+    cannot_write,
+    input_file,
+    output_file,
+    problems_argument,
+    problems_option,
+    refused,
+    user_option,
+)
 from otop_portal.importing import ImportRefused
 from otop_portal.spreadsheet import SpreadsheetError
 from otop_portal.workflow import WorkflowError
@@ -49,6 +57,7 @@ class DistrictImportCommand(BaseCommand):
             action="store_true",
             help="accept a form with no mark and no amount anywhere (refused otherwise)",
         )
+        problems_argument(parser)
 
     def import_file(self, *, round, district, file, name: str, by, dry_run: bool, allow_blank):
         raise NotImplementedError
@@ -61,6 +70,7 @@ class DistrictImportCommand(BaseCommand):
         round = round_option(options["round"])
         district = district_option(options["district"])
         by = user_option(options["user"])
+        problems = problems_option(options["problems"])
         try:
             with path.open("rb") as fh:
                 result = self.import_file(
@@ -73,7 +83,7 @@ class DistrictImportCommand(BaseCommand):
                     allow_blank=options["allow_blank"],
                 )
         except (ImportRefused, SpreadsheetError, CellError, WorkflowError) as exc:
-            raise refused(self, path.name, exc) from None
+            raise refused(self, path.name, exc, source=path, problems=problems) from None
         self.report(result, name=path.name, round=round, district=district)
 
 

@@ -73,6 +73,15 @@ def round_current() -> Round | None:
     )
 
 
+def registry_label(*, round: Round) -> str:
+    """The registry snapshot a district's form is matched against, as a refusal names it
+    ("ทะเบียน ณ 1 มกราคม 2567"): the round's snapshot, else the latest one; "" if none."""
+    snapshot = round.snapshot if round.snapshot_id else None
+    if snapshot is None:
+        snapshot = RegistrySnapshot.objects.defer("summary").first()
+    return str(snapshot) if snapshot is not None else ""
+
+
 def base_products(*, round: Round) -> QuerySet[Product]:
     return Product.objects.base(round)
 

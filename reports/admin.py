@@ -44,7 +44,14 @@ class ReportUploadAdmin(StoredFilesAdmin):
     list_select_related = ["report", "report__district", "report__round", "uploaded_by"]
     # An upload records a file a district sent (provenance): it is never made or its file
     # replaced by hand, which would also bypass the upload checks (size, content).
-    readonly_fields = ["file", "original_name", "uploaded_by", "uploaded_at", "summary"]
+    readonly_fields = [
+        "file",
+        "problems_file",
+        "original_name",
+        "uploaded_by",
+        "uploaded_at",
+        "summary",
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False

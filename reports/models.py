@@ -37,6 +37,10 @@ def has_no_channel(values) -> bool:
 CHANGE_REASON_FLAG_NOTE = "flag note"
 
 MSG_MISSING_CHANNEL = _("ผลิตภัณฑ์ที่มียอดขายต้องระบุช่องทางจำหน่ายหรือลิงก์ร้านค้า: %(names)s")
+#: Why a line blocks submitting, as the upload preview and the report page say it.
+MSG_NO_CHANNEL_REASON = _("มียอดขายแต่ไม่ได้ระบุช่องทางจำหน่ายหรือลิงก์ร้านค้า")
+#: How many lines the submit refusal names.
+MISSING_NAMED = 10
 MSG_URL_SCHEME = _("ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https:// (พบ “%(value)s”)")
 MSG_URL_INVALID = _("“%(value)s” ไม่ใช่ลิงก์ที่ถูกต้อง")
 
@@ -74,21 +78,39 @@ class Report(DistrictForm, Submission):
 
     def missing_for_submit(self) -> list[str]:
         """A report can be submitted when every line with sales says where it sold: a
-        channel ticked, another channel named, or a shop URL. One query."""
+        channel ticked, another channel named, or a shop URL (the lines that do not are
+        ReportLine.objects.blocking_submit(), which the upload preview lists). Each line
+        is named by its code and name, since products of several entrepreneurs share
+        names. One query."""
         unexplained = list(
-            self.lines.alias(line_total=line_total_expression())
-            .filter(line_total__gt=0, **NO_CHANNEL)
+            self.lines.blocking_submit()
             .order_by("product__entrepreneur__code", "product__name")
-            .values_list("product__name", flat=True)[:6]
+            .values_list("product__code", "product__entrepreneur__code", "product__name")[
+                : MISSING_NAMED + 1
+            ]
         )
         if not unexplained:
             return []
-        names = ", ".join(unexplained[:5]) + (" …" if len(unexplained) > 5 else "")
+        labels = [line_label(*values) for values in unexplained]
+        names = ", ".join(labels[:MISSING_NAMED]) + (" …" if len(labels) > MISSING_NAMED else "")
         return [MSG_MISSING_CHANNEL % {"names": names}]
+
+
+def line_label(product_code: str, entrepreneur_code: str, name: str) -> str:
+    """A line as the submit rule and the preview name it: its product's code (or, for a
+    product the registry gave none, its entrepreneur's) and its name."""
+    return f"{product_code or entrepreneur_code} {name}"
 
 
 class ReportLineQuerySet(ScopedQuerySet):
     district_path = "report__district"
+
+    def blocking_submit(self):
+        """The lines the submit rule refuses (Report.missing_for_submit): sales in the
+        round and nowhere said where (NO_CHANNEL)."""
+        return self.alias(submit_total=line_total_expression()).filter(
+            submit_total__gt=0, **NO_CHANNEL
+        )
 
 
 MONTH_FIELDS = ["month_1", "month_2", "month_3", "month_4", "month_5", "month_6"]

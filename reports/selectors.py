@@ -40,8 +40,10 @@ from products.vocab import PRODUCT_TYPE_TH
 from reports.models import (
     CHANGE_REASON_FLAG_NOTE,
     MONTH_FIELDS,
+    MSG_NO_CHANNEL_REASON,
     Report,
     ReportLine,
+    line_label,
     line_total_expression,
 )
 from surveys.models import EntrepreneurAnswer, Survey
@@ -702,11 +704,36 @@ def report_lines(*, report: Report, filters: dict | None = None) -> QuerySet[Rep
         lines = lines.filter(line_total__gt=0)
     elif show == "no_sales":
         lines = lines.filter(line_total=0)
+    elif show == "blocking":  # the lines the submit rule refuses
+        lines = lines.blocking_submit()
     if filters.get("type"):
         lines = lines.filter(product__type=filters["type"])
     if filters.get("subdistrict"):
         lines = lines.filter(product__entrepreneur__subdistrict_id=filters["subdistrict"])
     return lines
+
+
+def report_submit_blockers(*, report: Report, file_rows: dict[int, int]) -> list[dict]:
+    """The lines that submitting the report would refuse as it stands (inside an
+    import's transaction: as it will stand), each with its product's code, entrepreneur,
+    name, the row of the file it came from (None: the file does not list it) and why.
+    The submit rule's own queryset, so the preview and the submit cannot disagree."""
+    lines = (
+        report.lines.blocking_submit()
+        .order_by("product__entrepreneur__code", "product__name")
+        .values_list("pk", "product__code", "product__entrepreneur__code", "product__name")
+    )
+    return [
+        {
+            "code": code or entrepreneur,
+            "entrepreneur": entrepreneur,
+            "name": name,
+            "label": line_label(code, entrepreneur, name),
+            "row": file_rows.get(pk),
+            "reason": str(MSG_NO_CHANNEL_REASON),
+        }
+        for pk, code, entrepreneur, name in lines
+    ]
 
 
 @dataclass

@@ -47,6 +47,7 @@ from otop_portal.workflow import (
     submission_submit,
 )
 from products.models import Product, Round
+from products.selectors import registry_label
 from reports.models import (
     CHANGE_REASON_FLAG_NOTE,
     LINE_TEXT_LIMITS,
@@ -58,7 +59,7 @@ from reports.models import (
     line_total_expression,
 )
 from reports.plausibility import Flag, flags_for_report
-from reports.selectors import Kpi, kpi_for_districts
+from reports.selectors import Kpi, kpi_for_districts, report_submit_blockers
 from reports.workbook import match_rows, read_report
 from surveys.models import EntrepreneurAnswer
 
@@ -413,6 +414,9 @@ class ReportImportResult:
     flags: list[Flag] = field(default_factory=list)
     #: The file had no channel and no amount anywhere (see UploadFlow).
     blank: bool = False
+    #: The lines that submitting would refuse once the file is applied (the submit rule,
+    #: ReportLine.objects.blocking_submit): code, entrepreneur, name, row and why.
+    blockers: list[dict] = field(default_factory=list)
 
     @property
     def figures(self):
@@ -435,6 +439,7 @@ class ReportImportResult:
             "warnings": self.warnings,
             # The preview page is drawn from the upload's summary (also when reopened).
             "flags": [{**asdict(f), "message": str(f.message)} for f in self.flags],
+            "blockers": self.blockers,
         }
 
 
@@ -475,7 +480,11 @@ def report_import(
         }
         matched = match_rows(reading.rows, round=round, district=district, collector=problems)
         if problems.problems:
-            raise ImportRefused(problems.problems)
+            raise ImportRefused(
+                problems.problems,
+                rows=len(reading.rows),
+                registry=registry_label(round=round),
+            )
         blank_refuse(blank=reading.blank, allow_blank=allow_blank)
         notices.extend(problems.notices)
 
@@ -543,6 +552,7 @@ def report_import(
         flags = flags_for_report(report=report)
         for flag in flags:
             flag.line = file_rows.get(flag.line_id)
+        blockers = report_submit_blockers(report=report, file_rows=file_rows)
         if dry_run:
             transaction.set_rollback(True)
     return ReportImportResult(
@@ -558,6 +568,7 @@ def report_import(
         warnings=warnings,
         flags=flags,
         blank=reading.blank,
+        blockers=blockers,
     )
 
 

@@ -30,6 +30,16 @@ urlpatterns = [
         views.report_upload_discard,
         name="upload_discard",
     ),
+    path(
+        f"{_district}report/upload/<int:upload_id>/problems.csv",
+        views.report_upload_problems,
+        name="upload_problems",
+    ),
+    path(
+        f"{_district}report/upload/<int:upload_id>/marked.xlsx",
+        views.report_upload_marked,
+        name="upload_marked",
+    ),
     path(f"{_district}kpi/<str:which>/", views.kpi_explain, name="explain"),
     path(
         "rounds/<round:round_code>/provinces/<str:code>/reports/",

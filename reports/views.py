@@ -30,7 +30,11 @@ from otop_portal.downloads import attachment
 from otop_portal.forms import ExceptionForm, ReviewForm
 from otop_portal.importing import ImportRefused
 from otop_portal.spreadsheet import SpreadsheetError
-from otop_portal.upload_flow import problems_of
+from otop_portal.upload_flow import (
+    refusal_context,
+    upload_marked_response,
+    upload_problems_response,
+)
 from otop_portal.workflow import Status, WorkflowError
 from products.models import Round
 from products.selectors import get_round_or_404
@@ -419,12 +423,17 @@ def report_upload(request: HttpRequest, round_code: str, code: str) -> HttpRespo
     if request.method == "GET":
         return _upload_page(request, round, district)
     form = upload_form(request.POST, request.FILES)
-    upload, problems = services.report_uploads.preview_upload(
+    upload, refused = services.report_uploads.preview_upload(
         round=round, district=district, upload_form=form, by=request.user
     )
     if upload is None:
-        return _upload_page(request, round, district, form=form, problems=problems, status=400)
+        extra = _refusal(refused, round, district) if refused else {}
+        return _upload_page(request, round, district, form=form, status=400, **extra)
     return _preview_page(request, round, district, upload)
+
+
+def _refusal(exc: Exception, round: Round, district: District) -> dict:
+    return refusal_context(exc, namespace="reports", round_code=round.code, code=district.code)
 
 
 def _upload(
@@ -472,7 +481,7 @@ def report_upload_commit(
             upload=upload, by=request.user, allow_blank=request.POST.get("allow_blank") == "1"
         )
     except (ImportRefused, SpreadsheetError) as exc:
-        return _upload_page(request, round, district, problems=problems_of(exc), status=400)
+        return _upload_page(request, round, district, **_refusal(exc, round, district), status=400)
     except WorkflowError as exc:
         messages.error(request, exc.message)
         return redirect("reports:upload", round.code, district.code)
@@ -501,6 +510,26 @@ def report_upload_discard(
     except WorkflowError as exc:
         messages.error(request, exc.message)
     return redirect("reports:upload", round.code, district.code)
+
+
+@login_required
+@require_GET
+def report_upload_problems(
+    request: HttpRequest, round_code: str, code: str, upload_id: int
+) -> HttpResponse:
+    """Every problem of a refused upload (CSV)."""
+    _round, _district, upload = _upload(request, round_code, code, upload_id)
+    return upload_problems_response(upload)
+
+
+@login_required
+@require_GET
+def report_upload_marked(
+    request: HttpRequest, round_code: str, code: str, upload_id: int
+) -> HttpResponse:
+    """A refused upload's marked-up copy: each problem cell filled and commented."""
+    _round, _district, upload = _upload(request, round_code, code, upload_id)
+    return upload_marked_response(upload)
 
 
 @login_required

@@ -41,7 +41,14 @@ from otop_portal.cells import (
     parse_yes,
 )
 from otop_portal.dates import THAI_MONTHS, THAI_MONTHS_SHORT
-from otop_portal.importing import Notice, Problem, ProblemCollector
+from otop_portal.importing import (
+    KIND_DUPLICATE,
+    KIND_NOT_IN_REGISTRY,
+    KIND_OTHER_DISTRICT,
+    Notice,
+    Problem,
+    ProblemCollector,
+)
 from otop_portal.spreadsheet import Sheet, column_letter, find_header, open_workbook
 from otop_portal.xlsx import FormWriter
 from products.models import Entrepreneur, Product, Round
@@ -768,8 +775,8 @@ def match_rows(
         else {}
     )
 
-    def problem(message, row: ReportRow, column: str, header: str, value: str):
-        collector.add(message, row=row.row, column=column, header=header, value=value)
+    def problem(message, row: ReportRow, column: str, header: str, value: str, kind: str):
+        collector.add(message, row=row.row, column=column, header=header, value=value, kind=kind)
 
     seen: dict[tuple[str, str], int] = {}
     out = []
@@ -783,6 +790,7 @@ def match_rows(
                 "D",
                 H_PRODUCT,
                 row.product_name,
+                KIND_DUPLICATE,
             )
             continue
         seen[key] = row.row
@@ -799,6 +807,7 @@ def match_rows(
                 "B",
                 H_CODE,
                 row.entrepreneur_code,
+                KIND_OTHER_DISTRICT,
             )
             continue
         if row.entrepreneur_code not in names_by_code:
@@ -814,6 +823,7 @@ def match_rows(
                 "B",
                 H_CODE,
                 row.entrepreneur_code,
+                KIND_NOT_IN_REGISTRY,
             )
             continue
         product = by_key.get(key)
@@ -829,6 +839,7 @@ def match_rows(
                 "D",
                 H_PRODUCT,
                 row.product_name,
+                KIND_NOT_IN_REGISTRY,
             )
             continue
         why = None

@@ -71,4 +71,12 @@ class SurveyUploadAdmin(StoredFilesAdmin):
     list_filter = ("outcome", "survey__round", "survey__district__province")
     list_select_related = ("survey__district", "survey__round__fiscal_year", "uploaded_by")
     search_fields = ("original_name", "survey__district__name_th")
-    readonly_fields = ("survey", "file", "original_name", "uploaded_by", "uploaded_at", "summary")
+    readonly_fields = (
+        "survey",
+        "file",
+        "problems_file",
+        "original_name",
+        "uploaded_by",
+        "uploaded_at",
+        "summary",
+    )

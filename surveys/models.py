@@ -39,9 +39,10 @@ class Survey(DistrictForm, Submission):
             "round": self.round.code,
         }
 
-    def missing_for_submit(self) -> list[str]:
-        """Every product of the district's base for the round must have an answer."""
-        unanswered = (
+    def unanswered_products(self):
+        """The products of the district's base for the round that have no answer yet:
+        the submit rule's (missing_for_submit), which the upload preview lists."""
+        return (
             Product.objects.base(self.round)
             .filter(district_id=self.district_id)
             .exclude(
@@ -49,8 +50,11 @@ class Survey(DistrictForm, Submission):
                     "product_id"
                 )
             )
-            .count()
         )
+
+    def missing_for_submit(self) -> list[str]:
+        """Every product of the district's base for the round must have an answer."""
+        unanswered = self.unanswered_products().count()
         if unanswered:
             return [MSG_UNANSWERED % {"count": unanswered}]
         return []

@@ -18,7 +18,14 @@ from django.utils.translation import gettext_lazy as _
 from districts.models import District
 from otop_portal.cells import match_key
 from otop_portal.dates import be_date
-from otop_portal.importing import ImportRefused, Notice, ProblemCollector
+from otop_portal.importing import (
+    KIND_DUPLICATE,
+    KIND_NOT_IN_REGISTRY,
+    KIND_OTHER_DISTRICT,
+    ImportRefused,
+    Notice,
+    ProblemCollector,
+)
 from otop_portal.spreadsheet import SpreadsheetError, column_letter
 from otop_portal.upload_flow import UploadFlow, blank_refuse
 from otop_portal.workflow import (
@@ -31,7 +38,7 @@ from otop_portal.workflow import (
     submission_submit,
 )
 from products.models import Entrepreneur, Product, Round
-from products.selectors import base_filter_for
+from products.selectors import base_filter_for, registry_label
 from surveys import workbook
 from surveys.models import EntrepreneurAnswer, ProductAnswer, Survey, SurveyUpload
 
@@ -277,6 +284,10 @@ class SurveyImportResult:
     dry_run: bool = False
     #: The file had no mark and no amount anywhere (see UploadFlow).
     blank: bool = False
+    #: The base products that submitting would refuse once the file is imported, as
+    #: unanswered (the submit rule, Survey.unanswered_products): how many, and the first.
+    unanswered: int = 0
+    unanswered_products: list[dict] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -296,6 +307,8 @@ class SurveyImportResult:
             "skipped": self.skipped,
             "notices": [str(n) for n in self.notices],
             "changes": self.changes[:PREVIEW_CHANGES],
+            "unanswered": self.unanswered,
+            "unanswered_products": self.unanswered_products[:PREVIEW_CHANGES],
         }
 
 
@@ -364,11 +377,13 @@ class _Plan:
 def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector) -> _Plan:
     """Match the rows against the district's registry and compare them with the answers.
 
-    Adds a Problem for every row that cannot be matched; the caller refuses the file
+    Adds a Problem for every row that cannot be matched (each row of an unknown
+    entrepreneur, so that the marked-up copy marks them all); the caller refuses the file
     if there is any. A fixed number of queries whatever the size of the file.
     """
     round, district = survey.round, survey.district
     result = SurveyImportResult(rows=len(read.rows))
+    collector.rows = len(read.rows)
 
     base_rows = list(
         Product.objects.base(round)
@@ -408,7 +423,8 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
     code_col, product_col = column_letter(workbook.CODE), column_letter(workbook.PRODUCT)
     code_header, product_header = workbook.H1[workbook.CODE], workbook.H1[workbook.PRODUCT]
 
-    reported_codes: set[str] = set()
+    kind_of: dict[str, str] = {}  # the kind of problem of each unknown code
+    unmatched_rows = 0  # rows naming an entrepreneur or product the registry lacks
     seen: dict[tuple[str, str], int] = {}
     skipped_rows: list[int] = []
     entrepreneur_values: dict[int, dict] = {}
@@ -423,9 +439,10 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
             other = elsewhere.get(code)
             if other is not None and other["district_id"] == district.code:
                 skipped_rows.append(row.row)  # registered here, but nothing in the base
-            elif code not in reported_codes:
-                reported_codes.add(code)
+                continue
+            if code not in kind_of:  # told once, on the code's own cell
                 if other is not None:
+                    kind_of[code] = KIND_OTHER_DISTRICT
                     message = MSG_OTHER_DISTRICT % {
                         "code": code,
                         "other": other["district__name_th"],
@@ -433,6 +450,7 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
                         "district": district.name_th,
                     }
                 else:
+                    kind_of[code] = KIND_NOT_IN_REGISTRY
                     suggestions = _closest_entrepreneurs(code, row.entrepreneur_name, registry)
                     message = MSG_UNKNOWN_ENTREPRENEUR % {
                         "code": code,
@@ -440,8 +458,14 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
                         "suggestion": _suggestion_text(suggestions),
                     }
                 collector.add(
-                    message, row=row.code_row, column=code_col, header=code_header, value=code
+                    message,
+                    row=row.code_row,
+                    column=code_col,
+                    header=code_header,
+                    value=code,
+                    kind=kind_of[code],
                 )
+            unmatched_rows += kind_of[code] == KIND_NOT_IN_REGISTRY
             continue
         product = entry["products"].get(key)
         if product is None:
@@ -460,7 +484,9 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
                 column=product_col,
                 header=product_header,
                 value=row.product_name,
+                kind=KIND_NOT_IN_REGISTRY,
             )
+            unmatched_rows += 1
             continue
         first = seen.get((code, key))
         if first is not None:
@@ -470,6 +496,7 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
                 column=product_col,
                 header=product_header,
                 value=row.product_name,
+                kind=KIND_DUPLICATE,
             )
             continue
         seen[(code, key)] = row.row
@@ -492,6 +519,8 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
         product_values[product[0]] = row.ready
 
     if collector.problems:
+        collector.registry = registry_label(round=round)
+        collector.unmatched = unmatched_rows
         return _Plan(result, [], [])
 
     # Compare with the stored answers (locked by the caller's transaction).
@@ -689,11 +718,26 @@ def survey_import_rows(
         plan.result.notices = list(collector.notices) + plan.result.notices
         plan.result.dry_run = dry_run
         plan.result.blank = read.blank
+        # A dry run writes too, then rolls back, so that the submit rule itself says
+        # which products would still be unanswered after the import.
+        if plan.result.changed:
+            _write(plan, locked, by, change_reason_import(name))
+        _unanswered_note(plan.result, locked)
         if dry_run:
             transaction.set_rollback(True)
-        elif plan.result.changed:
-            _write(plan, locked, by, change_reason_import(name))
     return plan.result
+
+
+def _unanswered_note(result: SurveyImportResult, survey: Survey) -> None:
+    """The products that submitting would refuse as unanswered (see the result)."""
+    unanswered = survey.unanswered_products().order_by("entrepreneur__code", "name")
+    result.unanswered = unanswered.count()
+    result.unanswered_products = [
+        {"code": code or entrepreneur, "entrepreneur": entrepreneur, "name": name}
+        for code, entrepreneur, name in unanswered.values_list(
+            "code", "entrepreneur__code", "name"
+        )[:PREVIEW_CHANGES]
+    ]
 
 
 def survey_import_file(

@@ -21,6 +21,12 @@ urlpatterns = [
     path(f"{SURVEY}upload/<int:upload_id>/confirm/", views.upload_confirm, name="upload_confirm"),
     path(f"{SURVEY}upload/<int:upload_id>/discard/", views.upload_discard, name="upload_discard"),
     path(
+        f"{SURVEY}upload/<int:upload_id>/problems.csv",
+        views.upload_problems,
+        name="upload_problems",
+    ),
+    path(f"{SURVEY}upload/<int:upload_id>/marked.xlsx", views.upload_marked, name="upload_marked"),
+    path(
         "rounds/<round:round_code>/provinces/<str:code>/surveys/", views.province, name="province"
     ),
     path(

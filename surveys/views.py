@@ -28,7 +28,11 @@ from otop_portal.downloads import XLSX
 from otop_portal.forms import ExceptionForm, ReviewForm
 from otop_portal.importing import ImportRefused
 from otop_portal.spreadsheet import SpreadsheetError
-from otop_portal.upload_flow import problems_of
+from otop_portal.upload_flow import (
+    refusal_context,
+    upload_marked_response,
+    upload_problems_response,
+)
 from otop_portal.workflow import Status, WorkflowError
 from products.models import Entrepreneur, Round
 from products.selectors import get_round_or_404
@@ -414,13 +418,18 @@ def upload(request: HttpRequest, round: Round, district: District) -> HttpRespon
     if request.method == "GET":
         return _upload_page(request, round, district)
     form = upload_form(request.POST, request.FILES)
-    record, problems = services.survey_uploads.preview_upload(
+    record, refused = services.survey_uploads.preview_upload(
         round=round, district=district, upload_form=form, by=request.user
     )
     if record is None:
-        status = 422 if problems else 400
-        return _upload_page(request, round, district, form=form, problems=problems, status=status)
+        extra = _refusal(refused, round, district) if refused else {}
+        status = 422 if refused else 400
+        return _upload_page(request, round, district, form=form, status=status, **extra)
     return _upload_page(request, round, district, **_preview_context(record))
+
+
+def _refusal(exc: Exception, round: Round, district: District) -> dict:
+    return refusal_context(exc, namespace="surveys", round_code=round.code, code=district.code)
 
 
 def _upload_or_404(request, round, district, upload_id) -> SurveyUpload:
@@ -459,7 +468,7 @@ def upload_confirm(
             upload=record, by=request.user, allow_blank=request.POST.get("allow_blank") == "1"
         )
     except (ImportRefused, SpreadsheetError) as exc:
-        return _upload_page(request, round, district, problems=problems_of(exc), status=422)
+        return _upload_page(request, round, district, **_refusal(exc, round, district), status=422)
     except WorkflowError as exc:
         messages.error(request, exc.message)
         return redirect("surveys:upload", round_code=round.code, code=district.code)
@@ -485,6 +494,26 @@ def upload_discard(
     else:
         messages.info(request, _("ยกเลิกการนำเข้าไฟล์ %(name)s แล้ว") % {"name": record.original_name})
     return redirect("surveys:upload", round_code=round.code, code=district.code)
+
+
+@require_GET
+@district_view
+@editor_required
+def upload_problems(
+    request: HttpRequest, round: Round, district: District, upload_id: int
+) -> HttpResponse:
+    """Every problem of a refused upload (CSV)."""
+    return upload_problems_response(_upload_or_404(request, round, district, upload_id))
+
+
+@require_GET
+@district_view
+@editor_required
+def upload_marked(
+    request: HttpRequest, round: Round, district: District, upload_id: int
+) -> FileResponse:
+    """A refused upload's marked-up copy: each problem cell filled and commented."""
+    return upload_marked_response(_upload_or_404(request, round, district, upload_id))
 
 
 # ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import template
 
 from otop_portal.dates import be_date
+from otop_portal.refusal import Refusal, refusal_summarize
 
 register = template.Library()
 
@@ -47,3 +48,14 @@ def bar_width(value):
     if value is None:
         return 0
     return max(0, min(100, int(Decimal(value))))
+
+
+@register.simple_tag(takes_context=True)
+def refusal_in(context):
+    """The page's refusal (otop_portal.refusal): its `refusal`, or one made of its
+    `problems`, so that every page tells a refused file the same way (headline, advice,
+    the first problems); None when the page has neither."""
+    value = context.get("refusal") or context.get("problems")
+    if not value or isinstance(value, Refusal):
+        return value or None
+    return refusal_summarize(value)

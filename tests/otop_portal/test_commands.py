@@ -51,7 +51,7 @@ def test_it_says_it_in_english_when_asked(db):
     assert "ไม่พบ" not in str(caught.value)
 
 
-def test_it_lists_every_problem_of_a_refused_file_then_says_nothing_changed():
+def test_it_leads_with_a_headline_then_lists_the_problems_then_says_nothing_changed():
     command = BaseCommand(stdout=io.StringIO(), stderr=io.StringIO())
     exc = ImportRefused(
         [
@@ -62,9 +62,11 @@ def test_it_lists_every_problem_of_a_refused_file_then_says_nothing_changed():
     error = refused(command, "f.xlsx", exc)
     assert str(error) == "ไม่รับไฟล์ f.xlsx: พบปัญหา 2 รายการ ข้อมูลในระบบไม่เปลี่ยนแปลง"
     lines = command.stderr._out.getvalue().splitlines()
-    assert len(lines) == 2
-    assert "แถว 7" in lines[0] and "K7" in lines[0] and "ต้องเป็นตัวเลข" in lines[0]
-    assert "แถว 9" in lines[1]
+    assert lines[0] == "ไม่รับไฟล์นี้: พบปัญหา 2 รายการ ข้อมูลในระบบไม่เปลี่ยนแปลง"
+    assert lines[1:3] == ["  - ค่าในคอลัมน์ K: 1 รายการ", "  - ปัญหาของทั้งแถว: 1 รายการ"]
+    assert "แถว 7" in lines[3] and "K7" in lines[3] and "ต้องเป็นตัวเลข" in lines[3]
+    assert "แถว 9" in lines[4]
+    assert len(lines) == 5
 
 
 def test_it_gives_the_reason_of_a_file_refused_whole():

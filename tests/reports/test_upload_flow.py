@@ -56,8 +56,10 @@ def test_a_refused_file_keeps_no_file_and_changes_nothing(
     response = post_file(client, sold(tmp_path, round_2564, total=90))
     assert response.status_code == 400
     assert what_changed() == before
-    assert stored_files() == []
     record = ReportUpload.objects.get()
+    # The file is not kept; only its marked-up copy is, for the officer to fix (#14).
+    assert not record.file
+    assert stored_files() == [Path(record.problems_file.path)]
     assert (record.outcome, record.uploaded_by, record.original_name) == (
         "refused",
         officer,

@@ -52,16 +52,19 @@ def _side(round, district: str, secret: str) -> Side:
     place = District.objects.get(code=district)
     survey = survey_get_or_start(round=round, district=place)
     report = report_get_or_start(round=round, district=place)
-    # Uploads already dealt with: posting to their confirm or discard pages reaches the
-    # view's own checks and changes nothing.
-    survey_upload = SurveyUpload(
-        survey=survey, original_name="survey.xlsx", outcome=SurveyUpload.Outcome.DISCARDED
-    )
+    # Uploads already dealt with (refused, with their problems and marked-up copy to
+    # download): posting to their confirm or discard pages reaches the view's own checks
+    # and changes nothing.
+    refused = {
+        "outcome": SurveyUpload.Outcome.REFUSED,
+        "summary": {"problems": [{"message": secret}]},
+    }
+    survey_upload = SurveyUpload(survey=survey, original_name="survey.xlsx", **refused)
     survey_upload.file.save("survey.xlsx", ContentFile(b"PK"), save=True)
-    report_upload = ReportUpload(
-        report=report, original_name="report.xlsx", outcome=ReportUpload.Outcome.DISCARDED
-    )
+    survey_upload.problems_file.save("survey-problems.xlsx", ContentFile(b"PK"), save=True)
+    report_upload = ReportUpload(report=report, original_name="report.xlsx", **refused)
     report_upload.file.save("report.xlsx", ContentFile(b"PK"), save=True)
+    report_upload.problems_file.save("report-problems.xlsx", ContentFile(b"PK"), save=True)
     return Side(
         district=district,
         entrepreneur=entrepreneur,

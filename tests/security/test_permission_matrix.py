@@ -75,6 +75,8 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "surveys:upload_reopen": (OFFICERS, NOBODY),
     "surveys:upload_confirm": (NOBODY, OFFICERS),
     "surveys:upload_discard": (NOBODY, OFFICERS),
+    "surveys:upload_problems": (OFFICERS, NOBODY),
+    "surveys:upload_marked": (OFFICERS, NOBODY),
     # An officer sees their own district's row of the province's list.
     "surveys:province": (EVERYONE, NOBODY),
     "surveys:province_export": (REVIEWERS, NOBODY),
@@ -89,6 +91,8 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "reports:upload_reopen": (OFFICERS, NOBODY),
     "reports:upload_commit": (NOBODY, OFFICERS),
     "reports:upload_discard": (NOBODY, OFFICERS),
+    "reports:upload_problems": (OFFICERS, NOBODY),
+    "reports:upload_marked": (OFFICERS, NOBODY),
     "reports:explain": (EVERYONE, NOBODY),
     "reports:province": (REVIEWERS, NOBODY),
     "reports:province_download": (REVIEWERS, NOBODY),

@@ -80,7 +80,8 @@ class TestNothingChangesUntilCommit:
         assert response.status_code == 422
         assert "สองพัน" in response.content.decode()
         assert what_changed() == before
-        assert stored_files() == []
+        # The file is not kept; only its marked-up copy is, for the officer to fix (#14).
+        assert stored_files() == [Path(SurveyUpload.objects.get().problems_file.path)]
         # The survey was not started: it is still shown as not started.
         assert selectors.survey_for(
             round=small_registry["round"], district=District.objects.get(code="5607")

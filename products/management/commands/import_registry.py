@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from otop_portal.commands import input_file, refused
+from otop_portal.commands import input_file, problems_argument, problems_option, refused
 from otop_portal.importing import ImportRefused
 from products.registry_workbook import parse_date_option
 from products.services.registry import RegistryImportResult, registry_import_file
@@ -76,6 +76,7 @@ class Command(BaseCommand):
             help="also mark not registered the products and entrepreneurs of the provinces "
             "the registry holds and the file does not list (by default they are kept, and named)",
         )
+        problems_argument(parser)
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -84,6 +85,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         input_file(path)
+        problems = problems_option(options["problems"])
         try:
             with path.open("rb") as fh:
                 result = registry_import_file(
@@ -94,7 +96,7 @@ class Command(BaseCommand):
                     remove_missing_provinces=options["remove_missing_provinces"],
                 )
         except ImportRefused as exc:
-            raise refused(self, path.name, exc) from None
+            raise refused(self, path.name, exc, source=path, problems=problems) from None
         except OSError as exc:
             raise CommandError(
                 _("อ่านไฟล์ %(path)s ไม่ได้: %(error)s") % {"path": path, "error": exc.strerror or exc}

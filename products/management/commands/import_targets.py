@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from districts.commands import province_option
-from otop_portal.commands import input_file, refused
+from otop_portal.commands import input_file, problems_argument, problems_option, refused
 from otop_portal.importing import ImportRefused
 from products.commands import round_option
 from products.services.targets import targets_import
@@ -29,10 +29,12 @@ class Command(BaseCommand):
             help="the province's DOPA code, e.g. 56 (default: read from the file's title)",
         )
         parser.add_argument("--dry-run", action="store_true", help="read and report, write nothing")
+        problems_argument(parser)
 
     def handle(self, *args, **options):
         path = input_file(options["file"])
         round = round_option(options["round"])
+        problems = problems_option(options["problems"])
         province = None
         if options["province"]:
             province = province_option(options["province"])
@@ -46,7 +48,7 @@ class Command(BaseCommand):
                     dry_run=options["dry_run"],
                 )
         except ImportRefused as exc:
-            raise refused(self, path.name, exc) from None
+            raise refused(self, path.name, exc, source=path, problems=problems) from None
 
         self.stdout.write(
             f"{path.name}: จังหวัด{result.province.name_th} รอบ {round.code}"
