@@ -46,7 +46,8 @@ def _merged_ranges_as_they_are():
     patched only for the load, one load at a time; only borders of another workbook
     loaded at that moment could differ, and the portal reads its uploads with calamine.
     """
-    from openpyxl.worksheet.merge import MergedCellRange  # slow to import, as above
+    # openpyxl is slow to import (70 ms); only refusals need it.
+    from openpyxl.worksheet.merge import MergedCellRange
 
     with _merge_lock:
         original = MergedCellRange.format
@@ -60,7 +61,8 @@ def _merged_ranges_as_they_are():
 def problems_workbook_write(out, *, data: bytes, problems, name: str = "") -> int:
     """Write the marked-up copy of the workbook `data` to `out` (a path or a binary
     file); return how many cells carry a mark. `problems` are Problems or their dicts."""
-    from openpyxl.comments import Comment  # openpyxl is slow to import; only refusals need it
+    # openpyxl is slow to import (70 ms); only refusals need it.
+    from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
     book = _load(data, name)
@@ -87,7 +89,8 @@ def problems_workbook_write(out, *, data: bytes, problems, name: str = "") -> in
 
 def _load(data: bytes, name: str):
     """The workbook to mark: the .xlsx itself, or a fresh copy of another kind's values."""
-    import openpyxl  # slow to import; only refusals need it
+    # openpyxl is slow to import (70 ms); only refusals need it.
+    import openpyxl
 
     kind = sniff(data)
     if kind == "xlsx":

@@ -36,7 +36,7 @@ class ReportLineAdmin(SimpleHistoryAdmin):
 
 @admin.register(ReportUpload)
 class ReportUploadAdmin(StoredFilesAdmin):
-    stored_files = {"file": "original_name"}
+    stored_files = {"file": "original_name", "problems_file": ""}
     list_display = ["original_name", "report", "uploaded_by", "uploaded_at", "outcome"]
     list_filter = ["outcome", "report__round"]
     search_fields = ["original_name", "report__district__name_th"]

@@ -66,7 +66,7 @@ class ProductAnswerAdmin(SimpleHistoryAdmin):
 
 @admin.register(SurveyUpload)
 class SurveyUploadAdmin(StoredFilesAdmin):
-    stored_files = {"file": "original_name"}
+    stored_files = {"file": "original_name", "problems_file": ""}
     list_display = ("original_name", "survey", "uploaded_by", "uploaded_at", "outcome")
     list_filter = ("outcome", "survey__round", "survey__district__province")
     list_select_related = ("survey__district", "survey__round__fiscal_year", "uploaded_by")

@@ -518,7 +518,7 @@ def test_it_leaves_room_in_the_chart_for_a_long_achievement_note():
     """On a 1366 px screen "191.67 % (115/60)" was cut: the value column was 130 units."""
     import re
 
-    from districts import charts
+    from dashboards import charts
 
     note = "191.67 % (115/60)"
     svg = str(charts.bar_chart([charts.Bar("แม่ใจ", 191.67, True, note=note)], title="t"))

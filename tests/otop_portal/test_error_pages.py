@@ -116,9 +116,9 @@ def test_it_keeps_downloads_out_of_shared_caches(client, officer, open_round):
 def test_it_gives_province_staff_their_menu_on_every_page(client, province_staff, open_round):
     client.force_login(province_staff)
     targets = reverse("products:targets", args=["2564-2", "56"])
-    review = reverse("districts:review", args=["2564-2", "56"])
+    review = reverse("dashboards:review", args=["2564-2", "56"])
     for url in (
-        reverse("districts:province", args=["2564-2", "56"]),
+        reverse("dashboards:province", args=["2564-2", "56"]),
         reverse("reports:detail", args=["2564-2", "5607"]),
         reverse("jobs:list"),
         targets,
