@@ -36,7 +36,7 @@ from otop_portal.importing import ImportRefused
 from otop_portal.spreadsheet import SpreadsheetError
 from otop_portal.upload_flow import problems_of
 from otop_portal.workflow import Status, WorkflowError
-from products.models import Round
+from products.models import Product, Round
 from products.selectors import get_round_or_404
 from reports import plausibility, selectors, services
 from reports.exports import report_export_write
@@ -75,8 +75,13 @@ def _page_context(
     request: HttpRequest, round: Round, district: District, report: Report | None, *, review: bool
 ) -> dict:
     can_edit = can_edit_district(request.user, district)
-    lock_reason = report.lock_reason(request.user) if report is not None else None
-    editable = can_edit and report is not None and lock_reason is None
+    # A report not started (no row, or the bare row an upload made) is shown as the
+    # draft it would be, from the registry, without writing (issue #15): its first save,
+    # upload or submit starts it.
+    started = report is not None and report.status != Status.NOT_STARTED
+    subject = report if started else Report(round=round, district=district, status=Status.DRAFT)
+    lock_reason = subject.lock_reason(request.user)
+    editable = can_edit and lock_reason is None
     subdistricts = list(
         Subdistrict.objects.filter(district=district)
         .order_by("code")
@@ -87,6 +92,7 @@ def _page_context(
         "round": round,
         "district": district,
         "report": report,
+        "started": started,
         "review": review,
         "can_edit": can_edit,
         "editable": editable,
@@ -106,12 +112,16 @@ def _page_context(
         "uploads": selectors.report_uploads(report=report, limit=5),
         "month_labels": round.month_labels,
     }
-    if report is None:
-        context.update(page=None, rows=[], progress=None, flags=[], flagged=[])
-        return context
-    flags = plausibility.flags_for_report(report=report)
-    by_line = plausibility.flags_by_line(flags)
-    lines = selectors.report_lines(report=report, filters=filter_form.filters())
+    if not started:
+        lines = services.report_draft_lines(
+            round=round, district=district, filters=filter_form.filters()
+        )
+        flags, by_line, progress = [], {}, None
+    else:
+        flags = plausibility.flags_for_report(report=report)
+        by_line = plausibility.flags_by_line(flags)
+        lines = selectors.report_lines(report=report, filters=filter_form.filters())
+        progress = selectors.report_progress(report=report)
     page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
     page_lines = list(page.object_list)
     hints = selectors.survey_sales_hints(
@@ -123,10 +133,14 @@ def _page_context(
     for line in page_lines:
         form = None
         if editable:
-            form = ReportLineForm(round=round, prefix=f"l{line.pk}", initial=_line_initial(line))
+            form = ReportLineForm(
+                round=round, prefix=_line_prefix(line), initial=_line_initial(line)
+            )
         rows.append(
             {
                 "line": line,
+                "key": _line_key(line),
+                "action": _line_action(round, district, line),
                 "form": form,
                 "months": _months(line, round),
                 "survey_sales": hints.get(line.product.entrepreneur_id),
@@ -136,7 +150,7 @@ def _page_context(
     context.update(
         page=page,
         rows=rows,
-        progress=selectors.report_progress(report=report),
+        progress=progress,
         flags=flags,
         flagged=[
             {
@@ -148,6 +162,21 @@ def _page_context(
         ],
     )
     return context
+
+
+def _line_key(line: ReportLine) -> str:
+    """The line's id on the page: a stored line's pk, a draft line's product."""
+    return str(line.pk) if line.pk else f"p{line.product_id}"
+
+
+def _line_prefix(line: ReportLine) -> str:
+    return f"l{line.pk}" if line.pk else f"p{line.product_id}"
+
+
+def _line_action(round: Round, district: District, line: ReportLine) -> str:
+    if line.pk:
+        return reverse("reports:line_save", args=[round.code, district.code, line.pk])
+    return reverse("reports:line_start", args=[round.code, district.code, line.product_id])
 
 
 def _months(line: ReportLine, round: Round) -> list[tuple[str, object]]:
@@ -163,10 +192,7 @@ def _line_initial(line: ReportLine) -> dict:
 def report_detail(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
     round = get_round_or_404(round_code)
     district = get_district_for_user(request.user, code)
-    if can_edit_district(request.user, district):
-        report = services.report_get_or_start(round=round, district=district, by=request.user)
-    else:
-        report = selectors.report_for(round=round, district=district)
+    report = selectors.report_for(round=round, district=district)
     return render(
         request,
         "reports/detail.html",
@@ -188,7 +214,33 @@ def line_save(request: HttpRequest, round_code: str, code: str, line_id: int) ->
         report__district=district,
     )
     _require_edit(request, district)
-    form = ReportLineForm(request.POST, round=round, prefix=f"l{line.pk}")
+    return _line_save(request, round, district, line, prefix=f"l{line.pk}")
+
+
+@login_required
+@require_POST
+def line_start(request: HttpRequest, round_code: str, code: str, product_id: int) -> HttpResponse:
+    """The first save of a line of a report not started yet (its page showed the draft
+    from the registry): it starts the report, credited to the user, and saves the line."""
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
+    product = get_object_or_404(
+        Product.objects.base(round).filter(district_id=district.pk), pk=product_id
+    )
+    _require_edit(request, district)
+    report = services.report_get_or_start(round=round, district=district, by=request.user)
+    line = get_object_or_404(
+        ReportLine.objects.select_related("report", "report__round", "report__district", "product"),
+        report=report,
+        product=product,
+    )
+    return _line_save(request, round, district, line, prefix=f"p{product.pk}")
+
+
+def _line_save(
+    request: HttpRequest, round: Round, district: District, line: ReportLine, *, prefix: str
+) -> HttpResponse:
+    form = ReportLineForm(request.POST, round=round, prefix=prefix)
     query = _filter_query(request.POST)
     error = None
     stale = False
@@ -259,14 +311,23 @@ def _line_again(
     """The report page with the line's form as the officer filled it, so that nothing
     typed is lost. After someone else saved the line, the form carries the stored version:
     saving again, with the stored values in view on the line's row, goes through."""
-    if stale:
+    prefix = f"l{line.pk}"
+    if stale or form.prefix != prefix:
+        # The first save of a draft line came with the product's prefix; the line is
+        # stored now, and the page's form for it carries the line's own.
         data = request.POST.copy()
-        data[f"l{line.pk}-version"] = str(line.version)
-        form = ReportLineForm(data, round=round, prefix=f"l{line.pk}")
+        for key in list(data):
+            if key.startswith(f"{form.prefix}-"):
+                data.setlist(prefix + key[len(form.prefix) :], data.getlist(key))
+        if stale:
+            data[f"{prefix}-version"] = str(line.version)
+        form = ReportLineForm(data, round=round, prefix=prefix)
         form.is_valid()
     context = _page_context(request, round, district, line.report, review=False)
     row = {
         "line": line,
+        "key": _line_key(line),
+        "action": _line_action(round, district, line),
         "form": form,
         "months": _months(line, round),
         "survey_sales": None,
@@ -282,9 +343,9 @@ def report_submit(request: HttpRequest, round_code: str, code: str) -> HttpRespo
     round = get_round_or_404(round_code)
     district = get_district_for_user(request.user, code)
     _require_edit(request, district)
-    report = get_object_or_404(
-        Report.objects.visible_to(request.user), round=round, district=district
-    )
+    # A submit of a report not started starts it (credited to the officer); it also
+    # gives a draft the lines of products new in the base, which the submit rule counts.
+    report = services.report_get_or_start(round=round, district=district, by=request.user)
     # The notes the officer wrote on flagged lines (issue #18), named note-<line id>.
     notes = {
         int(key.removeprefix("note-")): value

@@ -190,7 +190,7 @@ def entrepreneur(
             return redirect(request.path)
         form = EntrepreneurAnswerForm(request.POST, products=products)
         if form.is_valid():
-            survey = services.survey_get_or_start(round=round, district=district)
+            survey = services.survey_get_or_start(round=round, district=district, by=request.user)
             try:
                 services.survey_answer_save(
                     survey=survey,
@@ -270,7 +270,7 @@ def entrepreneur(
 @district_view
 @editor_required
 def submit(request: HttpRequest, round: Round, district: District) -> HttpResponse:
-    survey = services.survey_get_or_start(round=round, district=district)
+    survey = services.survey_get_or_start(round=round, district=district, by=request.user)
     try:
         services.survey_submit(survey=survey, by=request.user)
     except WorkflowError as exc:
@@ -314,7 +314,7 @@ def review(request: HttpRequest, round: Round, district: District) -> HttpRespon
 def grant_exception(request: HttpRequest, round: Round, district: District) -> HttpResponse:
     form = ExceptionForm(request.POST)
     if form.is_valid():
-        survey = services.survey_get_or_start(round=round, district=district)
+        survey = services.survey_get_or_start(round=round, district=district, by=request.user)
         try:
             services.survey_grant_exception(
                 survey=survey, by=request.user, until=form.cleaned_data["until"]

@@ -78,6 +78,7 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "surveys:province_export": (REVIEWERS, NOBODY),
     "reports:detail": (EVERYONE, NOBODY),
     "reports:line_save": (NOBODY, OFFICERS),
+    "reports:line_start": (NOBODY, OFFICERS),
     "reports:submit": (NOBODY, OFFICERS),
     "reports:review": (REVIEWERS, REVIEWERS),
     "reports:exception": (NOBODY, REVIEWERS),
