@@ -589,6 +589,10 @@ class WaitingItem:
     kind: str
     submission: object  # a Survey or a Report
     flags: list = field(default_factory=list)  # a report's reports.plausibility flags
+    #: The figures staff approve (review_figures_attach): a report's KPI row
+    #: (reports.selectors.KpiRow), a survey's readiness (DistrictReadiness).
+    kpi: object = None
+    readiness: object = None
 
     @property
     def key(self) -> str:
@@ -645,4 +649,32 @@ def review_items_get(*, round, province: Province, user, keys: list[str]) -> lis
             .order_by("district_id")
         )
         items += [WaitingItem(kind, s) for s in qs]
+    return items
+
+
+def review_figures_attach(*, round, items: list[WaitingItem]) -> list[WaitingItem]:
+    """Give each form of the review desk the figures staff approve: a report its KPI
+    (sold online / target, achievement, the round's sales, growth), a survey its
+    answers / base and readiness counts, from the same selectors as the dashboards.
+    Eleven queries for any number of districts (six for the KPI, five for readiness)."""
+    reports = [i.submission.district_id for i in items if i.kind == ReminderKind.REPORT.value]
+    surveys = [i.submission.district_id for i in items if i.kind == ReminderKind.SURVEY.value]
+    kpi = {}
+    if reports:
+        rows = kpi_for_districts(round=round, districts=District.objects.filter(code__in=reports))
+        kpi = {row.code: row for row in rows.rows}
+    readiness = {}
+    if surveys:
+        readiness = {
+            r.code: r
+            for r in survey_readiness_for_districts(
+                round=round, districts=District.objects.filter(code__in=surveys)
+            )
+        }
+    for item in items:
+        code = item.submission.district_id
+        if item.kind == ReminderKind.REPORT.value:
+            item.kpi = kpi.get(code)
+        else:
+            item.readiness = readiness.get(code)
     return items

@@ -35,7 +35,7 @@ from otop_portal.forms import ExceptionForm, ReviewForm
 from otop_portal.importing import ImportRefused
 from otop_portal.spreadsheet import SpreadsheetError
 from otop_portal.upload_flow import problems_of
-from otop_portal.workflow import Status, WorkflowError
+from otop_portal.workflow import Status, WorkflowError, approve_confirm_url
 from products.models import Product, Round
 from products.selectors import get_round_or_404
 from reports import plausibility, selectors, services
@@ -380,18 +380,31 @@ def report_review(request: HttpRequest, round_code: str, code: str) -> HttpRespo
             action = review_form.cleaned_data["action"]
             try:
                 if action == "return":
+                    reopened = report.status == Status.APPROVED
                     services.report_return(
                         report=report, by=request.user, reason=review_form.cleaned_data["reason"]
                     )
-                    messages.success(request, _("ส่งคืนแบบรายงานผลให้อำเภอแก้ไขแล้ว"))
-                else:
-                    services.report_approve(report=report, by=request.user)
-                    messages.success(request, _("อนุมัติแบบรายงานผลแล้ว"))
-                return redirect("reports:review", round.code, district.code)
+                    messages.success(
+                        request,
+                        _("เปิดแบบรายงานผลให้อำเภอแก้ไขอีกครั้งแล้ว")
+                        if reopened
+                        else _("ส่งคืนแบบรายงานผลให้อำเภอแก้ไขแล้ว"),
+                    )
+                    return redirect("reports:review", round.code, district.code)
+                # Approving locks the form: it goes through the confirmation page,
+                # which shows the figures being approved (issue #15).
+                return redirect(approve_confirm_url(round, district, "report"))
             except WorkflowError as exc:
                 review_form.add_error(None, exc.message)
     context = _page_context(request, round, district, report, review=True)
-    context.update(review_form=review_form, exception_form=ExceptionForm())
+    context.update(
+        review_form=review_form,
+        exception_form=ExceptionForm(),
+        changes=selectors.report_changes_since_return(report=report)
+        if report is not None and report.status == Status.SUBMITTED
+        else None,
+        approve_url=approve_confirm_url(round, district, "report"),
+    )
     return render(
         request, "reports/detail.html", context, status=400 if review_form.errors else 200
     )

@@ -28,7 +28,7 @@ from otop_portal.forms import ExceptionForm, ReviewForm
 from otop_portal.importing import ImportRefused
 from otop_portal.spreadsheet import SpreadsheetError
 from otop_portal.upload_flow import problems_of
-from otop_portal.workflow import Status, WorkflowError
+from otop_portal.workflow import Status, WorkflowError, approve_confirm_url
 from products.models import Entrepreneur, Round
 from products.selectors import get_round_or_404
 from surveys import selectors, services
@@ -153,7 +153,13 @@ def detail(request: HttpRequest, round: Round, district: District) -> HttpRespon
             "readiness": readiness,
             "lock_reason": lock,
             "can_edit": lock is None,
-            "can_review": can_review and survey is not None and survey.status == Status.SUBMITTED,
+            "can_review": can_review
+            and survey is not None
+            and survey.status in (Status.SUBMITTED, Status.APPROVED),
+            "changes": selectors.survey_changes_since_return(survey=survey)
+            if can_review and survey is not None and survey.status == Status.SUBMITTED
+            else None,
+            "approve_url": approve_confirm_url(round, district, "survey"),
             "can_extend": can_review and round.lock_after_deadline,
             "review_form": ReviewForm(),
             "exception_form": ExceptionForm(initial={"until": subject.unlocked_until}),
@@ -296,13 +302,18 @@ def review(request: HttpRequest, round: Round, district: District) -> HttpRespon
     else:
         try:
             if form.cleaned_data["action"] == "return":
+                reopened = survey.status == Status.APPROVED
                 services.survey_return(
                     survey=survey, by=request.user, reason=form.cleaned_data["reason"]
                 )
-                messages.success(request, _("ส่งคืนให้อำเภอแก้ไขแล้ว"))
+                messages.success(
+                    request,
+                    _("เปิดแบบสำรวจให้อำเภอแก้ไขอีกครั้งแล้ว") if reopened else _("ส่งคืนให้อำเภอแก้ไขแล้ว"),
+                )
             else:
-                services.survey_approve(survey=survey, by=request.user)
-                messages.success(request, _("อนุมัติแบบสำรวจแล้ว"))
+                # Approving locks the form: it goes through the confirmation page,
+                # which shows the figures being approved (issue #15).
+                return redirect(approve_confirm_url(round, district, "survey"))
         except WorkflowError as exc:
             messages.error(request, exc.message)
     return redirect(_detail_url(round, district))

@@ -232,7 +232,10 @@ def test_the_workflow_goes_round_through_the_browser(client, officer, province_s
     assert "ยอดเดือนเมษายนไม่ตรง" in html
     client.post(url("submit"))
     login(client, province_staff)
-    client.post(url("review"), {"action": "approve"})
+    response = client.post(url("review"), {"action": "approve"})
+    assert response.status_code == 302  # to the confirmation, which approves on its POST
+    assert client.get(response["Location"]).status_code == 200
+    client.post(response["Location"].split("?")[0], {"items": ["report:5607"]})
     report = Report.objects.get()
     assert report.status == "approved"
     html = client.get(url("review")).content.decode()

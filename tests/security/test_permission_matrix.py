@@ -58,6 +58,8 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "dashboards:targets_progress": (REVIEWERS, NOBODY),
     # An officer sees their own district's forms in the province's queue.
     "dashboards:review": (EVERYONE, REVIEWERS),
+    # Approving is confirmed on a page of its own, which shows the figures (issue #15).
+    "dashboards:review_approve": (REVIEWERS, REVIEWERS),
     "dashboards:district": (EVERYONE, NOBODY),
     "products:targets": (REVIEWERS, NOBODY),
     "products:targets_xlsx": (REVIEWERS, NOBODY),
