@@ -394,7 +394,8 @@ class HistoryEvent:
     when: dt.datetime
     who: object | None
     status: str
-    action: str  # "created", "submitted", "returned", "approved", "exception", "changed"
+    #: "created", "submitted", "returned", "reopened", "approved", "exception", "changed"
+    action: str
     reason: str
     late: bool
 
@@ -415,6 +416,7 @@ HISTORY_ACTIONS = {
     "created": _("เริ่มทำแบบ"),
     "submitted": _("ส่งให้จังหวัด"),
     "returned": _("จังหวัดส่งคืนให้แก้ไข"),
+    "reopened": _("จังหวัดเปิดให้แก้ไขอีกครั้งหลังอนุมัติ"),
     "approved": _("จังหวัดอนุมัติ"),
     "exception": _("จังหวัดขยายเวลาส่ง"),
     "changed": _("เปลี่ยนสถานะ"),
@@ -425,7 +427,7 @@ def _action(record, previous) -> str | None:
     """What a history record did, or None for a save that changed no state (answers
     being typed into a draft are not workflow steps)."""
     action = change_reason_parse(record.history_change_reason).action
-    if action in ("submitted", "returned", "approved", "exception"):
+    if action in ("submitted", "returned", "reopened", "approved", "exception"):
         return action
     if record.history_type == "+":
         return "created"
@@ -442,13 +444,13 @@ def _history_who(action: str, record):
         return record.history_user
     if action == "submitted":
         return record.submitted_by
-    if action in ("returned", "approved"):
+    if action in ("returned", "reopened", "approved"):
         return record.reviewed_by
     return None
 
 
 def _history_reason(action: str, record) -> str:
-    if action == "returned":
+    if action in ("returned", "reopened"):
         return record.return_reason
     if action == "exception" and record.unlocked_until:
         return MSG_HISTORY_EXCEPTION % {"date": be_date(record.unlocked_until)}

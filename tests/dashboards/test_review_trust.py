@@ -235,6 +235,9 @@ def test_staff_reopen_an_approved_report_with_a_reason(
     assert "เปิดให้แก้ไขอีกครั้งหลังอนุมัติ: ยอดเดือนพฤษภาคมซ้ำกับเมษายน" in html
     assert "ยอดเดือนพฤษภาคมซ้ำกับเมษายน" in html and "data-line-form" in html
     assert report.lock_reason(officer) is None
+    # The district's page lists the step: who reopened it and why.
+    html = client.get(reverse("dashboards:district", args=[R, "5607"])).content.decode()
+    assert "จังหวัดเปิดให้แก้ไขอีกครั้งหลังอนุมัติ" in html
 
 
 def test_staff_reopen_an_approved_survey_with_a_reason(client, officer, province_staff, round_2564):
