@@ -119,6 +119,19 @@ def test_the_page_makes_a_fixed_number_of_queries(
         client.get(url("detail"))
 
 
+def test_the_draft_page_makes_a_fixed_number_of_queries(
+    client, officer, round_2564, django_assert_max_num_queries
+):
+    e = make_entrepreneur("5607")
+    for i in range(30):
+        make_product(e, name=f"สินค้า {i}")
+    login(client, officer)
+    with django_assert_max_num_queries(30):
+        response = client.get(url("detail"))
+    assert response.content.decode().count("data-line-form") == 30
+    assert not Report.objects.exists()
+
+
 def test_the_filters_find_lines(client, officer, products, round_2564):
     report = make_report(round_2564, "5607")
     make_line(report, products[0], months=[10], answered_at="2021-05-01T00:00:00Z")
