@@ -124,6 +124,15 @@ def _page_context(
         progress = selectors.report_progress(report=report)
     page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
     page_lines = list(page.object_list)
+    if started and editable and page.number == 1:
+        # Products new in the base since the report started have no line yet (a page
+        # does not write): they lead the first page as drafts; saving one adds them all.
+        page_lines = [
+            *services.report_draft_lines(
+                round=round, district=district, report=report, filters=filter_form.filters()
+            ),
+            *page_lines,
+        ]
     hints = selectors.survey_sales_hints(
         round=round,
         district=district,

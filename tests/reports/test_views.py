@@ -132,6 +132,19 @@ def test_the_draft_page_makes_a_fixed_number_of_queries(
     assert not Report.objects.exists()
 
 
+def test_a_product_new_in_the_base_shows_as_a_draft_line_until_saved(client, officer, products):
+    start(client, officer)
+    report = Report.objects.get()
+    newcomer = make_product(products[0].entrepreneur, name="น้ำผึ้งป่า")
+    html = client.get(url("detail")).content.decode()
+    assert "น้ำผึ้งป่า" in html and f'id="line-p{newcomer.pk}"' in html
+    assert report.lines.count() == 2  # the page wrote nothing
+    prefix = f"p{newcomer.pk}-"
+    data = {f"{prefix}version": 0, f"{prefix}month_1": "300", f"{prefix}url": ""}
+    client.post(reverse("reports:line_start", args=[R, "5607", newcomer.pk]), data)
+    assert report.lines.get(product=newcomer).month_1 == Decimal("300")
+
+
 def test_the_filters_find_lines(client, officer, products, round_2564):
     report = make_report(round_2564, "5607")
     make_line(report, products[0], months=[10], answered_at="2021-05-01T00:00:00Z")
