@@ -267,6 +267,14 @@ def test_outsiders_cannot_reopen(
         assert response.status_code == status
     report.refresh_from_db()
     assert report.status == Status.APPROVED
+    survey = Survey.objects.create(round=round_2564, district_id="5607", status=Status.APPROVED)
+    review = reverse("surveys:review", args=[R, "5607"])
+    for user, status in ((other_province_staff, 404), (outsider, 404), (officer, 403)):
+        client.force_login(user)
+        response = client.post(review, {"action": "return", "reason": "ขอแก้"})
+        assert response.status_code == status
+    survey.refresh_from_db()
+    assert survey.status == Status.APPROVED
 
 
 # ---------------------------------------------------------------------------

@@ -338,6 +338,7 @@ def test_it_requires_login(client, round_2564):
     [
         ("submit", ()),
         ("line_save", (1,)),
+        ("line_start", (1,)),
         ("upload_commit", (1,)),
         ("upload_discard", (1,)),
         ("exception", ()),
