@@ -283,6 +283,8 @@ def report_get_or_start(*, round: Round, district: District, by=None) -> Report:
             report.history.filter(history_type="+").update(history_user=by)
         if report.status == Status.NOT_STARTED:  # a bare row an upload made (UploadFlow)
             report.status = Status.DRAFT
+            if by is not None:
+                report._history_user = by
             report.save(update_fields=["status", "updated_at"])
         if report.status in (Status.DRAFT, Status.RETURNED):
             _add_missing_lines(report, by)

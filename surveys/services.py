@@ -136,6 +136,8 @@ def survey_get_or_start(*, round: Round, district: District, by=None) -> Survey:
             survey.history.filter(history_type="+").update(history_user=by)
         if survey.status == Status.NOT_STARTED:  # a bare row an upload made (UploadFlow)
             survey.status = Status.DRAFT
+            if by is not None:
+                survey._history_user = by
             survey.save(update_fields=["status", "updated_at"])
         _sync_answers(survey)
     return survey
