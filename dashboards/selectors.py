@@ -421,7 +421,8 @@ class HistoryEvent:
     when: dt.datetime
     who: object | None
     status: str
-    action: str  # "created", "submitted", "returned", "approved", "exception", "changed"
+    #: "created", "submitted", "returned", "reopened", "approved", "exception", "changed"
+    action: str
     reason: str
     late: bool
 
@@ -442,6 +443,7 @@ HISTORY_ACTIONS = {
     "created": _("เริ่มทำแบบ"),
     "submitted": _("ส่งให้จังหวัด"),
     "returned": _("จังหวัดส่งคืนให้แก้ไข"),
+    "reopened": _("จังหวัดเปิดให้แก้ไขอีกครั้งหลังอนุมัติ"),
     "approved": _("จังหวัดอนุมัติ"),
     "exception": _("จังหวัดขยายเวลาส่ง"),
     "changed": _("เปลี่ยนสถานะ"),
@@ -452,7 +454,7 @@ def _action(record, previous) -> str | None:
     """What a history record did, or None for a save that changed no state (answers
     being typed into a draft are not workflow steps)."""
     action = change_reason_parse(record.history_change_reason).action
-    if action in ("submitted", "returned", "approved", "exception"):
+    if action in ("submitted", "returned", "reopened", "approved", "exception"):
         return action
     if record.history_type == "+":
         return "created"
@@ -469,13 +471,13 @@ def _history_who(action: str, record):
         return record.history_user
     if action == "submitted":
         return record.submitted_by
-    if action in ("returned", "approved"):
+    if action in ("returned", "reopened", "approved"):
         return record.reviewed_by
     return None
 
 
 def _history_reason(action: str, record) -> str:
-    if action == "returned":
+    if action in ("returned", "reopened"):
         return record.return_reason
     if action == "exception" and record.unlocked_until:
         return MSG_HISTORY_EXCEPTION % {"date": be_date(record.unlocked_until)}
@@ -626,6 +628,10 @@ class WaitingItem:
     kind: str
     submission: object  # a Survey or a Report
     flags: list = field(default_factory=list)  # a report's reports.plausibility flags
+    #: The figures staff approve (review_figures_attach): a report's KPI row
+    #: (reports.selectors.KpiRow), a survey's readiness (DistrictReadiness).
+    kpi: object = None
+    readiness: object = None
 
     @property
     def key(self) -> str:
@@ -682,4 +688,32 @@ def review_items_get(*, round, province: Province, user, keys: list[str]) -> lis
             .order_by("district_id")
         )
         items += [WaitingItem(kind, s) for s in qs]
+    return items
+
+
+def review_figures_attach(*, round, items: list[WaitingItem]) -> list[WaitingItem]:
+    """Give each form of the review desk the figures staff approve: a report its KPI
+    (sold online / target, achievement, the round's sales, growth), a survey its
+    answers / base and readiness counts, from the same selectors as the dashboards.
+    Eleven queries for any number of districts (six for the KPI, five for readiness)."""
+    reports = [i.submission.district_id for i in items if i.kind == ReminderKind.REPORT.value]
+    surveys = [i.submission.district_id for i in items if i.kind == ReminderKind.SURVEY.value]
+    kpi = {}
+    if reports:
+        rows = kpi_for_districts(round=round, districts=District.objects.filter(code__in=reports))
+        kpi = {row.code: row for row in rows.rows}
+    readiness = {}
+    if surveys:
+        readiness = {
+            r.code: r
+            for r in survey_readiness_for_districts(
+                round=round, districts=District.objects.filter(code__in=surveys)
+            )
+        }
+    for item in items:
+        code = item.submission.district_id
+        if item.kind == ReminderKind.REPORT.value:
+            item.kpi = kpi.get(code)
+        else:
+            item.readiness = readiness.get(code)
     return items

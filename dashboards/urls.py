@@ -32,5 +32,10 @@ urlpatterns = [
         name="targets_progress",
     ),
     path("rounds/<round:round_code>/provinces/<str:code>/review/", views.review, name="review"),
+    path(
+        "rounds/<round:round_code>/provinces/<str:code>/review/approve/",
+        views.review_approve,
+        name="review_approve",
+    ),
     path("rounds/<round:round_code>/districts/<str:code>/", views.district, name="district"),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,12 +26,13 @@ from dashboards.dashboard_export import (
     write_dashboard_xlsx,
     write_targets_progress,
 )
-from dashboards.forms import DashboardFilterForm, ReviewForm
+from dashboards.forms import MSG_PICK_ONE, DashboardFilterForm, ReviewForm
 from dashboards.selectors import (
     country_dashboard,
     district_dashboard,
     province_dashboard,
     readiness_shares,
+    review_figures_attach,
     review_items_get,
     review_queue,
 )
@@ -38,7 +40,13 @@ from districts.models import District, Province
 from districts.scoping import can_review_province
 from districts.selectors import get_district_for_user, get_province_for_user
 from otop_portal.downloads import XLSX, attachment
-from otop_portal.workflow import WorkflowError, submission_approve, submission_return
+from otop_portal.workflow import (
+    MSG_CANNOT_REVIEW_STATE,
+    Status,
+    WorkflowError,
+    submission_approve,
+    submission_return,
+)
 from plans.selectors import followup_counts
 from products.models import Round
 from products.selectors import get_round_or_404, round_current
@@ -314,34 +322,45 @@ def country_csv(request: HttpRequest, round_code: str) -> HttpResponse:
 # ---------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def review(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    """The forms of the province waiting for review. Anyone who sees the province may
-    look (an officer sees only their own district's forms); only its staff and
-    administrators act, each action through the workflow services, which record who,
-    when and why in the form's history."""
-    round = get_round_or_404(round_code)
-    province = get_object_or_404(Province.objects.visible_to(request.user), code=code)
-    can_review = can_review_province(request.user, province)
-    if request.method == "POST" and not can_review:
-        raise PermissionDenied
-    items = review_queue(round=round, province=province, user=request.user)
-    # Each waiting report with its flagged lines and their notes (reports.plausibility).
+def _with_flags(round: Round, items: list) -> list:
+    """Each waiting report with its flagged lines and their notes (reports.plausibility)."""
     reports = [i.submission.district_id for i in items if i.kind == "report"]
     flags = flags_for_districts(round=round, districts=District.objects.filter(code__in=reports))
     for item in items:
         item.flags = [
             f for f in flags if item.kind == "report" and f.district == item.submission.district_id
         ]
+    return items
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def review(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    """The forms of the province waiting for review, each with the figures staff
+    approve. Anyone who sees the province may look (an officer sees only their own
+    district's forms); only its staff and administrators act, each action through the
+    workflow services, which record who, when and why in the form's history. Approving
+    goes through review_approve's confirmation first."""
+    round = get_round_or_404(round_code)
+    province = get_object_or_404(Province.objects.visible_to(request.user), code=code)
+    can_review = can_review_province(request.user, province)
+    if request.method == "POST" and not can_review:
+        raise PermissionDenied
+    items = review_queue(round=round, province=province, user=request.user)
     form = ReviewForm(request.POST or None, keys=[i.key for i in items])
     if request.method == "POST":
         if form.is_valid():
+            if form.cleaned_data["action"] == ReviewForm.APPROVE:
+                query = urlencode([("items", key) for key in form.cleaned_data["items"]])
+                url = reverse("dashboards:review_approve", args=[round.code, province.code])
+                return redirect(f"{url}?{query}")
             _review_act(request, round=round, province=province, data=form.cleaned_data)
             return redirect(reverse("dashboards:review", args=[round.code, province.code]))
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
+    _with_flags(round, items)
+    review_figures_attach(round=round, items=items)
     return render(
         request,
         "dashboards/review.html",
@@ -353,6 +372,45 @@ def review(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
             "can_review": can_review,
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def review_approve(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
+    """Approving locks a form, so it is confirmed first: the GET lists the chosen forms
+    (?items=survey:5601&items=report:5602) that are waiting, with the figures being
+    approved, and writes nothing; its form POSTs the same items to approve them."""
+    round = get_round_or_404(round_code)
+    province = get_object_or_404(Province.objects.visible_to(request.user), code=code)
+    if not can_review_province(request.user, province):
+        raise PermissionDenied
+    desk = reverse("dashboards:review", args=[round.code, province.code])
+    data = request.POST if request.method == "POST" else request.GET
+    keys = data.getlist("items")
+    chosen = review_items_get(round=round, province=province, user=request.user, keys=keys)
+    items = [i for i in chosen if i.submission.status == Status.SUBMITTED]
+    for item in chosen:
+        if item not in items:
+            label = f"{item.kind_label} {item.submission.district.name_th}"
+            messages.error(request, f"{label}: {MSG_CANNOT_REVIEW_STATE}")
+    if not items:
+        messages.error(request, MSG_PICK_ONE)
+        return redirect(desk)
+    if request.method == "POST":
+        _review_act(
+            request,
+            round=round,
+            province=province,
+            data={"action": ReviewForm.APPROVE, "items": [i.key for i in items]},
+        )
+        return redirect(desk)
+    _with_flags(round, items)
+    review_figures_attach(round=round, items=items)
+    return render(
+        request,
+        "dashboards/review_approve.html",
+        {"round": round, "province": province, "items": items},
     )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -35,6 +36,7 @@ MSG_NOT_EDITABLE_DEADLINE = _("พ้นกำหนดส่งวันที�
 MSG_NOT_EDITABLE_SCOPE = _("แบบนี้ไม่ใช่ของอำเภอของท่าน จึงดูได้อย่างเดียว")
 MSG_CANNOT_SUBMIT_STATE = _("ส่งได้เฉพาะแบบที่เป็นร่างหรือถูกส่งคืน")
 MSG_CANNOT_REVIEW_STATE = _("ตรวจได้เฉพาะแบบที่ส่งแล้ว")
+MSG_CANNOT_RETURN_STATE = _("ส่งคืนได้เฉพาะแบบที่ส่งแล้วหรืออนุมัติแล้ว")
 MSG_REASON_REQUIRED = _("ต้องระบุเหตุผลที่ส่งคืน")
 MSG_NO_PERMISSION = _("ท่านไม่มีสิทธิ์ทำรายการนี้")
 
@@ -194,11 +196,14 @@ CHANGE_REASON_SAVED = "saved"
 #: A report line created, with its baseline, when the report is started.
 CHANGE_REASON_PREFILLED = "prefilled"
 CHANGE_REASON_RETURNED_PREFIX = "returned: "
+#: An approved form returned to the district (reopened) by the province.
+CHANGE_REASON_REOPENED_PREFIX = "reopened: "
 CHANGE_REASON_EXCEPTION_PREFIX = "exception until "
 CHANGE_REASON_IMPORT_PREFIX = "import: "
 
 MSG_HISTORY_SYSTEM = _("ระบบ")
 MSG_HISTORY_RETURNED = _("ส่งคืนให้แก้ไข: %(reason)s")
+MSG_HISTORY_REOPENED = _("เปิดให้แก้ไขอีกครั้งหลังอนุมัติ: %(reason)s")
 MSG_HISTORY_APPROVED = _("อนุมัติ")
 MSG_HISTORY_EXCEPTION = _("ขยายเวลาให้ถึงวันที่ %(date)s")
 MSG_HISTORY_IMPORTED = _("นำเข้าจากไฟล์ %(name)s")
@@ -209,6 +214,14 @@ def change_reason_returned(reason: str) -> str:
     note's 100 characters (the form takes 2,000). The whole reason is kept on the
     form (Submission.return_reason), which the district's history shows."""
     note = f"{CHANGE_REASON_RETURNED_PREFIX}{reason}"
+    if len(note) > CHANGE_REASON_MAX_LENGTH:
+        note = note[: CHANGE_REASON_MAX_LENGTH - 1] + "…"
+    return note
+
+
+def change_reason_reopened(reason: str) -> str:
+    """As change_reason_returned, for an approved form the province reopens."""
+    note = f"{CHANGE_REASON_REOPENED_PREFIX}{reason}"
     if len(note) > CHANGE_REASON_MAX_LENGTH:
         note = note[: CHANGE_REASON_MAX_LENGTH - 1] + "…"
     return note
@@ -226,7 +239,8 @@ def change_reason_import(file_name: str) -> str:
 class ChangeReason:
     """A history record's change reason, read back."""
 
-    #: "submitted", "returned", "approved", "exception", "import", "saved", "prefilled",
+    #: "submitted", "returned", "reopened", "approved", "exception", "import", "saved",
+    #: "prefilled",
     #: or None for no reason or one this vocabulary does not know.
     action: str | None
     return_reason: str = ""
@@ -249,6 +263,8 @@ def change_reason_parse(reason: str | None) -> ChangeReason:
         return ChangeReason(reason)
     if reason.startswith(CHANGE_REASON_RETURNED_PREFIX):
         return ChangeReason("returned", return_reason=reason[len(CHANGE_REASON_RETURNED_PREFIX) :])
+    if reason.startswith(CHANGE_REASON_REOPENED_PREFIX):
+        return ChangeReason("reopened", return_reason=reason[len(CHANGE_REASON_REOPENED_PREFIX) :])
     if reason.startswith(CHANGE_REASON_EXCEPTION_PREFIX):
         try:
             until = dt.date.fromisoformat(reason[len(CHANGE_REASON_EXCEPTION_PREFIX) :])
@@ -296,11 +312,12 @@ def history_event(record, *, labels: HistoryLabels) -> str:
     reason = change_reason_parse(record.history_change_reason)
     if reason.action == "submitted":
         return str(labels.submitted_late if record.late else labels.submitted)
-    if reason.action == "returned":
+    if reason.action in ("returned", "reopened"):
         # The record's own copy of the form holds the whole reason; the note only its
         # first 90 characters.
         whole = getattr(record, "return_reason", "") or reason.return_reason
-        return str(MSG_HISTORY_RETURNED) % {"reason": whole}
+        message = MSG_HISTORY_REOPENED if reason.action == "reopened" else MSG_HISTORY_RETURNED
+        return str(message) % {"reason": whole}
     if reason.action == "approved":
         return str(MSG_HISTORY_APPROVED)
     if reason.action == "exception" and reason.until is not None:
@@ -346,19 +363,23 @@ def submission_submit(*, submission: Submission, by, today: dt.date | None = Non
 
 
 def submission_return(*, submission: Submission, by, reason: str) -> Submission:
+    """Return a submitted form to the district, or reopen an approved one (issue #15):
+    either needs a reason, which the district reads; the history says who and why."""
     if not submission.reviewable_by(by):
         raise WorkflowError(MSG_NO_PERMISSION)
-    if submission.status != Status.SUBMITTED:
-        raise WorkflowError(MSG_CANNOT_REVIEW_STATE)
+    if submission.status not in (Status.SUBMITTED, Status.APPROVED):
+        raise WorkflowError(MSG_CANNOT_RETURN_STATE)
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError(MSG_REASON_REQUIRED)
+    reopened = submission.status == Status.APPROVED
     with transaction.atomic():
         submission.status = Status.RETURNED
         submission.reviewed_at = timezone.now()
         submission.reviewed_by = by
         submission.return_reason = reason
-        _save(submission, change_reason_returned(reason), by)
+        note = change_reason_reopened(reason) if reopened else change_reason_returned(reason)
+        _save(submission, note, by)
     return submission
 
 
@@ -381,3 +402,146 @@ def submission_grant_exception(*, submission: Submission, by, until: dt.date) ->
     submission.unlocked_until = until
     _save(submission, change_reason_exception(until), by)
     return submission
+
+
+# ---------------------------------------------------------------------------
+# What the district changed since the province returned the form
+# ---------------------------------------------------------------------------
+
+MSG_CHANGE_ADDED = _("เพิ่ม")
+MSG_CHANGE_REMOVED = _("ลบ")
+MSG_CHANGE_CHANGED = _("แก้ไข")
+
+
+MSG_VALUE_YES = _("ใช่")
+MSG_VALUE_NO = _("ไม่ใช่")
+
+
+def change_value_label(value) -> str:
+    """A field's value as the changes view writes it: yes/no, an amount with separators,
+    a dash for nothing."""
+    if value is True:
+        return str(MSG_VALUE_YES)
+    if value is False:
+        return str(MSG_VALUE_NO)
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, (int, float)) or hasattr(value, "quantize"):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+@dataclass
+class FieldChange:
+    label: str
+    before: object
+    after: object
+
+    @property
+    def before_label(self) -> str:
+        return change_value_label(self.before)
+
+    @property
+    def after_label(self) -> str:
+        return change_value_label(self.after)
+
+
+@dataclass
+class RowChange:
+    """One line or answer of a form changed since the return: "changed" (with each
+    field before -> after), "added" or "removed"."""
+
+    key: object
+    kind: str
+    fields: list[FieldChange]
+    #: The row's history record after the change (or before, for a removed row), for
+    #: the caller to name it (its product, its entrepreneur).
+    record: object = None
+
+    @property
+    def kind_label(self) -> str:
+        return str(
+            {"added": MSG_CHANGE_ADDED, "removed": MSG_CHANGE_REMOVED}.get(
+                self.kind, MSG_CHANGE_CHANGED
+            )
+        )
+
+
+def last_return(submission: Submission):
+    """The form's latest history record of a return or a reopening, or None."""
+    if submission is None or submission.pk is None:
+        return None
+    return (
+        submission.history.filter(
+            models.Q(history_change_reason__startswith=CHANGE_REASON_RETURNED_PREFIX)
+            | models.Q(history_change_reason__startswith=CHANGE_REASON_REOPENED_PREFIX)
+        )
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+
+
+def rows_changed_since(
+    records,
+    *,
+    key: str,
+    fields: dict[str, str],
+    since: dt.datetime,
+    untracked: dict | None = None,
+) -> list[RowChange]:
+    """Compare each row's state at `since` with its latest state, from its history
+    `records` (all of the form's rows, any order): changed fields before -> after, rows
+    added after `since` and rows deleted after it. `key` names the row (its product),
+    `fields` maps the compared fields to their labels. Unchanged rows are left out.
+
+    Rows created in bulk without history (a survey's answers, made blank when it
+    starts) first appear as an update: with `untracked`, such a row was there before,
+    with these values."""
+    before: dict = {}
+    after: dict = {}
+    records_by_row: dict = {}
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        row = getattr(record, key)
+        records_by_row.setdefault(row, []).append(record)
+        if record.history_date <= since:
+            before[row] = record
+        after[row] = record
+    out = []
+    for row, last in after.items():
+        first = before.get(row)
+        if first is None and untracked is not None:
+            earliest = next(r for r in records_by_row[row])
+            if earliest.history_type == "~":
+                first = _Untracked(untracked)
+        alive_before = first is not None and first.history_type != "-"
+        alive_now = last.history_type != "-"
+        if not alive_before and alive_now:
+            out.append(RowChange(row, "added", [], last))
+        elif alive_before and not alive_now:
+            out.append(RowChange(row, "removed", [], first))
+        elif alive_before and alive_now:
+            diffs = [
+                FieldChange(str(label), getattr(first, name), getattr(last, name))
+                for name, label in fields.items()
+                if getattr(first, name) != getattr(last, name)
+            ]
+            if diffs:
+                out.append(RowChange(row, "changed", diffs, last))
+    return out
+
+
+class _Untracked:
+    """The state of a row before its first history record, when it was made in bulk."""
+
+    history_type = "+"
+
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
+
+
+def approve_confirm_url(round, district, kind: str) -> str:
+    """The province's confirmation page for approving one form ("survey" or "report"):
+    approving locks the form, so every approve button leads there first."""
+    url = reverse("dashboards:review_approve", args=[round.code, district.province_id])
+    return f"{url}?items={kind}:{district.code}"

@@ -846,3 +846,48 @@ def approved_reports(round: Round) -> list[str]:
         "district__name_th", flat=True
     )
     return [_("แบบรายงานผล อำเภอ%(district)s") % {"district": n} for n in names]
+
+
+@dataclass
+class ChangesSinceReturn:
+    """What the district changed in its form since the province last returned (or
+    reopened) it: the return's history record (who, when, why) and each changed row,
+    named."""
+
+    returned: object
+    rows: list
+
+
+def report_changes_since_return(*, report: Report | None) -> ChangesSinceReturn | None:
+    """The report's lines changed since its last return, from the lines' history: each
+    changed line with its fields before -> after, lines added and removed. None if the
+    report was never returned. Three queries."""
+    returned = workflow.last_return(report)
+    if returned is None:
+        return None
+    round = report.round
+    fields = {
+        "facebook": "Facebook",
+        "line": "LINE",
+        "shopee": "Shopee",
+        "lazada": "Lazada",
+        "otop_today": "OTOP Today",
+        "other_channel": ReportLine._meta.get_field("other_channel").verbose_name,
+        "url": ReportLine._meta.get_field("url").verbose_name,
+        **{f"month_{i + 1}": label for i, label in enumerate(round.month_labels)},
+        "sales_baseline": ReportLine._meta.get_field("sales_baseline").verbose_name,
+        "note": ReportLine._meta.get_field("note").verbose_name,
+    }
+    rows = workflow.rows_changed_since(
+        ReportLine.history.filter(report_id=report.pk).only(
+            "history_id", "history_date", "history_type", "product_id", *fields
+        ),
+        key="product_id",
+        fields=fields,
+        since=returned.history_date,
+    )
+    names = dict(Product.objects.filter(id__in=[r.key for r in rows]).values_list("id", "name"))
+    for row in rows:
+        row.name = names.get(row.key, "")
+    rows.sort(key=lambda r: r.name)
+    return ChangesSinceReturn(returned, rows)

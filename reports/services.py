@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -203,25 +204,60 @@ def baseline_prefill(
     return out
 
 
+def report_draft_lines(
+    *, round: Round, district: District, report: Report | None = None, filters: dict | None = None
+) -> list[ReportLine]:
+    """The lines starting the report would create, in memory and unsaved: one per base
+    product without a line in `report` (all of them when it has not started), with the
+    baselines known in advance. Writes nothing: the report's page shows them before the
+    first save, upload or submit starts the report (issue #15: GET never writes).
+
+    `filters` are the page's (query, show, type, subdistrict; see
+    selectors.report_lines): an unsaved line has no sales and no answer yet."""
+    filters = filters or {}
+    products = (
+        Product.objects.base(round)
+        .filter(district_id=district.pk)
+        .select_related("entrepreneur", "entrepreneur__subdistrict")
+        .order_by("entrepreneur__code", "name", "id")
+    )
+    if report is not None and report.pk is not None:
+        products = products.exclude(
+            id__in=ReportLine.objects.filter(report=report).values("product_id")
+        )
+    query = (filters.get("query") or "").strip()
+    if query:
+        products = products.filter(
+            Q(entrepreneur__code__icontains=query)
+            | Q(entrepreneur__name__icontains=query)
+            | Q(name__icontains=query)
+        )
+    if filters.get("show") == "with_sales":
+        return []
+    if filters.get("type"):
+        products = products.filter(type=filters["type"])
+    if filters.get("subdistrict"):
+        products = products.filter(entrepreneur__subdistrict_id=filters["subdistrict"])
+    products = list(products)
+    known = baseline_prefill(
+        round=round, district=district, products=[(p.id, p.entrepreneur_id) for p in products]
+    )
+    lines = []
+    for product in products:
+        amount, source = known.get(product.id, (None, ""))
+        line = ReportLine(
+            report=report, product=product, sales_baseline=amount, baseline_source=source
+        )
+        line.line_total = Decimal("0.00")
+        lines.append(line)
+    return lines
+
+
 def _add_missing_lines(report: Report, by=None) -> int:
     """One line per base product that has none yet (the registry may have grown)."""
-    missing = list(
-        Product.objects.base(report.round)
-        .filter(district_id=report.district_id)
-        .exclude(id__in=ReportLine.objects.filter(report=report).values("product_id"))
-        .values_list("id", "entrepreneur_id")
-    )
-    if not missing:
+    lines = report_draft_lines(round=report.round, district=report.district, report=report)
+    if not lines:
         return 0
-    known = baseline_prefill(round=report.round, district=report.district, products=missing)
-    lines = []
-    for product_id, _entrepreneur_id in missing:
-        amount, source = known.get(product_id, (None, ""))
-        lines.append(
-            ReportLine(
-                report=report, product_id=product_id, sales_baseline=amount, baseline_source=source
-            )
-        )
     bulk_create_with_history(
         lines,
         ReportLine,
@@ -236,13 +272,22 @@ def report_get_or_start(*, round: Round, district: District, by=None) -> Report:
     """The district's report of the round, started (as a draft) if it does not exist,
     with one line per base product. Lines are added for base products that are new
     since the report started, as long as the report can still be edited (a draft or a
-    returned report); a submitted or approved report stays as it was sent."""
+    returned report); a submitted or approved report stays as it was sent.
+
+    Only a write calls it (a line's save, an upload's commit, a submit): the page of a
+    report not started shows report_draft_lines. The report's first history record is
+    credited to `by`."""
     with transaction.atomic():
-        report, _created = Report.objects.select_related("round", "district").get_or_create(
+        report, created = Report.objects.select_related("round", "district").get_or_create(
             round=round, district=district
         )
+        if created and by is not None:
+            # Outside a request simple_history has no user for the report's first record.
+            report.history.filter(history_type="+").update(history_user=by)
         if report.status == Status.NOT_STARTED:  # a bare row an upload made (UploadFlow)
             report.status = Status.DRAFT
+            if by is not None:
+                report._history_user = by
             report.save(update_fields=["status", "updated_at"])
         if report.status in (Status.DRAFT, Status.RETURNED):
             _add_missing_lines(report, by)

@@ -9,6 +9,7 @@ _district = "rounds/<round:round_code>/districts/<str:code>/"
 urlpatterns = [
     path(f"{_district}report/", views.report_detail, name="detail"),
     path(f"{_district}report/lines/<int:line_id>/", views.line_save, name="line_save"),
+    path(f"{_district}report/products/<int:product_id>/", views.line_start, name="line_start"),
     path(f"{_district}report/submit/", views.report_submit, name="submit"),
     path(f"{_district}report/review/", views.report_review, name="review"),
     path(f"{_district}report/exception/", views.report_exception, name="exception"),

@@ -35,8 +35,8 @@ from otop_portal.upload_flow import (
     upload_marked_response,
     upload_problems_response,
 )
-from otop_portal.workflow import Status, WorkflowError
-from products.models import Round
+from otop_portal.workflow import Status, WorkflowError, approve_confirm_url
+from products.models import Product, Round
 from products.selectors import get_round_or_404
 from reports import plausibility, selectors, services
 from reports.exports import report_export_write
@@ -76,8 +76,13 @@ def _page_context(
     request: HttpRequest, round: Round, district: District, report: Report | None, *, review: bool
 ) -> dict:
     can_edit = can_edit_district(request.user, district)
-    lock_reason = report.lock_reason(request.user) if report is not None else None
-    editable = can_edit and report is not None and lock_reason is None
+    # A report not started (no row, or the bare row an upload made) is shown as the
+    # draft it would be, from the registry, without writing (issue #15): its first save,
+    # upload or submit starts it.
+    started = report is not None and report.status != Status.NOT_STARTED
+    subject = report if started else Report(round=round, district=district, status=Status.DRAFT)
+    lock_reason = subject.lock_reason(request.user)
+    editable = can_edit and lock_reason is None
     subdistricts = list(
         Subdistrict.objects.filter(district=district)
         .order_by("code")
@@ -88,6 +93,7 @@ def _page_context(
         "round": round,
         "district": district,
         "report": report,
+        "started": started,
         "review": review,
         "can_edit": can_edit,
         "editable": editable,
@@ -107,14 +113,27 @@ def _page_context(
         "uploads": selectors.report_uploads(report=report, limit=5),
         "month_labels": round.month_labels,
     }
-    if report is None:
-        context.update(page=None, rows=[], progress=None, flags=[], flagged=[])
-        return context
-    flags = plausibility.flags_for_report(report=report)
-    by_line = plausibility.flags_by_line(flags)
-    lines = selectors.report_lines(report=report, filters=filter_form.filters())
+    if not started:
+        lines = services.report_draft_lines(
+            round=round, district=district, filters=filter_form.filters()
+        )
+        flags, by_line, progress = [], {}, None
+    else:
+        flags = plausibility.flags_for_report(report=report)
+        by_line = plausibility.flags_by_line(flags)
+        lines = selectors.report_lines(report=report, filters=filter_form.filters())
+        progress = selectors.report_progress(report=report)
     page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
     page_lines = list(page.object_list)
+    if started and editable and page.number == 1:
+        # Products new in the base since the report started have no line yet (a page
+        # does not write): they lead the first page as drafts; saving one adds them all.
+        page_lines = [
+            *services.report_draft_lines(
+                round=round, district=district, report=report, filters=filter_form.filters()
+            ),
+            *page_lines,
+        ]
     hints = selectors.survey_sales_hints(
         round=round,
         district=district,
@@ -124,10 +143,14 @@ def _page_context(
     for line in page_lines:
         form = None
         if editable:
-            form = ReportLineForm(round=round, prefix=f"l{line.pk}", initial=_line_initial(line))
+            form = ReportLineForm(
+                round=round, prefix=_line_prefix(line), initial=_line_initial(line)
+            )
         rows.append(
             {
                 "line": line,
+                "key": _line_key(line),
+                "action": _line_action(round, district, line),
                 "form": form,
                 "months": _months(line, round),
                 "survey_sales": hints.get(line.product.entrepreneur_id),
@@ -137,7 +160,7 @@ def _page_context(
     context.update(
         page=page,
         rows=rows,
-        progress=selectors.report_progress(report=report),
+        progress=progress,
         flags=flags,
         flagged=[
             {
@@ -149,6 +172,21 @@ def _page_context(
         ],
     )
     return context
+
+
+def _line_key(line: ReportLine) -> str:
+    """The line's id on the page: a stored line's pk, a draft line's product."""
+    return str(line.pk) if line.pk else f"p{line.product_id}"
+
+
+def _line_prefix(line: ReportLine) -> str:
+    return f"l{line.pk}" if line.pk else f"p{line.product_id}"
+
+
+def _line_action(round: Round, district: District, line: ReportLine) -> str:
+    if line.pk:
+        return reverse("reports:line_save", args=[round.code, district.code, line.pk])
+    return reverse("reports:line_start", args=[round.code, district.code, line.product_id])
 
 
 def _months(line: ReportLine, round: Round) -> list[tuple[str, object]]:
@@ -164,10 +202,7 @@ def _line_initial(line: ReportLine) -> dict:
 def report_detail(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
     round = get_round_or_404(round_code)
     district = get_district_for_user(request.user, code)
-    if can_edit_district(request.user, district):
-        report = services.report_get_or_start(round=round, district=district, by=request.user)
-    else:
-        report = selectors.report_for(round=round, district=district)
+    report = selectors.report_for(round=round, district=district)
     return render(
         request,
         "reports/detail.html",
@@ -189,7 +224,33 @@ def line_save(request: HttpRequest, round_code: str, code: str, line_id: int) ->
         report__district=district,
     )
     _require_edit(request, district)
-    form = ReportLineForm(request.POST, round=round, prefix=f"l{line.pk}")
+    return _line_save(request, round, district, line, prefix=f"l{line.pk}")
+
+
+@login_required
+@require_POST
+def line_start(request: HttpRequest, round_code: str, code: str, product_id: int) -> HttpResponse:
+    """The first save of a line of a report not started yet (its page showed the draft
+    from the registry): it starts the report, credited to the user, and saves the line."""
+    round = get_round_or_404(round_code)
+    district = get_district_for_user(request.user, code)
+    product = get_object_or_404(
+        Product.objects.base(round).filter(district_id=district.pk), pk=product_id
+    )
+    _require_edit(request, district)
+    report = services.report_get_or_start(round=round, district=district, by=request.user)
+    line = get_object_or_404(
+        ReportLine.objects.select_related("report", "report__round", "report__district", "product"),
+        report=report,
+        product=product,
+    )
+    return _line_save(request, round, district, line, prefix=f"p{product.pk}")
+
+
+def _line_save(
+    request: HttpRequest, round: Round, district: District, line: ReportLine, *, prefix: str
+) -> HttpResponse:
+    form = ReportLineForm(request.POST, round=round, prefix=prefix)
     query = _filter_query(request.POST)
     error = None
     stale = False
@@ -260,14 +321,23 @@ def _line_again(
     """The report page with the line's form as the officer filled it, so that nothing
     typed is lost. After someone else saved the line, the form carries the stored version:
     saving again, with the stored values in view on the line's row, goes through."""
-    if stale:
+    prefix = f"l{line.pk}"
+    if stale or form.prefix != prefix:
+        # The first save of a draft line came with the product's prefix; the line is
+        # stored now, and the page's form for it carries the line's own.
         data = request.POST.copy()
-        data[f"l{line.pk}-version"] = str(line.version)
-        form = ReportLineForm(data, round=round, prefix=f"l{line.pk}")
+        for key in list(data):
+            if key.startswith(f"{form.prefix}-"):
+                data.setlist(prefix + key[len(form.prefix) :], data.getlist(key))
+        if stale:
+            data[f"{prefix}-version"] = str(line.version)
+        form = ReportLineForm(data, round=round, prefix=prefix)
         form.is_valid()
     context = _page_context(request, round, district, line.report, review=False)
     row = {
         "line": line,
+        "key": _line_key(line),
+        "action": _line_action(round, district, line),
         "form": form,
         "months": _months(line, round),
         "survey_sales": None,
@@ -283,9 +353,9 @@ def report_submit(request: HttpRequest, round_code: str, code: str) -> HttpRespo
     round = get_round_or_404(round_code)
     district = get_district_for_user(request.user, code)
     _require_edit(request, district)
-    report = get_object_or_404(
-        Report.objects.visible_to(request.user), round=round, district=district
-    )
+    # A submit of a report not started starts it (credited to the officer); it also
+    # gives a draft the lines of products new in the base, which the submit rule counts.
+    report = services.report_get_or_start(round=round, district=district, by=request.user)
     # The notes the officer wrote on flagged lines (issue #18), named note-<line id>.
     notes = {
         int(key.removeprefix("note-")): value
@@ -320,18 +390,31 @@ def report_review(request: HttpRequest, round_code: str, code: str) -> HttpRespo
             action = review_form.cleaned_data["action"]
             try:
                 if action == "return":
+                    reopened = report.status == Status.APPROVED
                     services.report_return(
                         report=report, by=request.user, reason=review_form.cleaned_data["reason"]
                     )
-                    messages.success(request, _("ส่งคืนแบบรายงานผลให้อำเภอแก้ไขแล้ว"))
-                else:
-                    services.report_approve(report=report, by=request.user)
-                    messages.success(request, _("อนุมัติแบบรายงานผลแล้ว"))
-                return redirect("reports:review", round.code, district.code)
+                    messages.success(
+                        request,
+                        _("เปิดแบบรายงานผลให้อำเภอแก้ไขอีกครั้งแล้ว")
+                        if reopened
+                        else _("ส่งคืนแบบรายงานผลให้อำเภอแก้ไขแล้ว"),
+                    )
+                    return redirect("reports:review", round.code, district.code)
+                # Approving locks the form: it goes through the confirmation page,
+                # which shows the figures being approved (issue #15).
+                return redirect(approve_confirm_url(round, district, "report"))
             except WorkflowError as exc:
                 review_form.add_error(None, exc.message)
     context = _page_context(request, round, district, report, review=True)
-    context.update(review_form=review_form, exception_form=ExceptionForm())
+    context.update(
+        review_form=review_form,
+        exception_form=ExceptionForm(),
+        changes=selectors.report_changes_since_return(report=report)
+        if report is not None and report.status == Status.SUBMITTED
+        else None,
+        approve_url=approve_confirm_url(round, district, "report"),
+    )
     return render(
         request, "reports/detail.html", context, status=400 if review_form.errors else 200
     )

@@ -464,3 +464,54 @@ def approved_surveys(round: Round) -> list[str]:
         "district__name_th", flat=True
     )
     return [_("แบบสำรวจ อำเภอ%(district)s") % {"district": n} for n in names]
+
+
+@dataclass
+class ChangesSinceReturn:
+    """What the district changed in its survey since the province last returned (or
+    reopened) it: the return's history record and each changed answer, named."""
+
+    returned: object
+    rows: list
+
+
+def survey_changes_since_return(*, survey: Survey | None) -> ChangesSinceReturn | None:
+    """The survey's answers changed since its last return, from the answers' history:
+    each entrepreneur's answers and each product's readiness, before -> after. None if
+    the survey was never returned. Five queries."""
+    returned = workflow.last_return(survey)
+    if returned is None:
+        return None
+    since = returned.history_date
+    people_fields = {
+        name: EntrepreneurAnswer._meta.get_field(name).verbose_name
+        for name in ("trained", "selling_online", "has_standard", "sales_prev_year")
+    }
+    # Answers are made blank, in bulk and without history, when the survey starts.
+    blank = {"trained": False, "selling_online": False, "has_standard": False}
+    people = workflow.rows_changed_since(
+        EntrepreneurAnswer.history.filter(survey_id=survey.pk),
+        key="entrepreneur_id",
+        fields=people_fields,
+        since=since,
+        untracked={**blank, "sales_prev_year": Decimal("0.00")},
+    )
+    products = workflow.rows_changed_since(
+        ProductAnswer.history.filter(survey_id=survey.pk),
+        key="product_id",
+        fields={"ready": ProductAnswer._meta.get_field("ready").verbose_name},
+        since=since,
+        untracked={"ready": False},
+    )
+    people_names = dict(
+        Entrepreneur.objects.filter(id__in=[r.key for r in people]).values_list("id", "name")
+    )
+    product_names = dict(
+        Product.objects.filter(id__in=[r.key for r in products]).values_list("id", "name")
+    )
+    for row in people:
+        row.name = people_names.get(row.key, "")
+    for row in products:
+        row.name = product_names.get(row.key, "")
+    rows = sorted(people, key=lambda r: r.name) + sorted(products, key=lambda r: r.name)
+    return ChangesSinceReturn(returned, rows)

@@ -128,15 +128,23 @@ def _sync_answers(survey: Survey) -> None:
         )
 
 
-def survey_get_or_start(*, round: Round, district: District) -> Survey:
+def survey_get_or_start(*, round: Round, district: District, by=None) -> Survey:
     """The district's survey for the round, started (prefilled from the registry:
-    one answer per base entrepreneur and product) if it does not exist yet."""
+    one answer per base entrepreneur and product) if it does not exist yet. Only a write
+    calls it (a save, an upload's commit, a submit, an exception): the survey's page
+    shows a survey not started from the registry. Its first history record is credited
+    to `by`."""
     with transaction.atomic():
-        survey, _created = Survey.objects.select_related(
+        survey, created = Survey.objects.select_related(
             "round__fiscal_year", "district__province"
         ).get_or_create(round=round, district=district)
+        if created and by is not None:
+            # Outside a request simple_history has no user for the survey's first record.
+            survey.history.filter(history_type="+").update(history_user=by)
         if survey.status == Status.NOT_STARTED:  # a bare row an upload made (UploadFlow)
             survey.status = Status.DRAFT
+            if by is not None:
+                survey._history_user = by
             survey.save(update_fields=["status", "updated_at"])
         _sync_answers(survey)
     return survey
@@ -788,7 +796,7 @@ def survey_import(
     SurveyUpload (provenance); a dry run writes nothing at all.
     """
     with transaction.atomic():
-        survey = survey_get_or_start(round=round, district=district)
+        survey = survey_get_or_start(round=round, district=district, by=by)
         result = survey_import_file(
             survey=survey,
             file=file,

@@ -33,7 +33,7 @@ from otop_portal.upload_flow import (
     upload_marked_response,
     upload_problems_response,
 )
-from otop_portal.workflow import Status, WorkflowError
+from otop_portal.workflow import Status, WorkflowError, approve_confirm_url
 from products.models import Entrepreneur, Round
 from products.selectors import get_round_or_404
 from surveys import selectors, services
@@ -159,7 +159,13 @@ def detail(request: HttpRequest, round: Round, district: District) -> HttpRespon
             "readiness": readiness,
             "lock_reason": lock,
             "can_edit": lock is None,
-            "can_review": can_review and survey is not None and survey.status == Status.SUBMITTED,
+            "can_review": can_review
+            and survey is not None
+            and survey.status in (Status.SUBMITTED, Status.APPROVED),
+            "changes": selectors.survey_changes_since_return(survey=survey)
+            if can_review and survey is not None and survey.status == Status.SUBMITTED
+            else None,
+            "approve_url": approve_confirm_url(round, district, "survey"),
             "can_extend": can_review and round.lock_after_deadline,
             "review_form": ReviewForm(),
             "exception_form": ExceptionForm(initial={"until": subject.unlocked_until}),
@@ -196,7 +202,7 @@ def entrepreneur(
             return redirect(request.path)
         form = EntrepreneurAnswerForm(request.POST, products=products)
         if form.is_valid():
-            survey = services.survey_get_or_start(round=round, district=district)
+            survey = services.survey_get_or_start(round=round, district=district, by=request.user)
             try:
                 services.survey_answer_save(
                     survey=survey,
@@ -276,7 +282,7 @@ def entrepreneur(
 @district_view
 @editor_required
 def submit(request: HttpRequest, round: Round, district: District) -> HttpResponse:
-    survey = services.survey_get_or_start(round=round, district=district)
+    survey = services.survey_get_or_start(round=round, district=district, by=request.user)
     try:
         services.survey_submit(survey=survey, by=request.user)
     except WorkflowError as exc:
@@ -302,13 +308,18 @@ def review(request: HttpRequest, round: Round, district: District) -> HttpRespon
     else:
         try:
             if form.cleaned_data["action"] == "return":
+                reopened = survey.status == Status.APPROVED
                 services.survey_return(
                     survey=survey, by=request.user, reason=form.cleaned_data["reason"]
                 )
-                messages.success(request, _("ส่งคืนให้อำเภอแก้ไขแล้ว"))
+                messages.success(
+                    request,
+                    _("เปิดแบบสำรวจให้อำเภอแก้ไขอีกครั้งแล้ว") if reopened else _("ส่งคืนให้อำเภอแก้ไขแล้ว"),
+                )
             else:
-                services.survey_approve(survey=survey, by=request.user)
-                messages.success(request, _("อนุมัติแบบสำรวจแล้ว"))
+                # Approving locks the form: it goes through the confirmation page,
+                # which shows the figures being approved (issue #15).
+                return redirect(approve_confirm_url(round, district, "survey"))
         except WorkflowError as exc:
             messages.error(request, exc.message)
     return redirect(_detail_url(round, district))
@@ -320,7 +331,7 @@ def review(request: HttpRequest, round: Round, district: District) -> HttpRespon
 def grant_exception(request: HttpRequest, round: Round, district: District) -> HttpResponse:
     form = ExceptionForm(request.POST)
     if form.is_valid():
-        survey = services.survey_get_or_start(round=round, district=district)
+        survey = services.survey_get_or_start(round=round, district=district, by=request.user)
         try:
             services.survey_grant_exception(
                 survey=survey, by=request.user, until=form.cleaned_data["until"]

@@ -145,6 +145,7 @@ def test_the_provincial_staffs_pages_pass_axe(new_page, filled_round):
         {
             "province": f"{province}/",
             "review-desk": f"{province}/review/",
+            "approve-confirmation": f"{province}/review/approve/?items=survey:5604",
             "survey-review": f"{district}/survey/",
             "report-review": f"{district}/report/review/",
             "targets": f"{province}/targets/",

@@ -15,6 +15,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.pages import log_in, log_out, shot
 from tests.conftest import make_user
 
@@ -154,11 +155,30 @@ def test_a_survey_goes_from_the_district_to_the_province_and_back_until_approved
     officer.get_by_role("button", name="ส่งแบบสำรวจให้จังหวัด").click()
     expect(officer.locator("#state-title .badge").first).to_have_text("ส่งแล้ว")
 
-    # The staff approve it from the review desk.
+    # The review desk shows the survey's figures: answered / base and readiness.
     staff.reload()
     row = staff.get_by_role("row").filter(has_text="อำเภอแม่ใจ")
+    expect(row).to_contain_text("93 / 93 ผลิตภัณฑ์")
+    expect(row).to_contain_text("ผลิตภัณฑ์พร้อมขายออนไลน์")
+    shot(staff, "story-4-desk-figures")
+    # The survey's page shows what the district changed since the return.
+    row.get_by_role("link", name="เปิดแบบสำรวจ").click()
+    changes = staff.get_by_role("region", name="สิ่งที่อำเภอแก้ไขหลังส่งคืน")
+    expect(changes).to_contain_text(REASON)
+    changed = changes.get_by_role("row").filter(has_text=fixed)
+    expect(changed).to_contain_text("15,000.00")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    changes.screenshot(path=SCREENSHOTS / "story-5-changes-since-return.png")
+
+    # The staff approve it from the review desk, after a confirmation with the figures.
+    staff.go_back()
+    row = staff.get_by_role("row").filter(has_text="อำเภอแม่ใจ")
     row.get_by_role("checkbox").check()
-    staff.get_by_role("button", name="อนุมัติแบบที่เลือก").click()
+    staff.get_by_role("button", name="อนุมัติแบบที่เลือก…").click()
+    expect(staff.get_by_role("heading", level=1)).to_have_text("ยืนยันการอนุมัติ 1 แบบ")
+    expect(staff.get_by_role("row").filter(has_text="อำเภอแม่ใจ")).to_contain_text("93 / 93")
+    shot(staff, "story-6-approve-confirmation")
+    staff.get_by_role("button", name="ยืนยันอนุมัติ 1 แบบ").click()
     expect(staff.get_by_role("status").filter(has_text="อนุมัติแล้ว 1 แบบ")).to_be_visible()
 
     # The province's dashboard has moved: one survey approved, แม่ใจ's readiness shown.
@@ -170,7 +190,7 @@ def test_a_survey_goes_from_the_district_to_the_province_and_back_until_approved
     expect(readiness).to_contain_text("38 / 93")
     district_row = staff.locator("table.dashboard").get_by_role("row").filter(has_text="แม่ใจ")
     expect(district_row).to_contain_text("อนุมัติแล้ว")
-    shot(staff, "story-4-province-after-approval")
+    shot(staff, "story-7-province-after-approval")
 
     # And the officer's own page says so, with the history of the round trip.
     officer.get_by_role("link", name="หน้าแรก").click()

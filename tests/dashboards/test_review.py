@@ -38,7 +38,11 @@ def test_the_desk_lists_the_forms_waiting_for_the_province(client, province_staf
     html = response.content.decode()
     assert 'value="survey:5601"' in html and 'value="report:5602"' in html
     assert reverse("surveys:detail", args=[round_2564.code, "5601"]) in html
-    assert reverse("reports:detail", args=[round_2564.code, "5602"]) in html
+    assert reverse("reports:review", args=[round_2564.code, "5602"]) in html
+
+
+def confirm(round, code="56"):
+    return reverse("dashboards:review_approve", args=[round.code, code])
 
 
 def test_staff_approve_several_forms_at_once(client, province_staff, round_2564):
@@ -46,10 +50,20 @@ def test_staff_approve_several_forms_at_once(client, province_staff, round_2564)
     two = submitted(Report, round_2564, "5602")
     three = submitted(Survey, round_2564, "5603")
     client.force_login(province_staff)
+    # The desk's button leads to the confirmation, which lists the chosen forms.
     response = client.post(
         desk(round_2564),
         {"action": "approve", "items": ["survey:5601", "report:5602"]},
         follow=True,
+    )
+    assert response.redirect_chain[-1][0].startswith(confirm(round_2564))
+    assert [i.key for i in response.context["items"]] == ["survey:5601", "report:5602"]
+    assert "ยืนยันอนุมัติ 2 แบบ" in response.content.decode()
+    for form in (one, two, three):
+        form.refresh_from_db()
+        assert form.status == Status.SUBMITTED
+    response = client.post(
+        confirm(round_2564), {"items": ["survey:5601", "report:5602"]}, follow=True
     )
     assert response.status_code == 200
     assert "อนุมัติแล้ว 2 แบบ" in response.content.decode()
@@ -201,6 +215,6 @@ def test_an_officer_sees_only_their_own_waiting_form_and_cannot_act(
 def test_an_administrator_reviews_any_province(client, admin, round_2564):
     form = submitted(Report, round_2564, "5001")
     client.force_login(admin)
-    client.post(desk(round_2564, "50"), {"action": "approve", "items": ["report:5001"]})
+    client.post(confirm(round_2564, "50"), {"items": ["report:5001"]})
     form.refresh_from_db()
     assert form.status == Status.APPROVED

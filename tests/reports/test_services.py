@@ -202,3 +202,19 @@ def test_a_line_with_sales_needs_a_channel_or_a_link_to_submit(round_2564, maech
     ReportLine.objects.filter(product=p).update(url="https://a.example/shop")
     report_submit(report=report, by=officer)
     assert report.status == "submitted"
+
+
+def test_it_credits_the_start_of_a_report_to_who_started_it_outside_a_request(officer):
+    """A command or a job has no request for simple_history to take the user from."""
+    from reports.services import report_draft_lines, report_get_or_start
+
+    round = make_round()
+    product = make_product(make_entrepreneur("5607"))
+    district = District.objects.get(code="5607")
+    drafts = report_draft_lines(round=round, district=district)
+    assert [line.product_id for line in drafts] == [product.pk] and drafts[0].pk is None
+    assert not Report.objects.exists()  # the drafts are in memory only
+    report = report_get_or_start(round=round, district=district, by=officer)
+    first = report.history.earliest("history_date")
+    assert (first.history_type, first.history_user) == ("+", officer)
+    assert report.lines.get().history.earliest("history_date").history_user == officer

@@ -31,18 +31,70 @@ def line_post(obj, /, **values):
     return data
 
 
-def test_the_officer_starts_the_report_with_a_line_per_base_product(client, officer, products):
+def start(client, officer):
+    """The officer logged in, with the report started (its lines exist), as the first
+    save would start it."""
+    from products.selectors import round_get
+    from reports.services import report_get_or_start
+
+    report_get_or_start(round=round_get(R), district=officer.district, by=officer)
+    return login(client, officer)
+
+
+def test_the_officer_sees_the_draft_from_the_registry_without_starting_it(
+    client, officer, products
+):
     response = login(client, officer).get(url("detail"))
     assert response.status_code == 200
-    report = Report.objects.get(district_id="5607")
-    assert report.lines.count() == 2
+    assert not Report.objects.exists() and not ReportLine.objects.exists()
     html = response.content.decode()
-    assert "ผ้าพันคอฝ้าย" in html
-    assert re.search(r"บันทึกแล้ว <strong[^>]*>0</strong> จาก <span[^>]*>2</span>", html)
+    assert "อำเภอยังไม่ได้เริ่มทำแบบรายงานผล" in html
+    assert "ผ้าพันคอฝ้าย" in html and "กาแฟดอยหลวง" in html
     assert "เม.ย." in html and "ก.ย." in html
+    action = reverse("reports:line_start", args=[R, "5607", products[0].pk])
+    assert f'action="{action}"' in html
     for field in ("facebook", "url", "month_1", "month_6", "sales_baseline", "note"):
-        field_id = f"id_l{report.lines.first().pk}-{field}"
+        field_id = f"id_p{products[0].pk}-{field}"
         assert f'for="{field_id}"' in html  # every input has a label
+
+
+def test_the_first_save_starts_the_report_credited_to_the_officer(client, officer, products):
+    login(client, officer)
+    prefix = f"p{products[0].pk}-"
+    data = {f"{prefix}version": 0, f"{prefix}month_1": "1200", f"{prefix}url": ""}
+    response = client.post(reverse("reports:line_start", args=[R, "5607", products[0].pk]), data)
+    assert response.status_code == 302
+    report = Report.objects.get(district_id="5607")
+    assert report.status == "draft" and report.lines.count() == 2
+    first = report.history.earliest("history_date")
+    assert first.history_type == "+" and first.history_user == officer
+    line = report.lines.get(product=products[0])
+    assert line.month_1 == Decimal("1200") and line.answered_by == officer
+    html = client.get(url("detail")).content.decode()
+    assert re.search(r"บันทึกแล้ว <strong[^>]*>1</strong> จาก <span[^>]*>2</span>", html)
+    assert f'for="id_l{line.pk}-month_1"' in html
+
+
+def test_a_refused_first_save_shows_the_form_again_with_what_was_typed(client, officer, products):
+    login(client, officer)
+    prefix = f"p{products[0].pk}-"
+    data = {f"{prefix}version": 0, f"{prefix}month_1": "-5", f"{prefix}note": "ลองดู"}
+    response = client.post(reverse("reports:line_start", args=[R, "5607", products[0].pk]), data)
+    assert response.status_code == 400
+    line = ReportLine.objects.get(product=products[0])
+    assert line.month_1 == 0
+    assert f'name="l{line.pk}-note"' in response.content.decode()
+    assert "ลองดู" in response.content.decode()
+
+
+def test_outsiders_cannot_start_a_report_by_saving(
+    client, outsider, other_province_staff, province_staff, products
+):
+    start_url = reverse("reports:line_start", args=[R, "5607", products[0].pk])
+    for user in (outsider, other_province_staff):
+        assert login(client, user).post(start_url, {}).status_code == 404
+    assert login(client, province_staff).post(start_url, {}).status_code == 403
+    assert not Report.objects.exists()
 
 
 def test_the_page_makes_a_fixed_number_of_queries(
@@ -51,9 +103,35 @@ def test_the_page_makes_a_fixed_number_of_queries(
     e = make_entrepreneur("5607")
     for i in range(30):
         make_product(e, name=f"สินค้า {i}")
-    login(client, officer).get(url("detail"))
+    start(client, officer)
     with django_assert_max_num_queries(30):
         client.get(url("detail"))
+
+
+def test_the_draft_page_makes_a_fixed_number_of_queries(
+    client, officer, round_2564, django_assert_max_num_queries
+):
+    e = make_entrepreneur("5607")
+    for i in range(30):
+        make_product(e, name=f"สินค้า {i}")
+    login(client, officer)
+    with django_assert_max_num_queries(30):
+        response = client.get(url("detail"))
+    assert response.content.decode().count("data-line-form") == 30
+    assert not Report.objects.exists()
+
+
+def test_a_product_new_in_the_base_shows_as_a_draft_line_until_saved(client, officer, products):
+    start(client, officer)
+    report = Report.objects.get()
+    newcomer = make_product(products[0].entrepreneur, name="น้ำผึ้งป่า")
+    html = client.get(url("detail")).content.decode()
+    assert "น้ำผึ้งป่า" in html and f'id="line-p{newcomer.pk}"' in html
+    assert report.lines.count() == 2  # the page wrote nothing
+    prefix = f"p{newcomer.pk}-"
+    data = {f"{prefix}version": 0, f"{prefix}month_1": "300", f"{prefix}url": ""}
+    client.post(reverse("reports:line_start", args=[R, "5607", newcomer.pk]), data)
+    assert report.lines.get(product=newcomer).month_1 == Decimal("300")
 
 
 def test_the_filters_find_lines(client, officer, products, round_2564):
@@ -72,7 +150,7 @@ def test_the_filters_find_lines(client, officer, products, round_2564):
 
 
 def test_the_officer_saves_a_line(client, officer, products):
-    login(client, officer).get(url("detail"))
+    start(client, officer)
     line = ReportLine.objects.get(product=products[0])
     data = line_post(
         line,
@@ -93,7 +171,7 @@ def test_the_officer_saves_a_line(client, officer, products):
 
 
 def test_a_save_from_an_old_page_is_refused(client, officer, colleague, products):
-    login(client, officer).get(url("detail"))
+    start(client, officer)
     line = ReportLine.objects.get(product=products[0])
     stale = line_post(line, month_1="100")
     client.post(url("line_save", line.pk), line_post(line, month_1="50"))
@@ -105,7 +183,7 @@ def test_a_save_from_an_old_page_is_refused(client, officer, colleague, products
 
 
 def test_it_saves_through_fetch_and_answers_json(client, officer, products):
-    login(client, officer).get(url("detail"))
+    start(client, officer)
     line = ReportLine.objects.get(product=products[0])
     response = client.post(
         url("line_save", line.pk),
@@ -119,7 +197,7 @@ def test_it_saves_through_fetch_and_answers_json(client, officer, products):
 
 
 def test_it_refuses_a_link_that_is_not_http_in_the_form(client, officer, products):
-    login(client, officer).get(url("detail"))
+    start(client, officer)
     line = ReportLine.objects.get(product=products[0])
     response = client.post(
         url("line_save", line.pk),
@@ -141,7 +219,7 @@ def test_the_page_shows_a_dash_when_there_is_no_baseline(client, officer, produc
 
 
 def test_the_workflow_goes_round_through_the_browser(client, officer, province_staff, products):
-    login(client, officer).get(url("detail"))
+    start(client, officer)
     line = ReportLine.objects.get(product=products[0])
     client.post(url("line_save", line.pk), line_post(line, month_1="100"))
     # A line with sales needs a channel or a link before submitting.
@@ -169,7 +247,10 @@ def test_the_workflow_goes_round_through_the_browser(client, officer, province_s
     assert "ยอดเดือนเมษายนไม่ตรง" in html
     client.post(url("submit"))
     login(client, province_staff)
-    client.post(url("review"), {"action": "approve"})
+    response = client.post(url("review"), {"action": "approve"})
+    assert response.status_code == 302  # to the confirmation, which approves on its POST
+    assert client.get(response["Location"]).status_code == 200
+    client.post(response["Location"].split("?")[0], {"items": ["report:5607"]})
     report = Report.objects.get()
     assert report.status == "approved"
     html = client.get(url("review")).content.decode()
@@ -178,7 +259,7 @@ def test_the_workflow_goes_round_through_the_browser(client, officer, province_s
 
 
 def test_province_staff_read_the_report_but_cannot_write(client, officer, province_staff, products):
-    login(client, officer).get(url("detail"))
+    start(client, officer)
     line = ReportLine.objects.get(product=products[0])
     login(client, province_staff)
     html = client.get(url("detail")).content.decode()
@@ -191,7 +272,7 @@ def test_province_staff_read_the_report_but_cannot_write(client, officer, provin
 
 
 def test_the_officer_cannot_review(client, officer, products):
-    login(client, officer).get(url("detail"))
+    start(client, officer)
     assert client.get(url("review")).status_code == 403
 
 
@@ -219,7 +300,7 @@ def test_province_staff_do_not_start_a_report_by_looking(client, province_staff,
 def test_it_checks_access(
     client, outsider, other_province_staff, officer, products, name, args, method
 ):
-    login(client, officer).get(url("detail"))  # the report and its lines exist
+    start(client, officer)  # the report and its lines exist
     line = ReportLine.objects.first()
     args = tuple(line.pk if a == 1 else a for a in args)
     for user in (outsider, other_province_staff):
@@ -246,13 +327,14 @@ def test_it_requires_login(client, round_2564):
     [
         ("submit", ()),
         ("line_save", (1,)),
+        ("line_start", (1,)),
         ("upload_commit", (1,)),
         ("upload_discard", (1,)),
         ("exception", ()),
     ],
 )
 def test_it_requires_post(client, officer, province_staff, products, name, args):
-    login(client, officer).get(url("detail"))
+    start(client, officer)
     line = ReportLine.objects.first()
     args = tuple(line.pk if a == 1 else a for a in args)
     user = province_staff if name == "exception" else officer

@@ -59,6 +59,8 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "dashboards:targets_progress": (REVIEWERS, NOBODY),
     # An officer sees their own district's forms in the province's queue.
     "dashboards:review": (EVERYONE, REVIEWERS),
+    # Approving is confirmed on a page of its own, which shows the figures (issue #15).
+    "dashboards:review_approve": (REVIEWERS, REVIEWERS),
     "dashboards:district": (EVERYONE, NOBODY),
     "products:targets": (REVIEWERS, NOBODY),
     "products:targets_xlsx": (REVIEWERS, NOBODY),
@@ -82,6 +84,7 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "surveys:province_export": (REVIEWERS, NOBODY),
     "reports:detail": (EVERYONE, NOBODY),
     "reports:line_save": (NOBODY, OFFICERS),
+    "reports:line_start": (NOBODY, OFFICERS),
     "reports:submit": (NOBODY, OFFICERS),
     "reports:review": (REVIEWERS, REVIEWERS),
     "reports:exception": (NOBODY, REVIEWERS),

@@ -392,7 +392,10 @@ def test_the_full_cycle_through_the_browser(client, registry, officer, province_
     assert survey.status == Status.SUBMITTED
 
     client.force_login(province_staff)
-    client.post(url("review"), {"action": "approve"})
+    response = client.post(url("review"), {"action": "approve"})
+    assert response.status_code == 302  # to the confirmation, which approves on its POST
+    assert client.get(response["Location"]).status_code == 200
+    client.post(response["Location"].split("?")[0], {"items": ["survey:5607"]})
     survey.refresh_from_db()
     assert survey.status == Status.APPROVED
 
