@@ -96,7 +96,9 @@ def values_for(name: str, route: str, context: dict) -> list[str]:
         return ["set-password"]
     if name == "content_type_id":
         return ["1"]
-    if name in ("object_id", "id"):
+    if name == "field":
+        return ["file"]
+    if name in ("object_id", "id", "pk"):
         model = context["model"]
         pk = model._default_manager.order_by("pk").values_list("pk", flat=True).first()
         return [str(pk)] if pk is not None else []
