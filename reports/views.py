@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from districts.models import District, Subdistrict
 from districts.scoping import can_edit_district, can_review_district
 from districts.selectors import get_district_for_user, get_province_for_user
+from otop_portal.dates import be_date
 from otop_portal.downloads import attachment
 from otop_portal.forms import ExceptionForm, ReviewForm
 from otop_portal.importing import ImportRefused
@@ -41,7 +42,7 @@ from products.selectors import get_round_or_404
 from reports import plausibility, selectors, services
 from reports.exports import report_export_write
 from reports.forms import LineFilterForm, ReportLineForm, upload_form
-from reports.models import Report, ReportLine, ReportUpload
+from reports.models import MONTH_FIELDS, Report, ReportLine, ReportUpload
 from reports.workbook import print_sheet
 
 LINES_PER_PAGE = 40
@@ -238,18 +239,41 @@ def line_start(request: HttpRequest, round_code: str, code: str, product_id: int
         Product.objects.base(round).filter(district_id=district.pk), pk=product_id
     )
     _require_edit(request, district)
+    started = (
+        not Report.objects.filter(round=round, district=district)
+        .exclude(status=Status.NOT_STARTED)
+        .exists()
+    )
     report = services.report_get_or_start(round=round, district=district, by=request.user)
     line = get_object_or_404(
         ReportLine.objects.select_related("report", "report__round", "report__district", "product"),
         report=report,
         product=product,
     )
-    return _line_save(request, round, district, line, prefix=f"p{product.pk}")
+    return _line_save(request, round, district, line, prefix=f"p{product.pk}", started=started)
+
+
+#: The channel checkboxes of a line, as its row names them.
+CHANNELS = [
+    ("facebook", "Facebook"),
+    ("line", "LINE"),
+    ("shopee", "Shopee"),
+    ("lazada", "Lazada"),
+    ("otop_today", "OTOP Today"),
+]
 
 
 def _line_save(
-    request: HttpRequest, round: Round, district: District, line: ReportLine, *, prefix: str
+    request: HttpRequest,
+    round: Round,
+    district: District,
+    line: ReportLine,
+    *,
+    prefix: str,
+    started: bool = False,
 ) -> HttpResponse:
+    """Save a line from its form. `started`: this save started the report, so the page
+    (its status, its forms) is drawn again rather than patched."""
     form = ReportLineForm(request.POST, round=round, prefix=prefix)
     query = _filter_query(request.POST)
     error = None
@@ -278,6 +302,19 @@ def _line_save(
                     "ok": True,
                     "version": line.version,
                     "total": f"{line.sales_total:,.2f}",
+                    # What the line's row shows, as saved (the page patches the row).
+                    "months": [f"{getattr(line, m):,.2f}" for m in MONTH_FIELDS],
+                    "baseline": "–"
+                    if line.sales_baseline is None
+                    else f"{line.sales_baseline:,.2f}",
+                    "channels": " ".join(
+                        [
+                            *(name for field, name in CHANNELS if getattr(line, field)),
+                            line.other_channel,
+                        ]
+                    ).strip(),
+                    "saved": be_date(line.answered_at) if line.answered_at else "",
+                    "started": started,
                     "answered": progress.answered,
                     "lines": progress.lines,
                     "message": _("บันทึก %(name)s แล้ว") % {"name": line.product.name},

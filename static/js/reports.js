@@ -89,6 +89,23 @@
     });
   }
 
+  // The line's row as saved: its months, total, channels, last year and when it was saved.
+  function showRow(row, data) {
+    if (!row) return;
+    function put(selector, text) {
+      var cell = row.querySelector(selector);
+      if (cell && text !== undefined) cell.textContent = text;
+    }
+    put("[data-row-total]", data.total);
+    put("[data-row-channels]", data.channels);
+    put("[data-row-baseline]", data.baseline);
+    if (data.saved) put("[data-row-saved]", data.saved);
+    row.querySelectorAll("[data-row-month]").forEach(function (cell, i) {
+      if (data.months && data.months[i] !== undefined) cell.textContent = data.months[i];
+    });
+    showFlags(row, data.flags || []);
+  }
+
   function save(form) {
     var button = form.querySelector("button[type=submit]");
     if (button) button.disabled = true;
@@ -106,10 +123,14 @@
         var version = form.querySelector("input[name$='-version']");
         if (version) version.value = data.version;
         say(form, data.message, false);
+        if (data.started) {
+          // This save started the report: its status and its other lines' forms change,
+          // so the page is drawn again, at this line.
+          window.location.reload();
+          return;
+        }
         var row = form.closest("tr") && form.closest("tr").previousElementSibling;
-        var cell = row && row.querySelector("[data-row-total]");
-        if (cell) cell.textContent = data.total;
-        showFlags(row, data.flags || []);
+        showRow(row, data);
         var answered = document.querySelector("[data-progress-answered]");
         if (answered) answered.textContent = data.answered;
         var bar = document.querySelector("[data-progress] progress");
