@@ -13,8 +13,12 @@ The rules (their ids are in RULES):
   last year's round of the same number when the portal has one, else column T;
 - copied_months: the same sequence of months (with sales in several months) on products
   of different entrepreneurs, as when one row is pasted onto several;
+- total_in_wrong_column: the round total typed where another figure belongs: column T
+  (last year) equal to the round total to the satang, or one month equal to the sum of
+  the others when honest figures could hardly add up so exactly (see _month_is_sum);
 - no_channel: sales with no channel and no link (the submit rule, reports.models.NO_CHANNEL);
-- bare_link: a link to a website's front page rather than a shop or a product;
+- bare_link: a link to a marketplace's or social site's front page rather than a shop or
+  a product;
 - shared_link: one link on the products of several entrepreneurs.
 
 The thresholds are ratios against medians (robust to the skewed sales of a district) and
@@ -28,6 +32,7 @@ rules run on the rows of an uploaded file before it is committed (flags_for_rows
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -58,6 +63,7 @@ RULES = {
     "month_spike": gettext_lazy("เดือนที่ยอดสูงผิดปกติ"),
     "above_baseline": gettext_lazy("ยอดรอบนี้สูงกว่าปีก่อนมาก"),
     "copied_months": gettext_lazy("ยอดรายเดือนซ้ำกับผู้ประกอบการอื่น"),
+    "total_in_wrong_column": gettext_lazy("ยอดรวมอยู่ผิดช่อง"),
     "no_channel": gettext_lazy("มียอดขายแต่ไม่ระบุช่องทาง"),
     "bare_link": gettext_lazy("ลิงก์ไม่ใช่ร้านค้า"),
     "shared_link": gettext_lazy("ลิงก์ซ้ำกับผู้ประกอบการอื่น"),
@@ -77,6 +83,13 @@ MSG_COPIED = gettext_lazy(
     "ยอดรายเดือน (%(months)s บาท) ตรงกันทุกเดือนกับผลิตภัณฑ์ของผู้ประกอบการอื่น %(count)s ราย "
     "(%(others)s) อาจคัดลอกแถวผิด"
 )
+MSG_BASELINE_IS_TOTAL = gettext_lazy(
+    "ยอดช่วงเดียวกันของปีก่อน %(baseline)s บาท เท่ากับยอดรวมรอบนี้พอดี อาจพิมพ์ยอดรวมรอบนี้ลงในช่องยอดปีก่อน"
+)
+MSG_MONTH_IS_SUM = gettext_lazy(
+    "ยอดเดือน %(month)s %(amount)s บาท เท่ากับผลรวมของเดือนอื่นพอดี "
+    "อาจพิมพ์ยอดรวมลงในช่องของเดือน ยอดรวมรอบนี้ (%(total)s บาท) จึงเป็นสองเท่าของยอดจริง"
+)
 MSG_NO_CHANNEL = gettext_lazy("มียอดจำหน่าย %(total)s บาท แต่ไม่ระบุช่องทางจำหน่ายหรือลิงก์ร้านค้า")
 MSG_BARE_LINK = gettext_lazy("ลิงก์ “%(url)s” เป็นหน้าแรกของเว็บไซต์ ไม่ใช่ร้านค้าหรือสินค้าของผู้ประกอบการ")
 MSG_SHARED_LINK = gettext_lazy(
@@ -84,6 +97,14 @@ MSG_SHARED_LINK = gettext_lazy(
 )
 
 ZERO = Decimal(0)
+
+#: A month is taken for the round's total only when it equals the sum of at least two
+#: other months with sales (with one it would merely equal that month, as honest figures
+#: often do) and is at least this many times the largest amount that divides each of
+#: them. Sales of one price add up by chance (units 1 + 1 + 2 = 4: 350 + 350 + 700 =
+#: 1,400); figures that are not multiples of one price add up to the satang about once
+#: in so many. bench/plausibility.py measures both (RESULTS.md, issue 18).
+MONTH_IS_SUM_MIN_STEPS = 10_000
 
 
 @dataclass
@@ -170,14 +191,44 @@ def _link_key(url: str) -> str:
     return f"{host}{parts.path.rstrip('/')}?{parts.query}".rstrip("?")
 
 
+#: The marketplaces and social sites where a front page is no one's shop. The front page
+#: of an entrepreneur's own website is its shop, and is not flagged (bench/plausibility.py:
+#: 3% of the entrepreneurs with a link giving their own site flagged 1.5% of the products
+#: with sales when every bare domain was).
+PLATFORMS = (
+    "facebook.com",
+    "fb.com",
+    "shopee.co.th",
+    "lazada.co.th",
+    "line.me",
+    "lin.ee",
+    "instagram.com",
+    "tiktok.com",
+    "otoptoday.com",
+    "thaitrade.com",
+    "google.com",
+)
+
+
 def _is_bare(url: str) -> bool:
     parts = urlsplit(url.strip())
-    return bool(parts.hostname) and parts.path in ("", "/") and not parts.query
+    host = (parts.hostname or "").lower()
+    on_platform = any(host == p or host.endswith("." + p) for p in PLATFORMS)
+    return on_platform and parts.path in ("", "/") and not parts.query
 
 
 def _others(codes) -> str:
     codes = sorted(codes)
     return ", ".join(codes[:3]) + (" …" if len(codes) > 3 else "")
+
+
+def _month_is_sum(months: list[Decimal], top: int) -> bool:
+    """Whether the biggest month is the sum of the others, and could hardly be so by
+    chance (MONTH_IS_SUM_MIN_STEPS)."""
+    others = [int(m * 100) for i, m in enumerate(months) if i != top and m > 0]
+    if len(others) < 2 or months[top] != sum(months) - months[top]:
+        return False
+    return int(months[top] * 100) // math.gcd(*others) >= MONTH_IS_SUM_MIN_STEPS
 
 
 def check_lines(
@@ -239,6 +290,24 @@ def check_lines(
                     "baseline": amount(before),
                     "ratio": ratio_text(total / before),
                     "round": last_round_code,
+                },
+            )
+        # The round total typed into column T, or into one of the months.
+        if line.baseline is not None and line.baseline == total:
+            flag(
+                index,
+                "total_in_wrong_column",
+                MSG_BASELINE_IS_TOTAL % {"baseline": amount(line.baseline)},
+            )
+        if _month_is_sum(months, top):
+            flag(
+                index,
+                "total_in_wrong_column",
+                MSG_MONTH_IS_SUM
+                % {
+                    "month": month_labels[top],
+                    "amount": amount(months[top]),
+                    "total": amount(total),
                 },
             )
         if sum(1 for m in months if m > 0) >= thresholds.copy_min_months:

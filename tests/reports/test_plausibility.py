@@ -267,3 +267,52 @@ def test_it_compares_with_last_years_round_when_there_is_one(sample_registry, sa
     [flag] = flags_for_report(report=report)
     assert flag.rule == "above_baseline"
     assert "รอบ 2563-2 ของผลิตภัณฑ์นี้ (3,000 บาท) 50 เท่า" in flag.message
+
+
+def test_it_flags_the_round_total_typed_into_last_years_column(sample_registry, samples, tmp_path):
+    def total_in_t(sheet):
+        sheet["T9"] = "37,550"  # the round total of row 9 (S9), typed where last year belongs
+
+    report = import_sample("5607", samples, tmp_path, total_in_t)
+    [flag] = flags_for_report(report=report)
+    assert (flag.rule, flag.entrepreneur) == ("total_in_wrong_column", "560700007")
+    assert flag.product_name == "ยาหม่องไพล สูตร 1"
+    assert "ยอดช่วงเดียวกันของปีก่อน 37,550 บาท เท่ากับยอดรวมรอบนี้พอดี" in flag.message
+
+
+def test_it_flags_the_round_total_typed_into_a_month(sample_registry, samples, tmp_path):
+    def total_in_august(sheet):
+        months = [Decimal("1234.56"), Decimal("2210.25"), 0, Decimal("987.70"), 0, 0]
+        months[4] = sum(months)  # 4,432.51: the total, typed into ส.ค.
+        set_months(sheet, 12, months)
+        sheet["S12"] = None  # the total column left empty, as officers often do
+
+    report = import_sample("5607", samples, tmp_path, total_in_august)
+    [flag] = flags_for_report(report=report)
+    assert (flag.rule, flag.entrepreneur) == ("total_in_wrong_column", "560700008")
+    assert "ยอดเดือน ส.ค. 4,432.51 บาท เท่ากับผลรวมของเดือนอื่นพอดี" in flag.message
+    assert "ยอดรวมรอบนี้ (8,865.02 บาท) จึงเป็นสองเท่าของยอดจริง" in flag.message
+
+
+def test_it_does_not_take_the_units_of_one_price_for_a_total(sample_registry, samples, tmp_path):
+    # 1 + 1 + 2 + 4 pieces at 350 baht: a month is the sum of the others by chance.
+    report = import_sample(
+        "5607",
+        samples,
+        tmp_path,
+        lambda sheet: set_months(sheet, 12, [350, 350, 0, 700, 1400, 0]),
+    )
+    assert flags_for_report(report=report) == []
+
+
+def test_it_takes_the_front_page_of_an_entrepreneurs_own_site_for_its_shop(
+    sample_registry, samples, tmp_path
+):
+    def links(sheet):
+        sheet["L12"] = "https://www.baanmaejai-otop.com/"
+        sheet["L8"] = "https://www.facebook.com/"
+
+    report = import_sample("5607", samples, tmp_path, links)
+    assert [(f.rule, f.entrepreneur) for f in flags_for_report(report=report)] == [
+        ("bare_link", "560700005")
+    ]
