@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from otop_portal.dates import be_date
 from reports.models import Report, ReportLine, ReportUpload
 from tests.conftest import PASSWORD, make_entrepreneur, make_product
 from tests.reports.conftest import data_row, make_line, make_report, report_file
@@ -73,6 +74,39 @@ def test_the_first_save_starts_the_report_credited_to_the_officer(client, office
     html = client.get(url("detail")).content.decode()
     assert re.search(r"บันทึกแล้ว <strong[^>]*>1</strong> จาก <span[^>]*>2</span>", html)
     assert f'for="id_l{line.pk}-month_1"' in html
+
+
+def test_a_saved_line_answers_with_its_whole_row_and_whether_it_started_the_report(
+    client, officer, products
+):
+    """The page patches the saved line's row from the answer (months, channels, last
+    year, when), and draws itself again after the save that started the report."""
+    login(client, officer)
+    prefix = f"p{products[0].pk}-"
+    data = {
+        f"{prefix}version": 0,
+        f"{prefix}facebook": "on",
+        f"{prefix}other_channel": "ตลาดนัด",
+        f"{prefix}month_1": "1200",
+        f"{prefix}month_4": "12,500.50",
+        f"{prefix}sales_baseline": "3000",
+        f"{prefix}url": "",
+    }
+    start_url = reverse("reports:line_start", args=[R, "5607", products[0].pk])
+    first = client.post(start_url, data, HTTP_X_REQUESTED_WITH="fetch").json()
+    assert first["ok"] and first["started"] is True
+    assert first["months"] == ["1,200.00", "0.00", "0.00", "12,500.50", "0.00", "0.00"]
+    assert first["total"] == "13,700.50"
+    assert first["channels"] == "Facebook ตลาดนัด"
+    assert first["baseline"] == "3,000.00"
+    saved_at = ReportLine.objects.get(product=products[0]).answered_at
+    assert first["saved"] == be_date(saved_at)
+    assert str(saved_at.year + 543) in first["saved"]  # a Buddhist-era date
+    data[f"{prefix}version"] = first["version"]
+    data[f"{prefix}month_2"] = "100"
+    second = client.post(start_url, data, HTTP_X_REQUESTED_WITH="fetch").json()
+    assert second["ok"] and second["started"] is False
+    assert second["months"][1] == "100.00"
 
 
 def test_a_refused_first_save_shows_the_form_again_with_what_was_typed(client, officer, products):
