@@ -40,7 +40,7 @@ from otop_portal.sheetfile import (  # noqa: F401
     column_letter,
     sniff,
 )
-from otop_portal.uploads import DISTRICT, check_workbook
+from otop_portal.uploads import DISTRICT, REGISTRY, check_workbook
 
 
 @dataclass
@@ -121,6 +121,34 @@ def open_workbook(
     if not sheets:
         raise SpreadsheetError(MSG_NO_SHEET)
     return Workbook(kind, sheets)
+
+
+def first_sheet_rows(data: bytes, *, limits: str = REGISTRY) -> list[list]:
+    """Every row of a workbook's first visible sheet, read as open_workbook reads (checked
+    against the budget of `limits`, then by calamine in the memory-limited child), with
+    its cells as openpyxl gives them: None for an empty cell, a whole number as an int.
+
+    django-import-export's formats read a file in the server process with openpyxl;
+    the admin's import formats read through here instead (products.admin.SafeXLSX), so
+    that even a file that a check misses cannot take the server's memory.
+    """
+    if check_workbook(data, kind=limits) == "csv":
+        raise SpreadsheetError(MSG_CSV_NAMED_XLSX)
+    book = BoundedBook(data, kind=limits)
+    try:
+        first = next((sheet for sheet, visible in book.sheets if visible), None)
+        rows = book.rows(first) if first is not None else []
+    finally:
+        book.close()
+    return [[_as_openpyxl(v) for v in row] for row in rows]
+
+
+def _as_openpyxl(value):
+    if value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def find_header(sheets, matches, *, max_rows: int = 20) -> tuple[Sheet, int] | tuple[None, None]:

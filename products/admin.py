@@ -38,7 +38,8 @@ from jobs.handlers import IMPORT_BYTES_PER_ROW
 from jobs.services import inline_max_rows, job_start
 from otop_portal.cells import MSG_TOO_LONG, csv_safe
 from otop_portal.importing import ImportRefused
-from otop_portal.uploads import REGISTRY, check_upload
+from otop_portal.spreadsheet import SpreadsheetError, first_sheet_rows
+from otop_portal.uploads import MSG_NOT_ACCEPTED, REGISTRY, check_upload
 from products.models import Entrepreneur, FiscalYear, Product, RegistrySnapshot, Round, Target
 from products.selectors import round_get, snapshot_latest
 from products.services.registry import registry_import_file
@@ -72,7 +73,21 @@ class SafeCSV(base_formats.CSV):
 
 
 class SafeXLSX(base_formats.XLSX):
-    """XLSX export that writes text as string cells, never as formulas."""
+    """XLSX export that writes text as string cells, never as formulas; its import reads
+    the first sheet through the portal's bounded reader (the memory-limited child, as
+    every upload is read), not with openpyxl in the server process."""
+
+    def create_dataset(self, in_stream):
+        rows = first_sheet_rows(in_stream, limits=REGISTRY)
+        dataset = tablib.Dataset()
+        if not rows:
+            return dataset
+        dataset.headers = rows[0]
+        skip_blank = getattr(settings, "IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES", False)
+        for row in rows[1:]:
+            if not (skip_blank and all(v is None for v in row)):
+                dataset.append(row)
+        return dataset
 
     def export_data(self, dataset, **kwargs):
         out = io.BytesIO()
@@ -100,6 +115,28 @@ class SafeXLSX(base_formats.XLSX):
 
 
 SAFE_FORMATS = [SafeCSV, SafeXLSX]
+
+
+class BoundedImportMixin:
+    """An ImportExportModelAdmin that says in Thai why the reader refused a file (the
+    reader's own message, not the name of an exception), and on the confirm step too."""
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, SpreadsheetError):
+            name = getattr(form.cleaned_data.get("import_file"), "name", "")
+            form.add_error("import_file", MSG_NOT_ACCEPTED % {"name": name, "reason": e.message})
+            return
+        super().add_data_read_fail_error_to_form(form, e)
+
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except SpreadsheetError as exc:
+            # The stored file is read again on confirming: should that read fail now,
+            # the user is told why and starts the import again.
+            messages.error(request, exc.message)
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
 
 
 def _is_big(upload) -> bool:
@@ -389,7 +426,7 @@ class RegistrySnapshotAdmin(admin.ModelAdmin):
 
 
 @admin.register(Entrepreneur)
-class EntrepreneurAdmin(ImportExportModelAdmin):
+class EntrepreneurAdmin(BoundedImportMixin, ImportExportModelAdmin):
     resource_classes = [EntrepreneurResource]
     import_form_class = CheckedImportForm
     formats = SAFE_FORMATS
@@ -402,7 +439,7 @@ class EntrepreneurAdmin(ImportExportModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(ImportExportModelAdmin):
+class ProductAdmin(BoundedImportMixin, ImportExportModelAdmin):
     resource_classes = [ProductResource]
     import_form_class = CheckedImportForm
     formats = SAFE_FORMATS
@@ -606,7 +643,7 @@ class RoundAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class TargetAdmin(BoundedImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [TargetResource]
     import_form_class = CheckedImportForm
     formats = SAFE_FORMATS
