@@ -38,6 +38,7 @@ from jobs.handlers import IMPORT_BYTES_PER_ROW
 from jobs.services import inline_max_rows, job_start
 from otop_portal.cells import MSG_TOO_LONG, csv_safe
 from otop_portal.importing import ImportRefused
+from otop_portal.refusal import refusal_of_form
 from otop_portal.spreadsheet import SpreadsheetError, first_sheet_rows
 from otop_portal.uploads import MSG_NOT_ACCEPTED, REGISTRY, check_upload
 from products.models import Entrepreneur, FiscalYear, Product, RegistrySnapshot, Round, Target
@@ -414,6 +415,8 @@ class RegistrySnapshotAdmin(admin.ModelAdmin):
             "form": form,
             "result": result,
             "problems": problems,
+            # A file the form's checks refused leads with the same headline.
+            "refusal": refusal_of_form(form),
             "notices": result.notices if result else None,
             "max_mb": settings.REGISTRY_UPLOAD_MAX_BYTES // (1024 * 1024),
         }
