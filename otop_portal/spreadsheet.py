@@ -17,6 +17,8 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
+
 from otop_portal.bounded import BoundedBook
 from otop_portal.cells import clean_text, header_key
 
@@ -40,7 +42,9 @@ from otop_portal.sheetfile import (  # noqa: F401
     column_letter,
     sniff,
 )
-from otop_portal.uploads import DISTRICT, REGISTRY, check_workbook
+from otop_portal.uploads import DISTRICT, KIND_NAMES, REGISTRY, check_workbook
+
+MSG_NOT_CSV = _("ไฟล์นี้เป็นไฟล์ %(found)s ไม่ใช่ CSV กรุณาเลือกรูปแบบไฟล์ให้ตรงกับไฟล์")
 
 
 @dataclass
@@ -141,6 +145,20 @@ def first_sheet_rows(data: bytes, *, limits: str = REGISTRY) -> list[list]:
     finally:
         book.close()
     return [[_as_openpyxl(v) for v in row] for row in rows]
+
+
+def csv_rows(data: bytes, *, limits: str = REGISTRY) -> list[list[str]]:
+    """Every row of a CSV file, each as long as it is, read by Python's csv module in the
+    memory-limited child (the admin's CSV import: products.admin.SafeCSV), after the
+    checks of `limits`; a file that is a workbook by its content is refused."""
+    found = check_workbook(data, kind=limits)
+    if found != "csv":
+        raise SpreadsheetError(MSG_NOT_CSV % {"found": KIND_NAMES[found]})
+    book = BoundedBook(data, kind=limits, text=True)
+    try:
+        return book.rows("csv")
+    finally:
+        book.close()
 
 
 def _as_openpyxl(value):

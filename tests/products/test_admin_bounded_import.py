@@ -1,5 +1,6 @@
-"""The admin's django-import-export imports read an .xlsx through the portal's bounded
-reader (the memory-limited child), not with openpyxl in the server process (issue #14).
+"""The admin's django-import-export imports read an .xlsx or a CSV through the portal's
+bounded reader (the memory-limited child), not with openpyxl or tablib in the server
+process (issue #14).
 The refusal of a file that a check missed, under a memory limit, is in
 tests/security/test_hostile_workbooks.py."""
 
@@ -13,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from import_export.formats import base_formats
 
-from products.admin import EntrepreneurResource, SafeXLSX
+from products.admin import EntrepreneurResource, SafeCSV, SafeXLSX
 from products.models import Entrepreneur
 from tests.conftest import make_entrepreneur
 from tests.security.test_uploads import _import_export_format
@@ -72,7 +73,7 @@ def test_it_says_in_thai_that_a_csv_is_not_an_xlsx(admin_client, no_openpyxl_rea
         },
     )
     assert response.status_code == 200
-    assert "ไฟล์นี้เป็นข้อความ CSV แต่ตั้งชื่อเป็น .xlsx" in response.content.decode()
+    assert "ไฟล์นี้เป็นไฟล์ CSV แต่เลือกรูปแบบ Excel (.xlsx)" in response.content.decode()
     assert "encountered while trying to read file" not in response.content.decode()
 
 
@@ -107,3 +108,74 @@ def test_it_imports_an_exported_xlsx_back_without_openpyxl_reading_it(
     )
     assert done.status_code == 302
     assert Entrepreneur.objects.get(pk=one.pk).name == "กลุ่มแม่บ้านบ้านป่าแฝก (แก้ชื่อ)"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'code,name,moo\n560701,กลุ่ม ก,5\n\n560702,"ชื่อ, มีจุลภาค"\n',
+        "code,name\r\n560701,ก\r\n",
+        "code\n",
+    ],
+)
+def test_it_reads_a_csv_as_tablib_did(text):
+    ours = SafeCSV(encoding="utf-8-sig").create_dataset(text)
+    theirs = base_formats.CSV(encoding="utf-8-sig").create_dataset(text)
+    assert ours.headers == theirs.headers
+    assert [list(r) for r in ours] == [list(r) for r in theirs]
+
+
+def test_it_says_in_thai_that_a_workbook_is_not_a_csv(admin_client):
+    response = admin_client.post(
+        reverse("admin:products_entrepreneur_import"),
+        {
+            "resource": "0",
+            "format": _import_export_format(Entrepreneur, "CSV"),
+            "import_file": SimpleUploadedFile("e.csv", _xlsx([["code"], ["560701"]])),
+        },
+    )
+    assert response.status_code == 200
+    assert "ไฟล์นี้เป็นไฟล์ Excel (.xlsx) แต่เลือกรูปแบบ CSV" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_it_imports_a_csv_without_tablib_reading_it_in_the_server(admin_client, monkeypatch):
+    one = make_entrepreneur("5607")
+    dataset = EntrepreneurResource().export()
+    dataset[0] = [
+        "กลุ่มแก้ชื่อทาง CSV" if h == "name" else v
+        for h, v in zip(dataset.headers, dataset[0], strict=True)
+    ]
+    data = SafeCSV().export_data(dataset).encode("utf-8")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("tablib read an upload in the server process")
+
+    monkeypatch.setattr("tablib.import_set", refuse)
+    preview = admin_client.post(
+        reverse("admin:products_entrepreneur_import"),
+        {
+            "resource": "0",
+            "format": _import_export_format(Entrepreneur, "CSV"),
+            "import_file": SimpleUploadedFile("e.csv", data, content_type="text/csv"),
+        },
+    )
+    confirm = preview.context["confirm_form"]
+    assert confirm is not None, preview.content.decode()[:2000]
+    admin_client.post(
+        reverse("admin:products_entrepreneur_process_import"), {**confirm.initial, "resource": "0"}
+    )
+    assert Entrepreneur.objects.get(pk=one.pk).name == "กลุ่มแก้ชื่อทาง CSV"
+
+
+def test_it_says_in_thai_that_a_csv_is_not_in_utf8(admin_client):
+    response = admin_client.post(
+        reverse("admin:products_entrepreneur_import"),
+        {
+            "resource": "0",
+            "format": _import_export_format(Entrepreneur, "CSV"),
+            "import_file": SimpleUploadedFile("e.csv", "code,name\n560701,กลุ่ม\n".encode("cp874")),
+        },
+    )
+    assert response.status_code == 200
+    assert "อ่านตัวอักษรในไฟล์ CSV ไม่ได้ กรุณาบันทึกเป็น UTF-8" in response.content.decode()

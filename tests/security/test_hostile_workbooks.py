@@ -326,3 +326,15 @@ def _page_text_of(response) -> str:
     from tests.security.test_uploads import _page_text
 
     return " ".join(_page_text(response).split())
+
+
+def test_a_csv_of_millions_of_empty_cells_ends_the_readers_child_not_the_server(settings):
+    """The admin's CSV import reads in the memory-limited child too: 40 million empty
+    cells (40 MB of commas) would take the server process about half a gigabyte."""
+    from otop_portal.bounded import MSG_TOO_LARGE_TO_READ
+    from otop_portal.spreadsheet import SpreadsheetError, csv_rows
+
+    settings.READER_MEMORY_LIMIT_BYTES = {"district": 256 * 1024**2, "registry": 256 * 1024**2}
+    with pytest.raises(SpreadsheetError) as refused:
+        csv_rows(b"code\n" + b"," * (40 * 1024**2) + b"\n")
+    assert refused.value.message == MSG_TOO_LARGE_TO_READ
