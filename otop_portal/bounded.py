@@ -23,7 +23,12 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from otop_portal.sheetfile import MSG_BROKEN_WORKBOOK, MSG_ENCRYPTED, SpreadsheetError
+from otop_portal.sheetfile import (
+    MSG_BROKEN_WORKBOOK,
+    MSG_CSV_ENCODING,
+    MSG_ENCRYPTED,
+    SpreadsheetError,
+)
 
 MSG_TOO_LARGE_TO_READ = _(
     "ไฟล์นี้ต้องใช้หน่วยความจำเกินกว่าที่อ่านได้ กรุณาลบแผ่นงาน แถว และคอลัมน์ที่ไม่ใช้ออกแล้วบันทึกใหม่"
@@ -52,11 +57,12 @@ class _Values(pickle.Unpickler):
 class BoundedBook:
     """A workbook opened by calamine in a child process; close() ends it."""
 
-    def __init__(self, data: bytes, *, kind: str):
+    def __init__(self, data: bytes, *, kind: str, text: bool = False):
         # The child limits its own memory as it starts (preexec_fn is not safe in a
-        # process with threads, such as runserver's).
+        # process with threads, such as runserver's). With `text`, the data is CSV.
+        command = [sys.executable, "-m", "otop_portal.calamine_child", str(memory_limit(kind))]
         self._child = subprocess.Popen(
-            [sys.executable, "-m", "otop_portal.calamine_child", str(memory_limit(kind))],
+            command + (["csv"] if text else []),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -87,6 +93,8 @@ class BoundedBook:
                 raise SpreadsheetError(MSG_ENCRYPTED)
             if message[1] == "MemoryError":
                 raise SpreadsheetError(MSG_TOO_LARGE_TO_READ)
+            if message[1] == "UnicodeDecodeError":
+                raise SpreadsheetError(MSG_CSV_ENCODING)
             raise SpreadsheetError(MSG_BROKEN_WORKBOOK % {"detail": message[1]})
         return message
 

@@ -15,10 +15,14 @@ requests, each a pickled tuple, with pickled tuples on stdout:
   batch at a time; `first` is the head the parent has already seen (iter_rows is used
   when it gives the same first rows, to_python otherwise, as the registry reader did);
 - any failure -> ("error", type name, text).
+
+With a second argument "csv", the content is CSV text (UTF-8, or Thai Windows-874),
+read with Python's csv module as one sheet named "csv", each row as long as it is.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime
 import io
 import itertools
@@ -118,6 +122,25 @@ class OdfBook:
         return self.sheets[name]
 
 
+class CsvBook:
+    """CSV text as one sheet, "csv", read as django-import-export's tablib reads it."""
+
+    def __init__(self, data: bytes):
+        for encoding in ("utf-8-sig", "cp874"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                if encoding == "cp874":
+                    raise
+        rows = [list(row) for row in csv.reader(io.StringIO(text))]
+        self.sheet = _OdfSheet(rows)
+        self.sheets_metadata = [_Meta("csv")]
+
+    def get_sheet_by_name(self, name: str) -> _OdfSheet:
+        return self.sheet
+
+
 def _odf_value(cell, text):
 
     kind = cell.getAttribute("valuetype")
@@ -168,7 +191,8 @@ def main() -> None:
     size = int.from_bytes(source.read(8), "little")
     data = source.read(size)
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        book = CsvBook(data) if sys.argv[2:] == ["csv"] else None
+        book = book or CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # every failure goes to the parent, which words it
         book = None
         failure = ("error", type(exc).__name__, str(exc)[:500])

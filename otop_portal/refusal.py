@@ -181,6 +181,16 @@ def refusal_of(exc: Exception) -> Refusal:
     )
 
 
+def refusal_of_form(form, field: str = "file") -> Refusal | None:
+    """The refusal of an upload form whose file the checks refused (check_upload: too
+    large, not a spreadsheet, over its budget), so that the page leads with the same
+    headline as when the file's rows are refused; None when no file was refused (a
+    missing file is the field's own error)."""
+    if not form.is_bound or not form.files.get(field) or field not in form.errors:
+        return None
+    return refusal_summarize([Problem(str(message)) for message in form.errors[field]])
+
+
 def refusal_lines(refusal: Refusal, *, command: bool = True) -> list[str]:
     """A refusal as lines of text: headline, kinds, advice, the first problems."""
     lines = [refusal.headline]

@@ -17,6 +17,8 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
+
 from otop_portal.bounded import BoundedBook
 from otop_portal.cells import clean_text, header_key
 
@@ -40,7 +42,9 @@ from otop_portal.sheetfile import (  # noqa: F401
     column_letter,
     sniff,
 )
-from otop_portal.uploads import DISTRICT, check_workbook
+from otop_portal.uploads import DISTRICT, KIND_NAMES, REGISTRY, check_workbook
+
+MSG_NOT_CSV = _("ไฟล์นี้เป็นไฟล์ %(found)s ไม่ใช่ CSV กรุณาเลือกรูปแบบไฟล์ให้ตรงกับไฟล์")
 
 
 @dataclass
@@ -121,6 +125,48 @@ def open_workbook(
     if not sheets:
         raise SpreadsheetError(MSG_NO_SHEET)
     return Workbook(kind, sheets)
+
+
+def first_sheet_rows(data: bytes, *, limits: str = REGISTRY) -> list[list]:
+    """Every row of a workbook's first visible sheet, read as open_workbook reads (checked
+    against the budget of `limits`, then by calamine in the memory-limited child), with
+    its cells as openpyxl gives them: None for an empty cell, a whole number as an int.
+
+    django-import-export's formats read a file in the server process with openpyxl;
+    the admin's import formats read through here instead (products.admin.SafeXLSX), so
+    that even a file that a check misses cannot take the server's memory.
+    """
+    if check_workbook(data, kind=limits) == "csv":
+        raise SpreadsheetError(MSG_CSV_NAMED_XLSX)
+    book = BoundedBook(data, kind=limits)
+    try:
+        first = next((sheet for sheet, visible in book.sheets if visible), None)
+        rows = book.rows(first) if first is not None else []
+    finally:
+        book.close()
+    return [[_as_openpyxl(v) for v in row] for row in rows]
+
+
+def csv_rows(data: bytes, *, limits: str = REGISTRY) -> list[list[str]]:
+    """Every row of a CSV file, each as long as it is, read by Python's csv module in the
+    memory-limited child (the admin's CSV import: products.admin.SafeCSV), after the
+    checks of `limits`; a file that is a workbook by its content is refused."""
+    found = check_workbook(data, kind=limits)
+    if found != "csv":
+        raise SpreadsheetError(MSG_NOT_CSV % {"found": KIND_NAMES[found]})
+    book = BoundedBook(data, kind=limits, text=True)
+    try:
+        return book.rows("csv")
+    finally:
+        book.close()
+
+
+def _as_openpyxl(value):
+    if value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def find_header(sheets, matches, *, max_rows: int = 20) -> tuple[Sheet, int] | tuple[None, None]:

@@ -38,7 +38,14 @@ from jobs.handlers import IMPORT_BYTES_PER_ROW
 from jobs.services import inline_max_rows, job_start
 from otop_portal.cells import MSG_TOO_LONG, csv_safe
 from otop_portal.importing import ImportRefused
-from otop_portal.uploads import REGISTRY, check_upload
+from otop_portal.refusal import refusal_of_form
+from otop_portal.spreadsheet import (
+    MSG_CSV_ENCODING,
+    SpreadsheetError,
+    csv_rows,
+    first_sheet_rows,
+)
+from otop_portal.uploads import KIND_NAMES, MSG_NOT_ACCEPTED, REGISTRY, check_upload
 from products.models import Entrepreneur, FiscalYear, Product, RegistrySnapshot, Round, Target
 from products.selectors import round_get, snapshot_latest
 from products.services.registry import registry_import_file
@@ -52,17 +59,53 @@ from products.services.rounds import (
 MSG_FILE_TOO_LARGE = _("ไฟล์ใหญ่เกิน %(limit)s MB")
 
 
+MSG_FORMAT_MISMATCH = _("ไฟล์นี้เป็นไฟล์ %(found)s แต่เลือกรูปแบบ %(chosen)s กรุณาเลือกรูปแบบให้ตรงกับไฟล์")
+
+
 class CheckedImportForm(ImportForm):
-    """django-import-export's import form with the portal's size and content checks."""
+    """django-import-export's import form with the portal's size and content checks, and
+    the format chosen matching what the file is by its content."""
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.import_formats = formats
 
     def clean_import_file(self):
         file = self.cleaned_data["import_file"]
-        check_upload(file, kind=REGISTRY, accept=("xlsx", "csv"))
+        self.found = check_upload(file, kind=REGISTRY, accept=("xlsx", "csv"))
         return file
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = cleaned.get("format")
+        if getattr(self, "found", None) and chosen not in (None, ""):
+            extension = self.import_formats[int(chosen)]().get_extension()
+            if extension != self.found:
+                self.add_error(
+                    "import_file",
+                    MSG_FORMAT_MISMATCH
+                    % {"found": KIND_NAMES[self.found], "chosen": KIND_NAMES[extension]},
+                )
+        return cleaned
 
 
 class SafeCSV(base_formats.CSV):
-    """CSV export whose text a spreadsheet will never evaluate (csv_safe)."""
+    """CSV export whose text a spreadsheet will never evaluate (csv_safe); its import
+    reads the rows in the memory-limited child (otop_portal.spreadsheet.csv_rows) and
+    builds the dataset as tablib does: the first row is the header, an empty row is
+    left out, a short row is filled up."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        data = in_stream.encode("utf-8") if isinstance(in_stream, str) else in_stream
+        rows = csv_rows(data, limits=REGISTRY)
+        dataset = tablib.Dataset()
+        if not rows:
+            return dataset
+        dataset.headers = rows[0]
+        for row in rows[1:]:
+            if row:
+                dataset.append(row + [""] * (dataset.width - len(row)))
+        return dataset
 
     def export_data(self, dataset, **kwargs):
         safe = tablib.Dataset(headers=dataset.headers)
@@ -72,7 +115,21 @@ class SafeCSV(base_formats.CSV):
 
 
 class SafeXLSX(base_formats.XLSX):
-    """XLSX export that writes text as string cells, never as formulas."""
+    """XLSX export that writes text as string cells, never as formulas; its import reads
+    the first sheet through the portal's bounded reader (the memory-limited child, as
+    every upload is read), not with openpyxl in the server process."""
+
+    def create_dataset(self, in_stream):
+        rows = first_sheet_rows(in_stream, limits=REGISTRY)
+        dataset = tablib.Dataset()
+        if not rows:
+            return dataset
+        dataset.headers = rows[0]
+        skip_blank = getattr(settings, "IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES", False)
+        for row in rows[1:]:
+            if not (skip_blank and all(v is None for v in row)):
+                dataset.append(row)
+        return dataset
 
     def export_data(self, dataset, **kwargs):
         out = io.BytesIO()
@@ -100,6 +157,30 @@ class SafeXLSX(base_formats.XLSX):
 
 
 SAFE_FORMATS = [SafeCSV, SafeXLSX]
+
+
+class BoundedImportMixin:
+    """An ImportExportModelAdmin that says in Thai why the reader refused a file (the
+    reader's own message, not the name of an exception), and on the confirm step too."""
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        name = getattr(form.cleaned_data.get("import_file"), "name", "")
+        if isinstance(e, UnicodeDecodeError):  # a CSV in another encoding than UTF-8
+            e = SpreadsheetError(MSG_CSV_ENCODING)
+        if isinstance(e, SpreadsheetError):
+            form.add_error("import_file", MSG_NOT_ACCEPTED % {"name": name, "reason": e.message})
+            return
+        super().add_data_read_fail_error_to_form(form, e)
+
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except SpreadsheetError as exc:
+            # The stored file is read again on confirming: should that read fail now,
+            # the user is told why and starts the import again.
+            messages.error(request, exc.message)
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
 
 
 def _is_big(upload) -> bool:
@@ -377,6 +458,8 @@ class RegistrySnapshotAdmin(admin.ModelAdmin):
             "form": form,
             "result": result,
             "problems": problems,
+            # A file the form's checks refused leads with the same headline.
+            "refusal": refusal_of_form(form),
             "notices": result.notices if result else None,
             "max_mb": settings.REGISTRY_UPLOAD_MAX_BYTES // (1024 * 1024),
         }
@@ -389,7 +472,7 @@ class RegistrySnapshotAdmin(admin.ModelAdmin):
 
 
 @admin.register(Entrepreneur)
-class EntrepreneurAdmin(ImportExportModelAdmin):
+class EntrepreneurAdmin(BoundedImportMixin, ImportExportModelAdmin):
     resource_classes = [EntrepreneurResource]
     import_form_class = CheckedImportForm
     formats = SAFE_FORMATS
@@ -402,7 +485,7 @@ class EntrepreneurAdmin(ImportExportModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(ImportExportModelAdmin):
+class ProductAdmin(BoundedImportMixin, ImportExportModelAdmin):
     resource_classes = [ProductResource]
     import_form_class = CheckedImportForm
     formats = SAFE_FORMATS
@@ -606,7 +689,7 @@ class RoundAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class TargetAdmin(BoundedImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [TargetResource]
     import_form_class = CheckedImportForm
     formats = SAFE_FORMATS

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from otop_portal.uploads import DISTRICT, check_upload
 from products.targets_workbook import MAX_TARGET
 
 MSG_FILE_TOO_LARGE = _("ไฟล์ใหญ่เกิน %(limit)s MB")
@@ -44,4 +45,7 @@ class TargetsUploadForm(forms.Form):
         limit = settings.DISTRICT_UPLOAD_MAX_BYTES
         if file.size > limit:
             raise forms.ValidationError(MSG_FILE_TOO_LARGE % {"limit": limit // (1024 * 1024)})
+        # The shared check of every upload (the district's budget of cells and unpacked
+        # bytes, and what the file is by its content), before anything reads it.
+        check_upload(file, kind=DISTRICT, accept=("xlsx", "xls", "ods", "csv"))
         return file

@@ -18,6 +18,7 @@ from districts.scoping import can_review_district
 from districts.selectors import get_district_for_user, get_province_for_user
 from otop_portal.downloads import attachment
 from otop_portal.importing import ImportRefused
+from otop_portal.refusal import refusal_of_form
 from products.forms import TargetForm, TargetsUploadForm
 from products.models import Round, Target
 from products.selectors import get_round_or_404, targets_for_districts, targets_total
@@ -95,8 +96,11 @@ def targets_import_view(request: HttpRequest, round_code: str, code: str) -> Htt
     round = get_round_or_404(round_code)
     province = get_province_for_user(request.user, code)
     context = {"round": round, "province": province, "problems": [], "notices": [], "result": None}
-    form = TargetsUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        form = TargetsUploadForm(request.POST, request.FILES)
+    else:
+        form = TargetsUploadForm()
+    if form.is_bound and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             result = targets_import(
@@ -115,6 +119,7 @@ def targets_import_view(request: HttpRequest, round_code: str, code: str) -> Htt
             if not result.dry_run and result.changed:
                 messages.success(request, MSG_IMPORTED % {"name": upload.name})
     context["form"] = form
+    context["refusal"] = refusal_of_form(form)
     return render(request, "products/targets_import.html", context)
 
 

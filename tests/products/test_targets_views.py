@@ -315,3 +315,50 @@ def test_the_upload_checks_access(client, request, round_2564, samples, who, sta
     with open(samples / "targets_official.xlsx", "rb") as fh:
         assert client.post(import_url(), {"file": fh}).status_code == status
     assert not Target.objects.exists()
+
+
+def test_a_file_over_a_districts_budget_is_refused_before_anything_reads_it(
+    client, province_staff, round_2564, monkeypatch
+):
+    """The targets upload passes the shared check of every district upload
+    (check_upload, kind DISTRICT): a sheet that reaches the far corner is refused by
+    its cells, the reader never opens it, and the page leads with the headline."""
+    from tests.security.hostile import hostile
+
+    def never(**kwargs):
+        raise AssertionError("the targets import read a file the check refused")
+
+    monkeypatch.setattr("products.views.targets_import", never)
+    client.force_login(province_staff)
+    bad = io.BytesIO(hostile("renamed-far-part"))
+    bad.name = "targets.xlsx"
+    response = client.post(import_url(), {"file": bad})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("ไม่รับไฟล์นี้: พบปัญหา 1 รายการ ข้อมูลในระบบไม่เปลี่ยนแปลง") == 1
+    assert html.count("XFD1048576 (") == 1  # the reason, once: in the refusal, not again
+    assert not Target.objects.exists()
+
+
+def test_attachment_1_saved_as_csv_still_uploads(client, province_staff, round_2564, samples):
+    import csv
+
+    from tests.products.test_targets_workbook import sample_rows
+
+    text = io.StringIO()
+    csv.writer(text).writerows(
+        [["" if v is None else v for v in row] for row in sample_rows(samples)]
+    )
+    upload = io.BytesIO(text.getvalue().encode("utf-8-sig"))
+    upload.name = "targets.csv"
+    client.force_login(province_staff)
+    html = client.post(import_url(), {"file": upload}).content.decode()
+    assert "บันทึกแล้ว" in html
+    assert Target.objects.count() == 9
+
+
+def test_a_missing_file_is_the_fields_own_error_not_a_refusal(client, province_staff, round_2564):
+    client.force_login(province_staff)
+    html = client.post(import_url(), {}).content.decode()
+    assert "ไม่รับไฟล์นี้" not in html
+    assert 'class="error" role="alert"' in html

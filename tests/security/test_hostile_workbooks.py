@@ -256,3 +256,85 @@ def test_the_bounded_reader_reads_a_workbook_as_calamine_does(samples):
             assert list(book.stream(name, head)) == expected
     finally:
         book.close()
+
+
+def test_the_admin_import_refuses_what_a_check_missed_and_the_server_lives():
+    """django-import-export's admin import, run with the checks made to miss, in a child
+    pytest with limited memory: the file is read by the bounded reader, whose child ends,
+    and the page says the file is too large to read (no openpyxl read in the server)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-n",
+            "0",
+            "-q",
+            f"{__file__}::test_admin_import_in_the_child",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
+        env={**os.environ, "H14_HOSTILE_PAGES": "1"},
+        preexec_fn=_limit_memory,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout and "skipped" not in done.stdout
+
+
+@pytest.mark.skipif(
+    not os.environ.get("H14_HOSTILE_PAGES"),
+    reason="run by test_the_admin_import_refuses_what_a_check_missed_and_the_server_lives",
+)
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ["entrepreneur", "product", "target"])
+def test_admin_import_in_the_child(model, admin, settings, monkeypatch):
+    from django.contrib import admin as django_admin
+    from django.urls import reverse
+
+    from otop_portal.bounded import MSG_TOO_LARGE_TO_READ
+
+    def check_that_misses(data, *, kind):
+        return "xlsx"
+
+    monkeypatch.setattr("otop_portal.uploads.check_workbook", check_that_misses)
+    monkeypatch.setattr("otop_portal.spreadsheet.check_workbook", check_that_misses)
+    settings.READER_MEMORY_LIMIT_BYTES = {"district": 512 * 1024**2, "registry": 512 * 1024**2}
+    registered = next(m for m in django_admin.site._registry if m._meta.model_name == model)
+    formats = django_admin.site._registry[registered].get_import_formats()
+    xlsx = next(i for i, f in enumerate(formats) if f().get_extension() == "xlsx")
+    client = Client()
+    client.force_login(admin)
+    before = data_fingerprint()
+    response = client.post(
+        reverse(f"admin:products_{model}_import"),
+        {
+            "resource": "0",
+            "format": str(xlsx),
+            "import_file": upload(hostile("renamed-far-part"), "form.xlsx"),
+        },
+    )
+    assert response.status_code == 200
+    assert str(MSG_TOO_LARGE_TO_READ) in _page_text_of(response)
+    assert data_fingerprint() == before
+
+
+def _page_text_of(response) -> str:
+    from tests.security.test_uploads import _page_text
+
+    return " ".join(_page_text(response).split())
+
+
+def test_a_csv_of_millions_of_empty_cells_ends_the_readers_child_not_the_server(settings):
+    """The admin's CSV import reads in the memory-limited child too: 40 million empty
+    cells (40 MB of commas) would take the server process about half a gigabyte."""
+    from otop_portal.bounded import MSG_TOO_LARGE_TO_READ
+    from otop_portal.spreadsheet import SpreadsheetError, csv_rows
+
+    settings.READER_MEMORY_LIMIT_BYTES = {"district": 256 * 1024**2, "registry": 256 * 1024**2}
+    with pytest.raises(SpreadsheetError) as refused:
+        csv_rows(b"code\n" + b"," * (40 * 1024**2) + b"\n")
+    assert refused.value.message == MSG_TOO_LARGE_TO_READ

@@ -81,6 +81,8 @@ class TestOnThePage:
         assert response.status_code == 422
         section = refusal_section(response.content.decode())
         assert section.count("ไม่รับไฟล์นี้: พบปัญหา 25 รายการ") == 1
+        # One headline on the page (the list of uploads below names the refusal too).
+        assert response.content.decode().count('<h2 class="error">ไม่รับไฟล์นี้') == 1
         assert "ผู้ประกอบการหรือผลิตภัณฑ์ที่ไม่มีในทะเบียนของระบบ: 25 รายการ" in section
         # Said once: the file does not match the registry of the portal, as of its date,
         # and who can fix it.
@@ -153,6 +155,10 @@ class TestInTheCommand:
         lines = stderr.getvalue().splitlines()
         assert lines[0] == "ไม่รับไฟล์นี้: พบปัญหา 25 รายการ ข้อมูลในระบบไม่เปลี่ยนแปลง"
         assert sum("ไม่ตรงกับทะเบียนผู้ประกอบการในระบบ" in line for line in lines) == 1
+        # That sentence names the snapshot's date and who can fix it.
+        assert sum("ทะเบียน ณ 1 เมษายน 2564" in line for line in lines) == 1
+        assert sum("ผู้ดูแลระบบของจังหวัด" in line for line in lines) == 1
+        assert sum(line.startswith("ไม่รับไฟล์นี้") for line in lines) == 1
         assert sum("ไม่พบผู้ประกอบการรหัส" in line for line in lines) == 20
         assert "Traceback" not in stderr.getvalue()
 
