@@ -215,7 +215,13 @@ class UploadFlow:
         the preview. Returns the kept upload, or None with the refusal of a refused file
         (None when the upload form itself has errors; refusal_context shows a refusal)."""
         if not upload_form.is_valid():
-            return None, None
+            file = upload_form.files.get("file")
+            if file is None or "file" not in upload_form.errors:
+                return None, None  # no file: the field says so
+            # The checks refused the file whole (too large, not a spreadsheet, over its
+            # budget) before anything read or kept it: the page leads with the same
+            # headline as for refused rows.
+            return None, ImportRefused([Problem(str(m)) for m in upload_form.errors["file"]])
         file = upload_form.cleaned_data["file"]
         form = self.form_for_upload(round=round, district=district)
         try:

@@ -434,7 +434,7 @@ def upload(request: HttpRequest, round: Round, district: District) -> HttpRespon
     )
     if record is None:
         extra = _refusal(refused, round, district) if refused else {}
-        status = 422 if refused else 400
+        status = 400 if form.errors else 422  # the file refused whole, or its rows
         return _upload_page(request, round, district, form=form, status=status, **extra)
     return _upload_page(request, round, district, **_preview_context(record))
 

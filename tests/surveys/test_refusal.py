@@ -200,3 +200,19 @@ def test_prune_uploads_deletes_the_marked_up_copies_with_the_old_files(client, o
     assert not record.problems_file
     assert not Path(path).exists()
     assert client.get(url("upload_marked", upload_id=record.pk)).status_code == 404
+
+
+@pytest.mark.parametrize("app", ["surveys", "reports"])
+def test_a_file_the_checks_refuse_whole_leads_with_the_headline_too(client, officer, registry, app):
+    """Not a spreadsheet at all: refused before anything reads or keeps it, and the page
+    still leads with the refusal's headline (not only an error beside the field)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(officer)
+    page = reverse(f"{app}:upload", kwargs={"round_code": ROUND, "code": "5607"})
+    junk = SimpleUploadedFile("form.xlsx", b"this is not a workbook" * 10)
+    response = client.post(page, {"file": junk})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert html.count('<h2 class="error">ไม่รับไฟล์นี้: พบปัญหา 1 รายการ') == 1
+    assert not SurveyUpload.objects.exists()
