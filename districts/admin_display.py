@@ -25,6 +25,7 @@ from django.contrib.admin import helpers, options, utils, widgets
 from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from otop_portal.templatetags.portal import baht, be_date
@@ -152,9 +153,13 @@ class BuddhistEraDateInput(forms.DateInput):
 
 
 def formfield_for_dbfield(self, db_field, request, **kwargs):
-    """The admin's date inputs show and take Buddhist-era dates. Django's calendar
+    """The admin's form fields are named in Thai, and its date inputs show and take
+    Buddhist-era dates. Django's calendar
     shortcuts write Christian-era dates into the box, so the input goes without them."""
     field = _django_formfield_for_dbfield(self, db_field, request, **kwargs)
+    # A field without a Thai name is labelled as its column is ("Fiscal year": ปีงบประมาณ).
+    if field is not None and str(field.label).isascii():
+        field.label = capfirst(_thai_label(db_field.name, db_field.model, field.label))
     if field is not None and type(field.widget) is widgets.AdminDateWidget:
         field.widget = BuddhistEraDateInput()
         field.widget.is_required = field.required

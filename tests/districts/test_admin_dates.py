@@ -126,3 +126,12 @@ def test_it_refuses_a_date_that_does_not_exist_and_shows_it_as_typed():
     assert not form.is_valid()
     assert "on" in form.errors
     assert 'value="31/02/2564"' in str(form["on"])
+
+
+def test_it_names_the_admin_and_an_edit_forms_fields_in_thai(client, admin, round_2564):
+    client.force_login(admin)
+    html = client.get(reverse("admin:products_round_change", args=[round_2564.pk])).content.decode()
+    assert "ระบบจัดการ OTOP ตลาดออนไลน์" in html and "Django" not in html.split("<body")[1]
+    assert 'for="id_fiscal_year">ปีงบประมาณ' in html and "Fiscal year" not in html
+    assert 'placeholder="พิมพ์เพื่อค้นหาเมนู…"' in html
+    assert 'name="starts_on" value="01/04/2564"' in html
