@@ -110,3 +110,52 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("บทบาทในพอร์ทัล"), {"fields": ("role", "province", "district")}),
     )
+
+
+# ---------------------------------------------------------------------------
+# Third-party apps: superusers only
+# ---------------------------------------------------------------------------
+
+#: The apps whose admin shows the site's workings rather than the department's data:
+#: login attempts with usernames and addresses (axes) and the task queue's results with
+#: their arguments (django-tasks' database backend).
+SUPERUSER_ONLY_APPS = ("axes", "django_tasks_database")
+
+
+class SuperuserOnlyAdmin:
+    """Mixed into a third-party ModelAdmin: staff who are not superusers neither see its
+    models in the admin's index and menu nor open their pages (403), whatever permissions
+    they were given; superusers keep the app's own admin unchanged."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+def superuser_only_register(site: admin.AdminSite = admin.site) -> None:
+    """Register the SUPERUSER_ONLY_APPS' models again with their admin made superuser-only
+    (idempotent). Their admin modules were loaded before this one: the apps come before
+    the portal's in INSTALLED_APPS, which the admin's autodiscovery follows."""
+    for model, model_admin in list(site._registry.items()):
+        if model._meta.app_label not in SUPERUSER_ONLY_APPS:
+            continue
+        if isinstance(model_admin, SuperuserOnlyAdmin):
+            continue
+        base = type(model_admin)
+        restricted = type(base.__name__, (SuperuserOnlyAdmin, base), {"__module__": __name__})
+        site.unregister(model)
+        site.register(model, restricted)
+
+
+superuser_only_register()

@@ -1,9 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
+from django.utils.translation import gettext_lazy as _
 
 from otop_portal.converters import RoundCodeConverter
 
 register_converter(RoundCodeConverter, "round")
+
+# The admin under the portal's name, not "Django administration".
+admin.site.site_header = _("ระบบจัดการ OTOP ตลาดออนไลน์")
+admin.site.site_title = _("ระบบจัดการ OTOP ตลาดออนไลน์")
 
 # The portal's own error pages, in Thai and in its layout (otop_portal.errors).
 handler400 = "otop_portal.errors.bad_request"

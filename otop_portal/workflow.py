@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -538,10 +537,3 @@ class _Untracked:
 
     def __init__(self, values: dict):
         self.__dict__.update(values)
-
-
-def approve_confirm_url(round, district, kind: str) -> str:
-    """The province's confirmation page for approving one form ("survey" or "report"):
-    approving locks the form, so every approve button leads there first."""
-    url = reverse("dashboards:review_approve", args=[round.code, district.province_id])
-    return f"{url}?items={kind}:{district.code}"

@@ -36,7 +36,7 @@ from otop_portal.upload_flow import (
     upload_marked_response,
     upload_problems_response,
 )
-from otop_portal.workflow import Status, WorkflowError, approve_confirm_url
+from otop_portal.workflow import Status, WorkflowError
 from products.models import Product, Round
 from products.selectors import get_round_or_404
 from reports import plausibility, selectors, services
@@ -67,6 +67,15 @@ def _filter_query(data) -> str:
 def _detail_url(round: Round, district: District, query: str = "", anchor: str = "") -> str:
     url = reverse("reports:detail", args=[round.code, district.code])
     return url + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
+
+
+def _approve_url(round: Round, district: District) -> str:
+    """The province's confirmation page for approving this district's report: approving
+    locks the form, so every approve button leads there first. The page is the
+    dashboards app's, a floor above, so it is linked by its URL name (as the menu links
+    every app's pages), never imported."""
+    url = reverse("dashboards:review_approve", args=[round.code, district.province_id])
+    return f"{url}?items=report:{district.code}"
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -440,7 +449,7 @@ def report_review(request: HttpRequest, round_code: str, code: str) -> HttpRespo
                     return redirect("reports:review", round.code, district.code)
                 # Approving locks the form: it goes through the confirmation page,
                 # which shows the figures being approved (issue #15).
-                return redirect(approve_confirm_url(round, district, "report"))
+                return redirect(_approve_url(round, district))
             except WorkflowError as exc:
                 review_form.add_error(None, exc.message)
     context = _page_context(request, round, district, report, review=True)
@@ -450,7 +459,7 @@ def report_review(request: HttpRequest, round_code: str, code: str) -> HttpRespo
         changes=selectors.report_changes_since_return(report=report)
         if report is not None and report.status == Status.SUBMITTED
         else None,
-        approve_url=approve_confirm_url(round, district, "report"),
+        approve_url=_approve_url(round, district),
     )
     return render(
         request, "reports/detail.html", context, status=400 if review_form.errors else 200

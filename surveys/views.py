@@ -33,7 +33,7 @@ from otop_portal.upload_flow import (
     upload_marked_response,
     upload_problems_response,
 )
-from otop_portal.workflow import Status, WorkflowError, approve_confirm_url
+from otop_portal.workflow import Status, WorkflowError
 from products.models import Entrepreneur, Round
 from products.selectors import get_round_or_404
 from surveys import selectors, services
@@ -119,6 +119,15 @@ def _detail_url(round: Round, district: District) -> str:
     return reverse("surveys:detail", kwargs={"round_code": round.code, "code": district.code})
 
 
+def _approve_url(round: Round, district: District) -> str:
+    """The province's confirmation page for approving this district's survey: approving
+    locks the form, so every approve button leads there first. The page is the
+    dashboards app's, a floor above, so it is linked by its URL name (as the menu links
+    every app's pages), never imported."""
+    url = reverse("dashboards:review_approve", args=[round.code, district.province_id])
+    return f"{url}?items=survey:{district.code}"
+
+
 def _survey_or_transient(round: Round, district: District) -> tuple[Survey | None, Survey]:
     """The stored survey (or None) and a survey to ask about locks: a survey that has
     not been started is an unsaved draft."""
@@ -165,7 +174,7 @@ def detail(request: HttpRequest, round: Round, district: District) -> HttpRespon
             "changes": selectors.survey_changes_since_return(survey=survey)
             if can_review and survey is not None and survey.status == Status.SUBMITTED
             else None,
-            "approve_url": approve_confirm_url(round, district, "survey"),
+            "approve_url": _approve_url(round, district),
             "can_extend": can_review and round.lock_after_deadline,
             "review_form": ReviewForm(),
             "exception_form": ExceptionForm(initial={"until": subject.unlocked_until}),
@@ -319,7 +328,7 @@ def review(request: HttpRequest, round: Round, district: District) -> HttpRespon
             else:
                 # Approving locks the form: it goes through the confirmation page,
                 # which shows the figures being approved (issue #15).
-                return redirect(approve_confirm_url(round, district, "survey"))
+                return redirect(_approve_url(round, district))
         except WorkflowError as exc:
             messages.error(request, exc.message)
     return redirect(_detail_url(round, district))

@@ -6,6 +6,7 @@ AppConfig.ready). grimp, which import-linter installs, sees imports inside funct
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -111,3 +112,23 @@ def late_imports_without_a_reason() -> list[str]:
 
 def test_an_import_inside_a_function_says_why():
     assert late_imports_without_a_reason() == []
+
+
+def app_url_names_in_the_ground_floor() -> list[str]:
+    """URL names of an app's pages ("dashboards:review_approve") in otop_portal's code: the
+    ground floor knows no app, by import or by URL name. The project's wiring (settings,
+    the root URLconf) names the apps by design."""
+    apps = "|".join(PACKAGES[1:])
+    pattern = re.compile(rf"[\"'](?:{apps}):\w+")
+    found = []
+    for path in sorted((ROOT / "otop_portal").rglob("*.py")):
+        if path.name in ("settings.py", "urls.py") or "migrations" in path.parts:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line):
+                found.append(f"{path.relative_to(ROOT).as_posix()}:{number}: {line.strip()}")
+    return found
+
+
+def test_the_ground_floor_names_no_apps_page():
+    assert app_url_names_in_the_ground_floor() == []
