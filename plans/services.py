@@ -57,7 +57,7 @@ def followup_record(
         errors.setdefault("on", []).append(MSG_FUTURE_DATE % {"today": be_date(today)})
     if len(note) > NOTE_MAX_LENGTH:
         errors.setdefault("note", []).append(MSG_NOTE_TOO_LONG % {"max": NOTE_MAX_LENGTH})
-    if not Product.objects.base(round).filter(pk=product.pk).exists():
+    if not Product.objects.base(round, district=product.district_id).filter(pk=product.pk).exists():
         errors.setdefault("__all__", []).append(MSG_NOT_IN_BASE)
     if errors:
         raise ValidationError(errors)

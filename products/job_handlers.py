@@ -58,7 +58,7 @@ def district_import_check(*, by, params: dict, input_file) -> JobPlan:
 
 
 def base_products_count(round: Round, districts) -> int:
-    return Product.objects.base(round).filter(district__in=districts).count()
+    return Product.objects.base(round, district=districts.values("code")).count()
 
 
 def district_import_run(job: Job, progress: Progress, service) -> dict:

@@ -490,3 +490,61 @@ def test_the_issues_story_on_the_demo():
     new = row_5601(round_get("2565-2"))
     assert new[0] == 508
     assert new[4] == 95 * 1000  # last year's totals carried, the cancelled ones left out
+
+
+def moved_rows(samples):
+    """The sample registry a year later, with the base products of one entrepreneur of
+    5607 moved to 5604 (the entrepreneur moved subdistrict); their codes."""
+    rows = rw.registry_read(samples / "registry.xlsx").rows
+    base = [
+        r
+        for r in rows
+        if r.district_code == "5607" and r.status == "active" and 2557 <= r.registered_year <= 2563
+    ]
+    code = base[0].entrepreneur_code
+    sub = Subdistrict.objects.filter(district_id="5604").order_by("code").first()
+    moved = [
+        dataclasses.replace(r, subdistrict_code=sub.code, district_code="5604")
+        if r.entrepreneur_code == code
+        else r
+        for r in rows
+    ]
+    count = sum(1 for r in base if r.entrepreneur_code == code)
+    return moved, code, count
+
+
+def test_a_product_that_moved_district_stays_where_an_earlier_round_counted_it(
+    samples, reported_2564
+):
+    from surveys.selectors import survey_readiness_for_districts
+
+    before = kpi_figures()
+    province = District.objects.get(code="5607").province
+    districts = District.objects.filter(code__in=["5604", "5607"])
+    targets_before = targets_for_districts(round=reported_2564, districts=districts)
+    rows, code, count = moved_rows(samples)
+    assert count > 0
+
+    registry_import(rows=rows, as_of=NEWER, source_name="2565")
+    assert Product.objects.filter(entrepreneur__code=code, district_id="5604").count() >= count
+    run("setup_round", "2565-2", "--from", "2564-2")
+
+    # The earlier round's base, targets, KPI and readiness per district are unchanged.
+    assert kpi_figures() == before
+    assert targets_for_districts(round=reported_2564, districts=districts) == targets_before
+    readiness = {
+        r.code: r.products
+        for r in survey_readiness_for_districts(round=reported_2564, districts=districts)
+    }
+    assert readiness == {"5604": before["5604"][0], "5607": before["5607"][0]}
+    # Its forms' rows: 5607's report still lists the entrepreneur's lines.
+    report = Report.objects.get(round=reported_2564, district_id="5607")
+    from reports.selectors import report_lines
+
+    listed = {line.product.entrepreneur.code for line in report_lines(report=report)}
+    assert code in listed
+    # The newer round follows the move.
+    after = kpi_figures("2565-2")
+    assert after["5607"][0] == before["5607"][0] - count
+    assert after["5604"][0] == before["5604"][0] + count
+    assert province.code == "56"
