@@ -548,3 +548,119 @@ def test_a_product_that_moved_district_stays_where_an_earlier_round_counted_it(
     assert after["5607"][0] == before["5607"][0] - count
     assert after["5604"][0] == before["5604"][0] + count
     assert province.code == "56"
+
+
+@pytest.fixture
+def chiang_mai_registered(samples):
+    """The sample registry plus one product of Chiang Mai (50), which the sample file
+    itself does not list."""
+    rows = rw.registry_read(samples / "registry.xlsx").rows
+    registry_import(rows=[*rows, _chiang_mai_row(rows[0])], as_of=AS_OF)
+    return Product.objects.get(district_id="5001")
+
+
+def _registry_upload(samples):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("registry.xlsx", (samples / "registry.xlsx").read_bytes())
+
+
+def test_the_admins_upload_keeps_a_missing_province_unless_asked(
+    client, admin, samples, chiang_mai_registered
+):
+    client.force_login(admin)
+    url = reverse("admin:products_registrysnapshot_import")
+    assert 'name="remove_missing_provinces"' in client.get(url).content.decode()
+
+    response = client.post(url, {"file": _registry_upload(samples), "as_of": "2022-04-01"})
+    assert "เชียงใหม่ (50)" in response.content.decode()
+    assert "คงเดิม" in response.content.decode()
+    chiang_mai_registered.refresh_from_db()
+    assert chiang_mai_registered.registered is True
+
+    response = client.post(
+        url,
+        {
+            "file": _registry_upload(samples),
+            "as_of": "2022-04-02",
+            "remove_missing_provinces": "on",
+        },
+    )
+    assert "เชียงใหม่ (50)" in response.content.decode()
+    chiang_mai_registered.refresh_from_db()
+    assert chiang_mai_registered.registered is False
+    assert RegistrySnapshot.objects.first().summary["missing_removed"] is True
+
+
+def test_the_admins_big_upload_passes_the_choice_to_its_job(
+    client, admin, samples, settings, chiang_mai_registered
+):
+    from jobs.models import Job
+
+    settings.JOBS_INLINE_MAX_ROWS = 1  # the upload runs as a job
+    client.force_login(admin)
+    response = client.post(
+        reverse("admin:products_registrysnapshot_import"),
+        {
+            "file": _registry_upload(samples),
+            "as_of": "2022-04-02",
+            "remove_missing_provinces": "on",
+        },
+    )
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "jobs:detail", args=[job.pk]
+    )
+    assert job.params["remove_missing_provinces"] is True
+    chiang_mai_registered.refresh_from_db()
+    assert chiang_mai_registered.registered is False
+
+
+def test_the_registry_job_keeps_a_missing_province_and_names_it_unless_asked(
+    client, admin, samples, chiang_mai_registered
+):
+    from jobs.models import JobStatus
+    from jobs.services import job_start
+
+    job = job_start(
+        kind="registry_import",
+        by=admin,
+        params={"as_of": "2022-04-01"},
+        input_file=_registry_upload(samples),
+    )
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.result["missing_provinces"] == {"50": "เชียงใหม่"}
+    assert job.result["missing_removed"] is False
+    assert any("เชียงใหม่ (50)" in n and "คงเดิม" in n for n in job.result["notices"])
+    chiang_mai_registered.refresh_from_db()
+    assert chiang_mai_registered.registered is True
+    client.force_login(admin)
+    page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "เชียงใหม่ (50)" in page
+
+    job = job_start(
+        kind="registry_import",
+        by=admin,
+        params={"as_of": "2022-04-02", "remove_missing_provinces": True},
+        input_file=_registry_upload(samples),
+    )
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.result["missing_removed"] is True
+    chiang_mai_registered.refresh_from_db()
+    assert chiang_mai_registered.registered is False
+
+
+def test_the_registry_job_refuses_a_choice_that_is_not_true_or_false(
+    admin, samples, chiang_mai_registered
+):
+    from jobs.registry import JobRefused
+    from jobs.services import job_start
+
+    with pytest.raises(JobRefused, match="remove_missing_provinces"):
+        job_start(
+            kind="registry_import",
+            by=admin,
+            params={"as_of": "2022-04-01", "remove_missing_provinces": "yes"},
+            input_file=_registry_upload(samples),
+        )
+    assert Product.objects.get(district_id="5001").registered is True
