@@ -664,3 +664,65 @@ def test_the_registry_job_refuses_a_choice_that_is_not_true_or_false(
             input_file=_registry_upload(samples),
         )
     assert Product.objects.get(district_id="5001").registered is True
+
+
+def test_after_a_repin_the_forms_show_and_count_the_products_that_join_not_those_that_leave(
+    client, officer, samples, reported_2564, admin
+):
+    from reports.selectors import report_lines
+    from surveys.selectors import survey_readiness_for_districts
+
+    rows = newer_rows(samples, cancel=2, drop=0)
+    cancelled = [r for r in rows if r.status == ProductStatus.CANCELLED]
+    template = next(r for r in rows if r.district_code == "5607" and r.status == "active")
+    joining = dataclasses.replace(
+        template,
+        entrepreneur_code="560799991",
+        entrepreneur_name="วิสาหกิจชุมชนที่เพิ่งเข้าฐาน",
+        product_code="",
+        product_name="ผลิตภัณฑ์ที่เพิ่งเข้าฐาน",
+        registered_year=2560,
+    )
+    newer = registry_import(rows=[*rows, joining], as_of=NEWER).snapshot
+    before = kpi_figures()["5607"]
+    preview = repin_preview(round=reported_2564, snapshot=newer)
+    (d,) = preview.districts
+    assert d.joining == [("560799991", "ผลิตภัณฑ์ที่เพิ่งเข้าฐาน")] and len(d.leaving) == 2
+
+    round_repin(round=reported_2564, snapshot=newer, by=admin)
+    reported_2564.refresh_from_db()
+
+    # Counted: the base, the readiness and the KPI of 5607 lose two and gain one.
+    after = kpi_figures()["5607"]
+    assert after[0] == before[0] - 2 + 1
+    assert after[3] == before[3] - 2  # the two that leave had sold online (newer_rows)
+    readiness = survey_readiness_for_districts(
+        round=reported_2564, districts=District.objects.filter(code="5607")
+    )
+    assert readiness[0].products == before[0] - 1
+    # Shown: the report lists the joining product as a draft line and not the leaving
+    # ones; the survey lists its entrepreneur. Opening the pages writes nothing.
+    gone = {(r.entrepreneur_code, r.product_name) for r in cancelled}
+    report = Report.objects.get(round=reported_2564, district_id="5607")
+    listed = {(x.product.entrepreneur.code, x.product.name) for x in report_lines(report=report)}
+    assert not listed & gone
+    lines_before = ReportLine.objects.count()
+    client.force_login(officer)
+    page = client.get(reverse("reports:detail", args=[reported_2564.code, "5607"]))
+    assert page.status_code == 200
+    assert "ผลิตภัณฑ์ที่เพิ่งเข้าฐาน" in page.content.decode()
+    survey = client.get(reverse("surveys:detail", args=[reported_2564.code, "5607"]))
+    assert survey.status_code == 200
+    assert "560799991" in survey.content.decode()
+    assert ReportLine.objects.count() == lines_before
+    # Saving the draft line makes it a line of the report, counted like the others.
+    product = Product.objects.get(entrepreneur__code="560799991")
+    prefix = f"p{product.pk}-"
+    response = client.post(
+        reverse("reports:line_start", args=[reported_2564.code, "5607", product.pk]),
+        {f"{prefix}version": 0, f"{prefix}month_1": "500", f"{prefix}facebook": "on"},
+    )
+    assert response.status_code == 302
+    assert ReportLine.objects.filter(report=report, product=product).exists()
+    assert product.pk in {x.product_id for x in report_lines(report=report)}
+    assert kpi_figures()["5607"][4] == after[4] + 500
