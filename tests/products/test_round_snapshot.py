@@ -494,14 +494,22 @@ def test_the_issues_story_on_the_demo():
 
 def moved_rows(samples):
     """The sample registry a year later, with the base products of one entrepreneur of
-    5607 moved to 5604 (the entrepreneur moved subdistrict); their codes."""
+    5607 whose product sold in the sample report moved to 5604 (the entrepreneur moved
+    subdistrict); their entrepreneur's code and how many they are."""
     rows = rw.registry_read(samples / "registry.xlsx").rows
     base = [
         r
         for r in rows
         if r.district_code == "5607" and r.status == "active" and 2557 <= r.registered_year <= 2563
     ]
-    code = base[0].entrepreneur_code
+    code = (
+        ReportLine.objects.filter(report__district_id="5607")
+        .alias(total=line_total_expression())
+        .filter(total__gt=0)
+        .order_by("product__entrepreneur__code")
+        .values_list("product__entrepreneur__code", flat=True)
+        .first()
+    )
     sub = Subdistrict.objects.filter(district_id="5604").order_by("code").first()
     moved = [
         dataclasses.replace(r, subdistrict_code=sub.code, district_code="5604")
@@ -543,6 +551,18 @@ def test_a_product_that_moved_district_stays_where_an_earlier_round_counted_it(
 
     listed = {line.product.entrepreneur.code for line in report_lines(report=report)}
     assert code in listed
+    # Its report imports again as before: the moved entrepreneur's rows still match.
+    ReportLine.objects.filter(report=report, product__entrepreneur__code=code).delete()
+    run(
+        "import_report",
+        str(samples / "report_5607.xlsx"),
+        "--round",
+        "2564-2",
+        "--district",
+        "5607",
+    )
+    assert kpi_figures() == before
+    assert ReportLine.objects.filter(report=report, product__entrepreneur__code=code).exists()
     # The newer round follows the move.
     after = kpi_figures("2565-2")
     assert after["5607"][0] == before["5607"][0] - count
