@@ -194,16 +194,8 @@ def survey_entrepreneurs(
     unanswered: bool = False,
 ) -> list[EntrepreneurRow]:
     """The base entrepreneurs of a district with their answers, filtered. Three queries."""
-    qs = (
-        # The entrepreneurs of the products the round counts in the district, which
-        # may have moved since the round's snapshot.
-        Entrepreneur.objects.filter(
-            id__in=Product.objects.base(round, district=district.code).values("entrepreneur_id")
-        ).annotate(
-            base_products=Count(
-                "products", filter=base_filter_for(round, "products__", district.code)
-            )
-        )
+    qs = base_entrepreneurs(round=round, district=district).annotate(
+        base_products=Count("products", filter=base_filter_for(round, "products__", district.code))
     )
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(code__icontains=query))
@@ -266,10 +258,8 @@ def survey_entrepreneurs(
 def next_entrepreneur_code(*, round: Round, district: District, after: str) -> str | None:
     """The code of the base entrepreneur after `after`, for "save and next"."""
     return (
-        Entrepreneur.objects.filter(
-            code__gt=after,
-            id__in=Product.objects.base(round, district=district.code).values("entrepreneur_id"),
-        )
+        base_entrepreneurs(round=round, district=district)
+        .filter(code__gt=after)
         .order_by("code")
         .values_list("code", flat=True)
         .first()
@@ -290,13 +280,22 @@ class ProductRow:
         return ProductType(self.type).label
 
 
+def base_entrepreneurs(*, round: Round, district: District) -> QuerySet[Entrepreneur]:
+    """The entrepreneurs with a product the round counts in the district (base_q: a
+    pinned round places a product where its snapshot held it)."""
+    return Entrepreneur.objects.filter(
+        id__in=Product.objects.base(round, district=district.code).values("entrepreneur_id")
+    )
+
+
 def entrepreneur_products(
-    *, round: Round, entrepreneur: Entrepreneur, survey: Survey | None
+    *, round: Round, district: District, entrepreneur: Entrepreneur, survey: Survey | None
 ) -> list[ProductRow]:
-    """The entrepreneur's base products with their readiness. Two queries."""
+    """The entrepreneur's products the round counts in the district, with their
+    readiness. Two queries."""
     rows = [
         ProductRow(id=p["id"], code=p["code"], name=p["name"], type=p["type"])
-        for p in Product.objects.base(round)
+        for p in Product.objects.base(round, district=district.code)
         .filter(entrepreneur=entrepreneur)
         .order_by("code", "name")
         .values("id", "code", "name", "type")

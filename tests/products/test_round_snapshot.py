@@ -522,7 +522,7 @@ def moved_rows(samples):
 
 
 def test_a_product_that_moved_district_stays_where_an_earlier_round_counted_it(
-    samples, reported_2564
+    client, officer, outsider, samples, reported_2564
 ):
     from surveys.selectors import survey_readiness_for_districts
 
@@ -567,6 +567,36 @@ def test_a_product_that_moved_district_stays_where_an_earlier_round_counted_it(
     after = kpi_figures("2565-2")
     assert after["5607"][0] == before["5607"][0] - count
     assert after["5604"][0] == before["5604"][0] + count
+
+    # The survey's entrepreneur page: 5607's in 2564-2, 5604's in 2565-2.
+    def page(user, round_code, district):
+        client.force_login(user)
+        url = reverse("surveys:entrepreneur", args=[round_code, district, code])
+        return client.get(url).status_code
+
+    assert page(officer, "2564-2", "5607") == 200
+    assert page(officer, "2565-2", "5607") == 404
+    assert page(outsider, "2564-2", "5604") == 404
+    assert page(outsider, "2565-2", "5604") == 200
+    # 2564-2's follow-up of the moved product is 5607's.
+    from plans.models import FollowUp, Step
+
+    product = Product.objects.filter(entrepreneur__code=code).first()
+    client.force_login(officer)
+    prefix = f"p{product.pk}"
+    response = client.post(
+        reverse("plans:followup", args=["2564-2", "5607", product.pk]),
+        {f"{prefix}-step": Step.CONTACTED, f"{prefix}-on": "2021-05-01", f"{prefix}-note": ""},
+    )
+    assert response.status_code == 302
+    assert FollowUp.objects.get(product=product).district_id == "5607"
+    client.force_login(outsider)
+    response = client.post(
+        reverse("plans:followup", args=["2564-2", "5604", product.pk]),
+        {f"{prefix}-step": Step.HELPED, f"{prefix}-on": "2021-05-02", f"{prefix}-note": ""},
+    )
+    assert response.status_code == 404
+    assert FollowUp.objects.get(product=product).step == Step.CONTACTED
     assert province.code == "56"
 
 
