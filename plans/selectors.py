@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -235,7 +235,7 @@ def followup_counts(*, round: Round, districts: QuerySet[District]) -> dict[str,
         return out
     rows = (
         FollowUp.objects.filter(round=round, district_id__in=list(out))
-        .filter(base_filter_for(round, "product__"))
+        .filter(base_filter_for(round, "product__", F("district_id")))
         .values("district_id", "step")
         .annotate(n=Count("id"))
         .order_by()
@@ -416,21 +416,17 @@ def district_plan(*, round: Round, district: District) -> DistrictPlan:
     unsold = {f.product_id: f.why for f in figures if f.in_base and f.why != Why.SOLD}
 
     items: dict[int, PlanItem] = {}
-    for p in (
-        Product.objects.base(round)
-        .filter(district=district)
-        .values(
-            "id",
-            "code",
-            "name",
-            "type",
-            "entrepreneur_id",
-            "entrepreneur__code",
-            "entrepreneur__name",
-            "entrepreneur__type",
-            "entrepreneur__subdistrict_id",
-            "entrepreneur__subdistrict__name_th",
-        )
+    for p in Product.objects.base(round, district=district.code).values(
+        "id",
+        "code",
+        "name",
+        "type",
+        "entrepreneur_id",
+        "entrepreneur__code",
+        "entrepreneur__name",
+        "entrepreneur__type",
+        "entrepreneur__subdistrict_id",
+        "entrepreneur__subdistrict__name_th",
     ):
         if p["id"] not in unsold:
             continue
@@ -458,7 +454,7 @@ def district_plan(*, round: Round, district: District) -> DistrictPlan:
         ProductAnswer.objects.filter(
             survey__round=round, survey__district=district, answered_at__isnull=False
         )
-        .filter(base_filter_for(round, "product__"))
+        .filter(base_filter_for(round, "product__", district.code))
         .values_list("product_id", "ready")
     )
     for item in items.values():
@@ -479,7 +475,7 @@ def district_plan(*, round: Round, district: District) -> DistrictPlan:
     counts = StepCounts()
     followups = (
         FollowUp.objects.filter(round=round, district=district)
-        .filter(base_filter_for(round, "product__"))
+        .filter(base_filter_for(round, "product__", district.code))
         .select_related("updated_by")
     )
     for f in followups:
@@ -654,7 +650,7 @@ def province_plan(*, round: Round, province: Province) -> ProvincePlan:
         for row in ProductAnswer.objects.filter(
             survey__round=round, survey__district_id__in=codes, answered_at__isnull=False
         )
-        .filter(base_filter_for(round, "product__"))
+        .filter(base_filter_for(round, "product__", F("survey__district_id")))
         .alias(sold=sold_product_exists(round))
         .values("survey__district_id")
         .annotate(answered=Count("id"), ready_unsold=Count("id", filter=Q(ready=True, sold=False)))

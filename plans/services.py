@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from districts.models import District
 from districts.scoping import can_edit_district
 from otop_portal.dates import be_date
 from otop_portal.workflow import MSG_NO_PERMISSION, WorkflowError
@@ -31,20 +32,24 @@ def followup_record(
     *,
     round: Round,
     product: Product,
+    district: District | None = None,
     step: str,
     on: dt.date,
     note: str = "",
     by,
     today: dt.date | None = None,
 ) -> FollowUp:
-    """Set the product's follow-up step in the round, with a date and a note.
+    """Set the product's follow-up step in the round, with a date and a note. `district`
+    is the one the round counts the product in (base_q), its registry district if not
+    given.
 
     Only the district's officers and administrators may (WorkflowError otherwise). The
     product must be in the round's base, the step one of Step, the date not in the
     future (ValidationError naming the field). The previous step stays in the history,
     with who changed it.
     """
-    if not can_edit_district(by, product.district):
+    district = district or product.district
+    if not can_edit_district(by, district):
         raise WorkflowError(MSG_NO_PERMISSION)
     today = today or timezone.localdate()
     note = (note or "").strip()
@@ -57,7 +62,7 @@ def followup_record(
         errors.setdefault("on", []).append(MSG_FUTURE_DATE % {"today": be_date(today)})
     if len(note) > NOTE_MAX_LENGTH:
         errors.setdefault("note", []).append(MSG_NOTE_TOO_LONG % {"max": NOTE_MAX_LENGTH})
-    if not Product.objects.base(round).filter(pk=product.pk).exists():
+    if not Product.objects.base(round, district=district.code).filter(pk=product.pk).exists():
         errors.setdefault("__all__", []).append(MSG_NOT_IN_BASE)
     if errors:
         raise ValidationError(errors)
@@ -65,7 +70,7 @@ def followup_record(
     with transaction.atomic():
         followup = FollowUp.objects.select_for_update().filter(
             round=round, product=product
-        ).first() or FollowUp(round=round, product=product, district_id=product.district_id)
+        ).first() or FollowUp(round=round, product=product, district_id=district.code)
         if (
             followup.pk is not None
             and followup.step == step

@@ -104,11 +104,9 @@ def followup_save(
 ) -> HttpResponse:
     round = get_round_or_404(round_code)
     district = get_district_for_user(request.user, code)
-    product = get_object_or_404(
-        Product.objects.visible_to(request.user).select_related("district"),
-        pk=product_id,
-        district=district,
-    )
+    # The district is the user's (404 outside it); its products are those the round
+    # counts in it, which may have moved district since the round's snapshot.
+    product = get_object_or_404(Product.objects.base(round, district=district.code), pk=product_id)
     _require_edit(request, district)
     form = FollowUpForm(request.POST, prefix=f"p{product.pk}")
     anchor = f"p-{product.pk}"
@@ -117,6 +115,7 @@ def followup_save(
         try:
             services.followup_record(
                 round=round,
+                district=district,
                 product=product,
                 step=form.cleaned_data["step"],
                 on=form.cleaned_data["on"],

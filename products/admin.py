@@ -321,6 +321,14 @@ class RegistryUploadForm(forms.Form):
         required=False,
         initial=True,
     )
+    remove_missing_provinces = forms.BooleanField(
+        label=_("นำจังหวัดที่ไม่มีในไฟล์ออกจากทะเบียน"),
+        required=False,
+        help_text=_(
+            "ถ้าไม่เลือก ทะเบียนของจังหวัดที่ไม่มีในไฟล์คงเดิม (ไฟล์ของบางจังหวัด) "
+            "เลือกเมื่อไฟล์เป็นทะเบียนทั้งประเทศ และจังหวัดที่ไม่มีในไฟล์ไม่อยู่ในทะเบียนแล้วจริง"
+        ),
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -427,7 +435,12 @@ class RegistrySnapshotAdmin(admin.ModelAdmin):
                     job = job_start(
                         kind="registry_import",
                         by=request.user,
-                        params={"as_of": form.cleaned_data["as_of"].isoformat()},
+                        params={
+                            "as_of": form.cleaned_data["as_of"].isoformat(),
+                            "remove_missing_provinces": form.cleaned_data[
+                                "remove_missing_provinces"
+                            ],
+                        },
                         input_file=upload,
                         input_name=upload.name,
                     )
@@ -439,6 +452,7 @@ class RegistrySnapshotAdmin(admin.ModelAdmin):
                         by=request.user,
                         dry_run=form.cleaned_data["dry_run"],
                         name=upload.name,
+                        remove_missing_provinces=form.cleaned_data["remove_missing_provinces"],
                     )
                 except ImportRefused as exc:
                     problems = exc.problems

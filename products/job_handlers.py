@@ -37,6 +37,7 @@ MSG_NO_ROUND = _("ไม่พบรอบการประเมิน “%(va
 MSG_BAD_DATE = _("“%(value)s” ไม่ใช่วันที่ ให้เขียนแบบ YYYY-MM-DD")
 MSG_REGISTRY_ADMINS = _("เฉพาะผู้ดูแลระบบนำเข้าทะเบียนได้")
 MSG_EDITORS_ONLY = _("เฉพาะเจ้าหน้าที่ของอำเภอนี้นำเข้าแบบของอำเภอได้")
+MSG_BAD_CHOICE = _("“%(value)s” ไม่ใช่ค่าที่ใช้ได้ของ %(name)s ให้ใช้ true หรือ false")
 
 
 def round_param(params: dict) -> Round:
@@ -58,7 +59,7 @@ def district_import_check(*, by, params: dict, input_file) -> JobPlan:
 
 
 def base_products_count(round: Round, districts) -> int:
-    return Product.objects.base(round).filter(district__in=districts).count()
+    return Product.objects.base(round, district=districts.values("code")).count()
 
 
 def district_import_run(job: Job, progress: Progress, service) -> dict:
@@ -113,10 +114,19 @@ def _as_of(params: dict) -> dt.date:
         raise JobRefused(MSG_BAD_DATE % {"value": value}) from None
 
 
+def _remove_missing_provinces(params: dict) -> bool:
+    """The job's "remove_missing_provinces" param: true or false, false when absent."""
+    value = params.get("remove_missing_provinces", False)
+    if not isinstance(value, bool):
+        raise JobRefused(MSG_BAD_CHOICE % {"name": "remove_missing_provinces", "value": value})
+    return value
+
+
 def registry_import_check(*, by, params: dict, input_file) -> JobPlan:
     if by is None or not (by.is_portal_admin or by.has_perm("products.add_registrysnapshot")):
         raise PermissionDenied(MSG_REGISTRY_ADMINS)
     as_of = _as_of(params)
+    _remove_missing_provinces(params)
     rows = rows_from_bytes(input_file, settings.REGISTRY_UPLOAD_MAX_BYTES)
     return JobPlan(rows=rows, label=registry_label(as_of))
 
@@ -131,6 +141,7 @@ def registry_import_job(job: Job, progress: Progress) -> dict:
             by=job.user,
             name=job.input_name,
             progress=progress,
+            remove_missing_provinces=_remove_missing_provinces(job.params),
         )
     progress(result.row_count, result.row_count)
     return {

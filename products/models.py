@@ -110,16 +110,25 @@ class ProductStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("product status", "ยกเลิก")
 
 
-def base_q(round, prefix: str = "") -> models.Q:
+def base_q(round, prefix: str = "", district=None) -> models.Q:
     """The KPI base of a round as a condition on products (at `prefix`, e.g. "product__").
 
     A round pinned to a snapshot counts the products that snapshot held, active and
-    registered inside the round's window, with the status and year they had then
-    (SnapshotProduct): a newer snapshot never moves a round's figures. A round with no
-    snapshot (none had been imported when it was set up) counts the registry as it is.
+    registered inside the round's window, with the status, year and district they had
+    then (SnapshotProduct): a newer snapshot never moves a round's figures, not even a
+    product that has moved district since. A round with no snapshot (none had been
+    imported when it was set up) counts the registry as it is.
+
+    `district` keeps the base of some districts only, as the round places its products:
+    a code, codes (a list or a query of codes), or an F() naming the district of the
+    rows filtered (F("survey__district_id") keeps, of a form's answers, those about a
+    product the round counts in that form's district). An OuterRef() names the district
+    of an enclosing query's rows.
     """
+    if isinstance(district, District):
+        district = district.pk
     if round.snapshot_id is None:
-        return models.Q(
+        q = models.Q(
             **{
                 f"{prefix}registered": True,
                 f"{prefix}status": ProductStatus.ACTIVE,
@@ -127,22 +136,43 @@ def base_q(round, prefix: str = "") -> models.Q:
                 f"{prefix}registered_year__lte": round.window_end,
             }
         )
+        if district is not None:
+            q &= models.Q(**{f"{prefix}district_id{_in_lookup(district)}": district})
+        return q
     held = SnapshotProduct.objects.filter(
         snapshot_id=round.snapshot_id,
         status=ProductStatus.ACTIVE,
         registered_year__gte=round.window_start,
         registered_year__lte=round.window_end,
-    ).values("product_id")
-    return models.Q(**{f"{prefix}id__in": held})
+    )
+    if isinstance(district, models.F):
+        # The district is the filtered row's: a correlated EXISTS on the snapshot's
+        # primary key (snapshot, product), which PostgreSQL runs as a semi-join.
+        outer = (
+            models.OuterRef(district)
+            if isinstance(district, models.OuterRef)
+            else models.OuterRef(district.name)
+        )
+        return models.Q(
+            models.Exists(held.filter(product_id=models.OuterRef(f"{prefix}id"), district_id=outer))
+        )
+    if district is not None:
+        held = held.filter(**{f"district_id{_in_lookup(district)}": district})
+    return models.Q(**{f"{prefix}id__in": held.values("product_id")})
+
+
+def _in_lookup(district) -> str:
+    """ "" for one district code, "__in" for several."""
+    return "" if isinstance(district, (str, models.F)) else "__in"
 
 
 class ProductQuerySet(ScopedQuerySet):
     district_path = "district"
 
-    def base(self, round):
-        """The KPI base of a round (base_q). Entrepreneurs of the base are those with one
-        such product."""
-        return self.filter(base_q(round))
+    def base(self, round, district=None):
+        """The KPI base of a round (base_q), of some districts only if `district` is
+        given. Entrepreneurs of the base are those with one such product."""
+        return self.filter(base_q(round, district=district))
 
 
 class Product(models.Model):

@@ -14,7 +14,15 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from districts.models import District
-from products.models import Product, RegistrySnapshot, Round, SnapshotProduct, Target, base_q
+from products.models import (
+    Product,
+    ProductStatus,
+    RegistrySnapshot,
+    Round,
+    SnapshotProduct,
+    Target,
+    base_q,
+)
 
 
 @dataclass
@@ -93,17 +101,7 @@ def targets_for_districts(*, round: Round, districts: QuerySet[District]) -> lis
         districts.order_by("code").values("code", "name_th", "name_en", "province_id")
     )
     codes = [d["code"] for d in district_rows]
-    counts = {
-        row["district_id"]: row
-        # order_by(): Product's default ordering would join the entrepreneurs (Django
-        # keeps the join of an ordering it drops from a GROUP BY), a scan of all of
-        # them at country scale.
-        for row in Product.objects.base(round)
-        .filter(district_id__in=codes)
-        .order_by()
-        .values("district_id")
-        .annotate(products=Count("id"), entrepreneurs=Count("entrepreneur_id", distinct=True))
-    }
+    counts = base_counts_by_district(round=round, codes=codes)
     official = {
         t["district_id"]: t
         for t in Target.objects.filter(round=round, district_id__in=codes).values(
@@ -130,9 +128,95 @@ def targets_for_districts(*, round: Round, districts: QuerySet[District]) -> lis
     return out
 
 
-def base_filter_for(round: Round, prefix: str = "") -> Q:
-    """The base condition as a Q on a related path, e.g. prefix="product__" (base_q)."""
-    return base_q(round, prefix)
+def base_filter_for(round: Round, prefix: str = "", district=None) -> Q:
+    """The base condition as a Q on a related path, e.g. prefix="product__", of some
+    districts only if `district` is given (base_q)."""
+    return base_q(round, prefix, district)
+
+
+def base_counts_by_district(*, round: Round, codes) -> dict[str, dict[str, int]]:
+    """{district code: {"products": n, "entrepreneurs": n}} of the round's base in the
+    districts of `codes`, each product counted in the district the round places it (the
+    one its snapshot held: base_q). One query; a district with no base is missing."""
+    if round.snapshot_id is None:
+        # order_by(): Product's default ordering would join the entrepreneurs (Django
+        # keeps the join of an ordering it drops from a GROUP BY), a scan of all of
+        # them at country scale.
+        rows = (
+            Product.objects.base(round)
+            .filter(district_id__in=codes)
+            .order_by()
+            .values("district_id")
+            .annotate(products=Count("id"), entrepreneurs=Count("entrepreneur_id", distinct=True))
+        )
+    else:
+        rows = (
+            SnapshotProduct.objects.filter(
+                snapshot_id=round.snapshot_id,
+                status=ProductStatus.ACTIVE,
+                registered_year__gte=round.window_start,
+                registered_year__lte=round.window_end,
+                district_id__in=codes,
+            )
+            .order_by()
+            .values("district_id")
+            .annotate(
+                products=Count("product_id"),
+                entrepreneurs=Count("product__entrepreneur_id", distinct=True),
+            )
+        )
+    return {row["district_id"]: row for row in rows}
+
+
+def base_rows_in_order(*, round: Round, codes: list[str]) -> QuerySet:
+    """The round's base products in the districts of `codes`, as tuples (id, district
+    code, entrepreneur code, entrepreneur name, name, type), each with the district and
+    type the round's snapshot held, ordered by that district, then entrepreneur code,
+    name and id. A pinned round reads its snapshot's rows joined to the products (not a
+    lookup per product), for a country's export."""
+    if round.snapshot_id is None:
+        return (
+            Product.objects.base(round, district=codes)
+            .order_by("district_id", "entrepreneur__code", "name", "id")
+            .values_list(
+                "id", "district_id", "entrepreneur__code", "entrepreneur__name", "name", "type"
+            )
+        )
+    return (
+        SnapshotProduct.objects.filter(
+            snapshot_id=round.snapshot_id,
+            status=ProductStatus.ACTIVE,
+            registered_year__gte=round.window_start,
+            registered_year__lte=round.window_end,
+            district_id__in=codes,
+        )
+        .order_by("district_id", "product__entrepreneur__code", "product__name", "product_id")
+        .values_list(
+            "product_id",
+            "district_id",
+            "product__entrepreneur__code",
+            "product__entrepreneur__name",
+            "product__name",
+            "type",
+        )
+    )
+
+
+def base_districts(*, round: Round) -> dict[int, str]:
+    """{product id: district code} of the round's whole base, each product in the
+    district the round places it (base_q). One query."""
+    if round.snapshot_id is None:
+        return dict(Product.objects.base(round).order_by().values_list("id", "district_id"))
+    return dict(
+        SnapshotProduct.objects.filter(
+            snapshot_id=round.snapshot_id,
+            status=ProductStatus.ACTIVE,
+            registered_year__gte=round.window_start,
+            registered_year__lte=round.window_end,
+        )
+        .order_by()
+        .values_list("product_id", "district_id")
+    )
 
 
 @dataclass
@@ -203,36 +287,44 @@ def repin_preview(*, round: Round, snapshot: RegistrySnapshot) -> RepinPreview:
     four queries whatever the size of the country."""
     after = copy.copy(round)
     after.snapshot = snapshot
-    before_ids = set(Product.objects.base(round).values_list("id", flat=True).order_by())
-    after_ids = set(Product.objects.base(after).values_list("id", flat=True).order_by())
-    moved = before_ids ^ after_ids
+    # Each side places a product in the district its snapshot held: a product that
+    # moved district leaves one district's forms and joins the other's.
+    before = base_districts(round=round)
+    after_districts = base_districts(round=after)
+    moved = {
+        pk
+        for pk in before.keys() | after_districts.keys()
+        if before.get(pk) != after_districts.get(pk)
+    }
     products = {
         p["id"]: p
-        for p in Product.objects.filter(id__in=before_ids | after_ids)
+        for p in Product.objects.filter(id__in=moved)
         .order_by()
-        .values("id", "district_id", "name", "entrepreneur__code")
+        .values("id", "name", "entrepreneur__code")
     }
     counts: dict[str, list[int]] = {}
-    for ids, i in ((before_ids, 0), (after_ids, 1)):
-        for pk in ids:
-            counts.setdefault(products[pk]["district_id"], [0, 0])[i] += 1
+    for places, i in ((before, 0), (after_districts, 1)):
+        for code in places.values():
+            counts.setdefault(code, [0, 0])[i] += 1
     changes: dict[str, tuple[list, list]] = {}
     for pk in moved:
         p = products[pk]
-        side = changes.setdefault(p["district_id"], ([], []))
-        side[0 if pk in before_ids else 1].append((p["entrepreneur__code"], p["name"]))
+        for places, i in ((before, 0), (after_districts, 1)):
+            if pk in places:
+                side = changes.setdefault(places[pk], ([], []))
+                side[i].append((p["entrepreneur__code"], p["name"]))
     names = dict(District.objects.filter(code__in=changes).values_list("code", "name_th"))
     out = []
     for code in sorted(changes):
         leaving, joining = changes[code]
-        before, after_count = counts.get(code, [0, 0])
+        before_count, after_count = counts.get(code, [0, 0])
         out.append(
             DistrictRepin(
                 code=code,
                 name=names.get(code, ""),
-                products_before=before,
+                products_before=before_count,
                 products_after=after_count,
-                target_before=round.computed_target(before),
+                target_before=round.computed_target(before_count),
                 target_after=after.computed_target(after_count),
                 leaving=sorted(leaving),
                 joining=sorted(joining),
@@ -247,23 +339,28 @@ def snapshot_latest() -> RegistrySnapshot | None:
 
 
 def as_held(*, round: Round, products: list[dict], key: str = "id") -> None:
-    """Set the "registered", "status" and "registered_year" of product dicts to what the
-    round's snapshot held (a product it did not hold is not registered), so that a page
-    or an import explains the round's base as the round counts it (base_q). A round
-    with no snapshot counts the live registry: the dicts stay as they are. One query."""
+    """Set the "registered", "status", "registered_year", and where the dicts have them
+    "type" and "district_id", of product dicts to what the round's snapshot held (a
+    product it did not hold is not registered), so that a page or an import explains
+    the round's base as the round counts it (base_q). A round with no snapshot counts
+    the live registry: the dicts stay as they are. One query."""
     if round.snapshot_id is None or not products:
         return
     held = {
-        pk: (status, year)
-        for pk, status, year in SnapshotProduct.objects.filter(
+        row[0]: row[1:]
+        for row in SnapshotProduct.objects.filter(
             snapshot_id=round.snapshot_id, product_id__in=[p[key] for p in products]
-        ).values_list("product_id", "status", "registered_year")
+        ).values_list("product_id", "status", "registered_year", "type", "district_id")
     }
     for p in products:
         found = held.get(p[key])
         p["registered"] = found is not None
         if found is not None:
-            p["status"], p["registered_year"] = found
+            p["status"], p["registered_year"] = found[0], found[1]
+            if "type" in p:
+                p["type"] = found[2]
+            if "district_id" in p:
+                p["district_id"] = found[3]
 
 
 def round_a_year_earlier(*, round: Round) -> Round | None:

@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy
 
 from districts.models import District
@@ -401,7 +401,7 @@ def flags_for_districts(*, round: Round, districts: QuerySet[District]) -> list[
     before = previous_round(round)
     last_year = _last_year_totals(before, codes)
     rows = (
-        ReportLine.objects.filter(base_filter_for(round, "product__"))
+        ReportLine.objects.filter(base_filter_for(round, "product__", F("report__district_id")))
         .filter(report__round=round, report__district_id__in=codes)
         .order_by("report__district_id", "product__entrepreneur__code", "product__name", "id")
         .values_list(*_LINE_VALUES)

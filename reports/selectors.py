@@ -35,7 +35,13 @@ from districts.models import District, Province
 from otop_portal import workflow
 from otop_portal.workflow import Status
 from products.models import Product, Round
-from products.selectors import DistrictTargets, as_held, base_filter_for, targets_for_districts
+from products.selectors import (
+    DistrictTargets,
+    as_held,
+    base_filter_for,
+    base_rows_in_order,
+    targets_for_districts,
+)
 from products.vocab import PRODUCT_TYPE_TH
 from reports.models import (
     CHANGE_REASON_FLAG_NOTE,
@@ -279,7 +285,7 @@ def _sales_by_district(round: Round, codes: list[str] | None) -> dict[str, dict]
     lines = (
         ReportLine.objects.filter(this_round | last_year)
         .filter(has_amount)
-        .filter(base_filter_for(round, "product__"))
+        .filter(base_filter_for(round, "product__", F("report__district_id")))
     )
     if codes is not None:
         lines = lines.filter(report__district_id__in=codes)
@@ -510,9 +516,7 @@ def kpi_products(*, round: Round, district: District, which: str) -> list[Produc
         .annotate(line_total=line_total_expression())
         .values("product_id", "line_total", "sales_baseline", *(f"product__{f}" for f in fields))
     }
-    base = {
-        p["id"]: p for p in Product.objects.base(round).filter(district=district).values(*fields)
-    }
+    base = {p["id"]: p for p in Product.objects.base(round, district=district.pk).values(*fields)}
     products: dict[int, dict] = dict(base)
     for product_id, row in lines.items():
         if product_id not in products:
@@ -624,24 +628,22 @@ def report_export_rows(*, round: Round, districts: QuerySet[District]):
         "sales_baseline",
         "note",
     ]
-    order = ["district_id", "entrepreneur__code", "name", "id"]
-    base = Product.objects.base(round).filter(district_id__in=codes)
+    # A line's report is in the district the round counts its product in (the filter),
+    # so the lines come in the order of base_rows_in_order's products.
+    order = ["report__district_id", "product__entrepreneur__code", "product__name", "product_id"]
     lines = (
         ReportLine.objects.filter(
-            base_filter_for(round, "product__"),
+            base_filter_for(round, "product__", F("report__district_id")),
             report__round=round,
             report__district_id__in=codes,
-            product__district_id__in=codes,
         )
-        .order_by(*(f"product__{key}" for key in order), "id")
+        .order_by(*order, "id")
         .values_list("product_id", *fields)
         .iterator(chunk_size=2000)
     )
     line = next(lines, None)
     types = PRODUCT_TYPE_TH  # attachment 3 is Thai in any UI language
-    products = base.order_by(*order).values_list(
-        "id", "district_id", "entrepreneur__code", "entrepreneur__name", "name", "type"
-    )
+    products = base_rows_in_order(round=round, codes=codes)
     for pid, district_id, code, entrepreneur, name, type_ in products.iterator(chunk_size=2000):
         row = ExportRow(
             district_code=district_id,
@@ -683,7 +685,7 @@ def report_lines(*, report: Report, filters: dict | None = None) -> QuerySet[Rep
     filters = filters or {}
     lines = (
         ReportLine.objects.filter(report=report)
-        .filter(base_filter_for(report.round, "product__"))
+        .filter(base_filter_for(report.round, "product__", report.district_id))
         .select_related(
             "product", "product__entrepreneur", "product__entrepreneur__subdistrict", "answered_by"
         )
@@ -755,7 +757,7 @@ def report_progress(*, report: Report) -> Progress:
     """How many base lines there are, how many were saved at least once, how many sold."""
     row = (
         ReportLine.objects.filter(report=report)
-        .filter(base_filter_for(report.round, "product__"))
+        .filter(base_filter_for(report.round, "product__", report.district_id))
         .alias(line_total=line_total_expression())
         .aggregate(
             lines=Count("id"),

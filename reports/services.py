@@ -216,8 +216,7 @@ def report_draft_lines(
     selectors.report_lines): an unsaved line has no sales and no answer yet."""
     filters = filters or {}
     products = (
-        Product.objects.base(round)
-        .filter(district_id=district.pk)
+        Product.objects.base(round, district=district.pk)
         .select_related("entrepreneur", "entrepreneur__subdistrict")
         .order_by("entrepreneur__code", "name", "id")
     )
@@ -550,7 +549,7 @@ def report_import(
                 line.answered_at, line.answered_by = now, by
                 changed.append(line)
         base_ids = set(
-            Product.objects.base(round).filter(district=district).values_list("id", flat=True)
+            Product.objects.base(round, district=district.pk).values_list("id", flat=True)
         )
         absent = [line for pid, line in lines.items() if pid in base_ids and pid not in listed]
         absent_with_sales = sorted(line.product.name for line in absent if line.sales_total > 0)

@@ -244,9 +244,7 @@ def line_start(request: HttpRequest, round_code: str, code: str, product_id: int
     from the registry): it starts the report, credited to the user, and saves the line."""
     round = get_round_or_404(round_code)
     district = get_district_for_user(request.user, code)
-    product = get_object_or_404(
-        Product.objects.base(round).filter(district_id=district.pk), pk=product_id
-    )
+    product = get_object_or_404(Product.objects.base(round, district=district.pk), pk=product_id)
     _require_edit(request, district)
     started = (
         not Report.objects.filter(round=round, district=district)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -52,7 +53,7 @@ from otop_portal.importing import (
 from otop_portal.spreadsheet import Sheet, column_letter, find_header, open_workbook
 from otop_portal.xlsx import FormWriter
 from products.models import Entrepreneur, Product, Round
-from products.selectors import as_held
+from products.selectors import as_held, base_filter_for
 from products.targets_workbook import print_footer
 from reports.models import LINE_TEXT_LIMITS, MONTH_FIELDS, clean_shop_url
 from reports.selectors import ExportRow
@@ -751,12 +752,26 @@ def match_rows(
     product of the district that is not in the round's base (it is skipped: it cannot
     count). Returns the rows of base products with product_id set. Three queries.
     """
+    # The district's products, and those the round counts in the district though they
+    # have moved since its snapshot.
     products = list(
-        Product.objects.filter(district=district).values(
-            "id", "name", "entrepreneur__code", "registered", "status", "registered_year"
+        Product.objects.filter(
+            Q(district=district) | base_filter_for(round, district=district.pk)
+        ).values(
+            "id",
+            "name",
+            "entrepreneur__code",
+            "registered",
+            "status",
+            "registered_year",
+            "district_id",
         )
     )
     as_held(round=round, products=products)  # the round's base is its snapshot's
+    for p in products:
+        if p["district_id"] != district.pk:
+            # Held in another district by the round's snapshot: not this one's base.
+            p["registered"] = False
     by_key = {(p["entrepreneur__code"].upper(), match_key(p["name"])): p for p in products}
     names_by_code: dict[str, dict[str, str]] = {}
     for p in products:

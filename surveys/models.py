@@ -42,13 +42,9 @@ class Survey(DistrictForm, Submission):
     def unanswered_products(self):
         """The products of the district's base for the round that have no answer yet:
         the submit rule's (missing_for_submit), which the upload preview lists."""
-        return (
-            Product.objects.base(self.round)
-            .filter(district_id=self.district_id)
-            .exclude(
-                id__in=ProductAnswer.objects.filter(survey=self, answered_at__isnull=False).values(
-                    "product_id"
-                )
+        return Product.objects.base(self.round, district=self.district_id).exclude(
+            id__in=ProductAnswer.objects.filter(survey=self, answered_at__isnull=False).values(
+                "product_id"
             )
         )
 

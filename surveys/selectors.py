@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +22,7 @@ from districts.models import District
 from otop_portal import workflow
 from otop_portal.workflow import Status
 from products.models import Entrepreneur, Product, Round
-from products.selectors import base_filter_for
+from products.selectors import base_counts_by_district, base_filter_for
 from products.vocab import ENTREPRENEUR_TYPE_TH, PRODUCT_TYPE_TH, EntrepreneurType, ProductType
 from surveys.models import EntrepreneurAnswer, ProductAnswer, Survey, SurveyUpload
 from surveys.workbook import EntrepreneurBlock, ProductLine
@@ -104,12 +104,8 @@ def survey_readiness_for_districts(
         # order_by(): Product's default ordering would join the entrepreneurs for
         # nothing, which costs a scan of all of them at country scale.
         base_counts = {
-            row["district_id"]: (row["entrepreneurs"], row["products"])
-            for row in Product.objects.base(round)
-            .filter(district_id__in=codes)
-            .order_by()
-            .values("district_id")
-            .annotate(products=Count("id"), entrepreneurs=Count("entrepreneur_id", distinct=True))
+            code: (row["entrepreneurs"], row["products"])
+            for code, row in base_counts_by_district(round=round, codes=codes).items()
         }
     for code, (entrepreneurs, products) in base_counts.items():
         if code in out:
@@ -122,7 +118,9 @@ def survey_readiness_for_districts(
         d.updated_at, d.submitted_at = s["updated_at"], s["submitted_at"]
         d.unlocked_until = s["unlocked_until"]
     in_base = Exists(
-        Product.objects.base(round).filter(entrepreneur_id=OuterRef("entrepreneur_id"))
+        Product.objects.base(round, district=OuterRef("survey__district_id")).filter(
+            entrepreneur_id=OuterRef("entrepreneur_id")
+        )
     )
     for row in (
         EntrepreneurAnswer.objects.filter(
@@ -146,7 +144,7 @@ def survey_readiness_for_districts(
         ProductAnswer.objects.filter(
             survey__round=round, survey__district_id__in=codes, answered_at__isnull=False
         )
-        .filter(base_filter_for(round, "product__"))
+        .filter(base_filter_for(round, "product__", F("survey__district_id")))
         .values("survey__district_id")
         .annotate(answered=Count("id"), ready=Count("id", filter=Q(ready=True)))
     ):
@@ -196,10 +194,8 @@ def survey_entrepreneurs(
     unanswered: bool = False,
 ) -> list[EntrepreneurRow]:
     """The base entrepreneurs of a district with their answers, filtered. Three queries."""
-    qs = (
-        Entrepreneur.objects.filter(district=district)
-        .annotate(base_products=Count("products", filter=base_filter_for(round, "products__")))
-        .filter(base_products__gt=0)
+    qs = base_entrepreneurs(round=round, district=district).annotate(
+        base_products=Count("products", filter=base_filter_for(round, "products__", district.code))
     )
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(code__icontains=query))
@@ -245,7 +241,7 @@ def survey_entrepreneurs(
     ready = {
         r["product__entrepreneur_id"]: r["ready"]
         for r in ProductAnswer.objects.filter(survey=survey, product__entrepreneur_id__in=ids)
-        .filter(base_filter_for(round, "product__"))
+        .filter(base_filter_for(round, "product__", district.code))
         .values("product__entrepreneur_id")
         .annotate(ready=Count("id", filter=Q(ready=True)))
     }
@@ -262,8 +258,8 @@ def survey_entrepreneurs(
 def next_entrepreneur_code(*, round: Round, district: District, after: str) -> str | None:
     """The code of the base entrepreneur after `after`, for "save and next"."""
     return (
-        Entrepreneur.objects.filter(district=district, code__gt=after)
-        .filter(Exists(Product.objects.base(round).filter(entrepreneur=OuterRef("pk"))))
+        base_entrepreneurs(round=round, district=district)
+        .filter(code__gt=after)
         .order_by("code")
         .values_list("code", flat=True)
         .first()
@@ -284,13 +280,22 @@ class ProductRow:
         return ProductType(self.type).label
 
 
+def base_entrepreneurs(*, round: Round, district: District) -> QuerySet[Entrepreneur]:
+    """The entrepreneurs with a product the round counts in the district (base_q: a
+    pinned round places a product where its snapshot held it)."""
+    return Entrepreneur.objects.filter(
+        id__in=Product.objects.base(round, district=district.code).values("entrepreneur_id")
+    )
+
+
 def entrepreneur_products(
-    *, round: Round, entrepreneur: Entrepreneur, survey: Survey | None
+    *, round: Round, district: District, entrepreneur: Entrepreneur, survey: Survey | None
 ) -> list[ProductRow]:
-    """The entrepreneur's base products with their readiness. Two queries."""
+    """The entrepreneur's products the round counts in the district, with their
+    readiness. Two queries."""
     rows = [
         ProductRow(id=p["id"], code=p["code"], name=p["name"], type=p["type"])
-        for p in Product.objects.base(round)
+        for p in Product.objects.base(round, district=district.code)
         .filter(entrepreneur=entrepreneur)
         .order_by("code", "name")
         .values("id", "code", "name", "type")
@@ -406,8 +411,7 @@ def survey_export_blocks(
         .iterator(chunk_size=2000)
     )
     products = (
-        Product.objects.base(round)
-        .filter(district__in=codes)
+        Product.objects.base(round, district=codes)
         .order_by("district_id", "entrepreneur__code", "code", "name", "id")
         .values_list(
             "id",

@@ -101,9 +101,9 @@ def _sync_answers(survey: Survey) -> None:
     no longer counted: every selector filters on the base.
     """
     base = list(
-        Product.objects.base(survey.round)
-        .filter(district_id=survey.district_id)
-        .values_list("id", "entrepreneur_id")
+        Product.objects.base(survey.round, district=survey.district_id).values_list(
+            "id", "entrepreneur_id"
+        )
     )
     have_products = set(
         ProductAnswer.objects.filter(survey=survey).values_list("product_id", flat=True)
@@ -208,7 +208,7 @@ def survey_answer_save(
         products = list(
             ProductAnswer.objects.select_for_update()
             .filter(survey=survey, product__entrepreneur=entrepreneur)
-            .filter(base_filter_for(survey.round, "product__"))
+            .filter(base_filter_for(survey.round, "product__", survey.district_id))
         )
         if not set(data.ready) <= {p.product_id for p in products}:
             raise WorkflowError(MSG_PRODUCT_NOT_OURS)
@@ -394,9 +394,9 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
     collector.rows = len(read.rows)
 
     base_rows = list(
-        Product.objects.base(round)
-        .filter(district_id=district.code)
-        .values_list("id", "name", "entrepreneur_id", "entrepreneur__code", "entrepreneur__name")
+        Product.objects.base(round, district=district.code).values_list(
+            "id", "name", "entrepreneur_id", "entrepreneur__code", "entrepreneur__name"
+        )
     )
     registry: dict[str, dict] = {}
     for pid, pname, eid, ecode, ename in base_rows:
@@ -421,7 +421,7 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
             for ecode, pname in Product.objects.filter(
                 district_id=district.code, entrepreneur__code__in=codes
             )
-            .exclude(base_filter_for(round))
+            .exclude(base_filter_for(round, district=district.code))
             .values_list("entrepreneur__code", "name")
         }
         if codes

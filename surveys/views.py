@@ -34,7 +34,7 @@ from otop_portal.upload_flow import (
     upload_problems_response,
 )
 from otop_portal.workflow import Status, WorkflowError
-from products.models import Entrepreneur, Round
+from products.models import Round
 from products.selectors import get_round_or_404
 from surveys import selectors, services
 from surveys.exports import survey_export_write
@@ -191,14 +191,16 @@ def detail(request: HttpRequest, round: Round, district: District) -> HttpRespon
 def entrepreneur(
     request: HttpRequest, round: Round, district: District, entrepreneur_code: str
 ) -> HttpResponse:
+    # The district is the user's (district_view, 404 outside it); its entrepreneurs are
+    # those the round counts in it, who may have moved district since its snapshot.
     person = get_object_or_404(
-        Entrepreneur.objects.visible_to(request.user)
-        .filter(district=district)
-        .select_related("subdistrict"),
+        selectors.base_entrepreneurs(round=round, district=district).select_related("subdistrict"),
         code=entrepreneur_code,
     )
     survey, subject = _survey_or_transient(round, district)
-    products = selectors.entrepreneur_products(round=round, entrepreneur=person, survey=survey)
+    products = selectors.entrepreneur_products(
+        round=round, district=district, entrepreneur=person, survey=survey
+    )
     if not products:
         raise Http404
     answer = selectors.entrepreneur_answer(survey=survey, entrepreneur=person)

@@ -57,7 +57,8 @@ MSG_REMOVES_IN_PROVINCES = gettext_lazy(
 #: Provinces the registry holds that the file does not list: kept, or removed if asked.
 MSG_PROVINCES_MISSING_KEPT = gettext_lazy(
     "จังหวัดที่มีในทะเบียนแต่ไม่มีในไฟล์นี้: %(provinces)s ทะเบียนของจังหวัดเหล่านี้คงเดิม "
-    "(ถ้าจังหวัดเหล่านี้ไม่อยู่ในทะเบียนแล้วจริง ให้นำเข้าอีกครั้งพร้อม --remove-missing-provinces)"
+    "(ถ้าจังหวัดเหล่านี้ไม่อยู่ในทะเบียนแล้วจริง ให้นำเข้าอีกครั้งโดยเลือก "
+    "“นำจังหวัดที่ไม่มีในไฟล์ออกจากทะเบียน” หรือพร้อม --remove-missing-provinces)"
 )
 MSG_PROVINCES_MISSING_REMOVED = gettext_lazy(
     "จังหวัดที่มีในทะเบียนแต่ไม่มีในไฟล์นี้: %(provinces)s ผลิตภัณฑ์และผู้ประกอบการของจังหวัดเหล่านี้"

@@ -490,3 +490,289 @@ def test_the_issues_story_on_the_demo():
     new = row_5601(round_get("2565-2"))
     assert new[0] == 508
     assert new[4] == 95 * 1000  # last year's totals carried, the cancelled ones left out
+
+
+def moved_rows(samples):
+    """The sample registry a year later, with the base products of one entrepreneur of
+    5607 whose product sold in the sample report moved to 5604 (the entrepreneur moved
+    subdistrict); their entrepreneur's code and how many they are."""
+    rows = rw.registry_read(samples / "registry.xlsx").rows
+    base = [
+        r
+        for r in rows
+        if r.district_code == "5607" and r.status == "active" and 2557 <= r.registered_year <= 2563
+    ]
+    code = (
+        ReportLine.objects.filter(report__district_id="5607")
+        .alias(total=line_total_expression())
+        .filter(total__gt=0)
+        .order_by("product__entrepreneur__code")
+        .values_list("product__entrepreneur__code", flat=True)
+        .first()
+    )
+    sub = Subdistrict.objects.filter(district_id="5604").order_by("code").first()
+    moved = [
+        dataclasses.replace(r, subdistrict_code=sub.code, district_code="5604")
+        if r.entrepreneur_code == code
+        else r
+        for r in rows
+    ]
+    count = sum(1 for r in base if r.entrepreneur_code == code)
+    return moved, code, count
+
+
+def test_a_product_that_moved_district_stays_where_an_earlier_round_counted_it(
+    client, officer, outsider, samples, reported_2564
+):
+    from surveys.selectors import survey_readiness_for_districts
+
+    before = kpi_figures()
+    province = District.objects.get(code="5607").province
+    districts = District.objects.filter(code__in=["5604", "5607"])
+    targets_before = targets_for_districts(round=reported_2564, districts=districts)
+    rows, code, count = moved_rows(samples)
+    assert count > 0
+
+    registry_import(rows=rows, as_of=NEWER, source_name="2565")
+    assert Product.objects.filter(entrepreneur__code=code, district_id="5604").count() >= count
+    run("setup_round", "2565-2", "--from", "2564-2")
+
+    # The earlier round's base, targets, KPI and readiness per district are unchanged.
+    assert kpi_figures() == before
+    assert targets_for_districts(round=reported_2564, districts=districts) == targets_before
+    readiness = {
+        r.code: r.products
+        for r in survey_readiness_for_districts(round=reported_2564, districts=districts)
+    }
+    assert readiness == {"5604": before["5604"][0], "5607": before["5607"][0]}
+    # Its forms' rows: 5607's report still lists the entrepreneur's lines.
+    report = Report.objects.get(round=reported_2564, district_id="5607")
+    from reports.selectors import report_lines
+
+    listed = {line.product.entrepreneur.code for line in report_lines(report=report)}
+    assert code in listed
+    # Its report imports again as before: the moved entrepreneur's rows still match.
+    ReportLine.objects.filter(report=report, product__entrepreneur__code=code).delete()
+    run(
+        "import_report",
+        str(samples / "report_5607.xlsx"),
+        "--round",
+        "2564-2",
+        "--district",
+        "5607",
+    )
+    assert kpi_figures() == before
+    assert ReportLine.objects.filter(report=report, product__entrepreneur__code=code).exists()
+    # The newer round follows the move.
+    after = kpi_figures("2565-2")
+    assert after["5607"][0] == before["5607"][0] - count
+    assert after["5604"][0] == before["5604"][0] + count
+
+    # The survey's entrepreneur page: 5607's in 2564-2, 5604's in 2565-2.
+    def page(user, round_code, district):
+        client.force_login(user)
+        url = reverse("surveys:entrepreneur", args=[round_code, district, code])
+        return client.get(url).status_code
+
+    assert page(officer, "2564-2", "5607") == 200
+    assert page(officer, "2565-2", "5607") == 404
+    assert page(outsider, "2564-2", "5604") == 404
+    assert page(outsider, "2565-2", "5604") == 200
+    # 2564-2's follow-up of the moved product is 5607's.
+    from plans.models import FollowUp, Step
+
+    product = Product.objects.filter(entrepreneur__code=code).first()
+    client.force_login(officer)
+    prefix = f"p{product.pk}"
+    response = client.post(
+        reverse("plans:followup", args=["2564-2", "5607", product.pk]),
+        {f"{prefix}-step": Step.CONTACTED, f"{prefix}-on": "2021-05-01", f"{prefix}-note": ""},
+    )
+    assert response.status_code == 302
+    assert FollowUp.objects.get(product=product).district_id == "5607"
+    client.force_login(outsider)
+    response = client.post(
+        reverse("plans:followup", args=["2564-2", "5604", product.pk]),
+        {f"{prefix}-step": Step.HELPED, f"{prefix}-on": "2021-05-02", f"{prefix}-note": ""},
+    )
+    assert response.status_code == 404
+    assert FollowUp.objects.get(product=product).step == Step.CONTACTED
+    assert province.code == "56"
+
+
+@pytest.fixture
+def chiang_mai_registered(samples):
+    """The sample registry plus one product of Chiang Mai (50), which the sample file
+    itself does not list."""
+    rows = rw.registry_read(samples / "registry.xlsx").rows
+    registry_import(rows=[*rows, _chiang_mai_row(rows[0])], as_of=AS_OF)
+    return Product.objects.get(district_id="5001")
+
+
+def _registry_upload(samples):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("registry.xlsx", (samples / "registry.xlsx").read_bytes())
+
+
+def test_the_admins_upload_keeps_a_missing_province_unless_asked(
+    client, admin, samples, chiang_mai_registered
+):
+    client.force_login(admin)
+    url = reverse("admin:products_registrysnapshot_import")
+    assert 'name="remove_missing_provinces"' in client.get(url).content.decode()
+
+    response = client.post(url, {"file": _registry_upload(samples), "as_of": "2022-04-01"})
+    assert "เชียงใหม่ (50)" in response.content.decode()
+    assert "คงเดิม" in response.content.decode()
+    chiang_mai_registered.refresh_from_db()
+    assert chiang_mai_registered.registered is True
+
+    response = client.post(
+        url,
+        {
+            "file": _registry_upload(samples),
+            "as_of": "2022-04-02",
+            "remove_missing_provinces": "on",
+        },
+    )
+    assert "เชียงใหม่ (50)" in response.content.decode()
+    chiang_mai_registered.refresh_from_db()
+    assert chiang_mai_registered.registered is False
+    assert RegistrySnapshot.objects.first().summary["missing_removed"] is True
+
+
+def test_the_admins_big_upload_passes_the_choice_to_its_job(
+    client, admin, samples, settings, chiang_mai_registered
+):
+    from jobs.models import Job
+
+    settings.JOBS_INLINE_MAX_ROWS = 1  # the upload runs as a job
+    client.force_login(admin)
+    response = client.post(
+        reverse("admin:products_registrysnapshot_import"),
+        {
+            "file": _registry_upload(samples),
+            "as_of": "2022-04-02",
+            "remove_missing_provinces": "on",
+        },
+    )
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "jobs:detail", args=[job.pk]
+    )
+    assert job.params["remove_missing_provinces"] is True
+    chiang_mai_registered.refresh_from_db()
+    assert chiang_mai_registered.registered is False
+
+
+def test_the_registry_job_keeps_a_missing_province_and_names_it_unless_asked(
+    client, admin, samples, chiang_mai_registered
+):
+    from jobs.models import JobStatus
+    from jobs.services import job_start
+
+    job = job_start(
+        kind="registry_import",
+        by=admin,
+        params={"as_of": "2022-04-01"},
+        input_file=_registry_upload(samples),
+    )
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.result["missing_provinces"] == {"50": "เชียงใหม่"}
+    assert job.result["missing_removed"] is False
+    assert any("เชียงใหม่ (50)" in n and "คงเดิม" in n for n in job.result["notices"])
+    chiang_mai_registered.refresh_from_db()
+    assert chiang_mai_registered.registered is True
+    client.force_login(admin)
+    page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "เชียงใหม่ (50)" in page
+
+    job = job_start(
+        kind="registry_import",
+        by=admin,
+        params={"as_of": "2022-04-02", "remove_missing_provinces": True},
+        input_file=_registry_upload(samples),
+    )
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.result["missing_removed"] is True
+    chiang_mai_registered.refresh_from_db()
+    assert chiang_mai_registered.registered is False
+
+
+def test_the_registry_job_refuses_a_choice_that_is_not_true_or_false(
+    admin, samples, chiang_mai_registered
+):
+    from jobs.registry import JobRefused
+    from jobs.services import job_start
+
+    with pytest.raises(JobRefused, match="remove_missing_provinces"):
+        job_start(
+            kind="registry_import",
+            by=admin,
+            params={"as_of": "2022-04-01", "remove_missing_provinces": "yes"},
+            input_file=_registry_upload(samples),
+        )
+    assert Product.objects.get(district_id="5001").registered is True
+
+
+def test_after_a_repin_the_forms_show_and_count_the_products_that_join_not_those_that_leave(
+    client, officer, samples, reported_2564, admin
+):
+    from reports.selectors import report_lines
+    from surveys.selectors import survey_readiness_for_districts
+
+    rows = newer_rows(samples, cancel=2, drop=0)
+    cancelled = [r for r in rows if r.status == ProductStatus.CANCELLED]
+    template = next(r for r in rows if r.district_code == "5607" and r.status == "active")
+    joining = dataclasses.replace(
+        template,
+        entrepreneur_code="560799991",
+        entrepreneur_name="วิสาหกิจชุมชนที่เพิ่งเข้าฐาน",
+        product_code="",
+        product_name="ผลิตภัณฑ์ที่เพิ่งเข้าฐาน",
+        registered_year=2560,
+    )
+    newer = registry_import(rows=[*rows, joining], as_of=NEWER).snapshot
+    before = kpi_figures()["5607"]
+    preview = repin_preview(round=reported_2564, snapshot=newer)
+    (d,) = preview.districts
+    assert d.joining == [("560799991", "ผลิตภัณฑ์ที่เพิ่งเข้าฐาน")] and len(d.leaving) == 2
+
+    round_repin(round=reported_2564, snapshot=newer, by=admin)
+    reported_2564.refresh_from_db()
+
+    # Counted: the base, the readiness and the KPI of 5607 lose two and gain one.
+    after = kpi_figures()["5607"]
+    assert after[0] == before[0] - 2 + 1
+    assert after[3] == before[3] - 2  # the two that leave had sold online (newer_rows)
+    readiness = survey_readiness_for_districts(
+        round=reported_2564, districts=District.objects.filter(code="5607")
+    )
+    assert readiness[0].products == before[0] - 1
+    # Shown: the report lists the joining product as a draft line and not the leaving
+    # ones; the survey lists its entrepreneur. Opening the pages writes nothing.
+    gone = {(r.entrepreneur_code, r.product_name) for r in cancelled}
+    report = Report.objects.get(round=reported_2564, district_id="5607")
+    listed = {(x.product.entrepreneur.code, x.product.name) for x in report_lines(report=report)}
+    assert not listed & gone
+    lines_before = ReportLine.objects.count()
+    client.force_login(officer)
+    page = client.get(reverse("reports:detail", args=[reported_2564.code, "5607"]))
+    assert page.status_code == 200
+    assert "ผลิตภัณฑ์ที่เพิ่งเข้าฐาน" in page.content.decode()
+    survey = client.get(reverse("surveys:detail", args=[reported_2564.code, "5607"]))
+    assert survey.status_code == 200
+    assert "560799991" in survey.content.decode()
+    assert ReportLine.objects.count() == lines_before
+    # Saving the draft line makes it a line of the report, counted like the others.
+    product = Product.objects.get(entrepreneur__code="560799991")
+    prefix = f"p{product.pk}-"
+    response = client.post(
+        reverse("reports:line_start", args=[reported_2564.code, "5607", product.pk]),
+        {f"{prefix}version": 0, f"{prefix}month_1": "500", f"{prefix}facebook": "on"},
+    )
+    assert response.status_code == 302
+    assert ReportLine.objects.filter(report=report, product=product).exists()
+    assert product.pk in {x.product_id for x in report_lines(report=report)}
+    assert kpi_figures()["5607"][4] == after[4] + 500
