@@ -713,10 +713,27 @@ def district_totals_refresh(*, round: Round, districts: QuerySet[District] | Non
     otop_portal.totals.totals_changed), so the pages that read the rows
     (reports.selectors.kpi_for_province, kpi_for_country) show a figure the moment it
     is saved, and a write that rolls back takes its totals with it."""
-    if districts is None:
+    every = districts is None
+    if every:
         districts = District.objects.all()
-    objs = district_totals_compute(round=round, districts=districts)
+    codes = list(districts.order_by("code").values_list("code", flat=True))
     with transaction.atomic():
+        # Lock the rows first (making any that are missing), then sum: of two writes
+        # in one district at once, the second waits here until the first commits, and
+        # its sums then see the first's rows (PostgreSQL reads what was committed
+        # before each statement), so the row it stores is never the older figure.
+        DistrictTotals.objects.bulk_create(
+            [DistrictTotals(round=round, district_id=code) for code in codes],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+        locked = DistrictTotals.objects.select_for_update().filter(round=round)
+        if not every:
+            locked = locked.filter(district_id__in=codes)
+        list(locked.order_by("district_id").values_list("pk", flat=True))
+        objs = district_totals_compute(
+            round=round, districts=districts if every else District.objects.filter(code__in=codes)
+        )
         DistrictTotals.objects.bulk_create(
             objs,
             batch_size=1000,

@@ -259,6 +259,18 @@ def survey_entrepreneurs(
     return rows
 
 
+def survey_entrepreneur_page(*, round: Round, district: District, code: str, per_page: int) -> int:
+    """The page of the survey's list (unfiltered, in code order) that shows the
+    entrepreneur `code`, for links back to its row. One query."""
+    before = (
+        Entrepreneur.objects.filter(district=district, code__lt=code)
+        .annotate(base_products=Count("products", filter=base_filter_for(round, "products__")))
+        .filter(base_products__gt=0)
+        .count()
+    )
+    return before // per_page + 1
+
+
 def next_entrepreneur_code(*, round: Round, district: District, after: str) -> str | None:
     """The code of the base entrepreneur after `after`, for "save and next"."""
     return (
