@@ -251,3 +251,30 @@ def test_rebuild_totals_says_what_it_repairs_and_a_dry_run_writes_nothing(sample
     assert Status.NOT_STARTED.value == (
         DistrictTotals.objects.get(round=round, district_id="5604").report_status
     )
+
+
+def test_changing_the_thresholds_in_the_admin_recomputes_the_flagged_lines(client, samples, admin):
+    import_registry(samples)
+    round = round_setup(code="2564-2", snapshot="latest").round
+    with open(samples / "report_5607.xlsx", "rb") as fh:
+        report_import(
+            round=round, district=District.objects.get(code="5607"), file=fh, name="r.xlsx"
+        )
+    before = DistrictTotals.objects.get(round=round, district_id="5607").flagged_lines
+    client.force_login(admin)
+    response = client.post(
+        reverse("admin:reports_plausibilitythresholds_add"),
+        {
+            "round": round.pk,
+            "spike_ratio": "1.01",
+            "spike_min_amount": "1",
+            "baseline_ratio": "1.01",
+            "baseline_min_total": "1",
+            "copy_min_months": "1",
+            "copy_min_entrepreneurs": "2",
+        },
+    )
+    assert response.status_code == 302
+    after = DistrictTotals.objects.get(round=round, district_id="5607").flagged_lines
+    assert after > before
+    assert_current(round)
