@@ -12,13 +12,15 @@ class ReportsConfig(AppConfig):
         # exist only once the apps are loaded.
         # Imported here: selectors import the models, which load only once the app
         # registry is ready. A round with an approved report refuses a re-pin.
-        from otop_portal.totals import totals_refresher_register
         from products.services.rounds import approved_forms_register
         from reports import job_handlers  # noqa: F401
         from reports.selectors import approved_reports
-        from reports.services import district_totals_changed
 
         approved_forms_register(approved_reports)
+
         # Every write that changes a district's figures recomputes its totals row
-        # (otop_portal.totals), whichever floor it is on.
+        # (otop_portal.totals), whichever floor it is on; imported here for the same reason.
+        from otop_portal.totals import totals_refresher_register
+        from reports.services import district_totals_changed
+
         totals_refresher_register(district_totals_changed)
