@@ -29,7 +29,7 @@ from bench.common import AS_OF, BENCH_VAR, ROUND, database_ensure
 
 ADMIN = "bench-admin"
 #: Marks the fill (as the reason of its targets); change it when _fill changes.
-FILL_MARK = "bench fill v2"
+FILL_MARK = "bench fill v3"
 
 
 def registry_file(rows: int, seed: int) -> Path:
@@ -176,6 +176,11 @@ def _fill(round, codes: list[str] | None = None) -> None:
                 """,
                 params,
             )
+    # The fill writes with SQL, not through the services, so it recomputes the
+    # per-district totals the pages read as `manage.py rebuild_totals` would (issue #19).
+    from reports.services import district_totals_rebuild
+
+    district_totals_rebuild(round=round)
     # As autovacuum would in time: statistics for the planner, and the visibility map
     # that index-only scans need.
     with connection.cursor() as cur:
@@ -192,7 +197,7 @@ def _unfill() -> None:
             "surveys_historicalproductanswer, surveys_historicalentrepreneuranswer, "
             "surveys_historicalsurvey, surveys_survey, reports_reportline, reports_reportupload, "
             "reports_historicalreportline, reports_historicalreport, reports_report, "
-            "products_target, products_historicaltarget CASCADE"
+            "products_target, products_historicaltarget, reports_districttotals CASCADE"
         )
 
 

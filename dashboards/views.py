@@ -50,7 +50,7 @@ from otop_portal.workflow import (
 from plans.selectors import followup_counts
 from products.models import Round
 from products.selectors import get_round_or_404, round_current
-from reports.plausibility import flagged_lines_by_district, flags_for_districts
+from reports.plausibility import flagged_lines_for_districts, flags_for_districts
 from reports.selectors import kpi_for_country, kpi_for_province
 
 
@@ -107,8 +107,8 @@ def province(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
     dashboard = province_dashboard(
         round=round, province=province, today=timezone.localdate(), sort=sort, show=show
     )
-    flagged = flagged_lines_by_district(
-        flags_for_districts(round=round, districts=District.objects.filter(province=province))
+    flagged = flagged_lines_for_districts(
+        round=round, districts=District.objects.filter(province=province)
     )
     for row in dashboard.all_rows:
         row.flagged_lines = flagged.get(row.code, 0)

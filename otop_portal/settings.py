@@ -55,6 +55,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages are compressed (issue #19: a big district's report page is ~200 KB of HTML,
+    # ~20 KB gzipped, on officers' slow mobile links). BREACH: README.md, "Compression".
+    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "otop_portal.middleware.ThaiFirstLocaleMiddleware",

@@ -49,6 +49,7 @@ from otop_portal.importing import ImportRefused, Problem
 from otop_portal.problem_marks import problems_workbook_write
 from otop_portal.refusal import problems_csv, refusal_of
 from otop_portal.spreadsheet import SpreadsheetError
+from otop_portal.totals import totals_changed
 from otop_portal.workflow import Status, Upload, UploadOutcome, WorkflowError
 
 MSG_UPLOAD_DONE = _("ไฟล์นี้ดำเนินการไปแล้ว (%(outcome)s)")
@@ -168,6 +169,7 @@ class UploadFlow:
         try:
             with transaction.atomic():
                 form.save()
+                totals_changed(round_ids=[round.pk], districts=[district.code])
         except IntegrityError:  # started meanwhile by another request
             return self.form_model.objects.get(**lookup)
         return form
@@ -270,6 +272,7 @@ class UploadFlow:
                 if form.status == Status.NOT_STARTED:
                     form.status = Status.DRAFT
                     form.save(update_fields=["status", "updated_at"])
+                    totals_changed(round_ids=[form.round_id], districts=[form.district_id])
                 with upload.file.open("rb") as fh:
                     result = self.run(
                         form=form,

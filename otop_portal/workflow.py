@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from otop_portal.dates import be_date
+from otop_portal.totals import totals_changed
 
 
 class Status(models.TextChoices):
@@ -340,6 +341,8 @@ def _save(submission: Submission, reason: str, by=None) -> None:
         # Outside a request (a command, a task) simple_history has no user to record.
         submission._history_user = by
     submission.save()
+    # A form's status, lateness and last change are in the district's totals.
+    totals_changed(round_ids=[submission.round_id], districts=[submission.district_id])
 
 
 def submission_submit(*, submission: Submission, by, today: dt.date | None = None) -> Submission:

@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from otop_portal.admin_files import StoredFilesAdmin
+from otop_portal.totals import totals_changed
 from reports.models import PlausibilityThresholds, Report, ReportLine, ReportUpload
 
 
@@ -72,3 +73,13 @@ class PlausibilityThresholdsAdmin(admin.ModelAdmin):
         "copy_min_entrepreneurs",
     ]
     list_select_related = ["round", "round__fiscal_year"]
+
+    # Every district's flagged lines in the round follow the thresholds: their totals
+    # (issue #19) are recomputed in the same transaction as the change.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        totals_changed(round_ids=[obj.round_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        totals_changed(round_ids=[obj.round_id])

@@ -17,3 +17,10 @@ class ReportsConfig(AppConfig):
         from reports.selectors import approved_reports
 
         approved_forms_register(approved_reports)
+
+        # Every write that changes a district's figures recomputes its totals row
+        # (otop_portal.totals), whichever floor it is on; imported here for the same reason.
+        from otop_portal.totals import totals_refresher_register
+        from reports.services import district_totals_changed
+
+        totals_refresher_register(district_totals_changed)

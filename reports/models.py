@@ -287,3 +287,43 @@ class PlausibilityThresholds(models.Model):
 
     def __str__(self) -> str:
         return str(self.round)
+
+
+class DistrictTotals(models.Model):
+    """The KPI figures of one district in one round, kept current by every write that
+    changes them (reports.services.district_totals_refresh, called through
+    otop_portal.totals inside the write's transaction). The province and country pages
+    read these rows instead of summing the registry and every report line (issue #19).
+
+    It lives in reports because reports is the lowest floor that sees everything it sums:
+    the registry and targets (products), the survey's status (surveys), the report lines
+    and the plausibility flags (reports). It is derived data: `manage.py rebuild_totals`
+    recomputes it from the same selectors."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="district_totals")
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="totals")
+    entrepreneurs = models.PositiveIntegerField(default=0)
+    products = models.PositiveIntegerField(default=0)
+    target_computed = models.PositiveIntegerField(default=0)
+    target_official = models.PositiveIntegerField(null=True, blank=True)
+    target = models.PositiveIntegerField(default=0)
+    sold_online = models.PositiveIntegerField(default=0)
+    sales_round = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    sales_baseline = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    flagged_lines = models.PositiveIntegerField(default=0)
+    survey_status = models.CharField(max_length=20, blank=True)
+    report_status = models.CharField(max_length=20, blank=True)
+    survey_late = models.BooleanField(default=False)
+    report_late = models.BooleanField(default=False)
+    survey_updated_at = models.DateTimeField(null=True, blank=True)
+    report_updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ยอดรวมของอำเภอ")
+        verbose_name_plural = _("ยอดรวมของอำเภอ")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "district"], name="district_totals_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} {self.district_id}"

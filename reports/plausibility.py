@@ -48,6 +48,7 @@ from products.selectors import base_filter_for
 from reports.models import (
     MONTH_FIELDS,
     NO_CHANNEL,
+    DistrictTotals,
     PlausibilityThresholds,
     Report,
     ReportLine,
@@ -462,6 +463,21 @@ def flagged_lines_by_district(flags: list[Flag]) -> dict[str, int]:
     for f in flags:
         lines[f.district].add(f.line_id)
     return {district: len(ids) for district, ids in lines.items()}
+
+
+def flagged_lines_for_districts(*, round: Round, districts: QuerySet[District]) -> dict[str, int]:
+    """How many lines of each district carry a flag, from the maintained totals
+    (DistrictTotals, issue #19); the districts without a totals row are checked live."""
+    stored = dict(
+        DistrictTotals.objects.filter(round=round, district__in=districts).values_list(
+            "district_id", "flagged_lines"
+        )
+    )
+    missing = districts.exclude(code__in=list(stored))
+    if stored and not missing.exists():
+        return stored
+    live = flagged_lines_by_district(flags_for_districts(round=round, districts=missing))
+    return {**stored, **live}
 
 
 def rule_counts(flags: list[Flag]) -> dict[str, int]:

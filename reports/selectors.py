@@ -27,6 +27,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.paginator import Paginator
 from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +48,7 @@ from reports.models import (
     CHANGE_REASON_FLAG_NOTE,
     MONTH_FIELDS,
     MSG_NO_CHANNEL_REASON,
+    DistrictTotals,
     Report,
     ReportLine,
     line_label,
@@ -355,13 +357,76 @@ def _district_rows(
     return rows
 
 
-def kpi_for_districts(*, round: Round, districts: QuerySet[District]) -> Kpi:
-    """The KPI of each district of `districts` (DOPA order) and their total.
+def _totals_row(t, d: dict, round: Round) -> KpiRow:
+    return KpiRow(
+        code=d["code"],
+        name=d["name_th"],
+        name_en=d["name_en"],
+        entrepreneurs=t.entrepreneurs,
+        products=t.products,
+        target_computed=t.target_computed,
+        target_official=t.target_official,
+        target=t.target,
+        sold_online=t.sold_online,
+        sales_round=money(t.sales_round),
+        sales_baseline=money(t.sales_baseline),
+        survey_status=t.survey_status or Status.NOT_STARTED.value,
+        report_status=t.report_status or Status.NOT_STARTED.value,
+        survey_late=t.survey_late,
+        report_late=t.report_late,
+        survey_updated_at=t.survey_updated_at,
+        report_updated_at=t.report_updated_at,
+        growth_rate=round.growth_rate,
+    )
 
-    Six queries whatever the number of districts and products.
-    """
+
+def kpi_rows_live(*, round: Round, districts: QuerySet[District]) -> list[KpiRow]:
+    """The KPI rows of these districts summed from the registry, the targets and every
+    report line: what reports.services.district_totals_refresh stores."""
     targets = targets_for_districts(round=round, districts=districts)
-    rows = _district_rows(round, targets, all_districts=False)
+    return _district_rows(round, targets, all_districts=False)
+
+
+def _kpi_rows(
+    round: Round, districts: QuerySet[District], *, every: bool = False
+) -> tuple[list[KpiRow], list[str]]:
+    """The KPI row of each district (DOPA order) from the maintained totals
+    (DistrictTotals), and the province code of each.
+
+    A district with no totals row yet (a round set up before the table existed, or a
+    district the registry added since) is summed live for this read, and nothing is
+    written: a page never writes. Two queries when every district has its row, seven
+    when the round has none.
+    """
+    stored = DistrictTotals.objects.filter(round=round)
+    if not every:
+        stored = stored.filter(district__in=districts)
+    totals = {t.district_id: t for t in stored}
+    if not totals:
+        targets = targets_for_districts(round=round, districts=districts)
+        return _district_rows(round, targets, all_districts=every), [
+            t.province_code for t in targets
+        ]
+    places = list(districts.order_by("code").values("code", "name_th", "name_en", "province_id"))
+    missing = [d["code"] for d in places if d["code"] not in totals]
+    live = {}
+    if missing:
+        live = {
+            r.code: r
+            for r in kpi_rows_live(round=round, districts=District.objects.filter(code__in=missing))
+        }
+    rows = [
+        _totals_row(totals[d["code"]], d, round) if d["code"] in totals else live[d["code"]]
+        for d in places
+    ]
+    return rows, [d["province_id"] for d in places]
+
+
+def kpi_for_districts(*, round: Round, districts: QuerySet[District]) -> Kpi:
+    """The KPI of each district of `districts` (DOPA order) and their total, read from
+    the maintained totals (_kpi_rows): two queries whatever the number of districts
+    and products (seven for a round with no totals yet)."""
+    rows, _provinces = _kpi_rows(round, districts)
     total = aggregate_rows(round=round, code="", name="รวม", name_en="Total", rows=rows)
     return Kpi(round=round, scope_code=None, rows=rows, total=total)
 
@@ -379,15 +444,14 @@ def kpi_for_province(*, round: Round, province: Province) -> Kpi:
 def kpi_for_country(*, round: Round) -> Kpi:
     """One row per province (its districts aggregated) and the country's total.
 
-    Seven queries: the province names, then the same queries as for a list of districts
-    (without a district filter, since every district is wanted).
+    Three queries: the province names, the maintained totals and the districts
+    (_kpi_rows); eight for a round with no totals yet.
     """
     provinces = list(Province.objects.order_by("code").values("code", "name_th", "name_en"))
-    targets = targets_for_districts(round=round, districts=District.objects.all())
-    district_rows = _district_rows(round, targets, all_districts=True)
+    district_rows, province_codes = _kpi_rows(round, District.objects.all(), every=True)
     by_province: dict[str, list[KpiRow]] = {}
-    for target, row in zip(targets, district_rows, strict=True):
-        by_province.setdefault(target.province_code, []).append(row)
+    for province_code, row in zip(province_codes, district_rows, strict=True):
+        by_province.setdefault(province_code, []).append(row)
     rows = [
         aggregate_rows(
             round=round,
@@ -713,6 +777,22 @@ def report_lines(*, report: Report, filters: dict | None = None) -> QuerySet[Rep
     if filters.get("subdistrict"):
         lines = lines.filter(product__entrepreneur__subdistrict_id=filters["subdistrict"])
     return lines
+
+
+def report_lines_page(*, lines: QuerySet[ReportLine], number, per_page: int):
+    """One page of `lines` (report_lines), in their order: the Paginator's Page (of
+    ids) and the page's lines. Two queries: the ids of every line that passes the
+    filters, then the page's lines by id.
+
+    Not a LIMIT over the form's order: with one, PostgreSQL walks the whole country's
+    entrepreneurs in code order looking for this report's lines (0.8 s for a district
+    of 1,277 products at country scale, bench/dashboard.py); without it, it reads only
+    the report's lines and sorts them.
+    """
+    ids = list(lines.values_list("pk", flat=True))
+    page = Paginator(ids, per_page).get_page(number)
+    found = lines.in_bulk(list(page.object_list))
+    return page, [found[pk] for pk in page.object_list]
 
 
 def report_submit_blockers(*, report: Report, file_rows: dict[int, int]) -> list[dict]:

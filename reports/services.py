@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -35,6 +35,7 @@ from districts.models import District
 from otop_portal.cells import MSG_TOO_LONG
 from otop_portal.dates import be_date
 from otop_portal.importing import ImportRefused, Notice, ProblemCollector
+from otop_portal.totals import totals_changed
 from otop_portal.upload_flow import UploadFlow, blank_refuse
 from otop_portal.workflow import (
     CHANGE_REASON_PREFILLED,
@@ -54,13 +55,19 @@ from reports.models import (
     LINE_TEXT_LIMITS,
     MONTH_FIELDS,
     BaselineSource,
+    DistrictTotals,
     Report,
     ReportLine,
     clean_shop_url,
     line_total_expression,
 )
-from reports.plausibility import Flag, flags_for_report
-from reports.selectors import Kpi, kpi_for_districts, report_submit_blockers
+from reports.plausibility import (
+    Flag,
+    flagged_lines_by_district,
+    flags_for_districts,
+    flags_for_report,
+)
+from reports.selectors import Kpi, kpi_for_districts, kpi_rows_live, report_submit_blockers
 from reports.workbook import match_rows, read_report
 from surveys.models import EntrepreneurAnswer
 
@@ -290,6 +297,7 @@ def report_get_or_start(*, round: Round, district: District, by=None) -> Report:
             report.save(update_fields=["status", "updated_at"])
         if report.status in (Status.DRAFT, Status.RETURNED):
             _add_missing_lines(report, by)
+        totals_changed(round_ids=[round.pk], districts=[district.code])
     return report
 
 
@@ -341,6 +349,7 @@ def report_line_save(
         current._change_reason = CHANGE_REASON_SAVED
         current.save()
         Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
+        totals_changed(round_ids=[report.round_id], districts=[report.district_id])
     return current
 
 
@@ -385,6 +394,7 @@ def report_flag_notes_save(
             saved.append(line)
         if saved:
             Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
+            totals_changed(round_ids=[report.round_id], districts=[report.district_id])
     return saved
 
 
@@ -589,6 +599,7 @@ def report_import(
             warnings.append(
                 str(MSG_ABSENT_HAD_SALES % {"count": len(absent_with_sales), "names": shown})
             )
+        totals_changed(round_ids=[round.pk], districts=[district.code])
         kpi = kpi_for_districts(round=round, districts=District.objects.filter(code=district.code))
         # Plausibility (issue #18): the figures that look wrong once the file is applied,
         # each named by its row in the file (None: a line the file does not list).
@@ -649,3 +660,146 @@ class ReportUploadFlow(UploadFlow):
 
 
 report_uploads = ReportUploadFlow()
+
+
+# ---------------------------------------------------------------------------
+# The maintained totals (issue #19)
+# ---------------------------------------------------------------------------
+
+#: The figures of a DistrictTotals row, as KpiRow names them.
+TOTALS_FIELDS = [
+    "entrepreneurs",
+    "products",
+    "target_computed",
+    "target_official",
+    "target",
+    "sold_online",
+    "sales_round",
+    "sales_baseline",
+    "survey_status",
+    "report_status",
+    "survey_late",
+    "report_late",
+    "survey_updated_at",
+    "report_updated_at",
+]
+
+
+def district_totals_compute(*, round: Round, districts: QuerySet[District]) -> list[DistrictTotals]:
+    """The totals rows of these districts as the KPI selectors sum them now (unsaved).
+
+    The same selectors as a page that reads live (kpi_rows_live) and the plausibility
+    checks (flags_for_districts): a fixed number of queries whatever the number of
+    districts."""
+    rows = kpi_rows_live(round=round, districts=districts)
+    flagged = flagged_lines_by_district(flags_for_districts(round=round, districts=districts))
+    return [
+        DistrictTotals(
+            round=round,
+            district_id=row.code,
+            flagged_lines=flagged.get(row.code, 0),
+            **{name: getattr(row, name) for name in TOTALS_FIELDS},
+        )
+        for row in rows
+    ]
+
+
+def district_totals_refresh(*, round: Round, districts: QuerySet[District] | None = None) -> int:
+    """Recompute and store the totals rows of these districts (every district when None)
+    in the round; returns how many rows were written.
+
+    Every writing service calls it inside its own transaction (through
+    otop_portal.totals.totals_changed), so the pages that read the rows
+    (reports.selectors.kpi_for_province, kpi_for_country) show a figure the moment it
+    is saved, and a write that rolls back takes its totals with it."""
+    every = districts is None
+    if every:
+        districts = District.objects.all()
+    codes = list(districts.order_by("code").values_list("code", flat=True))
+    with transaction.atomic():
+        # Lock the rows first (making any that are missing), then sum: of two writes
+        # in one district at once, the second waits here until the first commits, and
+        # its sums then see the first's rows (PostgreSQL reads what was committed
+        # before each statement), so the row it stores is never the older figure.
+        DistrictTotals.objects.bulk_create(
+            [DistrictTotals(round=round, district_id=code) for code in codes],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+        locked = DistrictTotals.objects.select_for_update().filter(round=round)
+        if not every:
+            locked = locked.filter(district_id__in=codes)
+        list(locked.order_by("district_id").values_list("pk", flat=True))
+        objs = district_totals_compute(
+            round=round, districts=districts if every else District.objects.filter(code__in=codes)
+        )
+        DistrictTotals.objects.bulk_create(
+            objs,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["round", "district"],
+            update_fields=[*TOTALS_FIELDS, "flagged_lines"],
+        )
+    return len(objs)
+
+
+def rounds_affected(round_ids: list[int] | None) -> list[Round]:
+    """The rounds whose totals a write to these rounds changes: themselves, and the same
+    round of the fiscal year after, whose baseline and year-on-year flags read them."""
+    if round_ids is None:
+        return list(Round.objects.order_by("fiscal_year_id", "number"))
+    rounds = list(Round.objects.filter(pk__in=round_ids))
+    later = Q(pk__in=[])
+    for r in rounds:
+        later |= Q(fiscal_year_id=r.fiscal_year_id + 1, number=r.number)
+    rounds += list(Round.objects.filter(later).exclude(pk__in=round_ids))
+    return sorted(rounds, key=lambda r: (r.fiscal_year_id, r.number))
+
+
+def district_totals_changed(*, round_ids: list[int] | None, districts: list[str] | None) -> None:
+    """otop_portal.totals' refresher: recompute the rows a write changed (reports.apps
+    registers it)."""
+    scope = None if districts is None else District.objects.filter(code__in=districts)
+    for round in rounds_affected(round_ids):
+        district_totals_refresh(round=round, districts=scope)
+
+
+@dataclass
+class TotalsRebuild:
+    """What rebuilding one round's totals found: rows recomputed, and how many of them
+    were missing or differed from the stored ones (0 when the totals were current)."""
+
+    round: Round
+    rows: int
+    missing: int
+    differing: int
+    dry_run: bool
+
+
+def _totals_values(t: DistrictTotals) -> tuple:
+    return tuple(getattr(t, name) for name in [*TOTALS_FIELDS, "flagged_lines"])
+
+
+def district_totals_rebuild(
+    *, round: Round | None = None, dry_run: bool = False
+) -> list[TotalsRebuild]:
+    """Recompute every district's totals of a round (every round when None) from the
+    KPI selectors, say how many stored rows were missing or differed, and store them
+    unless `dry_run` (manage.py rebuild_totals)."""
+    rounds = [round] if round is not None else rounds_affected(None)
+    out = []
+    for r in rounds:
+        with transaction.atomic():
+            fresh = district_totals_compute(round=r, districts=District.objects.all())
+            stored = {t.district_id: t for t in DistrictTotals.objects.filter(round=r)}
+            missing = sum(1 for t in fresh if t.district_id not in stored)
+            differing = sum(
+                1
+                for t in fresh
+                if t.district_id in stored
+                and _totals_values(t) != _totals_values(stored[t.district_id])
+            )
+            if not dry_run:
+                district_totals_refresh(round=r)
+        out.append(TotalsRebuild(r, len(fresh), missing, differing, dry_run))
+    return out

@@ -133,8 +133,13 @@ def _page_context(
         by_line = plausibility.flags_by_line(flags)
         lines = selectors.report_lines(report=report, filters=filter_form.filters())
         progress = selectors.report_progress(report=report)
-    page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
-    page_lines = list(page.object_list)
+    if started:
+        page, page_lines = selectors.report_lines_page(
+            lines=lines, number=request.GET.get("page"), per_page=LINES_PER_PAGE
+        )
+    else:
+        page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
+        page_lines = list(page.object_list)
     if started and editable and page.number == 1:
         # Products new in the base since the report started have no line yet (a page
         # does not write): they lead the first page as drafts; saving one adds them all.

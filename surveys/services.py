@@ -27,6 +27,7 @@ from otop_portal.importing import (
     ProblemCollector,
 )
 from otop_portal.spreadsheet import SpreadsheetError, column_letter
+from otop_portal.totals import totals_changed
 from otop_portal.upload_flow import UploadFlow, blank_refuse
 from otop_portal.workflow import (
     Status,
@@ -147,6 +148,7 @@ def survey_get_or_start(*, round: Round, district: District, by=None) -> Survey:
                 survey._history_user = by
             survey.save(update_fields=["status", "updated_at"])
         _sync_answers(survey)
+        totals_changed(round_ids=[round.pk], districts=[district.code])
     return survey
 
 
@@ -228,6 +230,7 @@ def survey_answer_save(
             product._history_user = by
             product.save()
         Survey.objects.filter(pk=survey.pk).update(updated_at=now)
+        totals_changed(round_ids=[survey.round_id], districts=[survey.district_id])
     return answer
 
 
@@ -731,6 +734,7 @@ def survey_import_rows(
         if plan.result.changed:
             _write(plan, locked, by, change_reason_import(name))
         _unanswered_note(plan.result, locked)
+        totals_changed(round_ids=[locked.round_id], districts=[locked.district_id])
         if dry_run:
             transaction.set_rollback(True)
     return plan.result

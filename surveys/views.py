@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import io
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -115,6 +117,13 @@ def province_reviewer_required(view):
     return wrapper
 
 
+#: Entrepreneurs per page of the survey's list: a big district's whole list was over
+#: 250 KB of HTML (issue #19).
+ENTREPRENEURS_PER_PAGE = 50
+#: The list's filters, kept by its page links.
+FILTER_KEYS = ("q", "type", "subdistrict", "unanswered")
+
+
 def _detail_url(round: Round, district: District) -> str:
     return reverse("surveys:detail", kwargs={"round_code": round.code, "code": district.code})
 
@@ -126,6 +135,15 @@ def _approve_url(round: Round, district: District) -> str:
     every app's pages), never imported."""
     url = reverse("dashboards:review_approve", args=[round.code, district.province_id])
     return f"{url}?items=survey:{district.code}"
+
+
+def _row_url(round: Round, district: District, code: str) -> str:
+    """The survey's list at the page and row of one entrepreneur."""
+    page = selectors.survey_entrepreneur_page(
+        round=round, district=district, code=code, per_page=ENTREPRENEURS_PER_PAGE
+    )
+    query = f"?page={page}" if page > 1 else ""
+    return f"{_detail_url(round, district)}{query}#e-{code}"
 
 
 def _survey_or_transient(round: Round, district: District) -> tuple[Survey | None, Survey]:
@@ -149,6 +167,7 @@ def detail(request: HttpRequest, round: Round, district: District) -> HttpRespon
     rows = selectors.survey_entrepreneurs(
         round=round, district=district, survey=survey, **filters.filters()
     )
+    page = Paginator(rows, ENTREPRENEURS_PER_PAGE).get_page(request.GET.get("page"))
     readiness = selectors.survey_readiness_for_districts(
         round=round, districts=District.objects.filter(code=district.code)
     )[0]
@@ -163,7 +182,11 @@ def detail(request: HttpRequest, round: Round, district: District) -> HttpRespon
             "district": district,
             "survey": survey,
             "subject": subject,
-            "rows": rows,
+            "rows": page.object_list,
+            "page": page,
+            "filter_query_no_page": urlencode(
+                {k: request.GET[k] for k in FILTER_KEYS if request.GET.get(k)}
+            ),
             "filters": filters,
             "readiness": readiness,
             "lock_reason": lock,
@@ -248,7 +271,7 @@ def entrepreneur(
                             code=district.code,
                             entrepreneur_code=following,
                         )
-                return redirect(f"{_detail_url(round, district)}#e-{person.code}")
+                return redirect(_row_url(round, district, person.code))
         else:
             status = 400
     else:
@@ -268,6 +291,7 @@ def entrepreneur(
         request,
         "surveys/entrepreneur.html",
         {
+            "back_url": _row_url(round, district, person.code),
             "round": round,
             "district": district,
             "survey": survey,

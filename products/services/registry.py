@@ -29,9 +29,11 @@ from districts.models import District as _District
 from otop_portal.importing import ImportRefused as _ImportRefused
 from otop_portal.importing import Notice as _Notice
 from otop_portal.importing import ProblemCollector as _ProblemCollector
+from otop_portal.totals import totals_changed as _totals_changed
 from products.models import Entrepreneur as _Entrepreneur
 from products.models import Product as _Product
 from products.models import RegistrySnapshot as _RegistrySnapshot
+from products.models import Round as _Round
 from products.models import SnapshotProduct as _SnapshotProduct
 from products.registry_workbook import MSG_NO_ROWS as _MSG_NO_ROWS
 from products.registry_workbook import RegistryRow as _RegistryRow
@@ -360,6 +362,12 @@ def _registry_import(
             else:
                 _registry_apply(plan, snapshot)
             snapshot_hold(snapshot=snapshot)
+            # Rounds pinned to a snapshot keep their figures (base_q); a round with no
+            # snapshot counts the registry as it is now.
+            unpinned = list(
+                _Round.objects.filter(snapshot__isnull=True).values_list("pk", flat=True)
+            )
+            _totals_changed(round_ids=unpinned)
         result = RegistryImportResult(
             dry_run=dry_run,
             row_count=len(rows),

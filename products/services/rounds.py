@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
+from otop_portal.totals import totals_changed
 from products.models import FiscalYear, RegistrySnapshot, Round, Target
 from products.selectors import RepinPreview, repin_preview, snapshot_latest
 
@@ -202,6 +203,9 @@ def round_setup(
             FiscalYear.objects.get_or_create(year=year)
             round._history_user = by
             round.save()
+            # A new round gets its totals rows now; a changed rate, window or snapshot
+            # changes every district's figures.
+            totals_changed(round_ids=[round.pk])
     return RoundSetupResult(round=round, created=created, changes=changes, dry_run=dry_run)
 
 
@@ -255,6 +259,7 @@ def round_repin(
             locked._history_user = by
             locked.save(update_fields=["snapshot"])
             round.snapshot = snapshot
+            totals_changed(round_ids=[locked.pk])
     return RoundRepinResult(
         round=locked, old_snapshot=old, preview=preview, approved=approved, dry_run=dry_run
     )
@@ -352,4 +357,5 @@ def round_setup_from(
                     t.set_by = by
                     t.reason = str(MSG_TARGET_COPIED % {"code": source.code, "reason": t.reason})
                 bulk_create_with_history(targets, Target, default_user=by)
+            totals_changed(round_ids=[round.pk])
     return RoundSetupResult(round=round, created=True, dry_run=dry_run)

@@ -16,6 +16,7 @@ from simple_history.utils import (
 from districts.models import District, Province
 from districts.scoping import Role, can_review_district
 from otop_portal.importing import ImportRefused, Notice, Problem
+from otop_portal.totals import totals_changed
 from products.models import Round, Target
 from products.selectors import targets_for_districts
 from products.targets_workbook import (
@@ -201,6 +202,7 @@ def targets_import(
                     ["official", "reason", "set_by", "set_at"],
                     default_user=by,
                 )
+            totals_changed(round_ids=[round.pk], districts=[f.code for f in figures])
     return TargetsImportResult(round, province, changes, notices, dry_run)
 
 
@@ -228,12 +230,14 @@ def target_set(
                 # so it carries who cleared the target and why.
                 target.reason, target.set_by, target._history_user = reason, by, by
                 target.delete()
+                totals_changed(round_ids=[round.pk], districts=[district.code])
             return None
         if target is None:
             target = Target(round=round, district=district)
         target.official, target.reason, target.set_by = official, reason, by
         target._history_user = by
         target.save()
+        totals_changed(round_ids=[round.pk], districts=[district.code])
         return target
 
 

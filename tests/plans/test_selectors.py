@@ -29,6 +29,7 @@ from plans.selectors import (
 )
 from products.models import Target
 from reports.selectors import Why, kpi_products
+from reports.services import district_totals_refresh
 from surveys.models import EntrepreneurAnswer, ProductAnswer
 from tests.conftest import make_entrepreneur, make_product
 from tests.plans.conftest import answer, build_district, sell
@@ -195,6 +196,7 @@ def test_the_province_flags_the_sample_district_when_its_target_outgrows_its_rea
 ):
     ready = district_plan(round=sample_data, district=district("5604")).ready_unsold
     Target.objects.filter(round=sample_data, district_id="5604").update(official=2 + ready + 5)
+    district_totals_refresh(round=sample_data)  # the update bypassed target_set
     plan = province_plan(round=sample_data, province=Province.objects.get(code="56"))
     row = next(r for r in plan.rows if r.code == "5604")
     assert row.flagged and row.shortfall == 5
@@ -340,7 +342,7 @@ def test_the_work_list_makes_the_same_queries_for_a_small_and_a_large_district(r
     d_small, d_large = district("5604"), district("5607")
     n_small = _queries(lambda: district_plan(round=round_2564, district=d_small))
     n_large = _queries(lambda: district_plan(round=round_2564, district=d_large))
-    assert n_small == n_large == 13
+    assert n_small == n_large == 14
 
 
 def test_the_province_view_makes_the_same_queries_for_one_and_nine_busy_districts(round_2564):
@@ -351,4 +353,4 @@ def test_the_province_view_makes_the_same_queries_for_one_and_nine_busy_district
         build_district(round_2564, code, products=4, ready=2, sold=1)
     sell(round_2564, make_product(make_entrepreneur("5601")))
     nine = _queries(lambda: province_plan(round=round_2564, province=phayao))
-    assert one == nine == 10
+    assert one == nine == 11

@@ -351,7 +351,9 @@ def test_the_province_page_makes_the_same_queries_for_one_and_nine_busy_district
         build_district(round_2564, code, products=5, ready=2, sold=1, target=3)
     with CaptureQueriesContext(connection) as nine:
         client.get(province_url())
-    assert len(one) == len(nine) <= 16
+    # 17: one more than before issue #19, the read of the round's totals rows (none
+    # here: the builders write with the ORM, so the page sums live).
+    assert len(one) == len(nine) <= 17
 
 
 # ---------------------------------------------------------------------------

@@ -352,7 +352,9 @@ class TestImport:
             make_product(e, name="ข")
         services.survey_get_or_start(round=small_registry["round"], district=district("5607"))
         data = export(small_registry["round"], ["5607"]).getvalue()
-        with django_assert_max_num_queries(20):
+        # 20 for the import, and 16 for the district's totals row (issue #19), locked and
+        # recomputed inside the import's transaction: both fixed whatever the number of rows.
+        with django_assert_max_num_queries(36):
             services.survey_import_file(
                 survey=survey, file=io.BytesIO(data), name="g.xlsx", allow_blank=True
             )

@@ -1,0 +1,280 @@
+"""The per-district totals the province and country pages read (issue #19): after every
+kind of write they equal a recomputation from the KPI selectors, a page never writes
+them, and a round without them is summed live."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.urls import reverse
+
+from districts.models import District, Province
+from otop_portal.importing import ImportRefused
+from otop_portal.workflow import Status
+from products.models import Round
+from products.services.registry import registry_import_file
+from products.services.rounds import round_repin, round_setup, round_setup_from
+from products.services.targets import target_set, targets_import
+from reports.models import DistrictTotals, Report, ReportLine
+from reports.selectors import kpi_for_country, kpi_for_province, kpi_rows_live
+from reports.services import (
+    _totals_values,
+    district_totals_compute,
+    report_approve,
+    report_flag_notes_save,
+    report_get_or_start,
+    report_import,
+    report_line_save,
+    report_return,
+    report_submit,
+)
+from surveys.models import EntrepreneurAnswer
+from surveys.services import (
+    AnswerData,
+    survey_answer_save,
+    survey_get_or_start,
+    survey_import,
+)
+from tests.conftest import PASSWORD, make_round
+from tests.reports.conftest import data_row, report_file
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2021, 5, 20)
+
+
+def assert_current(round: Round) -> None:
+    """Every stored row equals a recomputation, and the pages' figures equal the live sums."""
+    stored = {t.district_id: _totals_values(t) for t in DistrictTotals.objects.filter(round=round)}
+    assert stored, "the round has no totals rows"
+    fresh = {
+        t.district_id: _totals_values(t)
+        for t in district_totals_compute(
+            round=round, districts=District.objects.filter(code__in=list(stored))
+        )
+    }
+    differing = {code for code in stored if stored[code] != fresh[code]}
+    assert not differing, {code: (stored[code], fresh[code]) for code in differing}
+    phayao = Province.objects.get(code="56")
+    live = kpi_rows_live(round=round, districts=District.objects.filter(province=phayao))
+    assert kpi_for_province(round=round, province=phayao).rows == live
+
+
+def import_registry(samples, as_of=dt.date(2021, 4, 1)):
+    with open(samples / "registry.xlsx", "rb") as fh:
+        return registry_import_file(file=fh, as_of=as_of, name="registry.xlsx")
+
+
+def sold(round: Round, code: str) -> int:
+    return DistrictTotals.objects.get(round=round, district_id=code).sold_online
+
+
+def test_it_keeps_the_totals_current_after_every_kind_of_write(
+    samples, tmp_path, officer, province_staff
+):
+    maechai = District.objects.get(code="5607")
+    # A round set up before any registry counts the registry as it is: importing one
+    # changes its figures.
+    early = make_round("2563-2")
+    import_registry(samples)
+    assert_current(early)
+    assert DistrictTotals.objects.get(round=early, district=maechai).products > 0
+
+    # Round setup gives every district its row at once.
+    round = round_setup(code="2564-2", snapshot="latest").round
+    assert DistrictTotals.objects.filter(round=round).count() == District.objects.count()
+    assert_current(round)
+
+    # Official targets: one set, cleared, and a province's file.
+    target_set(round=round, district=maechai, official=42, reason="ทดสอบ", by=province_staff)
+    assert DistrictTotals.objects.get(round=round, district=maechai).target == 42
+    assert_current(round)
+    target_set(round=round, district=maechai, official=None, reason="คืนค่า", by=province_staff)
+    assert_current(round)
+    with open(samples / "targets_official.xlsx", "rb") as fh:
+        targets_import(round=round, file=fh, name="targets_official.xlsx")
+    assert_current(round)
+
+    # The survey: started, an answer saved, a file imported.
+    survey = survey_get_or_start(round=round, district=maechai, by=officer)
+    assert DistrictTotals.objects.get(round=round, district=maechai).survey_status == "draft"
+    answer = EntrepreneurAnswer.objects.filter(survey=survey).first()
+    survey_answer_save(
+        survey=survey,
+        entrepreneur=answer.entrepreneur,
+        data=AnswerData(True, True, False, Decimal("1000"), set()),
+        by=officer,
+        version=answer.version,
+        today=TODAY,
+    )
+    assert_current(round)
+    with open(samples / "survey_5604.xlsx", "rb") as fh:
+        survey_import(
+            round=round,
+            district=District.objects.get(code="5604"),
+            file=fh,
+            name="survey_5604.xlsx",
+            today=TODAY,
+        )
+    assert_current(round)
+
+    # The report: started, a line saved, a note saved, a file imported.
+    report = report_get_or_start(round=round, district=maechai, by=officer)
+    assert_current(round)
+    line = ReportLine.objects.filter(report=report).select_related("report").first()
+    before = sold(round, "5607")
+    report_line_save(
+        line=line,
+        values={"month_1": Decimal("1500"), "facebook": True},
+        version=line.version,
+        by=officer,
+        today=TODAY,
+    )
+    assert sold(round, "5607") == before + 1
+    assert_current(round)
+    report_flag_notes_save(report=report, notes={line.pk: "ขายงานเทศกาล"}, by=officer, today=TODAY)
+    assert_current(round)
+    with open(samples / "report_5604.xlsx", "rb") as fh:
+        report_import(
+            round=round,
+            district=District.objects.get(code="5604"),
+            file=fh,
+            name="report_5604.xlsx",
+            today=TODAY,
+        )
+    assert sold(round, "5604") > 0
+    assert_current(round)
+
+    # Submit, return, submit again, approve.
+    report = report_import_5607(samples, round)
+    report_submit(report=report, by=officer, today=TODAY)
+    assert DistrictTotals.objects.get(round=round, district=maechai).report_status == "submitted"
+    assert_current(round)
+    report_return(report=report, by=province_staff, reason="ตรวจยอดเดือนแรก")
+    assert_current(round)
+    report_submit(report=report, by=officer, today=TODAY)
+    report_approve(report=report, by=province_staff)
+    assert DistrictTotals.objects.get(round=round, district=maechai).report_status == "approved"
+    assert_current(round)
+
+    # Next year's round carries this year's totals as its baseline: a write to this
+    # year's lines changes it too.
+    later = round_setup_from(code="2565-2", source=round).round
+    assert_current(later)
+    assert DistrictTotals.objects.get(round=later, district=maechai).sales_baseline > 0
+    report_return(report=report, by=province_staff, reason="แก้ยอด")
+    line = ReportLine.objects.filter(report=report).select_related("report").first()
+    report_line_save(
+        line=line,
+        values={"month_1": Decimal("999999"), "facebook": True},
+        version=line.version,
+        by=officer,
+        today=TODAY,
+    )
+    assert_current(round)
+    assert_current(later)
+
+    # A re-pin to a newer snapshot.
+    import_registry(samples, as_of=dt.date(2021, 5, 1))
+    round_repin(round=later)
+    assert_current(later)
+
+    # And rebuild_totals finds nothing to repair.
+    out = io.StringIO()
+    call_command("rebuild_totals", "--round", "2565-2", "--dry-run", stdout=out)
+    assert "ไม่มีแถว 0, ตัวเลขต่าง 0" in out.getvalue()
+
+
+def report_import_5607(samples, round) -> Report:
+    with open(samples / "report_5607.xlsx", "rb") as fh:
+        report_import(
+            round=round,
+            district=District.objects.get(code="5607"),
+            file=fh,
+            name="report_5607.xlsx",
+            today=TODAY,
+        )
+    return Report.objects.select_related("round", "district").get(round=round, district_id="5607")
+
+
+def test_a_refused_import_leaves_the_totals_as_they_were(samples, tmp_path):
+    import_registry(samples)
+    round = round_setup(code="2564-2", snapshot="latest").round
+    before = {t.district_id: _totals_values(t) for t in DistrictTotals.objects.filter(round=round)}
+    path = report_file(tmp_path / "r.xlsx", round, [data_row("9999", "ไม่มีในทะเบียน")])
+    with pytest.raises(ImportRefused), open(path, "rb") as fh:
+        report_import(
+            round=round, district=District.objects.get(code="5607"), file=fh, name="r.xlsx"
+        )
+    after = {t.district_id: _totals_values(t) for t in DistrictTotals.objects.filter(round=round)}
+    assert after == before
+
+
+def test_a_round_without_totals_is_summed_live_and_a_page_does_not_write_them(
+    client, samples, province_staff
+):
+    import_registry(samples)
+    round = round_setup(code="2564-2", snapshot="latest").round
+    with open(samples / "report_5607.xlsx", "rb") as fh:
+        report_import(
+            round=round, district=District.objects.get(code="5607"), file=fh, name="r.xlsx"
+        )
+    expected = kpi_for_country(round=round).total
+    with transaction.atomic():
+        DistrictTotals.objects.all().delete()
+
+    assert kpi_for_country(round=round).total == expected
+    client.login(username=province_staff.username, password=PASSWORD)
+    response = client.get(reverse("dashboards:province", args=[round.code, "56"]))
+    assert response.status_code == 200
+    assert not DistrictTotals.objects.exists()
+
+
+def test_rebuild_totals_says_what_it_repairs_and_a_dry_run_writes_nothing(samples):
+    import_registry(samples)
+    round = round_setup(code="2564-2", snapshot="latest").round
+    DistrictTotals.objects.filter(round=round, district_id="5607").update(products=0)
+    DistrictTotals.objects.filter(round=round, district_id="5604").delete()
+
+    out = io.StringIO()
+    call_command("rebuild_totals", "--round", "2564-2", "--dry-run", stdout=out)
+    assert "ไม่มีแถว 1, ตัวเลขต่าง 1" in out.getvalue()
+    assert DistrictTotals.objects.get(round=round, district_id="5607").products == 0
+
+    call_command("rebuild_totals", stdout=io.StringIO())
+    assert_current(round)
+    assert Status.NOT_STARTED.value == (
+        DistrictTotals.objects.get(round=round, district_id="5604").report_status
+    )
+
+
+def test_changing_the_thresholds_in_the_admin_recomputes_the_flagged_lines(client, samples, admin):
+    import_registry(samples)
+    round = round_setup(code="2564-2", snapshot="latest").round
+    with open(samples / "report_5607.xlsx", "rb") as fh:
+        report_import(
+            round=round, district=District.objects.get(code="5607"), file=fh, name="r.xlsx"
+        )
+    before = DistrictTotals.objects.get(round=round, district_id="5607").flagged_lines
+    client.force_login(admin)
+    response = client.post(
+        reverse("admin:reports_plausibilitythresholds_add"),
+        {
+            "round": round.pk,
+            "spike_ratio": "1.01",
+            "spike_min_amount": "1",
+            "baseline_ratio": "1.01",
+            "baseline_min_total": "1",
+            "copy_min_months": "1",
+            "copy_min_entrepreneurs": "2",
+        },
+    )
+    assert response.status_code == 302
+    after = DistrictTotals.objects.get(round=round, district_id="5607").flagged_lines
+    assert after > before
+    assert_current(round)
