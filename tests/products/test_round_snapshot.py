@@ -764,7 +764,11 @@ def test_after_a_repin_the_forms_show_and_count_the_products_that_join_not_those
     page = client.get(reverse("reports:detail", args=[reported_2564.code, "5607"]))
     assert page.status_code == 200
     assert "ผลิตภัณฑ์ที่เพิ่งเข้าฐาน" in page.content.decode()
-    survey = client.get(reverse("surveys:detail", args=[reported_2564.code, "5607"]))
+    # The survey's list is paged (50 entrepreneurs a page): the officer finds the newcomer
+    # by its code.
+    survey = client.get(
+        reverse("surveys:detail", args=[reported_2564.code, "5607"]), {"q": "560799991"}
+    )
     assert survey.status_code == 200
     assert "560799991" in survey.content.decode()
     assert ReportLine.objects.count() == lines_before
