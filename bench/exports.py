@@ -159,10 +159,13 @@ class _RecordedMerges:
         self._calls = calls
 
     def append(self, cell_range) -> None:
-        self._calls.append(("merge_range", (*cell_range, "", None)))
+        self._calls.append(("merge_range", (*cell_range, "", None), {}))
 
 
 class _RecordingSheet:
+    #: xlsxwriter's last flushed row in constant_memory mode: a recording flushes none.
+    previous_row = 0
+
     def __init__(self, calls: list):
         self._calls = calls
         self._merges = _RecordedMerges(calls)
@@ -180,8 +183,8 @@ class _RecordingSheet:
         if name.startswith("_"):
             return lambda *args: 0  # xlsxwriter's own checks (_check_dimensions)
 
-        def record(*args):
-            calls.append((name, args))
+        def record(*args, **kwargs):
+            calls.append((name, args, kwargs))
             return 0
 
         return record
@@ -237,12 +240,13 @@ def child_floor(kind: str) -> dict:
         for name, calls in recorded.sheets:
             sheet = book.add_worksheet(name)
             methods: dict = {}
-            for method, args in calls:
+            for method, args, kwargs in calls:
                 bound = methods.get(method) or methods.setdefault(method, getattr(sheet, method))
                 plan.append(
                     (
                         bound,
                         tuple(formats[a.index] if isinstance(a, _Format) else a for a in args),
+                        kwargs,
                     )
                 )
         del recorded, calls
@@ -251,8 +255,8 @@ def child_floor(kind: str) -> dict:
         gc.collect()
         gc.freeze()
         started, cpu = time.perf_counter(), time.process_time()
-        for method, args in plan:
-            method(*args)
+        for method, args, kwargs in plan:
+            method(*args, **kwargs)
         book.close()
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         size = path.stat().st_size
