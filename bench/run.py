@@ -541,7 +541,8 @@ def notes(results: dict, info: dict) -> list[str]:
                 "moves with the machine's load."
             )
     d = (results.get("dashboard") or {}).get("data")
-    district_met = all(
+    # Without the dashboard's figures (a run of other sections only) there is nothing to say.
+    district_met = d is not None and all(
         d["goals"].get(k, True) for k in ("district_report_met", "district_survey_met")
     )
     if d and not (d["goals"]["province_met"] and d["goals"]["country_met"] and district_met):
