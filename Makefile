@@ -38,7 +38,7 @@ format: $(STAMP)
 migrations-check: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
-# Country-scale benchmarks (issue 6): registry import, exports, dashboard, load.
+# Country-scale benchmarks (issue 6): registry import, exports, dashboard, load, capacity.
 # They need the local PostgreSQL; they write bench/RESULTS.md (bench/RESULTS-quick.md).
 $(VENV)/.bench: $(STAMP)
 	$(BIN)/pip install --quiet -e ".[dev,bench]"

@@ -5,7 +5,9 @@ write their figures to bench/RESULTS.md (bench/RESULTS-quick.md with --quick).
 2. the country exports against xlsxwriter's floor (bench/exports.py, when it exists);
 3. the dashboard at country scale (bench/dashboard.py);
 4. the load test: district officers against gunicorn (bench/load/run.py);
-5. (full run only) the same load on two app instances and two task workers
+5. capacity: the officers' mix at rising load until its p95 passes 300 ms, against a
+   bare Django view's ceiling measured in the same run (bench/capacity.py);
+6. (full run only) the same load on two app instances and two task workers
    (bench/load/run.py --instances 2 --db-workers 2), the deployment of
    README.md, "Running for the whole country" shown once on this machine.
 
@@ -48,6 +50,7 @@ def steps(quick: bool, deploy: bool, database_url: str | None = None) -> list[di
         {"name": "exports", "script": "bench/exports.py", "args": q, "optional": True},
         {"name": "dashboard", "script": "bench/dashboard.py", "args": q},
         {"name": "load", "script": "bench/load/run.py", "args": q},
+        {"name": "capacity", "script": "bench/capacity.py", "args": q},
     ]
     if deploy and not quick:
         out.append(
@@ -470,7 +473,8 @@ def render(*, quick: bool, info: dict, results: dict, figures: list[dict], secon
     lines += [
         "",
         "Ratio: the figure divided by its goal or floor (below 1 is better; for the registry "
-        "import and the exports, the benchmark's own ratio, the median of its runs).",
+        "import and the exports, the benchmark's own ratio, the median of its runs; for "
+        "the capacity, whose goal is a floor it must reach, above 1 is better).",
         "",
     ]
     why = notes(results, info)
@@ -491,6 +495,8 @@ def render(*, quick: bool, info: dict, results: dict, figures: list[dict], secon
             lines += _dashboard_section(r["data"])
         if name in ("load", "deploy") and r.get("data"):
             lines += _load_section(r["data"])
+        if name == "capacity" and r.get("data"):
+            lines += _capacity_section(r["data"])
         if r.get("data") is not None:
             lines += [
                 "<details><summary>JSON</summary>",
@@ -535,7 +541,8 @@ def notes(results: dict, info: dict) -> list[str]:
                 "moves with the machine's load."
             )
     d = (results.get("dashboard") or {}).get("data")
-    district_met = all(
+    # Without the dashboard's figures (a run of other sections only) there is nothing to say.
+    district_met = d is not None and all(
         d["goals"].get(k, True) for k in ("district_report_met", "district_survey_met")
     )
     if d and not (d["goals"]["province_met"] and d["goals"]["country_met"] and district_met):
@@ -561,6 +568,16 @@ def notes(results: dict, info: dict) -> list[str]:
                 "sorts every base product on disk. `.order_by()` before `.values()` removes "
                 "the join (measured: about 3 times faster at 200,000 rows)."
             )
+    cap = (results.get("capacity") or {}).get("data")
+    if cap and not cap["goals"]["ratio_met"]:
+        out.append(
+            f"- **capacity.** The officers' mix sustained {cap['capacity_rps']} req/s with p95 "
+            f"<= {cap['goals']['p95_ms']} ms against {cap['bare_ceiling_rps']} req/s for a bare "
+            f"view on the same gunicorn (ratio {cap['ratio']}, goal at least "
+            f"{cap['goals']['ratio']}), load average {cap['load_average_before'][0]} before "
+            f"and {cap['load_average_after'][0]} after on 2 cores. The steps' table in the "
+            f"capacity section shows where the p95 rose."
+        )
     for name in ("load", "deploy"):
         r = (results.get(name) or {}).get("data")
         if not r or r["goals"]["p95_met"]:
@@ -694,6 +711,46 @@ def _load_section(d: dict) -> list[str]:
     return out
 
 
+def _capacity_section(d: dict) -> list[str]:
+    v = d["verification"]
+    out = [
+        f"gunicorn with {d['gunicorn_workers']} sync workers on a free port of 127.0.0.1, "
+        f"locust on the same cores (started {d['started']}; load average "
+        f"{d['load_average_before']} before, {d['load_average_between']} between the two "
+        f"measurements, {d['load_average_after']} after).",
+        "",
+        f"- Bare Django view's ceiling (/bench-bare/, added by bench/bare_settings.py only): "
+        f"**{d['bare_ceiling_rps']} req/s**.",
+        f"- Officers' mix (pauses of 0.5 to 1.5 s between actions): **{d['capacity_rps']} "
+        f"req/s** sustained with p95 <= {d['goals']['p95_ms']} ms and no error"
+        + (
+            f" ({d['capacity_users']} officers, p95 {d['capacity_p95_ms']} ms)"
+            if d["capacity_users"]
+            else ""
+        )
+        + f"; ratio **{d['ratio']}** (goal at least {d['goals']['ratio']})."
+        f" Errors {d['errors']}; {d['logins']} logins.",
+        f"- Verification: {v.get('answers_checked', 0):,} answers checked, {v.get('saves', 0)} "
+        f"saves accepted; "
+        + (
+            "no answer lost or duplicated."
+            if v["ok"]
+            else "PROBLEMS: " + "; ".join(v.get("problems", [])[:5]) + "."
+        ),
+        "",
+        "| Run | users | req/s | p50 | p95 | failures |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label, key in (("bare view", "bare_steps"), ("officers' mix", "officer_steps")):
+        for s in d[key]:
+            out.append(
+                f"| {label} | {s['users']} | {s['rps']} | {s['p50_ms']} ms | {s['p95_ms']} ms "
+                f"| {s['failures']} |"
+            )
+    out.append("")
+    return out
+
+
 def saved_results(args, results_dir: Path) -> tuple[dict, dict]:
     """The last run's info and results: run.json, or else each benchmark's own JSON."""
     saved = results_dir / "run.json"
@@ -733,7 +790,10 @@ def rerender(args, output: Path, results_dir: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="20,000 rows, under 3 minutes")
-    parser.add_argument("--only", help="comma-separated: registry,exports,dashboard,load,deploy")
+    parser.add_argument(
+        "--only",
+        help="comma-separated: registry,exports,dashboard,load,capacity,deploy",
+    )
     parser.add_argument("--no-deploy", action="store_true", help="skip the two-instance run")
     parser.add_argument("--output", type=Path)
     parser.add_argument(
