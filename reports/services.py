@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -228,8 +228,10 @@ def report_draft_lines(
         .order_by("entrepreneur__code", "name", "id")
     )
     if report is not None and report.pk is not None:
+        # NOT EXISTS, not NOT IN: with NOT IN, PostgreSQL read every product of the
+        # country to drop the district's (44 ms against 2, issue #19).
         products = products.exclude(
-            id__in=ReportLine.objects.filter(report=report).values("product_id")
+            Exists(ReportLine.objects.filter(report=report, product=OuterRef("pk")))
         )
     query = (filters.get("query") or "").strip()
     if query:
