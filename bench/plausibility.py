@@ -51,7 +51,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-MONTHS = ["เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย."]  # round 2, April-September
+MONTHS = [4, 5, 6, 7, 8, 9]  # round 2, April-September (calendar months)
 #: Price points (baht) and the months' season, per product type.
 CATEGORIES = {
     "food": ([35, 45, 50, 59, 79, 89, 99, 120, 150, 199, 250], [1.4, 0.9, 0.8, 0.8, 1.1, 1.0]),
@@ -252,7 +252,7 @@ def measure(districts: int, seed: int) -> dict:
         code = f"{5000 + d:04d}"
         lines, has_shared_page = district_lines(rng, code)
         shared.append(has_shared_page)
-        flags = check_lines(lines, thresholds=thresholds, month_labels=MONTHS)
+        flags = check_lines(lines, thresholds=thresholds, months=MONTHS)
         sold = {line.line_id for line in lines if line.total > 0}
         flagged = {f.line_id for f in flags}
         products += len(lines)
@@ -279,7 +279,7 @@ def measure(districts: int, seed: int) -> dict:
             for line in planted:
                 line.months = list(line.months)
             i = plant(rng, planted, mistake)
-            found = check_lines(planted, thresholds=thresholds, month_labels=MONTHS)
+            found = check_lines(planted, thresholds=thresholds, months=MONTHS)
             if any(f.rule == rule and f.line_id == planted[i].line_id for f in found):
                 caught[mistake] += 1
     totals = sorted(

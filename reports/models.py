@@ -311,6 +311,9 @@ class DistrictTotals(models.Model):
     sales_round = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
     sales_baseline = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
     flagged_lines = models.PositiveIntegerField(default=0)
+    #: The plausibility flags of the district's lines (Flag.stored() of each), which the
+    #: report page reads instead of checking 1,277 lines on each request.
+    flags = models.JSONField(default=list, blank=True)
     survey_status = models.CharField(max_length=20, blank=True)
     report_status = models.CharField(max_length=20, blank=True)
     survey_late = models.BooleanField(default=False)

@@ -43,6 +43,7 @@ from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy
 
 from districts.models import District
+from otop_portal.dates import month_name
 from products.models import Round
 from products.selectors import base_filter_for
 from reports.models import (
@@ -97,6 +98,19 @@ MSG_SHARED_LINK = gettext_lazy(
     "ลิงก์ “%(url)s” ใช้ร่วมกับผลิตภัณฑ์ของผู้ประกอบการอื่น %(count)s ราย (%(others)s)"
 )
 
+#: The messages by the key a Flag keeps.
+MESSAGES = {
+    "spike": MSG_SPIKE,
+    "above_baseline": MSG_ABOVE_BASELINE,
+    "above_last_round": MSG_ABOVE_LAST_ROUND,
+    "copied": MSG_COPIED,
+    "baseline_is_total": MSG_BASELINE_IS_TOTAL,
+    "month_is_sum": MSG_MONTH_IS_SUM,
+    "no_channel": MSG_NO_CHANNEL,
+    "bare_link": MSG_BARE_LINK,
+    "shared_link": MSG_SHARED_LINK,
+}
+
 ZERO = Decimal(0)
 
 #: A month is taken for the round's total only when it equals the sum of at least two
@@ -135,13 +149,19 @@ class LineFigures:
 
 @dataclass
 class Flag:
+    """One thing that looks wrong on one line. The message is kept as its template's key
+    (MESSAGES) and its figures, and worded when read, in the language of the page that
+    reads it: the maintained totals store a district's flags (DistrictTotals.flags) for
+    pages in Thai and in English alike."""
+
     district: str
     product: str
     product_name: str
     entrepreneur: str
     line: int | None
     rule: str
-    message: str
+    template: str
+    params: dict
     line_id: int | None = None
     note: str = ""
 
@@ -149,12 +169,21 @@ class Flag:
     def rule_label(self) -> str:
         return str(RULES[self.rule])
 
+    @property
+    def message(self) -> str:
+        params = dict(self.params)
+        if "month" in params:  # a calendar month (1-12), named in the page's language
+            params["month"] = month_name(params["month"], short=True)
+        return str(MESSAGES[self.template] % params)
+
     def as_json(self) -> dict:
         data = asdict(self)
-        return {
-            key: data[key]
-            for key in ("district", "product", "entrepreneur", "line", "rule", "message")
-        }
+        out = {key: data[key] for key in ("district", "product", "entrepreneur", "line", "rule")}
+        return {**out, "message": self.message}
+
+    def stored(self) -> dict:
+        """The flag as DistrictTotals.flags keeps it (Flag(**stored) gives it back)."""
+        return asdict(self)
 
 
 def amount(value: Decimal) -> str:
@@ -236,57 +265,58 @@ def check_lines(
     lines: list[LineFigures],
     *,
     thresholds: PlausibilityThresholds,
-    month_labels: list[str],
+    months: list[int],
     last_year: dict[int, Decimal] | None = None,
     last_round_code: str = "",
 ) -> list[Flag]:
     """The flags of one district's lines (the rules compare a district's lines with each
-    other), in the order of the lines, then of RULES."""
+    other), in the order of the lines, then of RULES. `months`: the round's calendar
+    months (1-12), in order."""
     last_year = last_year or {}
-    found: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    found: dict[int, list[tuple[str, str, dict]]] = defaultdict(list)
 
-    def flag(index: int, rule: str, message: str) -> None:
-        found[index].append((rule, message))
+    def flag(index: int, rule: str, template: str, params: dict) -> None:
+        found[index].append((rule, template, params))
 
     spike_ratio = Decimal(thresholds.spike_ratio)
     baseline_ratio = Decimal(thresholds.baseline_ratio)
     copies: dict[tuple, list[int]] = defaultdict(list)
     links: dict[str, list[int]] = defaultdict(list)
     for index, line in enumerate(lines):
-        months = line.months[: len(month_labels)]
+        amounts = line.months[: len(months)]
         total = line.total
         if total <= 0:
             if line.url:
                 links[_link_key(line.url)].append(index)
             continue
         # A spike: the biggest month against the median of the other months with sales.
-        top = max(range(len(months)), key=lambda i: months[i])
-        others = [m for i, m in enumerate(months) if i != top and m > 0]
-        if others and months[top] >= thresholds.spike_min_amount:
+        top = max(range(len(amounts)), key=lambda i: amounts[i])
+        others = [m for i, m in enumerate(amounts) if i != top and m > 0]
+        if others and amounts[top] >= thresholds.spike_min_amount:
             median = Decimal(statistics.median(others))
-            if months[top] >= spike_ratio * median:
+            if amounts[top] >= spike_ratio * median:
                 flag(
                     index,
                     "month_spike",
-                    MSG_SPIKE
-                    % {
-                        "month": month_labels[top],
-                        "amount": amount(months[top]),
-                        "ratio": ratio_text(months[top] / median),
+                    "spike",
+                    {
+                        "month": months[top],
+                        "amount": amount(amounts[top]),
+                        "ratio": ratio_text(amounts[top] / median),
                         "median": amount(median),
                     },
                 )
         # Far above last year: last year's round when the portal has it, else column T.
         before = last_year.get(line.product_id) if line.product_id else None
-        message = MSG_ABOVE_LAST_ROUND
+        template = "above_last_round"
         if not before:
-            before, message = line.baseline, MSG_ABOVE_BASELINE
+            before, template = line.baseline, "above_baseline"
         if before and total >= thresholds.baseline_min_total and total >= baseline_ratio * before:
             flag(
                 index,
                 "above_baseline",
-                message
-                % {
+                template,
+                {
                     "total": amount(total),
                     "baseline": amount(before),
                     "ratio": ratio_text(total / before),
@@ -298,27 +328,28 @@ def check_lines(
             flag(
                 index,
                 "total_in_wrong_column",
-                MSG_BASELINE_IS_TOTAL % {"baseline": amount(line.baseline)},
+                "baseline_is_total",
+                {"baseline": amount(line.baseline)},
             )
-        if _month_is_sum(months, top):
+        if _month_is_sum(amounts, top):
             flag(
                 index,
                 "total_in_wrong_column",
-                MSG_MONTH_IS_SUM
-                % {
-                    "month": month_labels[top],
-                    "amount": amount(months[top]),
+                "month_is_sum",
+                {
+                    "month": months[top],
+                    "amount": amount(amounts[top]),
                     "total": amount(total),
                 },
             )
-        if sum(1 for m in months if m > 0) >= thresholds.copy_min_months:
-            copies[tuple(months)].append(index)
+        if sum(1 for m in amounts if m > 0) >= thresholds.copy_min_months:
+            copies[tuple(amounts)].append(index)
         if has_no_channel(line.channels):
-            flag(index, "no_channel", MSG_NO_CHANNEL % {"total": amount(total)})
+            flag(index, "no_channel", "no_channel", {"total": amount(total)})
         if line.url:
             links[_link_key(line.url)].append(index)
 
-    for months, members in copies.items():
+    for copied, members in copies.items():
         codes = {lines[i].entrepreneur_code for i in members}
         if len(codes) < thresholds.copy_min_entrepreneurs:
             continue
@@ -327,9 +358,9 @@ def check_lines(
             flag(
                 i,
                 "copied_months",
-                MSG_COPIED
-                % {
-                    "months": ", ".join(amount(m) for m in months),
+                "copied",
+                {
+                    "months": ", ".join(amount(m) for m in copied),
                     "count": len(others),
                     "others": _others(others),
                 },
@@ -339,20 +370,21 @@ def check_lines(
         for i in members:
             url = lines[i].url
             if _is_bare(url):
-                flag(i, "bare_link", MSG_BARE_LINK % {"url": url})
+                flag(i, "bare_link", "bare_link", {"url": url})
             if len(codes) > 1:
                 others = codes - {lines[i].entrepreneur_code}
                 flag(
                     i,
                     "shared_link",
-                    MSG_SHARED_LINK % {"url": url, "count": len(others), "others": _others(others)},
+                    "shared_link",
+                    {"url": url, "count": len(others), "others": _others(others)},
                 )
 
     order = list(RULES)
     flags = []
     for index in sorted(found):
         line = lines[index]
-        for rule, message in sorted(found[index], key=lambda f: order.index(f[0])):
+        for rule, template, params in sorted(found[index], key=lambda f: order.index(f[0])):
             flags.append(
                 Flag(
                     district=line.district,
@@ -361,7 +393,8 @@ def check_lines(
                     entrepreneur=line.entrepreneur_code,
                     line=line.row,
                     rule=rule,
-                    message=str(message),
+                    template=template,
+                    params=params,
                     line_id=line.line_id,
                     note=line.note,
                 )
@@ -429,13 +462,13 @@ def flags_for_districts(*, round: Round, districts: QuerySet[District]) -> list[
                 note=rest[-1],
             )
         )
-    labels = round.month_labels
+    months = [m for _year, m in round.months()]
     flags: list[Flag] = []
     for district in codes:
         flags += check_lines(
             by_district.get(district, []),
             thresholds=thresholds,
-            month_labels=labels,
+            months=months,
             last_year=last_year,
             last_round_code=before.code if before else "",
         )
@@ -447,6 +480,22 @@ def flags_for_report(*, report: Report) -> list[Flag]:
     return flags_for_districts(
         round=report.round, districts=District.objects.filter(code=report.district_id)
     )
+
+
+def district_flags(*, round: Round, district: District) -> list[Flag]:
+    """The flags of one district's report as the maintained totals keep them (every
+    write that changes a line refreshes them in its transaction: issue #19), in the
+    order of the form. One query; checked live when the district has no totals row yet,
+    or a row from before the totals kept flags (flagged lines but no flags: rebuild_totals
+    stores them)."""
+    row = (
+        DistrictTotals.objects.filter(round=round, district=district)
+        .values_list("flagged_lines", "flags")
+        .first()
+    )
+    if row is None or (row[0] and not row[1]):
+        return flags_for_districts(round=round, districts=District.objects.filter(pk=district.pk))
+    return [Flag(**stored) for stored in row[1]]
 
 
 def flags_by_line(flags: list[Flag]) -> dict[int, list[Flag]]:

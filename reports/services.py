@@ -21,6 +21,7 @@ baseline counts as 0 in the KPI sums.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
@@ -63,6 +64,7 @@ from reports.models import (
 )
 from reports.plausibility import (
     Flag,
+    district_flags,
     flagged_lines_by_district,
     flags_for_districts,
     flags_for_report,
@@ -606,7 +608,8 @@ def report_import(
         # Plausibility (issue #18): the figures that look wrong once the file is applied,
         # each named by its row in the file (None: a line the file does not list).
         file_rows = {lines[row.product_id].pk: row.row for row in matched}
-        flags = flags_for_report(report=report)
+        # As the totals refreshed just above keep them: no second check of every line.
+        flags = district_flags(round=round, district=district)
         for flag in flags:
             flag.line = file_rows.get(flag.line_id)
         blockers = report_submit_blockers(report=report, file_rows=file_rows)
@@ -694,12 +697,17 @@ def district_totals_compute(*, round: Round, districts: QuerySet[District]) -> l
     checks (flags_for_districts): a fixed number of queries whatever the number of
     districts."""
     rows = kpi_rows_live(round=round, districts=districts)
-    flagged = flagged_lines_by_district(flags_for_districts(round=round, districts=districts))
+    flags = flags_for_districts(round=round, districts=districts)
+    flagged = flagged_lines_by_district(flags)
+    stored: dict[str, list[dict]] = defaultdict(list)
+    for f in flags:
+        stored[f.district].append(f.stored())
     return [
         DistrictTotals(
             round=round,
             district_id=row.code,
             flagged_lines=flagged.get(row.code, 0),
+            flags=stored.get(row.code, []),
             **{name: getattr(row, name) for name in TOTALS_FIELDS},
         )
         for row in rows
@@ -740,7 +748,7 @@ def district_totals_refresh(*, round: Round, districts: QuerySet[District] | Non
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["round", "district"],
-            update_fields=[*TOTALS_FIELDS, "flagged_lines"],
+            update_fields=[*TOTALS_FIELDS, "flagged_lines", "flags"],
         )
     return len(objs)
 
@@ -779,7 +787,7 @@ class TotalsRebuild:
 
 
 def _totals_values(t: DistrictTotals) -> tuple:
-    return tuple(getattr(t, name) for name in [*TOTALS_FIELDS, "flagged_lines"])
+    return tuple(getattr(t, name) for name in [*TOTALS_FIELDS, "flagged_lines", "flags"])
 
 
 def district_totals_rebuild(

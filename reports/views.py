@@ -129,7 +129,7 @@ def _page_context(
         )
         flags, by_line, progress = [], {}, None
     else:
-        flags = plausibility.flags_for_report(report=report)
+        flags = plausibility.district_flags(round=round, district=district)
         by_line = plausibility.flags_by_line(flags)
         lines = selectors.report_lines(report=report, filters=filter_form.filters())
         progress = selectors.report_progress(report=report)
@@ -333,7 +333,7 @@ def _line_save(
                     # The line's plausibility flags as saved (shown; they never block).
                     "flags": [
                         f"{f.rule_label}: {f.message}"
-                        for f in plausibility.flags_for_report(report=line.report)
+                        for f in plausibility.district_flags(round=round, district=district)
                         if f.line_id == line.pk
                     ],
                 }

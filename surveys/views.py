@@ -16,7 +16,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -164,10 +163,14 @@ def detail(request: HttpRequest, round: Round, district: District) -> HttpRespon
     survey, subject = _survey_or_transient(round, district)
     subdistricts = list(district.subdistricts.values_list("code", "name_th"))
     filters = SurveyFilterForm(request.GET or None, subdistricts=subdistricts)
-    rows = selectors.survey_entrepreneurs(
-        round=round, district=district, survey=survey, **filters.filters()
+    page = selectors.survey_entrepreneurs(
+        round=round,
+        district=district,
+        survey=survey,
+        page=request.GET.get("page"),
+        per_page=ENTREPRENEURS_PER_PAGE,
+        **filters.filters(),
     )
-    page = Paginator(rows, ENTREPRENEURS_PER_PAGE).get_page(request.GET.get("page"))
     readiness = selectors.survey_readiness_for_districts(
         round=round, districts=District.objects.filter(code=district.code)
     )[0]

@@ -368,6 +368,7 @@ def _registry_import(
                 _Round.objects.filter(snapshot__isnull=True).values_list("pk", flat=True)
             )
             _totals_changed(round_ids=unpinned)
+            _pinned_names_changed(plan)
         result = RegistryImportResult(
             dry_run=dry_run,
             row_count=len(rows),
@@ -474,6 +475,31 @@ def _registry_existing() -> tuple[list[tuple], list[tuple]]:
         cursor.execute(products_sql)
         products = cursor.fetchall()
     return entrepreneurs, products
+
+
+#: Beyond this many changed products, every district of the pinned rounds is refreshed
+#: rather than looked up product by product.
+_CHANGED_LOOKUP_MAX = 5000
+
+
+def _pinned_names_changed(plan: _Plan) -> None:
+    """A pinned round keeps its base, but its pages name the products as the registry
+    does now: the totals keep each district's plausibility flags with the product's code
+    and name and its row in the form (ordered by name), so the districts where a changed
+    product was held are refreshed (issue #19)."""
+    changed = [pk for pk, _row, _code in plan.changed_products]
+    pinned = dict(_Round.objects.filter(snapshot__isnull=False).values_list("pk", "snapshot_id"))
+    if not changed or not pinned:
+        return
+    if len(changed) > _CHANGED_LOOKUP_MAX:
+        _totals_changed(round_ids=list(pinned))
+        return
+    held = set(
+        _SnapshotProduct.objects.filter(
+            snapshot_id__in=set(pinned.values()), product_id__in=changed
+        ).values_list("district_id", flat=True)
+    )
+    _totals_changed(round_ids=list(pinned), districts=held)
 
 
 def _registry_plan(rows: list[_RegistryRow], *, remove_missing_provinces: bool = False) -> _Plan:

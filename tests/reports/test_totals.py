@@ -9,9 +9,12 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 
 from districts.models import District, Province
 from otop_portal.importing import ImportRefused
@@ -278,3 +281,94 @@ def test_changing_the_thresholds_in_the_admin_recomputes_the_flagged_lines(clien
     after = DistrictTotals.objects.get(round=round, district_id="5607").flagged_lines
     assert after > before
     assert_current(round)
+
+
+def flagged_5607(samples, round, officer) -> list[dict]:
+    """District 5607's report from its sample, with one line whose July is a thousand
+    times its other months (a month_spike flag); the flags its totals keep."""
+    report = report_import_5607(samples, round)
+    line = ReportLine.objects.filter(report=report).select_related("report").first()
+    report_line_save(
+        line=line,
+        values={
+            **{f"month_{i}": Decimal("4500") for i in range(1, 7)},
+            "month_4": Decimal("4500000"),
+            "facebook": True,
+        },
+        version=line.version,
+        by=officer,
+        today=TODAY,
+    )
+    stored = DistrictTotals.objects.get(round=round, district_id="5607").flags
+    assert any(f["rule"] == "month_spike" for f in stored)
+    return stored
+
+
+def test_a_registry_import_renaming_a_product_refreshes_a_pinned_rounds_flags(samples, officer):
+    import dataclasses
+
+    from products.registry_workbook import registry_read
+    from products.services.registry import registry_import
+
+    import_registry(samples)
+    round = round_setup(code="2564-2", snapshot="latest").round
+    stored = flagged_5607(samples, round, officer)
+    code = next(f["product"] for f in stored if f["product"])
+
+    rows = registry_read(samples / "registry.xlsx").rows
+    rows = [
+        dataclasses.replace(r, product_name=r.product_name + " (ใหม่)")
+        if r.product_code == code
+        else r
+        for r in rows
+    ]
+    registry_import(rows=rows, as_of=dt.date(2021, 5, 1))
+
+    # The round stays pinned to its snapshot, but its pages name the product as now.
+    flags = DistrictTotals.objects.get(round=round, district_id="5607").flags
+    assert {f["product_name"] for f in flags if f["product"] == code} == {
+        next(r.product_name for r in rows if r.product_code == code)
+    }
+    assert_current(round)
+
+
+def test_the_report_page_reads_the_flags_the_totals_keep(client, samples, officer, monkeypatch):
+    from reports import plausibility
+
+    import_registry(samples)
+    round = round_setup(code="2564-2", snapshot="latest").round
+    stored = flagged_5607(samples, round, officer)
+
+    def no_live_check(**kwargs):
+        raise AssertionError("the page checked every line again")
+
+    monkeypatch.setattr(plausibility, "flags_for_districts", no_live_check)
+    client.login(username=officer.username, password=PASSWORD)
+    url = reverse("reports:detail", args=[round.code, "5607"])
+    thai = client.get(url).content.decode()
+    assert stored[0]["product_name"] in thai
+    assert "data-plausibility" in thai
+    assert escape(plausibility.Flag(**stored[0]).message) in thai
+    # Kept as a template and its figures: worded in the page's language.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(url).content.decode()
+    with translation.override("en"):
+        message = plausibility.Flag(**stored[0]).message
+    assert message.isascii() or "baht" in message
+    assert escape(message) in english
+
+
+def test_a_totals_row_from_before_the_flags_were_kept_is_checked_live(client, samples, officer):
+    import_registry(samples)
+    round = round_setup(code="2564-2", snapshot="latest").round
+    flagged_5607(samples, round, officer)
+    row = DistrictTotals.objects.get(round=round, district_id="5607")
+    assert row.flagged_lines and row.flags
+    DistrictTotals.objects.filter(pk=row.pk).update(flags=[])
+
+    client.login(username=officer.username, password=PASSWORD)
+    page = client.get(reverse("reports:detail", args=[round.code, "5607"])).content.decode()
+    assert row.flags[0]["product_name"] in page
+    assert "data-plausibility" in page
+    # Reading is no write: the row stays as it was until a write or rebuild_totals.
+    assert DistrictTotals.objects.get(pk=row.pk).flags == []
