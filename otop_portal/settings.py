@@ -57,7 +57,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Pages are compressed (issue #19: a big district's report page is ~200 KB of HTML,
     # ~20 KB gzipped, on officers' slow mobile links). BREACH: README.md, "Compression".
-    "django.middleware.gzip.GZipMiddleware",
+    "otop_portal.middleware.CompressPagesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "otop_portal.middleware.ThaiFirstLocaleMiddleware",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-#: Functions (round_ids, district_codes) -> None; None means every round or district.
+#: Functions (round_ids, districts, only) -> None; None means every round or district.
 _REFRESHERS: list[Callable[..., None]] = []
 
 
@@ -26,15 +26,30 @@ def totals_refresher_register(fn: Callable[..., None]) -> Callable[..., None]:
     return fn
 
 
+#: What `only` may name: a write that changed nothing but one form's status, lateness
+#: or time of last change (a survey's answers are not in the totals).
+FORM_KINDS = ("survey", "report")
+
+
 def totals_changed(
-    *, round_ids: Iterable[int] | None = None, districts: Iterable[str] | None = None
+    *,
+    round_ids: Iterable[int] | None = None,
+    districts: Iterable[str] | None = None,
+    only: str | None = None,
 ) -> None:
     """Say that a write changed the totals of these rounds and districts (None: all).
 
+    `only` ("survey" or "report", FORM_KINDS): the write changed only that form's row
+    (its status, lateness, last change), so only those figures are read again; an
+    answer saved in a survey costs three queries instead of the whole district's sums
+    and plausibility checks (issue #19).
+
     Call it inside the write's transaction, after the write."""
+    if only is not None and only not in FORM_KINDS:
+        raise ValueError(f"only: one of {FORM_KINDS}, not {only!r}")
     rounds = None if round_ids is None else sorted({int(r) for r in round_ids})
     codes = None if districts is None else sorted({str(d) for d in districts})
     if rounds == [] or codes == []:
         return
     for fn in _REFRESHERS:
-        fn(round_ids=rounds, districts=codes)
+        fn(round_ids=rounds, districts=codes, only=only)

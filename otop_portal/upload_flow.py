@@ -169,7 +169,9 @@ class UploadFlow:
         try:
             with transaction.atomic():
                 form.save()
-                totals_changed(round_ids=[round.pk], districts=[district.code])
+                totals_changed(
+                    round_ids=[round.pk], districts=[district.code], only=form.totals_kind
+                )
         except IntegrityError:  # started meanwhile by another request
             return self.form_model.objects.get(**lookup)
         return form
@@ -272,7 +274,11 @@ class UploadFlow:
                 if form.status == Status.NOT_STARTED:
                     form.status = Status.DRAFT
                     form.save(update_fields=["status", "updated_at"])
-                    totals_changed(round_ids=[form.round_id], districts=[form.district_id])
+                    totals_changed(
+                        round_ids=[form.round_id],
+                        districts=[form.district_id],
+                        only=form.totals_kind,
+                    )
                 with upload.file.open("rb") as fh:
                     result = self.run(
                         form=form,

@@ -52,6 +52,9 @@ class Submission(models.Model):
 
     #: The Round field that holds this form's deadline.
     deadline_field: str = ""
+    #: Which form's figures of the district totals a change of status touches
+    #: (otop_portal.totals.FORM_KINDS).
+    totals_kind: str = ""
 
     status = models.CharField(
         _("สถานะ"), max_length=12, choices=Status.choices, default=Status.DRAFT
@@ -342,7 +345,11 @@ def _save(submission: Submission, reason: str, by=None) -> None:
         submission._history_user = by
     submission.save()
     # A form's status, lateness and last change are in the district's totals.
-    totals_changed(round_ids=[submission.round_id], districts=[submission.district_id])
+    totals_changed(
+        round_ids=[submission.round_id],
+        districts=[submission.district_id],
+        only=submission.totals_kind,
+    )
 
 
 def submission_submit(*, submission: Submission, by, today: dt.date | None = None) -> Submission:

@@ -56,6 +56,7 @@ class Report(DistrictForm, Submission):
     """Attachment 3 of a district for a round: online sales per base product."""
 
     deadline_field = "report_deadline"
+    totals_kind = "report"
 
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="reports")
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="reports")

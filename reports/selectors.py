@@ -310,6 +310,12 @@ def _sales_by_district(round: Round, codes: list[str] | None) -> dict[str, dict]
     return {r["report__district_id"]: r for r in rows}
 
 
+def form_statuses(kind: str, *, round: Round, codes: list[str] | None) -> dict[str, dict]:
+    """The status, lateness and last change of each district's survey or report
+    (`kind`), by district code: what the totals keep of the form."""
+    return _statuses(Survey if kind == "survey" else Report, round, codes)
+
+
 def _statuses(model, round: Round, codes: list[str] | None) -> dict[str, dict]:
     qs = model.objects.filter(round=round)
     if codes is not None:

@@ -69,7 +69,13 @@ from reports.plausibility import (
     flags_for_districts,
     flags_for_report,
 )
-from reports.selectors import Kpi, kpi_for_districts, kpi_rows_live, report_submit_blockers
+from reports.selectors import (
+    Kpi,
+    form_statuses,
+    kpi_for_districts,
+    kpi_rows_live,
+    report_submit_blockers,
+)
 from reports.workbook import match_rows, read_report
 from surveys.models import EntrepreneurAnswer
 
@@ -766,12 +772,49 @@ def rounds_affected(round_ids: list[int] | None) -> list[Round]:
     return sorted(rounds, key=lambda r: (r.fiscal_year_id, r.number))
 
 
-def district_totals_changed(*, round_ids: list[int] | None, districts: list[str] | None) -> None:
+def district_totals_changed(
+    *, round_ids: list[int] | None, districts: list[str] | None, only: str | None = None
+) -> None:
     """otop_portal.totals' refresher: recompute the rows a write changed (reports.apps
-    registers it)."""
+    registers it). A form's status (`only`) is its own round's alone."""
     scope = None if districts is None else District.objects.filter(code__in=districts)
+    if only is not None and round_ids is not None and districts is not None:
+        for round in Round.objects.filter(pk__in=round_ids):
+            district_totals_refresh_status(round=round, codes=districts, kind=only)
+        return
     for round in rounds_affected(round_ids):
         district_totals_refresh(round=round, districts=scope)
+
+
+#: The figures of the totals that each form's row gives (reports.selectors.form_statuses).
+STATUS_TOTALS = {
+    "survey": ("survey_status", "survey_late", "survey_updated_at"),
+    "report": ("report_status", "report_late", "report_updated_at"),
+}
+
+
+def district_totals_refresh_status(*, round: Round, codes: list[str], kind: str) -> None:
+    """Store again only the status, lateness and last change of one form (`kind`:
+    "survey" or "report") in these districts' totals: what a write that touches nothing
+    else changes (an answer saved, a form submitted). Three queries; the whole
+    recomputation when a district has no totals row yet."""
+    fields = STATUS_TOTALS[kind]
+    with transaction.atomic():
+        locked = list(
+            DistrictTotals.objects.select_for_update()
+            .filter(round=round, district_id__in=codes)
+            .order_by("district_id")
+        )
+        if len(locked) < len(set(codes)):
+            district_totals_refresh(round=round, districts=District.objects.filter(code__in=codes))
+            return
+        statuses = form_statuses(kind, round=round, codes=codes)
+        for t in locked:
+            row = statuses.get(t.district_id, {})
+            setattr(t, fields[0], row.get("status", Status.NOT_STARTED.value))
+            setattr(t, fields[1], row.get("late", False))
+            setattr(t, fields[2], row.get("updated_at"))
+        DistrictTotals.objects.bulk_update(locked, fields)
 
 
 @dataclass

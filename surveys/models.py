@@ -19,6 +19,7 @@ class Survey(DistrictForm, Submission):
     """Attachment 2 of a district for a round: one answer per base entrepreneur and product."""
 
     deadline_field = "survey_deadline"
+    totals_kind = "survey"
 
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="surveys")
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="surveys")

@@ -142,13 +142,16 @@ def survey_get_or_start(*, round: Round, district: District, by=None) -> Survey:
         if created and by is not None:
             # Outside a request simple_history has no user for the survey's first record.
             survey.history.filter(history_type="+").update(history_user=by)
+        started = created
         if survey.status == Status.NOT_STARTED:  # a bare row an upload made (UploadFlow)
             survey.status = Status.DRAFT
             if by is not None:
                 survey._history_user = by
             survey.save(update_fields=["status", "updated_at"])
+            started = True
         _sync_answers(survey)
-        totals_changed(round_ids=[round.pk], districts=[district.code])
+        if started:  # the answers it adds are not in the totals; its status is
+            totals_changed(round_ids=[round.pk], districts=[district.code], only="survey")
     return survey
 
 
@@ -230,7 +233,7 @@ def survey_answer_save(
             product._history_user = by
             product.save()
         Survey.objects.filter(pk=survey.pk).update(updated_at=now)
-        totals_changed(round_ids=[survey.round_id], districts=[survey.district_id])
+        totals_changed(round_ids=[survey.round_id], districts=[survey.district_id], only="survey")
     return answer
 
 
@@ -734,7 +737,7 @@ def survey_import_rows(
         if plan.result.changed:
             _write(plan, locked, by, change_reason_import(name))
         _unanswered_note(plan.result, locked)
-        totals_changed(round_ids=[locked.round_id], districts=[locked.district_id])
+        totals_changed(round_ids=[locked.round_id], districts=[locked.district_id], only="survey")
         if dry_run:
             transaction.set_rollback(True)
     return plan.result

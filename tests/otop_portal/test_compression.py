@@ -43,3 +43,13 @@ def test_each_page_carries_a_differently_masked_csrf_token(client, officer, roun
 def test_the_session_cookie_is_not_sent_by_another_sites_requests():
     assert settings.SESSION_COOKIE_SAMESITE in ("Lax", "Strict")
     assert settings.CSRF_COOKIE_SAMESITE in ("Lax", "Strict")
+
+
+def test_it_sends_a_workbook_as_it_is_a_zip_file_already(client, officer, round_2564):
+    client.force_login(officer)
+    response = client.get(
+        reverse("surveys:export", args=["2564-2", "5607"]), HTTP_ACCEPT_ENCODING="gzip"
+    )
+    assert response.status_code == 200
+    assert not response.has_header("Content-Encoding")
+    assert b"".join(response.streaming_content).startswith(b"PK")
