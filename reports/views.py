@@ -31,6 +31,7 @@ from otop_portal.downloads import attachment
 from otop_portal.forms import ExceptionForm, ReviewForm
 from otop_portal.importing import ImportRefused
 from otop_portal.spreadsheet import SpreadsheetError
+from otop_portal.templatetags.portal import baht
 from otop_portal.upload_flow import (
     refusal_context,
     upload_marked_response,
@@ -154,23 +155,37 @@ def _page_context(
         district=district,
         entrepreneur_ids={line.product.entrepreneur_id for line in page_lines},
     )
+    # Only the rows shown open get their form drawn here (issue #19): drawing the 50
+    # forms of a page was most of its time. The first row is open when no filter is set
+    # (as it always was), and `?edit=<row key>` opens a row: the link every other row
+    # holds, so that the page works without JavaScript. With it, reports.js fills the
+    # page's one blank form (line_template) from line_values for the row opened.
+    edit = request.GET.get("edit", "")
+    first_open = not context["filter_query"]
     rows = []
-    for line in page_lines:
-        form = None
-        if editable:
-            form = ReportLineForm(
-                round=round, prefix=_line_prefix(line), initial=_line_initial(line)
-            )
+    for index, line in enumerate(page_lines):
+        key = _line_key(line)
+        is_open = editable and (key == edit or (index == 0 and first_open))
         rows.append(
             {
                 "line": line,
-                "key": _line_key(line),
+                "key": key,
                 "action": _line_action(round, district, line),
-                "form": form,
+                "open": is_open,
+                "form": ReportLineForm(
+                    round=round, prefix=_line_prefix(line), initial=_line_initial(line)
+                )
+                if is_open
+                else None,
                 "months": _months(line, round),
-                "survey_sales": hints.get(line.product.entrepreneur_id),
+                "hint": _baseline_hint(line, hints.get(line.product.entrepreneur_id)),
                 "flags": by_line.get(line.pk, []),
             }
+        )
+    if editable:
+        context.update(
+            line_template=ReportLineForm(round=round, prefix=LINE_TEMPLATE_PREFIX),
+            line_values={row["key"]: _line_values(row) for row in rows},
         )
     context.update(
         page=page,
@@ -210,6 +225,47 @@ def _months(line: ReportLine, round: Round) -> list[tuple[str, object]]:
 
 def _line_initial(line: ReportLine) -> dict:
     return {name: getattr(line, name) for name in services.LINE_FIELDS} | {"version": line.version}
+
+
+#: The prefix of the page's blank line form, which reports.js replaces with a row's
+#: (Django's formsets name their empty_form's the same way).
+LINE_TEMPLATE_PREFIX = "__prefix__"
+#: The line's amounts, written as plain decimals in line_values ("1500.00").
+AMOUNT_FIELDS = frozenset([*MONTH_FIELDS, "sales_baseline"])
+
+
+def _baseline_hint(line: ReportLine, survey_sales) -> str:
+    """What the baseline's help text adds for this line: where its baseline came from,
+    and what the survey says the entrepreneur sold online the fiscal year before."""
+    parts = []
+    if line.baseline_source:
+        parts.append(str(line.get_baseline_source_display()))
+    if survey_sales is not None:
+        parts.append(
+            _("แบบสำรวจ: ผู้ประกอบการรายนี้มียอดทั้งปีงบประมาณก่อน %(amount)s บาท (ทุกผลิตภัณฑ์รวมกัน)")
+            % {"amount": baht(survey_sales)}
+        )
+    return " · ".join(parts)
+
+
+def _json_value(name: str, value):
+    if value is None:
+        return ""
+    if name in AMOUNT_FIELDS:
+        return f"{value:.2f}"
+    return value
+
+
+def _line_values(row: dict) -> dict:
+    """What reports.js needs to turn the page's blank form into this row's: its prefix,
+    where it posts, the values its form would show, and its baseline hint."""
+    line = row["line"]
+    return {
+        "prefix": _line_prefix(line),
+        "action": row["action"],
+        "values": {name: _json_value(name, v) for name, v in _line_initial(line).items()},
+        "hint": row["hint"],
+    }
 
 
 @login_required
@@ -383,16 +439,21 @@ def _line_again(
         form = ReportLineForm(data, round=round, prefix=prefix)
         form.is_valid()
     context = _page_context(request, round, district, line.report, review=False)
+    shown = next((r for r in context["rows"] if r["line"].pk == line.pk), None)
+    others = [r for r in context["rows"] if r["line"].pk != line.pk]
+    for other in others:  # the line to fix leads the page, the only one open
+        other.update(open=False, form=None)
     row = {
         "line": line,
         "key": _line_key(line),
         "action": _line_action(round, district, line),
+        "open": True,
         "form": form,
         "months": _months(line, round),
-        "survey_sales": None,
+        "hint": shown["hint"] if shown else _baseline_hint(line, None),
         "flags": plausibility.flags_by_line(context["flags"]).get(line.pk, []),
     }
-    context["rows"] = [row, *(r for r in context["rows"] if r["line"].pk != line.pk)]
+    context["rows"] = [row, *others]
     return render(request, "reports/detail.html", context, status=409 if stale else 400)
 
 

@@ -1,7 +1,14 @@
 /* The result report page: save a product's line without leaving the page, show the
  * round total while typing, Ctrl+Enter to save. Everything works without this script:
  * the forms post normally and the page comes back with a message. No inline script,
- * no network other than this site. */
+ * no network other than this site.
+ *
+ * The page draws the form of the open rows only (issue #19: drawing 50 forms was most
+ * of its time). Every other row holds a link that opens it through the server; with
+ * this script, opening the row copies the page's one blank form (<template
+ * id="line-form-template">, prefix __prefix__) and fills it from the rows' values
+ * (<script id="line-values" type="application/json">). The handlers are bound on the
+ * document, so copied forms save as the drawn ones do. */
 (function () {
   "use strict";
 
@@ -150,17 +157,87 @@
     });
   }
 
-  document.querySelectorAll("form[data-line-form]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      save(form);
-    });
-    form.addEventListener("input", function () { updateTotal(form); });
-    form.addEventListener("keydown", function (event) {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-        event.preventDefault();
-        save(form);
+  // An amount as the server's form shows it (AmountField.prepare_value): "1,500",
+  // "1,500.50"; a month without sales is empty, a baseline of zero is "0".
+  function shown(value, blankIsZero) {
+    if (value === "" || value === null || value === undefined) return "";
+    var n = Number(value);
+    if (!isFinite(n)) return String(value);
+    if (blankIsZero && n === 0) return "";
+    var text = baht(n);
+    return text.slice(-3) === ".00" ? text.slice(0, -3) : text;
+  }
+
+  var PREFIXED = ["name", "id", "for", "aria-describedby"];
+  var template = document.getElementById("line-form-template");
+  var valuesNode = document.getElementById("line-values");
+  var lineValues = valuesNode ? JSON.parse(valuesNode.textContent) : {};
+
+  function fill(form, prefix, values) {
+    Object.keys(values).forEach(function (field) {
+      var input = form.querySelector("[name='" + prefix + "-" + field + "']");
+      if (!input) return;
+      var value = values[field];
+      if (input.type === "checkbox") {
+        input.defaultChecked = input.checked = value === true;
+        return;
       }
+      if (/^month_\d$/.test(field)) value = shown(value, true);
+      else if (field === "sales_baseline") value = shown(value, false);
+      // The default too, so that the form resets to the stored values as a drawn one does.
+      input.defaultValue = input.value = String(value);
     });
+  }
+
+  // The row's form from the page's blank one, in place of the row's link.
+  function openLine(details) {
+    if (!template || details.querySelector("form[data-line-form]")) return;
+    var fallback = details.querySelector("[data-line-fallback]");
+    var entry = lineValues[details.getAttribute("data-line-key")];
+    if (!fallback || !entry) return;  // the link still opens it through the server
+    var form = template.content.querySelector("form[data-line-form]").cloneNode(true);
+    PREFIXED.forEach(function (attr) {
+      form.querySelectorAll("[" + attr + "]").forEach(function (el) {
+        el.setAttribute(attr, el.getAttribute(attr).split("__prefix__").join(entry.prefix));
+      });
+    });
+    form.setAttribute("action", entry.action);
+    fill(form, entry.prefix, entry.values);
+    var hint = form.querySelector("[data-line-hint]");
+    if (hint) hint.textContent = entry.hint ? " · " + entry.hint : "";
+    fallback.replaceWith(form);
+    updateTotal(form);
+    var first = form.querySelector("input:not([type=hidden]), select, textarea");
+    if (first) first.focus();
+  }
+
+  // "toggle" does not bubble: it is caught on its way down.
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (details.tagName === "DETAILS" && details.open && details.hasAttribute("data-line-key")) {
+      openLine(details);
+    }
+  }, true);
+
+  function lineForm(target) {
+    return target && target.closest ? target.closest("form[data-line-form]") : null;
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = lineForm(event.target);
+    if (!form) return;
+    event.preventDefault();
+    save(form);
+  });
+  document.addEventListener("input", function (event) {
+    var form = lineForm(event.target);
+    if (form) updateTotal(form);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    var form = lineForm(event.target);
+    if (!form) return;
+    event.preventDefault();
+    save(form);
   });
 })();

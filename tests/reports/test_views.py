@@ -1,5 +1,6 @@
 """The report in the browser: entry, review, upload, download, province list, explain."""
 
+import json
 import re
 from decimal import Decimal
 
@@ -32,6 +33,13 @@ def line_post(obj, /, **values):
     return data
 
 
+def line_values(html: str) -> dict:
+    """The values of the page's editable lines, which reports.js fills the form with."""
+    found = re.search(r'<script id="line-values" type="application/json">(.*?)</script>', html)
+    assert found, "no line-values on the page"
+    return json.loads(found.group(1))
+
+
 def start(client, officer):
     """The officer logged in, with the report started (its lines exist), as the first
     save would start it."""
@@ -52,11 +60,15 @@ def test_the_officer_sees_the_draft_from_the_registry_without_starting_it(
     assert "อำเภอยังไม่ได้เริ่มทำแบบรายงานผล" in html
     assert "ผ้าพันคอฝ้าย" in html and "กาแฟดอยหลวง" in html
     assert "เม.ย." in html and "ก.ย." in html
-    action = reverse("reports:line_start", args=[R, "5607", products[0].pk])
+    # The first row (กาแฟดอยหลวง) is open, with its form; the other's opens in place.
+    action = reverse("reports:line_start", args=[R, "5607", products[1].pk])
     assert f'action="{action}"' in html
     for field in ("facebook", "url", "month_1", "month_6", "sales_baseline", "note"):
-        field_id = f"id_p{products[0].pk}-{field}"
+        field_id = f"id_p{products[1].pk}-{field}"
         assert f'for="{field_id}"' in html  # every input has a label
+    other = line_values(html)[f"p{products[0].pk}"]
+    assert other["action"] == reverse("reports:line_start", args=[R, "5607", products[0].pk])
+    assert other["prefix"] == f"p{products[0].pk}"
 
 
 def test_the_first_save_starts_the_report_credited_to_the_officer(client, officer, products):
@@ -73,7 +85,10 @@ def test_the_first_save_starts_the_report_credited_to_the_officer(client, office
     assert line.month_1 == Decimal("1200") and line.answered_by == officer
     html = client.get(url("detail")).content.decode()
     assert re.search(r"บันทึกแล้ว <strong[^>]*>1</strong> จาก <span[^>]*>2</span>", html)
-    assert f'for="id_l{line.pk}-month_1"' in html
+    # The lines are stored now: the forms carry their ids, the open one and the other's.
+    first = report.lines.get(product=products[1])
+    assert f'for="id_l{first.pk}-month_1"' in html
+    assert line_values(html)[str(line.pk)]["prefix"] == f"l{line.pk}"
 
 
 def test_a_saved_line_answers_with_its_whole_row_and_whether_it_started_the_report(
@@ -151,7 +166,10 @@ def test_the_draft_page_makes_a_fixed_number_of_queries(
     login(client, officer)
     with django_assert_max_num_queries(30):
         response = client.get(url("detail"))
-    assert response.content.decode().count("data-line-form") == 30
+    html = response.content.decode()
+    # Every line is on the page: the first with its form, the others with their values.
+    assert len(line_values(html)) == 30
+    assert html.count("data-line-fallback") == 29
     assert not Report.objects.exists()
 
 
