@@ -45,6 +45,7 @@ from otop_portal.spreadsheet import (
     csv_rows,
     first_sheet_rows,
 )
+from otop_portal.totals import totals_changed
 from otop_portal.uploads import KIND_NAMES, MSG_NOT_ACCEPTED, REGISTRY, check_upload
 from products.models import Entrepreneur, FiscalYear, Product, RegistrySnapshot, Round, Target
 from products.selectors import round_get, snapshot_latest
@@ -219,7 +220,18 @@ class LengthCheckedResource(resources.ModelResource):
         super().validate_instance(instance, errors, validate_unique)
 
 
-class EntrepreneurResource(LengthCheckedResource):
+class TotalsResource(LengthCheckedResource):
+    """A resource whose rows the district totals sum (reports.DistrictTotals): an import
+    through the admin refreshes them in its transaction, as every service's write does
+    (otop_portal.totals). Every round and district: such imports are rare and small."""
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        if not kwargs.get("dry_run") and not result.has_errors():
+            totals_changed()
+
+
+class EntrepreneurResource(TotalsResource):
     subdistrict = fields.Field(
         attribute="subdistrict",
         column_name="subdistrict",
@@ -239,7 +251,7 @@ class EntrepreneurResource(LengthCheckedResource):
         instance.district_id = instance.subdistrict.district_id
 
 
-class ProductResource(LengthCheckedResource):
+class ProductResource(TotalsResource):
     entrepreneur = fields.Field(
         attribute="entrepreneur",
         column_name="entrepreneur",
@@ -274,7 +286,7 @@ class RoundWidget(widgets.Widget):
         return value.code if value else ""
 
 
-class TargetResource(LengthCheckedResource):
+class TargetResource(TotalsResource):
     round = fields.Field(attribute="round", column_name="round", widget=RoundWidget())
     district = fields.Field(
         attribute="district",
@@ -485,8 +497,45 @@ class RegistrySnapshotAdmin(admin.ModelAdmin):
 # ---------------------------------------------------------------------------
 
 
+class RefreshesTotals:
+    """An admin whose rows the district totals sum: a row added, changed or deleted by
+    hand refreshes the totals of the districts it was and is in (the admin saves in a
+    transaction), so the province and country pages stay current (issue #19)."""
+
+    def totals_scope(self, obj) -> tuple[list[int] | None, set[str]]:
+        """The rounds (None: every round) and districts whose totals `obj` counts in."""
+        return None, {obj.district_id}
+
+    def _refresh(self, scopes) -> None:
+        rounds: set[int] | None = set()
+        districts: set[str] = set()
+        for round_ids, codes in scopes:
+            rounds = None if rounds is None or round_ids is None else rounds | set(round_ids)
+            districts |= {c for c in codes if c}
+        if districts:
+            totals_changed(round_ids=rounds, districts=districts)
+
+    def save_model(self, request, obj, form, change):
+        before = []
+        if change and obj.pk:
+            stored = type(obj).objects.filter(pk=obj.pk).first()
+            before = [self.totals_scope(stored)] if stored is not None else []
+        super().save_model(request, obj, form, change)
+        self._refresh([*before, self.totals_scope(obj)])
+
+    def delete_model(self, request, obj):
+        scope = self.totals_scope(obj)
+        super().delete_model(request, obj)
+        self._refresh([scope])
+
+    def delete_queryset(self, request, queryset):
+        scopes = [self.totals_scope(obj) for obj in queryset]
+        super().delete_queryset(request, queryset)
+        self._refresh(scopes)
+
+
 @admin.register(Entrepreneur)
-class EntrepreneurAdmin(BoundedImportMixin, ImportExportModelAdmin):
+class EntrepreneurAdmin(RefreshesTotals, BoundedImportMixin, ImportExportModelAdmin):
     resource_classes = [EntrepreneurResource]
     import_form_class = CheckedImportForm
     formats = SAFE_FORMATS
@@ -497,9 +546,13 @@ class EntrepreneurAdmin(BoundedImportMixin, ImportExportModelAdmin):
     autocomplete_fields = ["subdistrict", "district"]
     readonly_fields = ["last_snapshot"]
 
+    def totals_scope(self, obj):
+        # Its products' districts: an entrepreneur's name or type is on their lines.
+        return None, {obj.district_id, *obj.products.values_list("district_id", flat=True)}
+
 
 @admin.register(Product)
-class ProductAdmin(BoundedImportMixin, ImportExportModelAdmin):
+class ProductAdmin(RefreshesTotals, BoundedImportMixin, ImportExportModelAdmin):
     resource_classes = [ProductResource]
     import_form_class = CheckedImportForm
     formats = SAFE_FORMATS
@@ -703,7 +756,7 @@ class RoundAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(BoundedImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class TargetAdmin(RefreshesTotals, BoundedImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [TargetResource]
     import_form_class = CheckedImportForm
     formats = SAFE_FORMATS
@@ -717,6 +770,9 @@ class TargetAdmin(BoundedImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin
     @admin.display(description=_("รอบ"), ordering="round")
     def round_code(self, obj: Target) -> str:
         return obj.round.code
+
+    def totals_scope(self, obj):
+        return [obj.round_id], {obj.district_id}
 
     def save_model(self, request, obj, form, change):
         obj.set_by = request.user

@@ -801,6 +801,27 @@ def report_lines_page(*, lines: QuerySet[ReportLine], number, per_page: int):
     return page, [found[pk] for pk in page.object_list]
 
 
+def report_lines_page_and_progress(
+    *, report: Report, filters: dict, number, per_page: int
+) -> tuple[object, list[ReportLine], Progress]:
+    """report_lines_page of the page's filters, and report_progress. Unfiltered, the
+    query of the ids reads whether each line was saved and sold too, and the progress is
+    counted from it: one query less on the page officers open most (issue #19)."""
+    lines = report_lines(report=report, filters=filters)
+    if any(filters.values()):
+        page, page_lines = report_lines_page(lines=lines, number=number, per_page=per_page)
+        return page, page_lines, report_progress(report=report)
+    rows = list(lines.values_list("pk", "answered_at", "line_total"))
+    progress = Progress(
+        lines=len(rows),
+        answered=sum(1 for _pk, answered, _total in rows if answered is not None),
+        with_sales=sum(1 for _pk, _answered, total in rows if total > 0),
+    )
+    page = Paginator([pk for pk, _answered, _total in rows], per_page).get_page(number)
+    found = lines.in_bulk(list(page.object_list))
+    return page, [found[pk] for pk in page.object_list], progress
+
+
 def report_submit_blockers(*, report: Report, file_rows: dict[int, int]) -> list[dict]:
     """The lines that submitting the report would refuse as it stands (inside an
     import's transaction: as it will stand), each with its product's code, entrepreneur,
@@ -893,6 +914,16 @@ def report_history(*, report: Report | None, limit: int = 30) -> list[workflow.H
             history_change_reason__in=[workflow.CHANGE_REASON_SAVED, CHANGE_REASON_FLAG_NOTE],
         )
         .select_related("history_user", "product")
+        # What the list shows: a line's history row carries all its figures.
+        .only(
+            "history_date",
+            "history_change_reason",
+            "note",
+            "product__name",
+            "history_user__username",
+            "history_user__first_name",
+            "history_user__last_name",
+        )
         .order_by("-history_date")[:limit]
     )
     items += [

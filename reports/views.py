@@ -132,18 +132,19 @@ def _page_context(
     else:
         flags = plausibility.district_flags(round=round, district=district)
         by_line = plausibility.flags_by_line(flags)
-        lines = selectors.report_lines(report=report, filters=filter_form.filters())
-        progress = selectors.report_progress(report=report)
-    if started:
-        page, page_lines = selectors.report_lines_page(
-            lines=lines, number=request.GET.get("page"), per_page=LINES_PER_PAGE
+        page, page_lines, progress = selectors.report_lines_page_and_progress(
+            report=report,
+            filters=filter_form.filters(),
+            number=request.GET.get("page"),
+            per_page=LINES_PER_PAGE,
         )
-    else:
+    if not started:
         page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
         page_lines = list(page.object_list)
-    if started and editable and page.number == 1:
+    if started and editable and page.number == 1 and progress.lines < context["kpi"].products:
         # Products new in the base since the report started have no line yet (a page
         # does not write): they lead the first page as drafts; saving one adds them all.
+        # (Every base product has its line when the lines are as many as the base.)
         page_lines = [
             *services.report_draft_lines(
                 round=round, district=district, report=report, filters=filter_form.filters()
@@ -178,6 +179,7 @@ def _page_context(
                 if is_open
                 else None,
                 "months": _months(line, round),
+                "place": _place(line),
                 "hint": _baseline_hint(line, hints.get(line.product.entrepreneur_id)),
                 "flags": by_line.get(line.pk, []),
             }
@@ -217,6 +219,12 @@ def _line_action(round: Round, district: District, line: ReportLine) -> str:
     if line.pk:
         return reverse("reports:line_save", args=[round.code, district.code, line.pk])
     return reverse("reports:line_start", args=[round.code, district.code, line.product_id])
+
+
+def _place(line: ReportLine) -> str:
+    """ "ตำบลแม่สุก": the subdistrict of the line's entrepreneur, worded in Python (the
+    row's {% blocktranslate %} cost more than the rest of its cell)."""
+    return _("ตำบล%(name)s") % {"name": line.product.entrepreneur.subdistrict.name_th}
 
 
 def _months(line: ReportLine, round: Round) -> list[tuple[str, object]]:
@@ -450,6 +458,7 @@ def _line_again(
         "open": True,
         "form": form,
         "months": _months(line, round),
+        "place": _place(line),
         "hint": shown["hint"] if shown else _baseline_hint(line, None),
         "flags": plausibility.flags_by_line(context["flags"]).get(line.pk, []),
     }

@@ -372,3 +372,47 @@ def test_a_totals_row_from_before_the_flags_were_kept_is_checked_live(client, sa
     assert "data-plausibility" in page
     # Reading is no write: the row stays as it was until a write or rebuild_totals.
     assert DistrictTotals.objects.get(pk=row.pk).flags == []
+
+
+def test_an_admin_edit_of_the_registry_or_a_target_refreshes_the_totals(client, samples, admin):
+    from products.models import Product, Target
+
+    round = make_round("2563-2")  # no snapshot: it counts the registry as it is now
+    import_registry(samples)
+    assert_current(round)
+    client.force_login(admin)
+    product = Product.objects.filter(district_id="5607").first()
+    before = DistrictTotals.objects.get(round=round, district_id="5607").products
+
+    response = client.post(
+        reverse("admin:products_product_change", args=[product.pk]),
+        {
+            "entrepreneur": product.entrepreneur_id,
+            "district": product.district_id,
+            "code": product.code,
+            "name": product.name,
+            "type": product.type,
+            "registered_year": product.registered_year,
+            "status": "cancelled",
+            "registered": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert DistrictTotals.objects.get(round=round, district_id="5607").products == before - 1
+    assert_current(round)
+
+    response = client.post(
+        reverse("admin:products_target_add"),
+        {"round": round.pk, "district": "5607", "official": "7", "reason": "ทดสอบ"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Target.objects.get(round=round, district_id="5607").official == 7
+    assert DistrictTotals.objects.get(round=round, district_id="5607").target == 7
+    assert_current(round)
+
+    response = client.post(
+        reverse("admin:products_product_delete", args=[product.pk]), {"post": "yes"}
+    )
+    # Products are kept for the forms that name them (PROTECT); refused or not, the
+    # totals still equal a recomputation.
+    assert_current(round)

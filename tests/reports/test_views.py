@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from otop_portal.dates import be_date
+from otop_portal.totals import totals_changed
 from reports.models import Report, ReportLine, ReportUpload
 from tests.conftest import PASSWORD, make_entrepreneur, make_product
 from tests.reports.conftest import data_row, make_line, make_report, report_file
@@ -177,6 +178,9 @@ def test_a_product_new_in_the_base_shows_as_a_draft_line_until_saved(client, off
     start(client, officer)
     report = Report.objects.get()
     newcomer = make_product(products[0].entrepreneur, name="น้ำผึ้งป่า")
+    # As the registry import that brings a product does (the page compares the lines
+    # with the base the totals count).
+    totals_changed(districts=["5607"])
     html = client.get(url("detail")).content.decode()
     assert "น้ำผึ้งป่า" in html and f'id="line-p{newcomer.pk}"' in html
     assert report.lines.count() == 2  # the page wrote nothing
