@@ -137,10 +137,15 @@ FORM_RENDERER = "otop_portal.form_renderer.PortalFormRenderer"
 WSGI_APPLICATION = "otop_portal.wsgi.application"
 
 (BASE_DIR / "var").mkdir(exist_ok=True)
+_DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        _DATABASE_URL,
+        # PostgreSQL keeps each worker's connection for a minute (checked before reuse):
+        # opening one per request forked a server process each time, a few ms of CPU on
+        # every request (issue #19). SQLite opens a file, which costs nothing.
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if _DATABASE_URL.startswith("sqlite") else 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

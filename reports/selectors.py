@@ -404,7 +404,8 @@ def _kpi_rows(
     written: a page never writes. Two queries when every district has its row, seven
     when the round has none.
     """
-    stored = DistrictTotals.objects.filter(round=round)
+    # Not the flags: the country page would decode every district's list of them.
+    stored = DistrictTotals.objects.filter(round=round).defer("flags")
     if not every:
         stored = stored.filter(district__in=districts)
     totals = {t.district_id: t for t in stored}

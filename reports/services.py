@@ -803,6 +803,7 @@ def district_totals_refresh_status(*, round: Round, codes: list[str], kind: str)
         locked = list(
             DistrictTotals.objects.select_for_update()
             .filter(round=round, district_id__in=codes)
+            .only("district", *fields)
             .order_by("district_id")
         )
         if len(locked) < len(set(codes)):

@@ -46,7 +46,7 @@ from reports.forms import LineFilterForm, ReportLineForm, upload_form
 from reports.models import MONTH_FIELDS, Report, ReportLine, ReportUpload
 from reports.workbook import print_sheet
 
-LINES_PER_PAGE = 40
+LINES_PER_PAGE = 25
 FILTER_KEYS = ("q", "show", "type", "subdistrict", "page")
 
 

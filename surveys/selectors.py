@@ -118,6 +118,35 @@ def survey_readiness_for_districts(
         d.status, d.late = s["status"], s["late"]
         d.updated_at, d.submitted_at = s["updated_at"], s["submitted_at"]
         d.unlocked_until = s["unlocked_until"]
+    _answer_counts(out, round=round, today=today)
+    return list(out.values())
+
+
+def survey_readiness_of(
+    *,
+    round: Round,
+    district: District,
+    survey: Survey | None,
+    base_counts: tuple[int, int],
+    today: dt.date | None = None,
+) -> DistrictReadiness:
+    """survey_readiness_for_districts of one district whose survey (or None) and base
+    counts (entrepreneurs, products) the caller has read already: two queries instead of
+    five, on the survey page (issue #19)."""
+    d = DistrictReadiness(code=district.code, name=district.name_th)
+    d.entrepreneurs, d.products = base_counts
+    if survey is not None:
+        d.status, d.late = survey.status, survey.late
+        d.updated_at, d.submitted_at = survey.updated_at, survey.submitted_at
+        d.unlocked_until = survey.unlocked_until
+    _answer_counts({d.code: d}, round=round, today=today or timezone.localdate())
+    return d
+
+
+def _answer_counts(out: dict[str, DistrictReadiness], *, round: Round, today: dt.date) -> None:
+    """The answers' counts of these districts' surveys (only answers about the round's
+    base count), and whether each survey is overdue. Two queries."""
+    codes = list(out)
     in_base = Exists(
         Product.objects.base(round, district=OuterRef("survey__district_id")).filter(
             entrepreneur_id=OuterRef("entrepreneur_id")
@@ -155,7 +184,6 @@ def survey_readiness_for_districts(
     for d in out.values():
         extended = d.unlocked_until is not None and today <= d.unlocked_until
         d.overdue = d.status in open_states and today > round.survey_deadline and not extended
-    return list(out.values())
 
 
 # ---------------------------------------------------------------------------
@@ -195,9 +223,10 @@ def survey_entrepreneurs(
     unanswered: bool = False,
     page: int | str | None = None,
     per_page: int | None = None,
-) -> Page:
+) -> tuple[Page, tuple[int, int]]:
     """The base entrepreneurs of a district, filtered, one page of them (all of them in
-    one page when `per_page` is None) with their answers. Four queries.
+    one page when `per_page` is None) with their answers; and the district's base
+    counts (entrepreneurs, products), whatever the filters. Four queries.
 
     Only the page's rows read their answers: the biggest district lists 488
     entrepreneurs, and reading every one's answers and readiness to show 50 cost a third
@@ -245,7 +274,7 @@ def survey_entrepreneurs(
     found = Paginator(rows, per_page or max(len(rows), 1)).get_page(page)
     if survey is not None and found.object_list:
         _answers_fill(round=round, district=district, survey=survey, rows=found.object_list)
-    return found
+    return found, (len(base), sum(base.values()))
 
 
 def _answers_fill(

@@ -163,7 +163,7 @@ def detail(request: HttpRequest, round: Round, district: District) -> HttpRespon
     survey, subject = _survey_or_transient(round, district)
     subdistricts = list(district.subdistricts.values_list("code", "name_th"))
     filters = SurveyFilterForm(request.GET or None, subdistricts=subdistricts)
-    page = selectors.survey_entrepreneurs(
+    page, base_counts = selectors.survey_entrepreneurs(
         round=round,
         district=district,
         survey=survey,
@@ -171,9 +171,9 @@ def detail(request: HttpRequest, round: Round, district: District) -> HttpRespon
         per_page=ENTREPRENEURS_PER_PAGE,
         **filters.filters(),
     )
-    readiness = selectors.survey_readiness_for_districts(
-        round=round, districts=District.objects.filter(code=district.code)
-    )[0]
+    readiness = selectors.survey_readiness_of(
+        round=round, district=district, survey=survey, base_counts=base_counts
+    )
     user = request.user
     lock = subject.lock_reason(user)
     can_review = can_review_district(user, district)
