@@ -748,6 +748,20 @@ def _capacity_section(d: dict) -> list[str]:
                 f"| {s['failures']} |"
             )
     out.append("")
+    # The officers' step after the capacity (or the last one): its requests by kind.
+    steps = d["officer_steps"]
+    over = next((s for s in steps if s["rps"] > d["capacity_rps"]), steps[-1] if steps else None)
+    if over and over.get("by_request"):
+        out += [
+            f"The officers' mix at {over['users']} officers ({over['rps']} req/s, p95 "
+            f"{over['p95_ms']} ms), by kind of request:",
+            "",
+            "| Request | count | p50 | p95 |",
+            "|---|---:|---:|---:|",
+        ]
+        for name, r in over["by_request"].items():
+            out.append(f"| {name} | {r['requests']} | {r['p50_ms']} ms | {r['p95_ms']} ms |")
+        out.append("")
     return out
 
 

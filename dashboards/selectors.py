@@ -32,7 +32,11 @@ from reports.selectors import (
     percent,
 )
 from surveys.models import Survey
-from surveys.selectors import DistrictReadiness, survey_readiness_for_districts
+from surveys.selectors import (
+    DistrictReadiness,
+    survey_readiness_for_districts,
+    survey_readiness_of,
+)
 
 #: States in which a form counts as submitted for the reporting rates (DHIS2's
 #: "completed"): waiting for review or approved. A returned form is back with the district.
@@ -577,8 +581,18 @@ def district_dashboard(
     deadlines = round_deadlines(round, today=today)
     districts = District.objects.filter(code=district.code)
     kpi = kpi_for_districts(round=round, districts=districts)
-    readiness, _total = _readiness(round=round, districts=districts, today=today, kpi_rows=kpi.rows)
-    (row,) = dashboard_rows(kpi.rows, readiness, deadlines)
+    survey = (
+        Survey.objects.filter(round=round, district=district).select_related("reviewed_by").first()
+    )
+    # The survey and the base counts are read already: two queries for the readiness.
+    readiness = survey_readiness_of(
+        round=round,
+        district=district,
+        survey=survey,
+        base_counts=(kpi.rows[0].entrepreneurs, kpi.rows[0].products),
+        today=today,
+    )
+    (row,) = dashboard_rows(kpi.rows, {district.code: readiness}, deadlines)
     last_round = round_a_year_earlier(round=round)
     return DistrictDashboard(
         round=round,
@@ -587,9 +601,7 @@ def district_dashboard(
         row=row,
         deadlines=deadlines,
         next_deadline=next_deadline(deadlines),
-        survey=Survey.objects.filter(round=round, district=district)
-        .select_related("reviewed_by")
-        .first(),
+        survey=survey,
         report=Report.objects.filter(round=round, district=district)
         .select_related("reviewed_by")
         .first(),

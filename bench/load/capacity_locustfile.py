@@ -85,6 +85,15 @@ def _steps(environment) -> None:
             "rps": round(total.num_requests / seconds, 1),
             "p50_ms": total.get_response_time_percentile(0.5),
             "p95_ms": total.get_response_time_percentile(0.95),
+            # Per kind of request: which ones push the p95 up.
+            "by_request": {
+                name: {
+                    "requests": entry.num_requests,
+                    "p50_ms": entry.get_response_time_percentile(0.5),
+                    "p95_ms": entry.get_response_time_percentile(0.95),
+                }
+                for (name, _method), entry in sorted(environment.stats.entries.items())
+            },
         }
         RESULTS.append(step)
         print(f"capacity step: {json.dumps(step)}", flush=True)
