@@ -1,4 +1,4 @@
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -83,18 +83,8 @@ class Subdistrict(models.Model):
         return self.name_th
 
 
-class PortalUserManager(UserManager):
-    def get_queryset(self):
-        # Every page names the user's district or province (base.html: user.area), and
-        # the signed-in user is read on every request: read them with it, one query less
-        # per page (issue #19).
-        return super().get_queryset().select_related("district", "province")
-
-
 class User(AbstractUser):
     """A portal user: a district officer, provincial staff, or an administrator."""
-
-    objects = PortalUserManager()
 
     role = models.CharField(_("บทบาท"), max_length=10, choices=Role.choices, default=Role.OFFICER)
     province = models.ForeignKey(
