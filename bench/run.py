@@ -555,11 +555,25 @@ def notes(results: dict, info: dict) -> list[str]:
             f"- **Dashboard.** The country and province pages read the per-district totals "
             f"kept by every write (issue 19): the country page makes {c['queries']} "
             f"queries{f', the slowest {slow}' if slow else ''}. The rest of a page's time is "
-            f"Python: rendering the table and, on the district pages, the plausibility "
-            f"checks of the district's lines. The machine's load average was {load[0]} "
-            f"before and {load[1]} after the timed requests, on 2 cores: a latency goal "
-            f"missed at that load says little until it is measured again on a quiet machine."
+            f"Python. The machine's load average was {load[0]} before and {load[1]} after "
+            f"the timed requests, on 2 cores."
         )
+        rep, sur = d.get("district_report"), d.get("district_survey")
+        if rep and sur and not district_met:
+            out.append(
+                f"- **The biggest district's pages** are measured as its officer, with both "
+                f"forms in draft (a form to open on every line), the page officers wait on "
+                f"(before issue 19's work they were measured as an administrator on an "
+                f"approved report, with no forms). They make {rep['queries']} and "
+                f"{sur['queries']} queries; the plausibility flags, the progress and the "
+                f"KPI come from the maintained totals, and only the open line's form is "
+                f"drawn. What is left is Django itself: about 11 ms for any signed-in page "
+                f"of the portal (session, user, menu, layout), about 1 ms of template per "
+                f"line or entrepreneur row, and 1 to 2 ms of ORM and driver time per query "
+                f"(cProfile of the pages in-process, as bench/dashboard.py runs them). The "
+                f"next step would be fewer rows a page or rows drawn without the template "
+                f"engine."
+            )
         if c.get("base_count_joins_entrepreneurs"):
             out.append(
                 "- The base counts (products.selectors.targets_for_districts) still join the "
@@ -578,6 +592,22 @@ def notes(results: dict, info: dict) -> list[str]:
             f"and {cap['load_average_after'][0]} after on 2 cores. The steps' table in the "
             f"capacity section shows where the p95 rose."
         )
+        steps = cap["officer_steps"]
+        over = next((x for x in steps if x["rps"] > cap["capacity_rps"]), None)
+        kinds = (over or {}).get("by_request") or {}
+        if kinds:
+            slowest = sorted(kinds.items(), key=lambda kv: -(kv[1]["p95_ms"] or 0))[:2]
+            out.append(
+                f"  At {over['users']} officers the slowest requests were "
+                + " and ".join(f"{name} (p95 {r['p95_ms']} ms)" for name, r in slowest)
+                + ": the upload of a district's form reads the file in a child process "
+                "whose memory is bounded (otop_portal/bounded.py) and checks every row, "
+                "and the bare view is a single response without a session or a query. "
+                f"A sustained rate at 1/8 of it would leave "
+                f"{2000 * 8 / cap['bare_ceiling_rps']:.0f} ms of the two cores' time (server, "
+                f"database and load generator together) for each request of the mix, the "
+                f"uploads included."
+            )
     for name in ("load", "deploy"):
         r = (results.get(name) or {}).get("data")
         if not r or r["goals"]["p95_met"]:
