@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from districts.models import District
 from otop_portal import workflow
 from otop_portal.workflow import Status
-from products.models import Entrepreneur, Product, Round
+from products.models import Entrepreneur, Product, Round, entrepreneur_in_base
 from products.selectors import base_counts_by_district, base_filter_for
 from products.vocab import ENTREPRENEUR_TYPE_TH, PRODUCT_TYPE_TH, EntrepreneurType, ProductType
 from surveys.models import EntrepreneurAnswer, ProductAnswer, Survey, SurveyUpload
@@ -147,10 +147,8 @@ def _answer_counts(out: dict[str, DistrictReadiness], *, round: Round, today: dt
     """The answers' counts of these districts' surveys (only answers about the round's
     base count), and whether each survey is overdue. Two queries."""
     codes = list(out)
-    in_base = Exists(
-        Product.objects.base(round, district=OuterRef("survey__district_id")).filter(
-            entrepreneur_id=OuterRef("entrepreneur_id")
-        )
+    in_base = entrepreneur_in_base(
+        round, entrepreneur="entrepreneur_id", district="survey__district_id"
     )
     for row in (
         EntrepreneurAnswer.objects.filter(
