@@ -15,13 +15,10 @@ are small, a country's registry is not).
 from __future__ import annotations
 
 import datetime
-import functools
-import os
 import pickle
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -57,44 +54,19 @@ class _Values(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name}")
 
 
-@functools.cache
-def _child_environment() -> dict[str, str]:
-    """The child's environment: it starts without site.py (-S), which cost 18 ms of its
-    40 ms of imports (most of it the finder of an editable install), and finds calamine
-    and odfpy on PYTHONPATH instead, where this process found them. Every upload
-    starts a child (issue #19: the officers' mix)."""
-    # Imported only to find where they are installed, once per process.
-    import odf
-    import python_calamine
-
-    paths = []
-    for module in (python_calamine, odf):
-        folder = str(Path(module.__file__).resolve().parent.parent)
-        if folder not in paths:
-            paths.append(folder)
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-
-
 class BoundedBook:
     """A workbook opened by calamine in a child process; close() ends it."""
 
     def __init__(self, data: bytes, *, kind: str, text: bool = False):
         # The child limits its own memory as it starts (preexec_fn is not safe in a
         # process with threads, such as runserver's). With `text`, the data is CSV.
-        command = [
-            sys.executable,
-            "-S",
-            "-m",
-            "otop_portal.calamine_child",
-            str(memory_limit(kind)),
-        ]
+        command = [sys.executable, "-m", "otop_portal.calamine_child", str(memory_limit(kind))]
         self._child = subprocess.Popen(
             command + (["csv"] if text else []),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             cwd=settings.BASE_DIR,
-            env=_child_environment(),
         )
         try:
             self._child.stdin.write(len(data).to_bytes(8, "little"))

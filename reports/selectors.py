@@ -24,6 +24,7 @@ the provinces' names.
 from __future__ import annotations
 
 import datetime as dt
+from collections import namedtuple
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -393,6 +394,27 @@ def kpi_rows_live(*, round: Round, districts: QuerySet[District]) -> list[KpiRow
     return _district_rows(round, targets, all_districts=False)
 
 
+_StoredTotals = namedtuple(
+    "_StoredTotals",
+    [
+        "entrepreneurs",
+        "products",
+        "target_computed",
+        "target_official",
+        "target",
+        "sold_online",
+        "sales_round",
+        "sales_baseline",
+        "survey_status",
+        "report_status",
+        "survey_late",
+        "report_late",
+        "survey_updated_at",
+        "report_updated_at",
+    ],
+)
+
+
 def _kpi_rows(
     round: Round, districts: QuerySet[District], *, every: bool = False
 ) -> tuple[list[KpiRow], list[str]]:
@@ -404,11 +426,15 @@ def _kpi_rows(
     written: a page never writes. Two queries when every district has its row, seven
     when the round has none.
     """
-    # Not the flags: the country page would decode every district's list of them.
-    stored = DistrictTotals.objects.filter(round=round).defer("flags")
+    # Plain tuples of the figures the rows show: not the flags (the country page would
+    # decode every district's list of them), and no model instance per district.
+    stored = DistrictTotals.objects.filter(round=round)
     if not every:
         stored = stored.filter(district__in=districts)
-    totals = {t.district_id: t for t in stored}
+    totals = {
+        row[0]: _StoredTotals(*row[1:])
+        for row in stored.values_list("district_id", *_StoredTotals._fields)
+    }
     if not totals:
         targets = targets_for_districts(round=round, districts=districts)
         return _district_rows(round, targets, all_districts=every), [

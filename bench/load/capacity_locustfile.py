@@ -93,6 +93,7 @@ def _steps(environment) -> None:
                     "p95_ms": entry.get_response_time_percentile(0.95),
                 }
                 for (name, _method), entry in sorted(environment.stats.entries.items())
+                if entry.num_requests
             },
         }
         RESULTS.append(step)
