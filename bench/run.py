@@ -790,6 +790,8 @@ def _capacity_section(d: dict) -> list[str]:
             "|---|---:|---:|---:|",
         ]
         for name, r in over["by_request"].items():
+            if not r["requests"]:
+                continue
             out.append(f"| {name} | {r['requests']} | {r['p50_ms']} ms | {r['p95_ms']} ms |")
         out.append("")
     return out
