@@ -13,8 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="snapshotproduct",
             index=models.Index(
-                fields=["snapshot", "district"],
-                include=("product", "status", "registered_year"),
+                fields=["snapshot", "district", "status", "registered_year", "product"],
                 name="snapshot_product_district",
             ),
         ),
