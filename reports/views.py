@@ -129,6 +129,8 @@ def _page_context(
             round=round, district=district, filters=filter_form.filters()
         )
         flags, by_line, progress = [], {}, None
+        page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
+        page_lines = list(page.object_list)
     else:
         flags = plausibility.district_flags(round=round, district=district)
         by_line = plausibility.flags_by_line(flags)
@@ -138,9 +140,6 @@ def _page_context(
             number=request.GET.get("page"),
             per_page=LINES_PER_PAGE,
         )
-    if not started:
-        page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
-        page_lines = list(page.object_list)
     if started and editable and page.number == 1 and progress.lines < context["kpi"].products:
         # Products new in the base since the report started have no line yet (a page
         # does not write): they lead the first page as drafts; saving one adds them all.

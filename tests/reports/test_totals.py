@@ -410,9 +410,7 @@ def test_an_admin_edit_of_the_registry_or_a_target_refreshes_the_totals(client, 
     assert DistrictTotals.objects.get(round=round, district_id="5607").target == 7
     assert_current(round)
 
-    response = client.post(
-        reverse("admin:products_product_delete", args=[product.pk]), {"post": "yes"}
-    )
+    client.post(reverse("admin:products_product_delete", args=[product.pk]), {"post": "yes"})
     # Products are kept for the forms that name them (PROTECT); refused or not, the
     # totals still equal a recomputation.
     assert_current(round)
