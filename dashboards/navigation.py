@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from products.models import Round
@@ -53,20 +52,24 @@ def _reverse_first(names: tuple[str, ...], args: list[str]) -> str | None:
     return None
 
 
-def _page_round(request: HttpRequest) -> Round | None:
-    """The round of the page (its URL's round code), else the current round."""
+def _page_round(request: HttpRequest, known: Round | None = None) -> Round | None:
+    """The round of the page (its URL's round code), else the current round. `known`:
+    the round the view read already (its context's `round`), used when it is the URL's:
+    no second query for it (issue #19)."""
     match = getattr(request, "resolver_match", None)
     code = match.kwargs.get("round_code") if match else None
     if code:
+        if known is not None and known.code == code:
+            return known
         found = round_get(code)
         if found is not None:
             return found
     return round_current()
 
 
-def nav_links(request: HttpRequest) -> list[NavLink]:
+def nav_links(request: HttpRequest, known_round: Round | None = None) -> list[NavLink]:
     """The menu of the signed-in user's role, for the page's round; empty when signed out
-    or when there is no round yet."""
+    or when there is no round yet. `known_round`: see _page_round."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
@@ -78,7 +81,7 @@ def nav_links(request: HttpRequest) -> list[NavLink]:
         menu, area = OFFICER_MENU, user.district_id
     else:
         return []
-    round = _page_round(request)
+    round = _page_round(request, known_round)
     if round is None:
         return []
     links = []
@@ -88,9 +91,3 @@ def nav_links(request: HttpRequest) -> list[NavLink]:
         if url is not None:
             links.append(NavLink(str(label), url, current=request.path == url))
     return links
-
-
-def navigation(request: HttpRequest) -> dict:
-    """Context processor. Lazy: a page that draws no menu (the error pages) reads
-    nothing from the database for it."""
-    return {"nav_links": SimpleLazyObject(lambda: nav_links(request))}

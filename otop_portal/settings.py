@@ -76,7 +76,8 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the user with their district or province.
+    "districts.backends.UserBackend",
 ]
 # Lock out a username from one address after 5 failures for 30 minutes. Locking by the
 # pair, not the address alone, keeps one mistyping officer from locking out a whole
@@ -122,7 +123,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "dashboards.navigation.navigation",
             ],
             # The ground floor's filters (dates, money): otop_portal is no installed app.
             "libraries": {"portal": "otop_portal.templatetags.portal"},
