@@ -24,6 +24,17 @@ class Everything(forms.Form):
     secret = forms.CharField(widget=forms.PasswordInput, required=False)
     text = forms.CharField(widget=forms.Textarea, required=False)
     choice = forms.ChoiceField(choices=[("a", "A & B"), ("b", "B")], required=False)
+    grouped = forms.ChoiceField(
+        choices=[("", "–"), ("ภาคเหนือ", [("56", "พะเยา"), ("57", 'เชียงราย "<x>"')]), (3, "3")],
+        required=False,
+        initial="57",
+    )
+    many = forms.MultipleChoiceField(
+        choices=[(1, "one"), (2, "two"), (3, "three")], required=False, initial=[1, 3]
+    )
+    typed = forms.TypedChoiceField(
+        choices=[(1, "one"), (2, "two")], coerce=int, required=False, disabled=True, initial=2
+    )
     disabled = forms.CharField(disabled=True, required=False, initial="x")
 
 
@@ -37,6 +48,21 @@ def test_it_draws_the_same_form_as_djangos_templates():
     ours, djangos = _both(Everything)
     assert ours == djangos
     assert 'value="a &quot;quoted&quot; &lt;b&gt;"' in ours
+
+
+def test_it_draws_selects_as_django_does():
+    ours, djangos = _both(Everything)
+    assert ours == djangos
+    assert '<option value="57" selected>เชียงราย &quot;&lt;x&gt;&quot;</option>' in ours
+    assert '<optgroup label="ภาคเหนือ">' in ours
+    assert '<select name="many"' in ours and "multiple" in ours
+
+
+def test_it_draws_a_bound_select_as_django_does():
+    data = {"grouped": "<bad>", "many": ["2", "9"], "choice": "b"}
+    ours, djangos = _both(Everything, data=data)
+    assert ours == djangos
+    assert '<option value="b" selected>B</option>' in ours
 
 
 def test_it_draws_bound_values_and_errors_as_django_does():
