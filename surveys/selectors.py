@@ -8,6 +8,7 @@ entrepreneurs or products.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,13 +31,16 @@ from surveys.workbook import EntrepreneurBlock, ProductLine
 
 
 def survey_for(*, round: Round, district: District) -> Survey | None:
-    return (
-        Survey.objects.select_related(
-            "round__fiscal_year", "district__province", "submitted_by", "reviewed_by"
-        )
+    """The district's survey of the round, or None; its round and district are the ones
+    given (not joined again)."""
+    survey = (
+        Survey.objects.select_related("submitted_by", "reviewed_by")
         .filter(round=round, district=district)
         .first()
     )
+    if survey is not None:
+        survey.round, survey.district = round, district
+    return survey
 
 
 # ---------------------------------------------------------------------------
@@ -79,13 +83,17 @@ def survey_readiness_for_districts(
     districts: QuerySet[District],
     today: dt.date | None = None,
     base_counts: dict[str, tuple[int, int]] | None = None,
+    answer_counts: dict[str, dict] | None = None,
 ) -> list[DistrictReadiness]:
     """Base size, answers and readiness counts, status and lateness of each district's
-    survey, in DOPA code order. Five queries for any number of districts.
+    survey, in DOPA code order. Five queries for any number of districts (three with
+    `base_counts` and `answer_counts`).
 
     A caller that has already counted the base (the dashboard has the KPI's counts from
     products.selectors.targets_for_districts) passes them as `base_counts`, {district
-    code: (entrepreneurs, products)}, and saves the query that counts it again.
+    code: (entrepreneurs, products)}, and saves the query that counts it again. Likewise
+    `answer_counts` (survey_answer_counts' figures of every district, as the maintained
+    totals keep them) saves the two queries that count the answers.
 
     `late` is a survey submitted after the deadline; `overdue` one still open (not
     started, draft or returned) when the deadline has passed and no exception runs.
@@ -118,7 +126,7 @@ def survey_readiness_for_districts(
         d.status, d.late = s["status"], s["late"]
         d.updated_at, d.submitted_at = s["updated_at"], s["submitted_at"]
         d.unlocked_until = s["unlocked_until"]
-    _answer_counts(out, round=round, today=today)
+    _answer_counts(out, round=round, today=today, counts=answer_counts)
     return list(out.values())
 
 
@@ -128,25 +136,48 @@ def survey_readiness_of(
     district: District,
     survey: Survey | None,
     base_counts: tuple[int, int],
+    answer_counts: dict | None = None,
     today: dt.date | None = None,
 ) -> DistrictReadiness:
     """survey_readiness_for_districts of one district whose survey (or None) and base
     counts (entrepreneurs, products) the caller has read already: two queries instead of
-    five, on the survey page (issue #19)."""
+    five (issue #19); none when it has the answer counts too (`answer_counts`, as
+    survey_answer_counts gives one district's: the survey page's SurveyPage.counts)."""
     d = DistrictReadiness(code=district.code, name=district.name_th)
     d.entrepreneurs, d.products = base_counts
     if survey is not None:
         d.status, d.late = survey.status, survey.late
         d.updated_at, d.submitted_at = survey.updated_at, survey.submitted_at
         d.unlocked_until = survey.unlocked_until
-    _answer_counts({d.code: d}, round=round, today=today or timezone.localdate())
+    _answer_counts(
+        {d.code: d},
+        round=round,
+        today=today or timezone.localdate(),
+        counts=None if answer_counts is None else {d.code: answer_counts},
+    )
     return d
 
 
-def _answer_counts(out: dict[str, DistrictReadiness], *, round: Round, today: dt.date) -> None:
-    """The answers' counts of these districts' surveys (only answers about the round's
-    base count), and whether each survey is overdue. Two queries."""
-    codes = list(out)
+#: The answer counts of a district's survey, as survey_answer_counts gives them and
+#: DistrictReadiness names them.
+ANSWER_COUNTS = (
+    "entrepreneurs_answered",
+    "trained",
+    "selling",
+    "standard",
+    "sales_prev",
+    "products_answered",
+    "products_ready",
+)
+
+
+def survey_answer_counts(*, round: Round, codes: list[str]) -> dict[str, dict]:
+    """The answers' counts of these districts' surveys, by district code (ANSWER_COUNTS;
+    every district in `codes`, zeros when it has no answer). Only answers about the
+    round's base count. Two queries. What the maintained totals keep (issue #19)."""
+    out = {
+        code: dict.fromkeys(ANSWER_COUNTS, 0) | {"sales_prev": Decimal("0.00")} for code in codes
+    }
     in_base = entrepreneur_in_base(
         round, entrepreneur="entrepreneur_id", district="survey__district_id"
     )
@@ -163,11 +194,15 @@ def _answer_counts(out: dict[str, DistrictReadiness], *, round: Round, today: dt
             standard=Count("id", filter=Q(has_standard=True)),
             sales=Sum("sales_prev_year"),
         )
+        .order_by()
     ):
-        d = out[row["survey__district_id"]]
-        d.entrepreneurs_answered = row["answered"]
-        d.trained, d.selling, d.standard = row["trained"], row["selling"], row["standard"]
-        d.sales_prev = row["sales"] or Decimal("0.00")
+        out[row["survey__district_id"]].update(
+            entrepreneurs_answered=row["answered"],
+            trained=row["trained"],
+            selling=row["selling"],
+            standard=row["standard"],
+            sales_prev=row["sales"] or Decimal("0.00"),
+        )
     for row in (
         ProductAnswer.objects.filter(
             survey__round=round, survey__district_id__in=codes, answered_at__isnull=False
@@ -175,9 +210,28 @@ def _answer_counts(out: dict[str, DistrictReadiness], *, round: Round, today: dt
         .filter(base_filter_for(round, "product__", F("survey__district_id")))
         .values("survey__district_id")
         .annotate(answered=Count("id"), ready=Count("id", filter=Q(ready=True)))
+        .order_by()
     ):
-        d = out[row["survey__district_id"]]
-        d.products_answered, d.products_ready = row["answered"], row["ready"]
+        out[row["survey__district_id"]].update(
+            products_answered=row["answered"], products_ready=row["ready"]
+        )
+    return out
+
+
+def _answer_counts(
+    out: dict[str, DistrictReadiness],
+    *,
+    round: Round,
+    today: dt.date,
+    counts: dict[str, dict] | None = None,
+) -> None:
+    """Fill these districts' answer counts (`counts`, as survey_answer_counts gives
+    them; counted here when None: two queries), and whether each survey is overdue."""
+    if counts is None:
+        counts = survey_answer_counts(round=round, codes=list(out))
+    for code, d in out.items():
+        for name, value in counts.get(code, {}).items():
+            setattr(d, name, value)
     open_states = (Status.NOT_STARTED, Status.DRAFT, Status.RETURNED)
     for d in out.values():
         extended = d.unlocked_until is not None and today <= d.unlocked_until
@@ -204,6 +258,8 @@ class EntrepreneurRow:
     standard: bool = False
     sales_prev: Decimal = Decimal("0.00")
     ready: int = 0
+    #: Set by the page: the link to the entrepreneur's answer.
+    url: str = ""
 
     @property
     def type_label(self) -> str:
@@ -221,26 +277,28 @@ def survey_entrepreneurs(
     unanswered: bool = False,
     page: int | str | None = None,
     per_page: int | None = None,
-) -> tuple[Page, tuple[int, int]]:
+) -> SurveyPage:
     """The base entrepreneurs of a district, filtered, one page of them (all of them in
-    one page when `per_page` is None) with their answers; and the district's base
-    counts (entrepreneurs, products), whatever the filters. Four queries.
+    one page when `per_page` is None) with their answers; the district's base counts
+    (entrepreneurs, products), whatever the filters; and its survey's answer counts
+    (SurveyPage). Five queries, three without a survey.
 
-    Only the page's rows read their answers: the biggest district lists 488
-    entrepreneurs, and reading every one's answers and readiness to show 50 cost a third
-    of its page (issue #19).
+    Only the page's rows are read from the registry: the biggest district lists 488
+    entrepreneurs (issue #19). The survey's answers are read whole, once, in two plain
+    queries: the rows and the answer counts come from them.
 
-    The base products are counted in a query of their own, with the base as a condition
+    The base products are read in a query of their own, with the base as a condition
     on the products: as the filter of a count over the entrepreneurs' products,
     PostgreSQL hashed every product of the round's snapshot on each request (0.5 s for
     the biggest district at country scale, bench/dashboard.py)."""
-    base = dict(
+    # (entrepreneur, product) of every base product: the entrepreneurs' counts, and the
+    # page's products, whose readiness is then read by id.
+    base_products = list(
         Product.objects.base(round, district=district.code)
         .order_by()
-        .values("entrepreneur_id")
-        .annotate(n=Count("id"))
-        .values_list("entrepreneur_id", "n")
+        .values_list("entrepreneur_id", "id")
     )
+    base = Counter(entrepreneur for entrepreneur, _product in base_products)
     # The base decides the district (a pinned round places a product where its snapshot
     # held it), not the entrepreneur's current district.
     qs = Entrepreneur.objects.filter(id__in=list(base))
@@ -258,7 +316,19 @@ def survey_entrepreneurs(
                 )
             )
         )
-    rows = [
+    # Only the page's entrepreneurs are read (issue #19): their ids in the list's order,
+    # then the page's by id. Not a LIMIT over the order: with one, PostgreSQL walked the
+    # country's entrepreneurs in code order looking for the district's (23 ms at
+    # country scale, bench/dashboard.py).
+    ids = list(qs.order_by("code").values_list("id", flat=True))
+    found = Paginator(ids, per_page or max(len(ids), 1)).get_page(page)
+    by_id = {
+        e["id"]: e
+        for e in Entrepreneur.objects.filter(id__in=list(found.object_list)).values(
+            "id", "code", "name", "type", "subdistrict__name_th"
+        )
+    }
+    found.object_list = [
         EntrepreneurRow(
             id=e["id"],
             code=e["code"],
@@ -267,43 +337,94 @@ def survey_entrepreneurs(
             subdistrict=e["subdistrict__name_th"],
             products=base[e["id"]],
         )
-        for e in qs.order_by("code").values("id", "code", "name", "type", "subdistrict__name_th")
+        for e in (by_id[pk] for pk in found.object_list)
     ]
-    found = Paginator(rows, per_page or max(len(rows), 1)).get_page(page)
-    if survey is not None and found.object_list:
-        _answers_fill(round=round, district=district, survey=survey, rows=found.object_list)
-    return found, (len(base), sum(base.values()))
+    answers = _SurveyAnswers.read(survey)
+    answers.fill(found.object_list, base_products)
+    return SurveyPage(
+        page=found,
+        base_counts=(len(base), len(base_products)),
+        counts=answers.counts(base_products),
+    )
 
 
-def _answers_fill(
-    *, round: Round, district: District, survey: Survey, rows: list[EntrepreneurRow]
-) -> None:
-    ids = [r.id for r in rows]
-    answers = {
-        a["entrepreneur_id"]: a
-        for a in EntrepreneurAnswer.objects.filter(survey=survey, entrepreneur_id__in=ids).values(
-            "entrepreneur_id",
-            "answered_at",
-            "trained",
-            "selling_online",
-            "has_standard",
-            "sales_prev_year",
-        )
-    }
-    ready = {
-        r["product__entrepreneur_id"]: r["ready"]
-        for r in ProductAnswer.objects.filter(survey=survey, product__entrepreneur_id__in=ids)
-        .filter(base_filter_for(round, "product__", district.code))
-        .values("product__entrepreneur_id")
-        .annotate(ready=Count("id", filter=Q(ready=True)))
-    }
-    for row in rows:
-        a = answers.get(row.id)
-        if a and a["answered_at"]:
-            row.answered, row.answered_at = True, a["answered_at"]
-            row.trained, row.selling = a["trained"], a["selling_online"]
-            row.standard, row.sales_prev = a["has_standard"], a["sales_prev_year"]
-        row.ready = ready.get(row.id, 0)
+@dataclass
+class SurveyPage:
+    """One page of the survey's list (survey_entrepreneurs), the district's base counts
+    (entrepreneurs, products) whatever the filters, and its survey's answer counts
+    (survey_answer_counts' figures, counted from the answers the page read)."""
+
+    page: Page
+    base_counts: tuple[int, int]
+    counts: dict
+
+
+@dataclass
+class _SurveyAnswers:
+    """Every answer of one survey, read once for its page (two queries, none without a
+    survey): the page's rows and the district's answer counts come from them, instead
+    of four queries of which two counted over the base (issue #19)."""
+
+    #: entrepreneur id -> (answered_at, trained, selling_online, has_standard, sales)
+    entrepreneurs: dict[int, tuple]
+    #: (product id, answered, ready) of each product answer
+    products: list[tuple[int, bool, bool]]
+
+    @classmethod
+    def read(cls, survey: Survey | None) -> _SurveyAnswers:
+        if survey is None:
+            return cls({}, [])
+        entrepreneurs = {
+            row[0]: row[1:]
+            for row in EntrepreneurAnswer.objects.filter(survey=survey).values_list(
+                "entrepreneur_id",
+                "answered_at",
+                "trained",
+                "selling_online",
+                "has_standard",
+                "sales_prev_year",
+            )
+        }
+        products = [
+            (product, answered_at is not None, ready)
+            for product, answered_at, ready in ProductAnswer.objects.filter(
+                survey=survey
+            ).values_list("product_id", "answered_at", "ready")
+        ]
+        return cls(entrepreneurs, products)
+
+    def fill(self, rows: list[EntrepreneurRow], base_products: list[tuple[int, int]]) -> None:
+        """Each row's answer, and how many of its base products are ready."""
+        ids = {r.id for r in rows}
+        is_ready = {p for p, _answered, ready in self.products if ready}
+        ready = Counter(e for e, p in base_products if e in ids and p in is_ready)
+        for row in rows:
+            a = self.entrepreneurs.get(row.id)
+            if a and a[0]:
+                row.answered, row.answered_at = True, a[0]
+                row.trained, row.selling, row.standard, row.sales_prev = a[1:]
+            row.ready = ready[row.id]
+
+    def counts(self, base_products: list[tuple[int, int]]) -> dict:
+        """survey_answer_counts of the survey's district, from these answers and its base
+        products ((entrepreneur, product) pairs): only answers about the base count."""
+        entrepreneurs = {e for e, _p in base_products}
+        products = {p for _e, p in base_products}
+        answered = [
+            a for e, a in self.entrepreneurs.items() if a[0] is not None and e in entrepreneurs
+        ]
+        answered_products = [
+            ready for p, is_answered, ready in self.products if is_answered and p in products
+        ]
+        return {
+            "entrepreneurs_answered": len(answered),
+            "trained": sum(1 for a in answered if a[1]),
+            "selling": sum(1 for a in answered if a[2]),
+            "standard": sum(1 for a in answered if a[3]),
+            "sales_prev": sum((a[4] for a in answered if a[4] is not None), Decimal("0.00")),
+            "products_answered": len(answered_products),
+            "products_ready": sum(1 for ready in answered_products if ready),
+        }
 
 
 def survey_entrepreneur_page(*, round: Round, district: District, code: str, per_page: int) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from functools import wraps
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -163,7 +164,7 @@ def detail(request: HttpRequest, round: Round, district: District) -> HttpRespon
     survey, subject = _survey_or_transient(round, district)
     subdistricts = list(district.subdistricts.values_list("code", "name_th"))
     filters = SurveyFilterForm(request.GET or None, subdistricts=subdistricts)
-    page, base_counts = selectors.survey_entrepreneurs(
+    listed = selectors.survey_entrepreneurs(
         round=round,
         district=district,
         survey=survey,
@@ -171,8 +172,18 @@ def detail(request: HttpRequest, round: Round, district: District) -> HttpRespon
         per_page=ENTREPRENEURS_PER_PAGE,
         **filters.filters(),
     )
+    page = listed.page
+    # One reverse for the page's 50 links (issue #19): a row's is the same path with its
+    # code, quoted as reverse() quotes it.
+    link = reverse("surveys:entrepreneur", args=[round.code, district.code, "0"])[:-2]
+    for row in page.object_list:
+        row.url = f"{link}{quote(row.code, safe=RFC3986_SUBDELIMS + '~:@')}/"
     readiness = selectors.survey_readiness_of(
-        round=round, district=district, survey=survey, base_counts=base_counts
+        round=round,
+        district=district,
+        survey=survey,
+        base_counts=listed.base_counts,
+        answer_counts=listed.counts,
     )
     user = request.user
     lock = subject.lock_reason(user)
