@@ -30,6 +30,7 @@ from reports.selectors import (
     kpi_for_districts,
     kpi_for_province,
     percent,
+    survey_counts_stored,
 )
 from surveys.models import Survey
 from surveys.selectors import (
@@ -200,12 +201,18 @@ def readiness_shares(r: DistrictReadiness) -> list[tuple[str, int, int, object]]
 def _readiness(*, round, districts, today: dt.date | None = None, kpi_rows=None):
     """The survey selector's readiness per district (by code) and their total.
 
-    With the KPI's district rows, the base is not counted a second time."""
-    base_counts = (
-        {r.code: (r.entrepreneurs, r.products) for r in kpi_rows} if kpi_rows is not None else None
-    )
+    With the KPI's district rows, the base is not counted a second time, and the
+    answers' counts come from the maintained totals (issue #19) when they have them."""
+    base_counts = answer_counts = None
+    if kpi_rows is not None:
+        base_counts = {r.code: (r.entrepreneurs, r.products) for r in kpi_rows}
+        answer_counts = survey_counts_stored(round=round, codes=list(base_counts))
     rows = survey_readiness_for_districts(
-        round=round, districts=districts, today=today, base_counts=base_counts
+        round=round,
+        districts=districts,
+        today=today,
+        base_counts=base_counts,
+        answer_counts=answer_counts,
     )
     total = DistrictReadiness(code="", name=str(_("รวม")))
     for name in (

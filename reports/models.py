@@ -321,6 +321,26 @@ class DistrictTotals(models.Model):
     report_late = models.BooleanField(default=False)
     survey_updated_at = models.DateTimeField(null=True, blank=True)
     report_updated_at = models.DateTimeField(null=True, blank=True)
+    # How far each form is filled (issue #19): the report page's progress and the
+    # province page's readiness read these instead of counting every line and answer.
+    # None: a row stored before they were kept; its readers count live, and
+    # `manage.py rebuild_totals` fills them.
+    #: The report's lines about base products, and how many of them were saved.
+    report_lines = models.PositiveIntegerField(null=True, blank=True)
+    report_answered = models.PositiveIntegerField(null=True, blank=True)
+    #: The survey's answers about base entrepreneurs and products (surveys.selectors.
+    #: survey_answer_counts): answered, and how many said yes to each question.
+    survey_answered = models.PositiveIntegerField(null=True, blank=True)
+    survey_trained = models.PositiveIntegerField(null=True, blank=True)
+    survey_selling = models.PositiveIntegerField(null=True, blank=True)
+    survey_standard = models.PositiveIntegerField(null=True, blank=True)
+    survey_sales_prev = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    survey_products_answered = models.PositiveIntegerField(null=True, blank=True)
+    survey_products_ready = models.PositiveIntegerField(null=True, blank=True)
+    #: New on every recomputation of the row: what the report page's cached order of
+    #: lines is keyed on (reports.selectors.report_line_ids). Every write that adds a
+    #: line, renames or moves a product, or changes the base recomputes the row.
+    stamp = models.CharField(max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("ยอดรวมของอำเภอ")

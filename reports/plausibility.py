@@ -482,17 +482,25 @@ def flags_for_report(*, report: Report) -> list[Flag]:
     )
 
 
-def district_flags(*, round: Round, district: District) -> list[Flag]:
+#: district_flags' "read the totals row yourself".
+_READ = object()
+
+
+def district_flags(*, round: Round, district: District, totals=_READ) -> list[Flag]:
     """The flags of one district's report as the maintained totals keep them (every
     write that changes a line refreshes them in its transaction: issue #19), in the
-    order of the form. One query; checked live when the district has no totals row yet,
-    or a row from before the totals kept flags (flagged lines but no flags: rebuild_totals
+    order of the form. One query, none when the caller passes the district's `totals`
+    row (None: it has none); checked live when the district has no totals row yet, or
+    a row from before the totals kept flags (flagged lines but no flags: rebuild_totals
     stores them)."""
-    row = (
-        DistrictTotals.objects.filter(round=round, district=district)
-        .values_list("flagged_lines", "flags")
-        .first()
-    )
+    if totals is _READ:
+        row = (
+            DistrictTotals.objects.filter(round=round, district=district)
+            .values_list("flagged_lines", "flags")
+            .first()
+        )
+    else:
+        row = None if totals is None else (totals.flagged_lines, totals.flags)
     if row is None or (row[0] and not row[1]):
         return flags_for_districts(round=round, districts=District.objects.filter(pk=district.pk))
     return [Flag(**stored) for stored in row[1]]

@@ -28,6 +28,7 @@ from collections import namedtuple
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -464,6 +465,53 @@ def kpi_for_districts(*, round: Round, districts: QuerySet[District]) -> Kpi:
     return Kpi(round=round, scope_code=None, rows=rows, total=total)
 
 
+def district_totals_of(*, round: Round, district: District) -> DistrictTotals | None:
+    """One district's maintained totals row (None when it has none yet): the report page
+    reads its KPI, flags and progress from this one query (issue #19)."""
+    return DistrictTotals.objects.filter(round=round, district=district).first()
+
+
+#: The totals' fields of the survey's answer counts, by surveys.selectors.ANSWER_COUNTS'
+#: names (what reports.services.district_totals_compute stores).
+SURVEY_COUNT_FIELDS = {
+    "entrepreneurs_answered": "survey_answered",
+    "trained": "survey_trained",
+    "selling": "survey_selling",
+    "standard": "survey_standard",
+    "sales_prev": "survey_sales_prev",
+    "products_answered": "survey_products_answered",
+    "products_ready": "survey_products_ready",
+}
+
+
+def survey_counts_stored(*, round: Round, codes: list[str]) -> dict[str, dict] | None:
+    """The survey's answer counts of these districts as the maintained totals keep them
+    (surveys.selectors.survey_answer_counts' figures, by district code), for the
+    province page's readiness (issue #19): one query instead of two that count every
+    answer of the province. None when a district has no totals row, or a row from
+    before the totals kept them: the caller then counts live."""
+    rows = list(
+        DistrictTotals.objects.filter(round=round, district_id__in=codes).values_list(
+            "district_id", *SURVEY_COUNT_FIELDS.values()
+        )
+    )
+    if len(rows) < len(set(codes)) or any(None in row for row in rows):
+        return None
+    names = list(SURVEY_COUNT_FIELDS)
+    return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
+
+
+def kpi_row_of(*, round: Round, district: District, totals: DistrictTotals | None) -> KpiRow:
+    """The district's KPI row from its totals row, read already (district_totals_of);
+    summed live, without writing, when it has none."""
+    if totals is None:
+        return kpi_for_districts(
+            round=round, districts=District.objects.filter(pk=district.pk)
+        ).rows[0]
+    place = {"code": district.code, "name_th": district.name_th, "name_en": district.name_en}
+    return _totals_row(totals, place, round)
+
+
 def kpi_for_province(*, round: Round, province: Province) -> Kpi:
     """The KPI of each district of the province, in DOPA order, and the province's total."""
     kpi = kpi_for_districts(round=round, districts=District.objects.filter(province=province))
@@ -768,11 +816,16 @@ def report_export_rows(*, round: Round, districts: QuerySet[District]):
 
 
 def report_for(*, round: Round, district: District) -> Report | None:
-    return (
-        Report.objects.select_related("round", "district", "submitted_by", "reviewed_by")
+    """The district's report of the round, or None; its round and district are the ones
+    given (not joined again)."""
+    report = (
+        Report.objects.select_related("submitted_by", "reviewed_by")
         .filter(round=round, district=district)
         .first()
     )
+    if report is not None:
+        report.round, report.district = round, district
+    return report
 
 
 def report_lines(*, report: Report, filters: dict | None = None) -> QuerySet[ReportLine]:
@@ -812,31 +865,76 @@ def report_lines(*, report: Report, filters: dict | None = None) -> QuerySet[Rep
     return lines
 
 
-def _lines_page(lines: QuerySet[ReportLine], ids: list[int], number, per_page: int):
-    """The page `number` of `ids` (the ids of `lines`, in the form's order): the
-    Paginator's Page (of ids) and the page's lines, read by id in one query.
+#: What a page of lines shows with each line.
+PAGE_RELATED = ("product", "product__entrepreneur", "product__entrepreneur__subdistrict")
+
+
+def _lines_page(ids: list[int], number, per_page: int):
+    """The page `number` of `ids` (the ids of report_lines, filtered, in the form's
+    order): the Paginator's Page (of ids) and the page's lines, read by id in one query.
 
     Not a LIMIT over the form's order: with one, PostgreSQL walks the whole country's
     entrepreneurs in code order looking for this report's lines (0.8 s for a district
     of 1,277 products at country scale, bench/dashboard.py); without it, it reads only
-    the report's lines and sorts them.
+    the report's lines and sorts them. The ids are the filtered ones already: read
+    again with the base's condition and the filters, the page's 25 lines cost as much
+    to plan as the 1,277 ids (issue #19).
     """
     page = Paginator(ids, per_page).get_page(number)
-    found = lines.in_bulk(list(page.object_list))
+    found = (
+        ReportLine.objects.select_related(*PAGE_RELATED)
+        .annotate(line_total=line_total_expression())
+        .in_bulk(list(page.object_list))
+    )
     return page, [found[pk] for pk in page.object_list]
 
 
+#: How long a worker keeps a report's order of lines (report_line_ids); a new stamp
+#: makes it read again at once.
+LINE_ORDER_SECONDS = 600
+
+
+def report_line_ids(*, report: Report, filters: dict, stamp: str = "") -> list[int]:
+    """The ids of report_lines, in the form's order.
+
+    Unfiltered, with the district's totals `stamp` (DistrictTotals.stamp), they are kept
+    in the cache under it: the query joins and sorts the district's 1,277 lines, the
+    most costly part of the biggest district's page (issue #19), and the order only
+    changes when a line is added, a product renamed or moved, or the base changes,
+    which all recompute the totals row and so give it a new stamp."""
+    lines = report_lines(report=report, filters=filters).values_list("pk", flat=True)
+    if any(filters.values()) or not stamp:
+        return list(lines)
+    key = f"reports:line-order:{report.pk}:{stamp}"
+    ids = cache.get(key)
+    if ids is None:
+        ids = list(lines)
+        cache.set(key, ids, LINE_ORDER_SECONDS)
+    return ids
+
+
 def report_lines_page_and_progress(
-    *, report: Report, filters: dict, number, per_page: int
+    *,
+    report: Report,
+    filters: dict,
+    number,
+    per_page: int,
+    progress: Progress | None = None,
+    stamp: str = "",
 ) -> tuple[object, list[ReportLine], Progress]:
-    """One page of report_lines with the page's filters, and report_progress. Unfiltered,
-    the query of the ids reads whether each line was saved and sold too, and the
-    progress is counted from it: one query less on the page officers open most (issue
-    #19). Two queries unfiltered, three filtered."""
+    """One page of report_lines with the page's filters, and report_progress.
+
+    `progress`: the report's progress as the maintained totals keep it
+    (report_progress_of), used as it is; `stamp`: see report_line_ids. Without them,
+    unfiltered, the query of the ids reads whether each line was saved and sold too, and
+    the progress is counted from it (issue #19). One query with both (the page's lines,
+    when the order is cached), two or three without."""
+    if progress is not None or any(filters.values()):
+        ids = report_line_ids(report=report, filters=filters, stamp=stamp)
+        if progress is None:
+            progress = report_progress(report=report)
+        return (*_lines_page(ids, number, per_page), progress)
     lines = report_lines(report=report, filters=filters)
-    if any(filters.values()):
-        ids = list(lines.values_list("pk", flat=True))
-        return (*_lines_page(lines, ids, number, per_page), report_progress(report=report))
     rows = list(lines.values_list("pk", "answered_at", "line_total"))
     progress = Progress(
         lines=len(rows),
@@ -844,7 +942,7 @@ def report_lines_page_and_progress(
         with_sales=sum(1 for _pk, _answered, total in rows if total > 0),
     )
     ids = [pk for pk, _answered, _total in rows]
-    return (*_lines_page(lines, ids, number, per_page), progress)
+    return (*_lines_page(ids, number, per_page), progress)
 
 
 def report_submit_blockers(*, report: Report, file_rows: dict[int, int]) -> list[dict]:
@@ -883,6 +981,36 @@ class Progress:
     @property
     def pct(self) -> Decimal | None:
         return percent(self.answered, self.lines)
+
+
+def report_progress_of(totals: DistrictTotals | None) -> Progress | None:
+    """The report's progress as its district's totals row keeps it; None when there is
+    no row, or a row from before the totals kept it (its page then counts live)."""
+    if totals is None or totals.report_lines is None or totals.report_answered is None:
+        return None
+    return Progress(totals.report_lines, totals.report_answered, totals.sold_online)
+
+
+def report_progress_by_district(*, round: Round, codes: list[str]) -> dict[str, Progress]:
+    """report_progress of each of these districts' reports in the round, by district code
+    (a district with no report or no line: zeros). One query; what the maintained totals
+    keep (issue #19)."""
+    rows = (
+        ReportLine.objects.filter(report__round=round, report__district_id__in=codes)
+        .filter(base_filter_for(round, "product__", F("report__district_id")))
+        .alias(line_total=line_total_expression())
+        .values("report__district_id")
+        .annotate(
+            lines=Count("id"),
+            answered=Count("id", filter=Q(answered_at__isnull=False)),
+            with_sales=Count("id", filter=Q(line_total__gt=0)),
+        )
+        .order_by()
+    )
+    out = {code: Progress(0, 0, 0) for code in codes}
+    for r in rows:
+        out[r["report__district_id"]] = Progress(r["lines"], r["answered"], r["with_sales"])
+    return out
 
 
 def report_progress(*, report: Report) -> Progress:

@@ -24,6 +24,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from uuid import uuid4
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -70,14 +71,17 @@ from reports.plausibility import (
     flags_for_report,
 )
 from reports.selectors import (
+    SURVEY_COUNT_FIELDS,
     Kpi,
     form_statuses,
     kpi_for_districts,
     kpi_rows_live,
+    report_progress_by_district,
     report_submit_blockers,
 )
 from reports.workbook import match_rows, read_report
 from surveys.models import EntrepreneurAnswer
+from surveys.selectors import survey_answer_counts
 
 MSG_NEGATIVE = _("ยอดเงินต้องเป็นศูนย์หรือมากกว่า")
 MSG_TOO_MANY_DIGITS = _("ยอดเงินมากเกินไป")
@@ -696,24 +700,50 @@ TOTALS_FIELDS = [
 ]
 
 
+#: Every field of a totals row that the recomputation stores.
+STORED_FIELDS = [
+    *TOTALS_FIELDS,
+    "flagged_lines",
+    "flags",
+    "report_lines",
+    "report_answered",
+    *SURVEY_COUNT_FIELDS.values(),
+]
+
+
+def _survey_counts(round: Round, codes: list[str]) -> dict[str, dict]:
+    """The totals' survey fields of these districts, by code (two queries)."""
+    return {
+        code: {SURVEY_COUNT_FIELDS[name]: value for name, value in counts.items()}
+        for code, counts in survey_answer_counts(round=round, codes=codes).items()
+    }
+
+
 def district_totals_compute(*, round: Round, districts: QuerySet[District]) -> list[DistrictTotals]:
     """The totals rows of these districts as the KPI selectors sum them now (unsaved).
 
-    The same selectors as a page that reads live (kpi_rows_live) and the plausibility
-    checks (flags_for_districts): a fixed number of queries whatever the number of
-    districts."""
+    The same selectors as a page that reads live (kpi_rows_live, report_progress,
+    survey_answer_counts) and the plausibility checks (flags_for_districts): a fixed
+    number of queries whatever the number of districts."""
     rows = kpi_rows_live(round=round, districts=districts)
+    codes = [row.code for row in rows]
     flags = flags_for_districts(round=round, districts=districts)
     flagged = flagged_lines_by_district(flags)
     stored: dict[str, list[dict]] = defaultdict(list)
     for f in flags:
         stored[f.district].append(f.stored())
+    progress = report_progress_by_district(round=round, codes=codes)
+    surveys = _survey_counts(round, codes)
     return [
         DistrictTotals(
             round=round,
             district_id=row.code,
             flagged_lines=flagged.get(row.code, 0),
             flags=stored.get(row.code, []),
+            stamp=uuid4().hex,
+            report_lines=progress[row.code].lines,
+            report_answered=progress[row.code].answered,
+            **surveys[row.code],
             **{name: getattr(row, name) for name in TOTALS_FIELDS},
         )
         for row in rows
@@ -754,7 +784,7 @@ def district_totals_refresh(*, round: Round, districts: QuerySet[District] | Non
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["round", "district"],
-            update_fields=[*TOTALS_FIELDS, "flagged_lines", "flags"],
+            update_fields=[*STORED_FIELDS, "stamp"],
         )
     return len(objs)
 
@@ -794,28 +824,33 @@ STATUS_TOTALS = {
 
 
 def district_totals_refresh_status(*, round: Round, codes: list[str], kind: str) -> None:
-    """Store again only the status, lateness and last change of one form (`kind`:
-    "survey" or "report") in these districts' totals: what a write that touches nothing
-    else changes (an answer saved, a form submitted). Three queries; the whole
-    recomputation when a district has no totals row yet."""
+    """Store again only what one form (`kind`: "survey" or "report") changes in these
+    districts' totals when nothing else changed (an answer saved, a form submitted): its
+    status, lateness and last change, and for the survey its answer counts. Three
+    queries (five for the survey); the whole recomputation when a district has no
+    totals row yet."""
     fields = STATUS_TOTALS[kind]
+    counted = list(SURVEY_COUNT_FIELDS.values()) if kind == "survey" else []
     with transaction.atomic():
         locked = list(
             DistrictTotals.objects.select_for_update()
             .filter(round=round, district_id__in=codes)
-            .only("district", *fields)
+            .only("district", *fields, *counted)
             .order_by("district_id")
         )
         if len(locked) < len(set(codes)):
             district_totals_refresh(round=round, districts=District.objects.filter(code__in=codes))
             return
         statuses = form_statuses(kind, round=round, codes=codes)
+        counts = _survey_counts(round, codes) if counted else {}
         for t in locked:
             row = statuses.get(t.district_id, {})
             setattr(t, fields[0], row.get("status", Status.NOT_STARTED.value))
             setattr(t, fields[1], row.get("late", False))
             setattr(t, fields[2], row.get("updated_at"))
-        DistrictTotals.objects.bulk_update(locked, fields)
+            for name, value in counts.get(t.district_id, {}).items():
+                setattr(t, name, value)
+        DistrictTotals.objects.bulk_update(locked, [*fields, *counted])
 
 
 @dataclass
@@ -831,7 +866,7 @@ class TotalsRebuild:
 
 
 def _totals_values(t: DistrictTotals) -> tuple:
-    return tuple(getattr(t, name) for name in [*TOTALS_FIELDS, "flagged_lines", "flags"])
+    return tuple(getattr(t, name) for name in STORED_FIELDS)
 
 
 def district_totals_rebuild(

@@ -100,6 +100,8 @@ def _page_context(
         .values_list("code", "name_th")
     )
     filter_form = LineFilterForm(request.GET or None, subdistricts=subdistricts)
+    # The KPI, the flags and the progress, from the district's maintained totals.
+    totals = selectors.district_totals_of(round=round, district=district)
     context = {
         "round": round,
         "district": district,
@@ -116,13 +118,12 @@ def _page_context(
             {k: request.GET[k] for k in FILTER_KEYS if k != "page" and request.GET.get(k)}
         ),
         "filter_items": [(k, request.GET[k]) for k in FILTER_KEYS if request.GET.get(k)],
-        "kpi": selectors.kpi_for_districts(
-            round=round, districts=District.objects.filter(code=district.code)
-        ).rows[0],
+        "kpi": selectors.kpi_row_of(round=round, district=district, totals=totals),
         "status": report.status if report else Status.NOT_STARTED,
         "history": selectors.report_history(report=report),
         "uploads": selectors.report_uploads(report=report, limit=5),
         "month_labels": round.month_labels,
+        "edit_colspan": len(round.month_labels) + 6,
     }
     if not started:
         lines = services.report_draft_lines(
@@ -132,13 +133,15 @@ def _page_context(
         page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
         page_lines = list(page.object_list)
     else:
-        flags = plausibility.district_flags(round=round, district=district)
+        flags = plausibility.district_flags(round=round, district=district, totals=totals)
         by_line = plausibility.flags_by_line(flags)
         page, page_lines, progress = selectors.report_lines_page_and_progress(
             report=report,
             filters=filter_form.filters(),
             number=request.GET.get("page"),
             per_page=LINES_PER_PAGE,
+            progress=selectors.report_progress_of(totals),
+            stamp=totals.stamp if totals is not None else "",
         )
     if started and editable and page.number == 1 and progress.lines < context["kpi"].products:
         # Products new in the base since the report started have no line yet (a page
@@ -160,6 +163,7 @@ def _page_context(
     # (as it always was), and `?edit=<row key>` opens a row: the link every other row
     # holds, so that the page works without JavaScript. With it, reports.js fills the
     # page's one blank form (line_template) from line_values for the row opened.
+    month_labels = round.month_labels  # worded once: a property that names each month
     edit = request.GET.get("edit", "")
     first_open = not context["filter_query"]
     rows = []
@@ -168,6 +172,7 @@ def _page_context(
         is_open = editable and (key == edit or (index == 0 and first_open))
         rows.append(
             {
+                **_row_cells(line, month_labels),
                 "line": line,
                 "key": key,
                 "action": _line_action(round, district, line),
@@ -177,8 +182,6 @@ def _page_context(
                 )
                 if is_open
                 else None,
-                "months": _months(line, round),
-                "place": _place(line),
                 "hint": _baseline_hint(line, hints.get(line.product.entrepreneur_id)),
                 "flags": by_line.get(line.pk, []),
             }
@@ -226,8 +229,43 @@ def _place(line: ReportLine) -> str:
     return _("ตำบล%(name)s") % {"name": line.product.entrepreneur.subdistrict.name_th}
 
 
-def _months(line: ReportLine, round: Round) -> list[tuple[str, object]]:
-    return [(label, getattr(line, f"month_{i + 1}")) for i, label in enumerate(round.month_labels)]
+#: The channels' names as a line's row lists them, in the form's order.
+CHANNEL_NAMES = [
+    ("facebook", "Facebook"),
+    ("line", "LINE"),
+    ("shopee", "Shopee"),
+    ("lazada", "Lazada"),
+    ("otop_today", "OTOP Today"),
+]
+
+
+def _row_cells(line: ReportLine, month_labels: list[str]) -> dict:
+    """What a line's row shows, as the strings it shows (issue #19): the template only
+    places them. Through a model instance, each `{{ line.product.entrepreneur.code }}`
+    tries a dict, then an attribute, at every step, and each `|baht` is a filter call;
+    the rows were half the page's time."""
+    product = line.product
+    entrepreneur = product.entrepreneur
+    months = [getattr(line, name) for name in MONTH_FIELDS[: len(month_labels)]]
+    # Annotated by the page's query; a line read alone (a refused save) sums its own.
+    total = getattr(line, "line_total", None)
+    if total is None:
+        total = sum(m for m in months if m is not None)
+    channels = [name for field, name in CHANNEL_NAMES if getattr(line, field)]
+    if line.other_channel:
+        channels.append(line.other_channel)
+    return {
+        "entrepreneur_code": entrepreneur.code,
+        "product_name": product.name,
+        "about": " · ".join([entrepreneur.name, product.get_type_display(), _place(line)]),
+        "note": line.note,
+        "channels": " ".join(channels),
+        "url": line.url,
+        "months": [(label, baht(m)) for label, m in zip(month_labels, months, strict=True)],
+        "total": baht(total),
+        "baseline": baht(line.sales_baseline),
+        "saved": be_date(line.answered_at) if line.answered_at else "",
+    }
 
 
 def _line_initial(line: ReportLine) -> dict:
@@ -451,13 +489,12 @@ def _line_again(
     for other in others:  # the line to fix leads the page, the only one open
         other.update(open=False, form=None)
     row = {
+        **_row_cells(line, round.month_labels),
         "line": line,
         "key": _line_key(line),
         "action": _line_action(round, district, line),
         "open": True,
         "form": form,
-        "months": _months(line, round),
-        "place": _place(line),
         "hint": shown["hint"] if shown else _baseline_hint(line, None),
         "flags": plausibility.flags_by_line(context["flags"]).get(line.pk, []),
     }
