@@ -36,7 +36,8 @@ from reports.services import (
     report_return,
     report_submit,
 )
-from surveys.models import EntrepreneurAnswer
+from surveys.models import EntrepreneurAnswer, Survey
+from surveys.selectors import survey_answer_counts, survey_entrepreneurs
 from surveys.services import (
     AnswerData,
     survey_answer_save,
@@ -66,6 +67,12 @@ def assert_current(round: Round) -> None:
     phayao = Province.objects.get(code="56")
     live = kpi_rows_live(round=round, districts=District.objects.filter(province=phayao))
     assert kpi_for_province(round=round, province=phayao).rows == live
+    # The survey page counts the answers it reads in Python: the same figures as the
+    # totals' query (survey_answer_counts), whatever the write before.
+    for survey in Survey.objects.filter(round=round).select_related("district"):
+        page = survey_entrepreneurs(round=round, district=survey.district, survey=survey)
+        code = survey.district_id
+        assert page.counts == survey_answer_counts(round=round, codes=[code])[code]
 
 
 def import_registry(samples, as_of=dt.date(2021, 4, 1)):
@@ -414,3 +421,84 @@ def test_an_admin_edit_of_the_registry_or_a_target_refreshes_the_totals(client, 
     # Products are kept for the forms that name them (PROTECT); refused or not, the
     # totals still equal a recomputation.
     assert_current(round)
+
+
+def test_the_report_page_reads_its_progress_from_the_totals(client, samples, officer):
+    import_registry(samples)
+    round = round_setup(code="2564-2", snapshot="latest").round
+    report = report_import_5607(samples, round)
+    answered = ReportLine.objects.filter(report=report, answered_at__isnull=False).count()
+    row = DistrictTotals.objects.get(round=round, district_id="5607")
+    assert row.report_answered == answered and row.report_lines > 0
+    client.login(username=officer.username, password=PASSWORD)
+    url = reverse("reports:detail", args=[round.code, "5607"])
+
+    DistrictTotals.objects.filter(pk=row.pk).update(report_answered=7)
+    assert "<strong data-progress-answered>7</strong>" in client.get(url).content.decode()
+
+    # A row from before the totals kept the progress: counted live, and not written.
+    DistrictTotals.objects.filter(pk=row.pk).update(report_lines=None, report_answered=None)
+    page = client.get(url).content.decode()
+    assert f"<strong data-progress-answered>{answered}</strong>" in page
+    assert DistrictTotals.objects.get(pk=row.pk).report_lines is None
+
+
+def first_line_key(client, url) -> str:
+    page = client.get(url).content.decode()
+    return page.split('<tr id="line-', 1)[1].split('"', 1)[0]
+
+
+def test_the_report_page_shows_a_new_order_of_lines_once_a_write_changes_it(
+    client, samples, officer
+):
+    from otop_portal.totals import totals_changed
+    from products.models import Entrepreneur
+
+    import_registry(samples)
+    round = round_setup(code="2564-2", snapshot="latest").round
+    report = report_import_5607(samples, round)
+    client.login(username=officer.username, password=PASSWORD)
+    url = reverse("reports:detail", args=[round.code, "5607"])
+    first = first_line_key(client, url)
+    assert first_line_key(client, url) == first  # read again from the kept order
+
+    # Another entrepreneur's code now sorts first (as a registry import or an admin
+    # edit would write it, with the totals refreshed in the same transaction).
+    last = ReportLine.objects.filter(report=report).order_by("-product__entrepreneur__code")[0]
+    stamp = DistrictTotals.objects.get(round=round, district_id="5607").stamp
+    with transaction.atomic():
+        Entrepreneur.objects.filter(pk=last.product.entrepreneur_id).update(code="0000000000001")
+        totals_changed(round_ids=[round.pk], districts=["5607"])
+    assert DistrictTotals.objects.get(round=round, district_id="5607").stamp != stamp
+    assert first_line_key(client, url) == str(last.pk)
+
+
+def test_the_province_page_reads_the_survey_counts_from_the_totals(
+    client, samples, officer, province_staff
+):
+    import_registry(samples)
+    round = round_setup(code="2564-2", snapshot="latest").round
+    survey = survey_get_or_start(round=round, district=District.objects.get(code="5607"))
+    answer = EntrepreneurAnswer.objects.filter(survey=survey).first()
+    survey_answer_save(
+        survey=survey,
+        entrepreneur=answer.entrepreneur,
+        data=AnswerData(True, True, False, Decimal("1000"), set()),
+        by=officer,
+        version=answer.version,
+        today=TODAY,
+    )
+    row = DistrictTotals.objects.get(round=round, district_id="5607")
+    assert (row.survey_answered, row.survey_trained, row.survey_sales_prev) == (1, 1, 1000)
+    client.login(username=province_staff.username, password=PASSWORD)
+    url = reverse("dashboards:province", args=[round.code, "56"])
+
+    DistrictTotals.objects.filter(pk=row.pk).update(survey_answered=4242)
+    assert "4,242 / " in client.get(url).content.decode()
+
+    # A row from before the totals kept them: the province's answers are counted live.
+    DistrictTotals.objects.filter(pk=row.pk).update(survey_answered=None)
+    page = client.get(url).content.decode()
+    assert "4,242 / " not in page
+    assert f"1 / {row.entrepreneurs:,}" in page
+    assert DistrictTotals.objects.get(pk=row.pk).survey_answered is None
