@@ -591,12 +591,16 @@ def district_dashboard(
     survey = (
         Survey.objects.filter(round=round, district=district).select_related("reviewed_by").first()
     )
-    # The survey and the base counts are read already: two queries for the readiness.
+    # The survey and the base counts are read already, the answers' counts are in the
+    # totals (issue #19): one light query for the readiness (two that count the
+    # answers for a row from before the totals kept them).
+    counts = survey_counts_stored(round=round, codes=[district.code])
     readiness = survey_readiness_of(
         round=round,
         district=district,
         survey=survey,
         base_counts=(kpi.rows[0].entrepreneurs, kpi.rows[0].products),
+        answer_counts=counts[district.code] if counts else None,
         today=today,
     )
     (row,) = dashboard_rows(kpi.rows, {district.code: readiness}, deadlines)

@@ -473,7 +473,7 @@ def test_the_report_page_shows_a_new_order_of_lines_once_a_write_changes_it(
     assert first_line_key(client, url) == str(last.pk)
 
 
-def test_the_province_page_reads_the_survey_counts_from_the_totals(
+def test_the_province_and_district_pages_read_the_survey_counts_from_the_totals(
     client, samples, officer, province_staff
 ):
     import_registry(samples)
@@ -495,10 +495,13 @@ def test_the_province_page_reads_the_survey_counts_from_the_totals(
 
     DistrictTotals.objects.filter(pk=row.pk).update(survey_answered=4242)
     assert "4,242 / " in client.get(url).content.decode()
+    district_page = reverse("dashboards:district", args=[round.code, "5607"])
+    assert "4,242 / " in client.get(district_page).content.decode()
 
     # A row from before the totals kept them: the province's answers are counted live.
     DistrictTotals.objects.filter(pk=row.pk).update(survey_answered=None)
     page = client.get(url).content.decode()
     assert "4,242 / " not in page
     assert f"1 / {row.entrepreneurs:,}" in page
+    assert f"1 / {row.entrepreneurs:,}" in client.get(district_page).content.decode()
     assert DistrictTotals.objects.get(pk=row.pk).survey_answered is None
