@@ -130,12 +130,16 @@ def _sync_answers(survey: Survey) -> None:
         )
 
 
-def survey_get_or_start(*, round: Round, district: District, by=None) -> Survey:
+def survey_get_or_start(*, round: Round, district: District, by=None, sync: bool = True) -> Survey:
     """The district's survey for the round, started (prefilled from the registry:
     one answer per base entrepreneur and product) if it does not exist yet. Only a write
     calls it (a save, an upload's commit, a submit, an exception): the survey's page
     shows a survey not started from the registry. Its first history record is credited
-    to `by`."""
+    to `by`.
+
+    `sync=False`: a survey already started does not get its answer rows checked against
+    the base (three queries, one of them over the district's base): the caller's write
+    checks the rows it needs, as survey_answer_save does (issue #19)."""
     with transaction.atomic():
         survey, created = Survey.objects.select_related(
             "round__fiscal_year", "district__province"
@@ -150,7 +154,8 @@ def survey_get_or_start(*, round: Round, district: District, by=None) -> Survey:
                 survey._history_user = by
             survey.save(update_fields=["status", "updated_at"])
             started = True
-        _sync_answers(survey)
+        if sync or started:
+            _sync_answers(survey)
         if started:  # the answers it adds are not in the totals; its status is
             totals_changed(round_ids=[round.pk], districts=[district.code], only="survey")
     return survey
@@ -163,6 +168,15 @@ class AnswerData:
     has_standard: bool
     sales_prev_year: Decimal
     ready: set[int]  # ids of the entrepreneur's products that are ready
+
+
+def _product_answers_locked(survey: Survey, entrepreneur: Entrepreneur) -> list[ProductAnswer]:
+    """The answer rows of the entrepreneur's base products, locked for the save."""
+    return list(
+        ProductAnswer.objects.select_for_update()
+        .filter(survey=survey, product__entrepreneur=entrepreneur)
+        .filter(base_filter_for(survey.round, "product__", survey.district_id))
+    )
 
 
 def survey_answer_save(
@@ -211,11 +225,16 @@ def survey_answer_save(
                 },
                 answer,
             )
-        products = list(
-            ProductAnswer.objects.select_for_update()
-            .filter(survey=survey, product__entrepreneur=entrepreneur)
-            .filter(base_filter_for(survey.round, "product__", survey.district_id))
+        products = _product_answers_locked(survey, entrepreneur)
+        base = set(
+            Product.objects.base(survey.round, district=survey.district_id)
+            .filter(entrepreneur=entrepreneur)
+            .values_list("id", flat=True)
         )
+        if not base <= {p.product_id for p in products}:
+            # A product new in the base since the survey started: its row first.
+            _sync_answers(survey)
+            products = _product_answers_locked(survey, entrepreneur)
         if not set(data.ready) <= {p.product_id for p in products}:
             raise WorkflowError(MSG_PRODUCT_NOT_OURS)
         now = timezone.now()

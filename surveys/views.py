@@ -250,7 +250,10 @@ def entrepreneur(
             return redirect(request.path)
         form = EntrepreneurAnswerForm(request.POST, products=products)
         if form.is_valid():
-            survey = services.survey_get_or_start(round=round, district=district, by=request.user)
+            # The save checks its own entrepreneur's answer rows against the base.
+            survey = services.survey_get_or_start(
+                round=round, district=district, by=request.user, sync=False
+            )
             try:
                 services.survey_answer_save(
                     survey=survey,

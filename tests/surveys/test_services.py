@@ -65,6 +65,34 @@ def test_starting_again_returns_the_same_survey_and_adds_new_base_products(small
     assert ProductAnswer.objects.filter(survey=survey, product=product).exists()
 
 
+def test_a_save_answers_a_product_new_in_the_base_since_the_survey_started(
+    small_registry, survey, officer
+):
+    # The save path does not check the whole district's rows (issue #19): its own
+    # entrepreneur's are checked, and a product the registry added since gets its row.
+    product = make_product(small_registry["b"], name="ข้าวแต๋น")
+    again = services.survey_get_or_start(
+        round=small_registry["round"], district=district(), sync=False
+    )
+    assert not ProductAnswer.objects.filter(survey=again, product=product).exists()
+    services.survey_answer_save(
+        survey=again,
+        entrepreneur=small_registry["b"],
+        data=data(ready=[product.id]),
+        by=officer,
+        version=0,
+        today=BEFORE_DEADLINE,
+    )
+    row = ProductAnswer.objects.get(survey=survey, product=product)
+    assert row.ready and row.answered_at is not None
+    assert (
+        selectors.survey_readiness_of(
+            round=small_registry["round"], district=district(), survey=survey, base_counts=(3, 6)
+        ).products_ready
+        == 1
+    )
+
+
 def test_saving_an_entrepreneur_records_its_answers_and_who(small_registry, survey, officer):
     r = small_registry
     answer = services.survey_answer_save(
