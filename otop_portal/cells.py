@@ -55,15 +55,23 @@ def display(value) -> str:
     return str(value)
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def clean_text(value) -> str:
-    """Text with Unicode normalised, line breaks and runs of spaces folded, ends trimmed."""
-    if value is None:
+    """Text with Unicode normalised, line breaks and runs of spaces folded, ends trimmed.
+
+    Called for every cell of every upload: ASCII text (codes, numbers, most blanks)
+    skips the normalisation, which changes nothing in it."""
+    if value is None or value == "":
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFC", str(value))
-    text = text.replace("\u200b", "").replace("\xa0", " ")
-    return re.sub(r"\s+", " ", text).strip()
+    text = value if isinstance(value, str) else str(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+        text = text.replace("\u200b", "").replace("\xa0", " ")
+    return _SPACES.sub(" ", text).strip()
 
 
 def header_key(value) -> str:

@@ -250,10 +250,12 @@ def entrepreneur(
             return redirect(request.path)
         form = EntrepreneurAnswerForm(request.POST, products=products)
         if form.is_valid():
-            # The save checks its own entrepreneur's answer rows against the base.
-            survey = services.survey_get_or_start(
-                round=round, district=district, by=request.user, sync=False
-            )
+            # A survey already started is the one read above; the save checks its own
+            # entrepreneur's answer rows against the base (issue #19).
+            if survey is None or survey.status == Status.NOT_STARTED:
+                survey = services.survey_get_or_start(
+                    round=round, district=district, by=request.user, sync=False
+                )
             try:
                 services.survey_answer_save(
                     survey=survey,

@@ -83,3 +83,28 @@ def test_it_refuses_a_time_in_a_number_cell():
         pass
     else:
         raise AssertionError
+
+
+def _clean_text_as_written(value) -> str:
+    """clean_text's definition, without the short cut for ASCII text (issue #19)."""
+    import re
+    import unicodedata
+
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFC", str(value))
+    text = text.replace("\u200b", "").replace("\xa0", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        any_cell,
+        st.text(alphabet=" \t\n\r\x0b\x0c\xa0\u200b\u3000ab ก\u0e31\u0e49e\u0301", max_size=20),
+    )
+)
+def test_clean_text_reads_any_cell_as_its_definition_does(value):
+    assert cells.clean_text(value) == _clean_text_as_written(value)
