@@ -567,12 +567,15 @@ def notes(results: dict, info: dict) -> list[str]:
                 f"approved report, with no forms). They make {rep['queries']} and "
                 f"{sur['queries']} queries; the plausibility flags, the progress and the "
                 f"KPI come from the maintained totals, and only the open line's form is "
-                f"drawn. What is left is Django itself: about 11 ms for any signed-in page "
-                f"of the portal (session, user, menu, layout), about 1 ms of template per "
-                f"line or entrepreneur row, and 1 to 2 ms of ORM and driver time per query "
-                f"(cProfile of the pages in-process, as bench/dashboard.py runs them). The "
-                f"next step would be fewer rows a page or rows drawn without the template "
-                f"engine."
+                f"drawn; the report page keeps its order of lines under the totals' stamp, "
+                f"and the survey page reads only its page of entrepreneurs. What is left is "
+                f"Django itself, measured in-process as bench/dashboard.py runs the pages: "
+                f"11 to 15 ms for any signed-in page (session, user, menu, layout: the jobs "
+                f"page), 1 to 2 ms of ORM and driver time per query, and 13 to 22 ms of "
+                f"template (the report page's 25 rows about 7 ms of it). The same code "
+                f"measured 73 and 79 ms p95 on this machine at 00:57 UTC and 80 and 94 ms "
+                f"at 01:06 UTC: a quarter of the way to the goal depends on the machine's "
+                f"moment."
             )
         if c.get("base_count_joins_entrepreneurs"):
             out.append(
