@@ -886,7 +886,9 @@ def _lines_page(ids: list[int], number, per_page: int):
         .annotate(line_total=line_total_expression())
         .in_bulk(list(page.object_list))
     )
-    return page, [found[pk] for pk in page.object_list]
+    # A line deleted since its id was read (an order kept under a stamp that no write
+    # renewed: a delete in the database's own tools) is left out, not an error.
+    return page, [found[pk] for pk in page.object_list if pk in found]
 
 
 #: How long a worker keeps a report's order of lines (report_line_ids); a new stamp

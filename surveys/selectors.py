@@ -337,7 +337,7 @@ def survey_entrepreneurs(
             subdistrict=e["subdistrict__name_th"],
             products=base[e["id"]],
         )
-        for e in (by_id[pk] for pk in found.object_list)
+        for e in (by_id[pk] for pk in found.object_list if pk in by_id)
     ]
     answers = _SurveyAnswers.read(survey)
     answers.fill(found.object_list, base_products)
