@@ -395,25 +395,24 @@ def kpi_rows_live(*, round: Round, districts: QuerySet[District]) -> list[KpiRow
     return _district_rows(round, targets, all_districts=False)
 
 
-_StoredTotals = namedtuple(
-    "_StoredTotals",
-    [
-        "entrepreneurs",
-        "products",
-        "target_computed",
-        "target_official",
-        "target",
-        "sold_online",
-        "sales_round",
-        "sales_baseline",
-        "survey_status",
-        "report_status",
-        "survey_late",
-        "report_late",
-        "survey_updated_at",
-        "report_updated_at",
-    ],
-)
+#: The figures of a DistrictTotals row, as KpiRow names them.
+TOTALS_FIELDS = [
+    "entrepreneurs",
+    "products",
+    "target_computed",
+    "target_official",
+    "target",
+    "sold_online",
+    "sales_round",
+    "sales_baseline",
+    "survey_status",
+    "report_status",
+    "survey_late",
+    "report_late",
+    "survey_updated_at",
+    "report_updated_at",
+]
+_StoredTotals = namedtuple("_StoredTotals", TOTALS_FIELDS)
 
 
 def _kpi_rows(
@@ -904,14 +903,13 @@ def report_line_ids(*, report: Report, filters: dict, stamp: str = "") -> list[i
     most costly part of the biggest district's page (issue #19), and the order only
     changes when a line is added, a product renamed or moved, or the base changes,
     which all recompute the totals row and so give it a new stamp."""
-    lines = report_lines(report=report, filters=filters).values_list("pk", flat=True)
-    if any(filters.values()) or not stamp:
-        return list(lines)
+    keep = stamp and not any(filters.values())
     key = f"reports:line-order:{report.pk}:{stamp}"
-    ids = cache.get(key)
+    ids = cache.get(key) if keep else None
     if ids is None:
-        ids = list(lines)
-        cache.set(key, ids, LINE_ORDER_SECONDS)
+        ids = list(report_lines(report=report, filters=filters).values_list("pk", flat=True))
+        if keep:
+            cache.set(key, ids, LINE_ORDER_SECONDS)
     return ids
 
 

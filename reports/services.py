@@ -72,6 +72,7 @@ from reports.plausibility import (
 )
 from reports.selectors import (
     SURVEY_COUNT_FIELDS,
+    TOTALS_FIELDS,
     Kpi,
     form_statuses,
     kpi_for_districts,
@@ -680,25 +681,6 @@ report_uploads = ReportUploadFlow()
 # ---------------------------------------------------------------------------
 # The maintained totals (issue #19)
 # ---------------------------------------------------------------------------
-
-#: The figures of a DistrictTotals row, as KpiRow names them.
-TOTALS_FIELDS = [
-    "entrepreneurs",
-    "products",
-    "target_computed",
-    "target_official",
-    "target",
-    "sold_online",
-    "sales_round",
-    "sales_baseline",
-    "survey_status",
-    "report_status",
-    "survey_late",
-    "report_late",
-    "survey_updated_at",
-    "report_updated_at",
-]
-
 
 #: Every field of a totals row that the recomputation stores.
 STORED_FIELDS = [

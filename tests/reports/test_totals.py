@@ -80,6 +80,19 @@ def import_registry(samples, as_of=dt.date(2021, 4, 1)):
         return registry_import_file(file=fh, as_of=as_of, name="registry.xlsx")
 
 
+def answer_one(survey, officer) -> None:
+    """The officer saves the survey's first entrepreneur: trained, selling, 1,000 baht."""
+    answer = EntrepreneurAnswer.objects.filter(survey=survey).first()
+    survey_answer_save(
+        survey=survey,
+        entrepreneur=answer.entrepreneur,
+        data=AnswerData(True, True, False, Decimal("1000"), set()),
+        by=officer,
+        version=answer.version,
+        today=TODAY,
+    )
+
+
 def sold(round: Round, code: str) -> int:
     return DistrictTotals.objects.get(round=round, district_id=code).sold_online
 
@@ -113,15 +126,7 @@ def test_it_keeps_the_totals_current_after_every_kind_of_write(
     # The survey: started, an answer saved, a file imported.
     survey = survey_get_or_start(round=round, district=maechai, by=officer)
     assert DistrictTotals.objects.get(round=round, district=maechai).survey_status == "draft"
-    answer = EntrepreneurAnswer.objects.filter(survey=survey).first()
-    survey_answer_save(
-        survey=survey,
-        entrepreneur=answer.entrepreneur,
-        data=AnswerData(True, True, False, Decimal("1000"), set()),
-        by=officer,
-        version=answer.version,
-        today=TODAY,
-    )
+    answer_one(survey, officer)
     assert_current(round)
     with open(samples / "survey_5604.xlsx", "rb") as fh:
         survey_import(
@@ -494,15 +499,7 @@ def test_the_province_and_district_pages_read_the_survey_counts_from_the_totals(
     import_registry(samples)
     round = round_setup(code="2564-2", snapshot="latest").round
     survey = survey_get_or_start(round=round, district=District.objects.get(code="5607"))
-    answer = EntrepreneurAnswer.objects.filter(survey=survey).first()
-    survey_answer_save(
-        survey=survey,
-        entrepreneur=answer.entrepreneur,
-        data=AnswerData(True, True, False, Decimal("1000"), set()),
-        by=officer,
-        version=answer.version,
-        today=TODAY,
-    )
+    answer_one(survey, officer)
     row = DistrictTotals.objects.get(round=round, district_id="5607")
     assert (row.survey_answered, row.survey_trained, row.survey_sales_prev) == (1, 1, 1000)
     client.login(username=province_staff.username, password=PASSWORD)
