@@ -7,6 +7,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -176,3 +177,24 @@ def get_province_for_user(user, code: str):
     administrators); else a 404. A district officer sees only their own district, so to
     them a province's pages do not exist."""
     return get_object_or_404(provinces_overseen(user), code=str(code))
+
+
+#: How long a district's subdistricts are kept in the cache: DOPA's list changes once a
+#: year at most (load_geography), and a page's filter may show it an hour late.
+SUBDISTRICTS_CACHE_SECONDS = 3600
+
+
+def subdistrict_choices(district: District) -> list[tuple[str, str]]:
+    """(code, Thai name) of a district's subdistricts, in code order: the choices of the
+    district pages' filters. Read from the cache rather than on every page (issue #19);
+    load_geography clears it in the process that runs it, the servers within the hour."""
+    key = f"districts:subdistricts:{district.pk}"
+    found = cache.get(key)
+    if found is None:
+        found = list(
+            Subdistrict.objects.filter(district_id=district.pk)
+            .order_by("code")
+            .values_list("code", "name_th")
+        )
+        cache.set(key, found, SUBDISTRICTS_CACHE_SECONDS)
+    return found

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import geothai
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.db import transaction
 
 from districts.models import District, Province, Subdistrict, User
@@ -60,6 +61,9 @@ def geography_load() -> GeographyResult:
             update_fields=["district", "name_th", "name_en"],
             batch_size=1000,
         )
+    # The pages' subdistrict filters (districts.selectors.subdistrict_choices): at once
+    # in this process, within the cache's hour in the servers'.
+    cache.delete_many([f"districts:subdistricts:{d.code}" for d in districts])
     return GeographyResult(
         len(provinces), len(districts), len(subdistricts), len(subdistricts) - before
     )

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-#: Functions (round_ids, districts, only) -> None; None means every round or district.
+#: Functions (round_ids, districts, only, survey_counts_change) -> None; None means
+#: every round or district.
 _REFRESHERS: list[Callable[..., None]] = []
 
 
@@ -36,6 +37,7 @@ def totals_changed(
     round_ids: Iterable[int] | None = None,
     districts: Iterable[str] | None = None,
     only: str | None = None,
+    survey_counts_change: dict | None = None,
 ) -> None:
     """Say that a write changed the totals of these rounds and districts (None: all).
 
@@ -44,12 +46,23 @@ def totals_changed(
     answer saved in a survey costs three queries instead of the whole district's sums
     and plausibility checks (issue #19).
 
+    `survey_counts_change` (with only="survey", one round and one district): what the
+    write added to that survey's answer counts (surveys.selectors.ANSWER_COUNTS names ->
+    a number to add), which the write knows: the totals add it to what they hold
+    instead of counting the district's answers again (an answer saved, issue #19).
+
     Call it inside the write's transaction, after the write."""
     if only is not None and only not in FORM_KINDS:
         raise ValueError(f"only: one of {FORM_KINDS}, not {only!r}")
+    if survey_counts_change is not None and only != "survey":
+        raise ValueError("survey_counts_change goes with only='survey'")
     rounds = None if round_ids is None else sorted({int(r) for r in round_ids})
     codes = None if districts is None else sorted({str(d) for d in districts})
     if rounds == [] or codes == []:
         return
+    if survey_counts_change is not None and (
+        rounds is None or codes is None or len(rounds) != 1 or len(codes) != 1
+    ):
+        raise ValueError("survey_counts_change is one district's of one round")
     for fn in _REFRESHERS:
-        fn(round_ids=rounds, districts=codes, only=only)
+        fn(round_ids=rounds, districts=codes, only=only, survey_counts_change=survey_counts_change)

@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from districts.models import District, Subdistrict
+from districts.models import District
 from districts.scoping import can_edit_district
-from districts.selectors import get_district_for_user, get_province_for_user
+from districts.selectors import get_district_for_user, get_province_for_user, subdistrict_choices
 from otop_portal.downloads import attachment
 from otop_portal.workflow import WorkflowError
 from plans import selectors, services
@@ -62,12 +62,7 @@ def district_plan(request: HttpRequest, round_code: str, code: str) -> HttpRespo
     round = get_round_or_404(round_code)
     district = get_district_for_user(request.user, code)
     plan = selectors.district_plan(round=round, district=district)
-    subdistricts = list(
-        Subdistrict.objects.filter(district=district)
-        .order_by("code")
-        .values_list("code", "name_th")
-    )
-    filter_form = PlanFilterForm(request.GET or None, subdistricts=subdistricts)
+    filter_form = PlanFilterForm(request.GET or None, subdistricts=subdistrict_choices(district))
     filters = filter_form.filters()
     page = Paginator(plan.filtered(**filters), PER_PAGE).get_page(request.GET.get("page"))
     can_edit = can_edit_district(request.user, district)

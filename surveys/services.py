@@ -43,6 +43,7 @@ from products.models import Entrepreneur, Product, Round
 from products.selectors import base_filter_for, registry_label
 from surveys import workbook
 from surveys.models import EntrepreneurAnswer, ProductAnswer, Survey, SurveyUpload
+from surveys.selectors import ANSWER_COUNTS
 
 MSG_CONFLICT = _(
     "ผู้ประกอบการรายนี้ถูกบันทึกไปแล้วโดย %(user)s เมื่อ %(when)s หลังจากที่ท่านเปิดแบบฟอร์ม "
@@ -237,6 +238,7 @@ def survey_answer_save(
             products = _product_answers_locked(survey, entrepreneur)
         if not set(data.ready) <= {p.product_id for p in products}:
             raise WorkflowError(MSG_PRODUCT_NOT_OURS)
+        before = _counted(answer, products, base)
         now = timezone.now()
         answer.trained = data.trained
         answer.selling_online = data.selling_online
@@ -253,8 +255,36 @@ def survey_answer_save(
         # Two queries for the entrepreneur's products, not two each (issue #19).
         bulk_update_with_history(products, ProductAnswer, ["ready", "answered_at"], default_user=by)
         Survey.objects.filter(pk=survey.pk).update(updated_at=now)
-        totals_changed(round_ids=[survey.round_id], districts=[survey.district_id], only="survey")
+        after = _counted(answer, products, base)
+        totals_changed(
+            round_ids=[survey.round_id],
+            districts=[survey.district_id],
+            only="survey",
+            # What this save adds to the district's answer counts (issue #19): the
+            # totals add it instead of counting the district's answers again.
+            survey_counts_change={name: after[name] - before[name] for name in ANSWER_COUNTS},
+        )
     return answer
+
+
+def _counted(answer: EntrepreneurAnswer, products: list[ProductAnswer], base: set[int]) -> dict:
+    """What one entrepreneur's answers add to its district's answer counts
+    (selectors.survey_answer_counts, ANSWER_COUNTS): nothing for an entrepreneur, or a
+    product, outside the round's base; an answer counts once it was saved."""
+    out = dict.fromkeys(ANSWER_COUNTS, 0) | {"sales_prev": Decimal("0.00")}
+    if base and answer.answered_at is not None:
+        out.update(
+            entrepreneurs_answered=1,
+            trained=int(answer.trained),
+            selling=int(answer.selling_online),
+            standard=int(answer.has_standard),
+            sales_prev=answer.sales_prev_year or Decimal("0.00"),
+        )
+    for product in products:
+        if product.product_id in base and product.answered_at is not None:
+            out["products_answered"] += 1
+            out["products_ready"] += int(product.ready)
+    return out
 
 
 def _be_datetime(value) -> str:

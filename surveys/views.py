@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from districts.models import District, Province
 from districts.scoping import Role, can_edit_district, can_review_district
-from districts.selectors import get_district_for_user
+from districts.selectors import get_district_for_user, subdistrict_choices
 from otop_portal.downloads import XLSX
 from otop_portal.forms import ExceptionForm, ReviewForm
 from otop_portal.importing import ImportRefused
@@ -162,8 +162,7 @@ def _survey_or_transient(round: Round, district: District) -> tuple[Survey | Non
 @district_view
 def detail(request: HttpRequest, round: Round, district: District) -> HttpResponse:
     survey, subject = _survey_or_transient(round, district)
-    subdistricts = list(district.subdistricts.values_list("code", "name_th"))
-    filters = SurveyFilterForm(request.GET or None, subdistricts=subdistricts)
+    filters = SurveyFilterForm(request.GET or None, subdistricts=subdistrict_choices(district))
     listed = selectors.survey_entrepreneurs(
         round=round,
         district=district,

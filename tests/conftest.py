@@ -42,6 +42,15 @@ def make_user(
     return user
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: the database is rolled back between tests,
+    what the pages cached (a district's subdistricts) is not."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def officer(db):
     return make_user("officer", Role.OFFICER, district="5607")

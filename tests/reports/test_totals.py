@@ -517,3 +517,51 @@ def test_the_province_and_district_pages_read_the_survey_counts_from_the_totals(
     assert f"1 / {row.entrepreneurs:,}" in page
     assert f"1 / {row.entrepreneurs:,}" in client.get(district_page).content.decode()
     assert DistrictTotals.objects.get(pk=row.pk).survey_answered is None
+
+
+def test_an_answer_saved_adds_its_change_to_the_kept_survey_counts(samples, officer, monkeypatch):
+    # An answer saved adds what it changed to the stored counts instead of counting the
+    # district's answers again (issue #19): every change of every field, and a second
+    # save of the same entrepreneur, leave the counts equal to a recount.
+    import_registry(samples)
+    round = round_setup(code="2564-2", snapshot="latest").round
+    survey = survey_get_or_start(round=round, district=District.objects.get(code="5607"))
+    first, second = EntrepreneurAnswer.objects.filter(survey=survey).order_by("pk")[:2]
+    products = list(first.entrepreneur.products.values_list("pk", flat=True))
+    from reports import services
+
+    counted = []  # the saves' own counts (assert_current's recomputation counts all)
+    recount = services._survey_counts
+
+    def spy(round, codes):
+        if codes == ["5607"]:
+            counted.append(codes)
+        return recount(round, codes)
+
+    monkeypatch.setattr(services, "_survey_counts", spy)
+
+    def save(answer, data):
+        answer.refresh_from_db()
+        survey_answer_save(
+            survey=survey,
+            entrepreneur=answer.entrepreneur,
+            data=data,
+            by=officer,
+            version=answer.version,
+            today=TODAY,
+        )
+        assert_current(round)
+
+    save(first, AnswerData(True, True, True, Decimal("1000"), set(products)))
+    save(second, AnswerData(False, True, False, Decimal("0"), set()))
+    save(first, AnswerData(False, True, False, Decimal("250.50"), set(products[:1])))
+    save(first, AnswerData(True, False, True, Decimal("0"), set()))
+    row = DistrictTotals.objects.get(round=round, district_id="5607")
+    assert (row.survey_answered, row.survey_trained, row.survey_selling) == (2, 1, 1)
+    assert (row.survey_standard, row.survey_sales_prev, row.survey_products_ready) == (1, 0, 0)
+    assert counted == []  # no save counted the district's answers again
+    # A row from before the counts were kept holds none: the save counts them.
+    DistrictTotals.objects.filter(pk=row.pk).update(survey_answered=None)
+    save(second, AnswerData(True, True, False, Decimal("90"), set()))
+    assert DistrictTotals.objects.get(pk=row.pk).survey_answered == 2
+    assert len(counted) == 1

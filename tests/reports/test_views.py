@@ -191,6 +191,35 @@ def test_a_product_new_in_the_base_shows_as_a_draft_line_until_saved(client, off
     assert report.lines.get(product=newcomer).month_1 == Decimal("300")
 
 
+def test_a_lines_row_shows_its_note_link_channels_and_flags_escaped(
+    client, officer, products, round_2564
+):
+    # The rows are written in Python (reports.templatetags.report_tags, issue #19):
+    # what an officer typed is shown as text, and each part of the row is there.
+    report = make_report(round_2564, "5607")
+    make_line(
+        report,
+        products[0],
+        months=[1500],
+        note="<b>ส่ง</b> & รับ",
+        url="https://shop.example/p?a=1&b=2",
+        facebook=True,
+        other_channel="TikTok",
+        answered_at="2021-05-01T00:00:00Z",
+    )
+    make_line(report, products[1], months=[900], answered_at="2021-05-01T00:00:00Z")
+    totals_changed(districts=["5607"])
+    html = login(client, officer).get(url("detail")).content.decode()
+    assert "&lt;b&gt;ส่ง&lt;/b&gt; &amp; รับ" in html and "<b>ส่ง</b>" not in html
+    assert 'href="https://shop.example/p?a=1&amp;b=2" rel="noopener noreferrer nofollow"' in html
+    assert "<span data-row-channels>Facebook TikTok</span>" in html
+    assert "data-row-month>1,500.00</td>" in html
+    # The line sold with no channel and no link is flagged on its row.
+    second = html[html.index("กาแฟดอยหลวง") :]
+    assert '<ul class="flags" data-flags><li class="warning">' in second
+    assert "แก้ไข ผ้าพันคอฝ้าย" in html and "แก้ไข กาแฟดอยหลวง" in html
+
+
 def test_the_filters_find_lines(client, officer, products, round_2564):
     report = make_report(round_2564, "5607")
     make_line(report, products[0], months=[10], answered_at="2021-05-01T00:00:00Z")
