@@ -330,6 +330,49 @@ def history_event(record, *, labels: HistoryLabels) -> str:
     return str(labels.changed)
 
 
+@dataclass
+class HistoryRecord:
+    """What history_event reads of a form's history record, read without the ORM."""
+
+    history_type: str
+    history_change_reason: str | None
+    late: bool
+    return_reason: str
+
+
+#: The columns each part of a history statement gives (history_read), in this order:
+#: when, kind, then HistoryRecord's fields, a name, a note, and the user's names.
+HISTORY_COLUMNS = 11
+
+
+def history_read(sql: str, params: list, *, limit: int) -> list[tuple]:
+    """A form's history in one statement of raw SQL, newest first, at most `limit` rows.
+
+    The form's page listed its history from three ORM queries; building them cost 7 ms
+    of the page, the statement 1 ms (issue #19). Each row is (when, kind, history_type,
+    change reason, late, return_reason, name, note, who): `when` an aware datetime (the
+    text SQLite stores is parsed), `who` as who_label words it. `sql` is a UNION ALL of
+    parts each giving HISTORY_COLUMNS columns in that order."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    out = []
+    for when, kind, type_, reason, late, return_reason, name, note, user, first, last in rows:
+        if isinstance(when, str):
+            when = dt.datetime.fromisoformat(when)
+        if timezone.is_naive(when):
+            when = timezone.make_aware(when, dt.UTC)
+        if user is None:
+            who = str(MSG_HISTORY_SYSTEM)
+        else:  # as User.get_full_name(), else the username
+            who = f"{first} {last}".strip() or user
+        out.append((when, kind, type_, reason, bool(late), return_reason or "", name, note, who))
+    out.sort(key=lambda row: row[0], reverse=True)
+    return out[:limit]
+
+
 def history_items(records, *, labels: HistoryLabels) -> list[HistoryItem]:
     """A form's own history records (with their users joined) as its page lists them."""
     return [

@@ -34,7 +34,7 @@ from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from districts.models import District, Province
+from districts.models import District, Province, User
 from otop_portal import workflow
 from otop_portal.workflow import Status
 from products.models import Product, Round
@@ -53,6 +53,7 @@ from reports.models import (
     DistrictTotals,
     Report,
     ReportLine,
+    ReportUpload,
     line_label,
     line_total_expression,
 )
@@ -1051,58 +1052,69 @@ REPORT_HISTORY = workflow.HistoryLabels(
 )
 
 
+#: The report's history records, its lines' saves and its committed imports, the newest
+#: `limit` of each (workflow.HISTORY_COLUMNS columns, workflow.history_read).
+REPORT_HISTORY_SQL = f"""
+SELECT * FROM (
+  SELECT h.history_date, 'form', h.history_type, h.history_change_reason, h.late,
+         h.return_reason, '', '', u.username, u.first_name, u.last_name
+  FROM {Report.history.model._meta.db_table} h
+  LEFT JOIN {User._meta.db_table} u ON u.id = h.history_user_id
+  WHERE h.id = %s ORDER BY h.history_date DESC LIMIT %s) f
+UNION ALL
+SELECT * FROM (
+  SELECT h.history_date, 'line', h.history_type, h.history_change_reason,
+         CAST(0 AS BOOLEAN), '', p.name, h.note, u.username, u.first_name, u.last_name
+  FROM {ReportLine.history.model._meta.db_table} h
+  LEFT JOIN {Product._meta.db_table} p ON p.id = h.product_id
+  LEFT JOIN {User._meta.db_table} u ON u.id = h.history_user_id
+  WHERE h.report_id = %s AND h.history_type = '~' AND h.history_change_reason IN (%s, %s)
+  ORDER BY h.history_date DESC LIMIT %s) l
+UNION ALL
+SELECT * FROM (
+  SELECT r.uploaded_at, 'import', '', '', CAST(0 AS BOOLEAN), '', r.original_name, '',
+         u.username, u.first_name, u.last_name
+  FROM {ReportUpload._meta.db_table} r
+  LEFT JOIN {User._meta.db_table} u ON u.id = r.uploaded_by_id
+  WHERE r.report_id = %s AND r.outcome = %s ORDER BY r.uploaded_at DESC LIMIT %s) i
+"""  # noqa: S608 - table names from the models, every value a parameter
+
+
 def report_history(*, report: Report | None, limit: int = 30) -> list[workflow.HistoryItem]:
     """Who did what and when: the report's transitions, imports and the lines saved in the
-    browser, newest first. Three queries."""
+    browser, newest first. One statement of raw SQL (workflow.history_read): the three
+    ORM queries it replaced cost 7 ms of the report page to build (issue #19)."""
     if report is None or report.pk is None:
         return []
-    items = workflow.history_items(
-        report.history.select_related("history_user").order_by("-history_date")[:limit],
-        labels=REPORT_HISTORY,
-    )
-    saved = (
-        ReportLine.history.filter(
-            report_id=report.pk,
-            history_type="~",
-            history_change_reason__in=[workflow.CHANGE_REASON_SAVED, CHANGE_REASON_FLAG_NOTE],
-        )
-        .select_related("history_user", "product")
-        # What the list shows: a line's history row carries all its figures.
-        .only(
-            "history_date",
-            "history_change_reason",
-            "note",
-            "product__name",
-            "history_user__username",
-            "history_user__first_name",
-            "history_user__last_name",
-        )
-        .order_by("-history_date")[:limit]
-    )
-    items += [
-        workflow.HistoryItem(
-            r.history_date,
-            workflow.who_label(r.history_user),
-            (
+    items = []
+    for when, kind, type_, reason, late, return_reason, name, note, who in workflow.history_read(
+        REPORT_HISTORY_SQL,
+        [
+            report.pk,
+            limit,
+            report.pk,
+            workflow.CHANGE_REASON_SAVED,
+            CHANGE_REASON_FLAG_NOTE,
+            limit,
+            report.pk,
+            "committed",
+            limit,
+        ],
+        limit=limit,
+    ):
+        if kind == "form":
+            record = workflow.HistoryRecord(type_, reason, late, return_reason)
+            what = workflow.history_event(record, labels=REPORT_HISTORY)
+        elif kind == "line":
+            what = (
                 _("หมายเหตุของยอดที่ควรตรวจสอบ %(name)s: %(note)s")
-                if r.history_change_reason == CHANGE_REASON_FLAG_NOTE
+                if reason == CHANGE_REASON_FLAG_NOTE
                 else _("บันทึก %(name)s")
-            )
-            % {"name": r.product.name if r.product else "", "note": r.note},
-        )
-        for r in saved
-    ]
-    imports = report.uploads.filter(outcome="committed").select_related("uploaded_by")[:limit]
-    items += [
-        workflow.HistoryItem(
-            u.uploaded_at,
-            workflow.who_label(u.uploaded_by),
-            str(workflow.MSG_HISTORY_IMPORTED) % {"name": u.original_name},
-        )
-        for u in imports
-    ]
-    items.sort(key=lambda i: i.when, reverse=True)
-    return items[:limit]
+            ) % {"name": name or "", "note": note}
+        else:
+            what = str(workflow.MSG_HISTORY_IMPORTED) % {"name": name}
+        items.append(workflow.HistoryItem(when, who, what))
+    return items
 
 
 def report_uploads(*, report: Report | None, limit: int = 10):

@@ -362,6 +362,7 @@ def report_line_save(
         current.answered_at = timezone.now()
         current.answered_by = by
         current._change_reason = CHANGE_REASON_SAVED
+        current._history_user = by  # outside a request simple_history has no user
         current.save()
         Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
         totals_changed(round_ids=[report.round_id], districts=[report.district_id])
@@ -405,6 +406,8 @@ def report_flag_notes_save(
             line.answered_at = timezone.now()
             line.answered_by = by
             line._change_reason = CHANGE_REASON_FLAG_NOTE
+            # Outside a request (a command, a test) simple_history has no user to record.
+            line._history_user = by
             line.save()
             saved.append(line)
         if saved:
