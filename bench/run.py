@@ -672,7 +672,13 @@ def _dashboard_section(d: dict) -> list[str]:
     out += [
         "",
         f"Measured on {d.get('date', '')}; load average {load[0]} before and {load[1]} "
-        "after the timed requests."
+        "after the timed requests"
+        + (
+            f", after waiting {d['settled']['waited_s']} s (at most 120) for the machine "
+            f"to settle below a load average of 1 once PostgreSQL's dirty pages were flushed."
+            if d.get("settled")
+            else "."
+        )
         if load
         else "",
         f"With Phayao alone in the database the province page makes {ph['province']} queries "

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -353,8 +353,6 @@ def history_read(sql: str, params: list, *, limit: int) -> list[tuple]:
     change reason, late, return_reason, name, note, who): `when` an aware datetime (the
     text SQLite stores is parsed), `who` as who_label words it. `sql` is a UNION ALL of
     parts each giving HISTORY_COLUMNS columns in that order."""
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -787,9 +787,14 @@ def survey_import_rows(
         if plan.result.changed:
             _write(plan, locked, by, change_reason_import(name))
         _unanswered_note(plan.result, locked)
-        totals_changed(round_ids=[locked.round_id], districts=[locked.district_id], only="survey")
         if dry_run:
+            # Nothing of a preview is kept, its totals neither: their recount was a fifth
+            # of a preview's time (issue #19).
             transaction.set_rollback(True)
+        else:
+            totals_changed(
+                round_ids=[locked.round_id], districts=[locked.district_id], only="survey"
+            )
     return plan.result
 
 
