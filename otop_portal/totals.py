@@ -27,6 +27,29 @@ def totals_refresher_register(fn: Callable[..., None]) -> Callable[..., None]:
     return fn
 
 
+#: The function that reads what the totals keep of one district's survey (reports
+#: registers it, as it does its refresher).
+_SURVEY_READERS: list[Callable[..., dict | None]] = []
+
+
+def survey_totals_reader_register(fn: Callable[..., dict | None]) -> Callable[..., dict | None]:
+    """Register the function that reads a district's kept survey figures (reports does)."""
+    if fn not in _SURVEY_READERS:
+        _SURVEY_READERS.append(fn)
+    return fn
+
+
+def survey_totals_read(*, round_id: int, district: str) -> dict | None:
+    """What the totals keep of one district's survey, for the survey page (issue #19):
+    {"stamp": the row's stamp, new whenever a write recomputed the row, and so whenever
+    the round's base of the district changed; "counts": its answer counts by
+    surveys.selectors.ANSWER_COUNTS' names, or None for a row from before they were
+    kept}. None when the district has no totals row, or nothing reads them."""
+    for fn in _SURVEY_READERS:
+        return fn(round_id=round_id, district=district)
+    return None
+
+
 #: What `only` may name: a write that changed nothing but one form's status, lateness
 #: or time of last change (a survey's answers are not in the totals).
 FORM_KINDS = ("survey", "report")

@@ -24,3 +24,8 @@ class ReportsConfig(AppConfig):
         from reports.services import district_totals_changed
 
         totals_refresher_register(district_totals_changed)
+
+        from otop_portal.totals import survey_totals_reader_register
+        from reports.selectors import survey_totals_kept
+
+        survey_totals_reader_register(survey_totals_kept)

@@ -501,6 +501,20 @@ def survey_counts_stored(*, round: Round, codes: list[str]) -> dict[str, dict] |
     return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
 
 
+def survey_totals_kept(*, round_id: int, district: str) -> dict | None:
+    """otop_portal.totals.survey_totals_read's reader (reports.apps registers it): the
+    district's stamp and survey answer counts, in one query."""
+    row = (
+        DistrictTotals.objects.filter(round_id=round_id, district_id=district)
+        .values_list("stamp", *SURVEY_COUNT_FIELDS.values())
+        .first()
+    )
+    if row is None:
+        return None
+    counts = None if None in row[1:] else dict(zip(SURVEY_COUNT_FIELDS, row[1:], strict=True))
+    return {"stamp": row[0], "counts": counts}
+
+
 def kpi_row_of(*, round: Round, district: District, totals: DistrictTotals | None) -> KpiRow:
     """The district's KPI row from its totals row, read already (district_totals_of);
     summed live, without writing, when it has none."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from districts.models import District, User
 from otop_portal import workflow
+from otop_portal.totals import survey_totals_read
 from otop_portal.workflow import Status
 from products.models import Entrepreneur, Product, Round, entrepreneur_in_base
 from products.selectors import base_counts_by_district, base_filter_for
@@ -281,25 +283,25 @@ def survey_entrepreneurs(
     """The base entrepreneurs of a district, filtered, one page of them (all of them in
     one page when `per_page` is None) with their answers; the district's base counts
     (entrepreneurs, products), whatever the filters; and its survey's answer counts
-    (SurveyPage). Four queries with no filter set, five with one; two fewer without a
-    survey.
+    (SurveyPage). Four queries with no filter set and the base kept in the cache, six
+    at most.
 
     Only the page's rows are read from the registry: the biggest district lists 488
-    entrepreneurs (issue #19). The survey's answers are read whole, once, in two plain
-    queries: the rows and the answer counts come from them.
+    entrepreneurs (issue #19). The answer counts are the ones the district's totals
+    keep (otop_portal.totals.survey_totals_read), and only the page's answers are read;
+    for a district whose totals keep none, the survey's answers are read whole, once,
+    and the rows and the counts come from them.
 
     The base products are read in a query of their own, with the base as a condition
     on the products: as the filter of a count over the entrepreneurs' products,
     PostgreSQL hashed every product of the round's snapshot on each request (0.5 s for
     the biggest district at country scale, bench/dashboard.py)."""
+    # The district's kept survey figures (otop_portal.totals): its answer counts, and
+    # the stamp the base is kept in the cache under.
+    kept = survey_totals_read(round_id=round.pk, district=district.code)
+    base_rows = survey_base_rows(round, district, stamp=kept["stamp"] if kept else "")
     # (entrepreneur, product) of every base product: the entrepreneurs' counts, and the
     # page's products, whose readiness is then read by id.
-    # With the entrepreneur's code: the list's order when no filter is set.
-    base_rows = list(
-        Product.objects.base(round, district=district.code)
-        .order_by()
-        .values_list("entrepreneur_id", "id", "entrepreneur__code")
-    )
     base_products = [(entrepreneur, product) for entrepreneur, product, _code in base_rows]
     base = Counter(entrepreneur for entrepreneur, _product in base_products)
     # Only the page's entrepreneurs are read (issue #19): their ids in the list's order,
@@ -348,13 +350,46 @@ def survey_entrepreneurs(
         )
         for e in (by_id[pk] for pk in found.object_list if pk in by_id)
     ]
-    answers = _SurveyAnswers.read(survey)
+    if kept is not None and kept["counts"] is not None:
+        # The counts as the totals keep them: only the page's answers are read.
+        listed = {row.id for row in found.object_list}
+        answers = _SurveyAnswers.read(
+            survey,
+            entrepreneurs=listed,
+            products=[p for e, p in base_products if e in listed],
+        )
+        counts = kept["counts"]
+    else:
+        answers = _SurveyAnswers.read(survey)
+        counts = answers.counts(base_products)
     answers.fill(found.object_list, base_products)
-    return SurveyPage(
-        page=found,
-        base_counts=(len(base), len(base_products)),
-        counts=answers.counts(base_products),
-    )
+    return SurveyPage(page=found, base_counts=(len(base), len(base_products)), counts=counts)
+
+
+#: How long a district's base is kept in the cache under its totals' stamp.
+BASE_CACHE_SECONDS = 600
+
+
+def survey_base_rows(round: Round, district: District, *, stamp: str) -> list[tuple]:
+    """(entrepreneur id, product id, entrepreneur code) of every base product of the
+    district: the survey list's counts and order.
+
+    Kept in the cache under the district's totals stamp (`stamp`, "" for none: read
+    every time), as the report page keeps its order of lines: every write that changes
+    the base recomputes the district's totals, which gives the row a new stamp, so a
+    kept base is never read after a change (issue #19: 5 ms of the biggest district's
+    survey page)."""
+    key = f"surveys:base:{round.pk}:{district.code}:{stamp}"
+    found = cache.get(key) if stamp else None
+    if found is None:
+        found = list(
+            Product.objects.base(round, district=district.code)
+            .order_by()
+            .values_list("entrepreneur_id", "id", "entrepreneur__code")
+        )
+        if stamp:
+            cache.set(key, found, BASE_CACHE_SECONDS)
+    return found
 
 
 @dataclass
@@ -380,12 +415,20 @@ class _SurveyAnswers:
     products: list[tuple[int, bool, bool]]
 
     @classmethod
-    def read(cls, survey: Survey | None) -> _SurveyAnswers:
+    def read(cls, survey: Survey | None, *, entrepreneurs=None, products=None) -> _SurveyAnswers:
+        """The survey's answers; of these entrepreneurs' and products' ids only, when
+        given (a page whose counts come from the totals)."""
         if survey is None:
             return cls({}, [])
+        about = EntrepreneurAnswer.objects.filter(survey=survey)
+        if entrepreneurs is not None:
+            about = about.filter(entrepreneur_id__in=list(entrepreneurs))
+        product_answers = ProductAnswer.objects.filter(survey=survey)
+        if products is not None:
+            product_answers = product_answers.filter(product_id__in=list(products))
         entrepreneurs = {
             row[0]: row[1:]
-            for row in EntrepreneurAnswer.objects.filter(survey=survey).values_list(
+            for row in about.values_list(
                 "entrepreneur_id",
                 "answered_at",
                 "trained",
@@ -396,9 +439,9 @@ class _SurveyAnswers:
         }
         products = [
             (product, answered_at is not None, ready)
-            for product, answered_at, ready in ProductAnswer.objects.filter(
-                survey=survey
-            ).values_list("product_id", "answered_at", "ready")
+            for product, answered_at, ready in product_answers.values_list(
+                "product_id", "answered_at", "ready"
+            )
         ]
         return cls(entrepreneurs, products)
 

@@ -19,7 +19,7 @@ from django.utils.html import escape
 from districts.models import District, Province
 from otop_portal.importing import ImportRefused
 from otop_portal.workflow import Status
-from products.models import Round
+from products.models import Entrepreneur, Round, SnapshotProduct
 from products.services.registry import registry_import_file
 from products.services.rounds import round_repin, round_setup, round_setup_from
 from products.services.targets import target_set, targets_import
@@ -37,7 +37,12 @@ from reports.services import (
     report_submit,
 )
 from surveys.models import EntrepreneurAnswer, Survey
-from surveys.selectors import survey_answer_counts, survey_entrepreneurs
+from surveys.selectors import (
+    _SurveyAnswers,
+    survey_answer_counts,
+    survey_base_rows,
+    survey_entrepreneurs,
+)
 from surveys.services import (
     AnswerData,
     survey_answer_save,
@@ -67,12 +72,16 @@ def assert_current(round: Round) -> None:
     phayao = Province.objects.get(code="56")
     live = kpi_rows_live(round=round, districts=District.objects.filter(province=phayao))
     assert kpi_for_province(round=round, province=phayao).rows == live
-    # The survey page counts the answers it reads in Python: the same figures as the
-    # totals' query (survey_answer_counts), whatever the write before.
+    # The survey page shows the kept counts; for a district whose totals keep none it
+    # counts the answers it reads in Python: both the same figures as the totals'
+    # query (survey_answer_counts), whatever the write before.
     for survey in Survey.objects.filter(round=round).select_related("district"):
         page = survey_entrepreneurs(round=round, district=survey.district, survey=survey)
         code = survey.district_id
         assert page.counts == survey_answer_counts(round=round, codes=[code])[code]
+        base = survey_base_rows(round, survey.district, stamp="")
+        counted = _SurveyAnswers.read(survey).counts([(e, p) for e, p, _code in base])
+        assert counted == survey_answer_counts(round=round, codes=[code])[code]
 
 
 def import_registry(samples, as_of=dt.date(2021, 4, 1)):
@@ -565,3 +574,34 @@ def test_an_answer_saved_adds_its_change_to_the_kept_survey_counts(samples, offi
     save(second, AnswerData(True, True, False, Decimal("90"), set()))
     assert DistrictTotals.objects.get(pk=row.pk).survey_answered == 2
     assert len(counted) == 1
+
+
+def test_the_survey_page_shows_the_kept_counts_and_its_base_after_a_write_changes_it(
+    client, samples, officer
+):
+    import_registry(samples)
+    round = round_setup(code="2564-2", snapshot="latest").round
+    survey = survey_get_or_start(round=round, district=District.objects.get(code="5607"))
+    answer_one(survey, officer)
+    client.login(username=officer.username, password=PASSWORD)
+    url = reverse("surveys:detail", args=[round.code, "5607"])
+    row = DistrictTotals.objects.get(round=round, district_id="5607")
+    page = client.get(url).content.decode()
+    assert f"1 จาก {row.entrepreneurs}" in page
+    # The counts come from the totals (issue #19): what they keep is what shows.
+    DistrictTotals.objects.filter(pk=row.pk).update(survey_answered=42)
+    assert f"42 จาก {row.entrepreneurs}" in client.get(url).content.decode()
+    # The page's rows are read fresh: a code changed shows at once.
+    first = EntrepreneurAnswer.objects.filter(survey=survey).order_by("entrepreneur__code")[0]
+    Entrepreneur.objects.filter(pk=first.entrepreneur_id).update(code="560799999")
+    assert 'id="e-560799999"' in client.get(url).content.decode()
+    # The base is kept under the totals' stamp: a change made behind the portal's back
+    # counts once a write recomputes the district (rebuild_totals, or any write).
+    maechai = District.objects.get(code="5607")
+    kept = survey_base_rows(round, maechai, stamp=row.stamp)
+    SnapshotProduct.objects.filter(snapshot=round.snapshot, product_id=kept[0][1]).delete()
+    assert survey_base_rows(round, maechai, stamp=row.stamp) == kept
+    call_command("rebuild_totals", stdout=io.StringIO())
+    stamp = DistrictTotals.objects.get(pk=row.pk).stamp
+    assert stamp != row.stamp
+    assert len(survey_base_rows(round, maechai, stamp=stamp)) == len(kept) - 1
