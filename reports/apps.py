@@ -19,13 +19,11 @@ class ReportsConfig(AppConfig):
         approved_forms_register(approved_reports)
 
         # Every write that changes a district's figures recomputes its totals row
-        # (otop_portal.totals), whichever floor it is on; imported here for the same reason.
-        from otop_portal.totals import totals_refresher_register
+        # (otop_portal.totals), whichever floor it is on, and the survey page reads what
+        # the row keeps of its survey; imported here for the same reason.
+        from otop_portal.totals import survey_totals_reader_register, totals_refresher_register
+        from reports.selectors import survey_totals_kept
         from reports.services import district_totals_changed
 
         totals_refresher_register(district_totals_changed)
-
-        from otop_portal.totals import survey_totals_reader_register
-        from reports.selectors import survey_totals_kept
-
         survey_totals_reader_register(survey_totals_kept)
