@@ -298,6 +298,10 @@ def main() -> None:
     district, district_base = biggest_district(round_get(ROUND))
     wide, wide_districts = most_districts()
     phayao = phayao_counts()
+    # The application as the servers load it (otop_portal.wsgi: its objects frozen out
+    # of the garbage collector's generations, as each gunicorn worker does).
+    import otop_portal.wsgi  # noqa: F401
+
     quiet = settle()
     print(
         f"settled: waited {quiet['waited_s']} s for a load average below {SETTLE_LOAD} "
