@@ -355,8 +355,8 @@ def survey_entrepreneurs(
         listed = {row.id for row in found.object_list}
         answers = _SurveyAnswers.read(
             survey,
-            entrepreneurs=listed,
-            products=[p for e, p in base_products if e in listed],
+            entrepreneur_ids=listed,
+            product_ids=[p for e, p in base_products if e in listed],
         )
         counts = kept["counts"]
     else:
@@ -415,17 +415,19 @@ class _SurveyAnswers:
     products: list[tuple[int, bool, bool]]
 
     @classmethod
-    def read(cls, survey: Survey | None, *, entrepreneurs=None, products=None) -> _SurveyAnswers:
+    def read(
+        cls, survey: Survey | None, *, entrepreneur_ids=None, product_ids=None
+    ) -> _SurveyAnswers:
         """The survey's answers; of these entrepreneurs' and products' ids only, when
         given (a page whose counts come from the totals)."""
         if survey is None:
             return cls({}, [])
         about = EntrepreneurAnswer.objects.filter(survey=survey)
-        if entrepreneurs is not None:
-            about = about.filter(entrepreneur_id__in=list(entrepreneurs))
+        if entrepreneur_ids is not None:
+            about = about.filter(entrepreneur_id__in=list(entrepreneur_ids))
         product_answers = ProductAnswer.objects.filter(survey=survey)
-        if products is not None:
-            product_answers = product_answers.filter(product_id__in=list(products))
+        if product_ids is not None:
+            product_answers = product_answers.filter(product_id__in=list(product_ids))
         entrepreneurs = {
             row[0]: row[1:]
             for row in about.values_list(
@@ -575,15 +577,10 @@ SURVEY_HISTORY = workflow.HistoryLabels(
 
 
 #: The survey's history records and its answers saved in the browser (an import's are
-#: named by the survey's own record), the newest `limit` of each
-#: (workflow.HISTORY_COLUMNS columns, workflow.history_read).
-SURVEY_HISTORY_SQL = f"""
-SELECT * FROM (
-  SELECT h.history_date, 'form', h.history_type, h.history_change_reason, h.late,
-         h.return_reason, '', '', u.username, u.first_name, u.last_name
-  FROM {Survey.history.model._meta.db_table} h
-  LEFT JOIN {User._meta.db_table} u ON u.id = h.history_user_id
-  WHERE h.id = %s ORDER BY h.history_date DESC LIMIT %s) f
+#: named by the survey's own record), the newest `limit` of each (workflow.history_read).
+SURVEY_HISTORY_SQL = (
+    workflow.form_history_sql(Survey)
+    + f"""
 UNION ALL
 SELECT * FROM (
   SELECT h.history_date, 'answer', h.history_type, h.history_change_reason,
@@ -595,6 +592,7 @@ SELECT * FROM (
     AND (h.history_change_reason IS NULL OR SUBSTR(h.history_change_reason, 1, %s) <> %s)
   ORDER BY h.history_date DESC LIMIT %s) a
 """  # noqa: S608 - table names from the models, every value a parameter
+)
 
 
 def survey_history(*, survey: Survey | None, limit: int = 30) -> list[workflow.HistoryItem]:
@@ -605,19 +603,16 @@ def survey_history(*, survey: Survey | None, limit: int = 30) -> list[workflow.H
     if survey is None:
         return []
     prefix = workflow.CHANGE_REASON_IMPORT_PREFIX
-    items = []
-    for when, kind, type_, reason, late, return_reason, code, name, who in workflow.history_read(
+    return workflow.history_read(
         SURVEY_HISTORY_SQL,
         [survey.pk, limit, survey.pk, len(prefix), prefix, limit],
         limit=limit,
-    ):
-        if kind == "form":
-            record = workflow.HistoryRecord(type_, reason, late, return_reason)
-            what = workflow.history_event(record, labels=SURVEY_HISTORY)
-        else:
-            what = _("บันทึกคำตอบของ %(code)s %(name)s") % {"code": code, "name": name}
-        items.append(workflow.HistoryItem(when, who, what))
-    return items
+        labels=SURVEY_HISTORY,
+        # The only other kind: an answer saved, named by its entrepreneur's code and name.
+        describe=lambda _kind, _reason, code, name: (
+            _("บันทึกคำตอบของ %(code)s %(name)s") % {"code": code, "name": name}
+        ),
+    )
 
 
 def survey_uploads(*, survey: Survey | None, limit: int = 10) -> list[SurveyUpload]:
