@@ -313,13 +313,14 @@ def _sales_by_district(round: Round, codes: list[str] | None) -> dict[str, dict]
     return {r["report__district_id"]: r for r in rows}
 
 
-def form_statuses(kind: str, *, round: Round, codes: list[str] | None) -> dict[str, dict]:
+def form_statuses(kind: str, *, round: Round | int, codes: list[str] | None) -> dict[str, dict]:
     """The status, lateness and last change of each district's survey or report
-    (`kind`), by district code: what the totals keep of the form."""
+    (`kind`), by district code: what the totals keep of the form. `round`: a round or
+    its id."""
     return _statuses(Survey if kind == "survey" else Report, round, codes)
 
 
-def _statuses(model, round: Round, codes: list[str] | None) -> dict[str, dict]:
+def _statuses(model, round: Round | int, codes: list[str] | None) -> dict[str, dict]:
     qs = model.objects.filter(round=round)
     if codes is not None:
         qs = qs.filter(district_id__in=codes)

@@ -798,9 +798,11 @@ def district_totals_changed(
     registers it). A form's status (`only`) is its own round's alone."""
     scope = None if districts is None else District.objects.filter(code__in=districts)
     if only is not None and round_ids is not None and districts is not None:
-        for round in Round.objects.filter(pk__in=round_ids):
+        # By the round's id: a form's status needs no more of its round, and an answer
+        # saved reads no round again (issue #19).
+        for round_id in round_ids:
             district_totals_refresh_status(
-                round=round, codes=districts, kind=only, counts_change=survey_counts_change
+                round=round_id, codes=districts, kind=only, counts_change=survey_counts_change
             )
         return
     for round in rounds_affected(round_ids):
@@ -815,7 +817,7 @@ STATUS_TOTALS = {
 
 
 def district_totals_refresh_status(
-    *, round: Round, codes: list[str], kind: str, counts_change: dict | None = None
+    *, round: Round | int, codes: list[str], kind: str, counts_change: dict | None = None
 ) -> None:
     """Store again only what one form (`kind`: "survey" or "report") changes in these
     districts' totals when nothing else changed (an answer saved, a form submitted): its
@@ -826,20 +828,31 @@ def district_totals_refresh_status(
     `counts_change` (one district's): what the write added to the survey's answer
     counts, added to the stored counts under the row's lock instead of counting the
     district's answers again (three queries). The counts are counted when the row holds
-    none (a row from before the counts were kept)."""
+    none (a row from before the counts were kept).
+
+    `round` is a round or its id: the round is read only when the rows are counted or
+    recomputed. Called inside the write's transaction, it makes no savepoint of its own:
+    a failure here fails the write."""
     fields = STATUS_TOTALS[kind]
     counted = list(SURVEY_COUNT_FIELDS.values()) if kind == "survey" else []
-    with transaction.atomic():
+    round_id = round.pk if isinstance(round, Round) else round
+
+    def whole_round() -> Round:
+        return round if isinstance(round, Round) else Round.objects.get(pk=round_id)
+
+    with transaction.atomic(savepoint=False):
         locked = list(
             DistrictTotals.objects.select_for_update()
-            .filter(round=round, district_id__in=codes)
+            .filter(round_id=round_id, district_id__in=codes)
             .only("district", *fields, *counted)
             .order_by("district_id")
         )
         if len(locked) < len(set(codes)):
-            district_totals_refresh(round=round, districts=District.objects.filter(code__in=codes))
+            district_totals_refresh(
+                round=whole_round(), districts=District.objects.filter(code__in=codes)
+            )
             return
-        statuses = form_statuses(kind, round=round, codes=codes)
+        statuses = form_statuses(kind, round=round_id, codes=codes)
         if (
             counted
             and counts_change is not None
@@ -854,7 +867,7 @@ def district_totals_refresh_status(
                 }
             }
         else:
-            counts = _survey_counts(round, codes) if counted else {}
+            counts = _survey_counts(whole_round(), codes) if counted else {}
         for t in locked:
             row = statuses.get(t.district_id, {})
             setattr(t, fields[0], row.get("status", Status.NOT_STARTED.value))

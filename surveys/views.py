@@ -239,7 +239,6 @@ def entrepreneur(
     )
     if not products:
         raise Http404
-    answer = selectors.entrepreneur_answer(survey=survey, entrepreneur=person)
     lock = subject.lock_reason(request.user)
     conflict = None
     status = 200
@@ -292,7 +291,8 @@ def entrepreneur(
                 return redirect(_row_url(round, district, person.code))
         else:
             status = 400
-    else:
+    if request.method != "POST":
+        answer = selectors.entrepreneur_answer(survey=survey, entrepreneur=person)
         initial = {
             "version": answer.version if answer else 0,
             "ready": [p.id for p in products if p.ready],
@@ -305,6 +305,10 @@ def entrepreneur(
                 sales_prev_year=f"{answer.sales_prev_year:,.2f}" if answer.sales_prev_year else "",
             )
         form = EntrepreneurAnswerForm(initial=initial, products=products)
+    else:
+        # A save that was refused: the answer as it is stored now. A save that passes
+        # reads it only in its transaction (issue #19).
+        answer = selectors.entrepreneur_answer(survey=survey, entrepreneur=person)
     return render(
         request,
         "surveys/entrepreneur.html",

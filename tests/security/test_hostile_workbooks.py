@@ -338,3 +338,43 @@ def test_a_csv_of_millions_of_empty_cells_ends_the_readers_child_not_the_server(
     with pytest.raises(SpreadsheetError) as refused:
         csv_rows(b"code\n" + b"," * (40 * 1024**2) + b"\n")
     assert refused.value.message == MSG_TOO_LARGE_TO_READ
+
+
+def test_the_bounded_reader_reads_from_threads_at_once_as_a_threaded_server_does(samples):
+    """The children are forked from the fork server, not from this process and its
+    threads (runserver serves each request in a thread)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from otop_portal.bounded import BoundedBook
+
+    data = (Path(samples) / "survey_5607.xlsx").read_bytes()
+
+    def read(_n):
+        book = BoundedBook(data, kind="district")
+        try:
+            return [book.rows(name) for name, _visible in book.sheets]
+        finally:
+            book.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(read, range(8)))
+    assert all(r == results[0] for r in results) and results[0][0]
+
+
+def test_a_closed_reader_leaves_no_child_behind(samples):
+    """Closing a book (as every reader does, refused or not) ends its child: a
+    worker that reads all day does not gather processes."""
+    import multiprocessing
+
+    from otop_portal.bounded import BoundedBook
+
+    data = (Path(samples) / "survey_5607.xlsx").read_bytes()
+    for _ in range(3):
+        book = BoundedBook(data, kind="district")
+        child = book._child
+        book.rows(book.sheets[0][0])
+        book.close()
+        book.close()  # twice, as a refusal and its caller may both close it
+        with pytest.raises(ValueError):  # the process object is closed: it was joined
+            child.is_alive()
+    assert not [p for p in multiprocessing.active_children() if p.name == "calamine"]
