@@ -4,9 +4,12 @@ comes a page at a time, with its filters, and a page is compressed on the wire."
 from __future__ import annotations
 
 import gzip
+import html
+import io
 import re
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from districts.models import Subdistrict
@@ -92,6 +95,28 @@ def test_saving_an_answer_goes_back_to_the_entrepreneurs_page(client, officer, b
     assert response.status_code == 302
     assert response["Location"].endswith("?page=3#e-560700120")
     assert "560700120" in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize("totals", [False, True], ids=["no totals", "totals kept"])
+def test_an_entrepreneurs_form_links_back_to_the_page_that_lists_them(
+    client, officer, big_district, totals
+):
+    """The back link's page is worked out from the district's base (kept in the cache
+    under the totals' stamp once the district has totals, issue #19), in the list's
+    order."""
+    if totals:
+        call_command("rebuild_totals", stdout=io.StringIO())
+    client.force_login(officer)
+    for code, page in (("560700001", 1), ("560700050", 1), ("560700051", 2), ("560700340", 7)):
+        form = client.get(
+            reverse(
+                "surveys:entrepreneur",
+                kwargs={"round_code": ROUND, "code": "5607", "entrepreneur_code": code},
+            )
+        ).content.decode()
+        back = html.unescape(re.search(rf'href="([^"]*#e-{code})"', form).group(1))
+        assert back.endswith(f"?page={page}#e-{code}" if page > 1 else f"/#e-{code}")
+        assert f'id="e-{code}"' in client.get(back).content.decode()
 
 
 def test_the_biggest_districts_pages_send_at_most_60_kb(client, officer, big_district):
