@@ -10,8 +10,9 @@ rising load, and its ratio to a bare Django view's ceiling measured in the same 
    a second stop rising: the bare view's ceiling. The server is stopped.
 3. Starts the same gunicorn with the project's own settings and drives the officers'
    mix (bench/load/locustfile.py, with short pauses so that a few dozen officers load
-   the server) at rising user counts, each step held for a fixed time, until the p95
-   passes 300 ms or a request fails. The capacity is the highest requests/s of a step
+   the server) at rising user counts, each step a quarter more officers than the one
+   before (4, 5, 6, 8, 10, 12, 15, 19, 24, 30, ...), each held for a fixed time, until
+   the p95 passes 300 ms or a request fails. The capacity is the highest requests/s of a step
    with p95 <= 300 ms and no failure.
 4. Checks the database against what the officers did (no answer lost or duplicated),
    as the load test does, and writes the figures: the goal is a capacity of at least
@@ -215,7 +216,9 @@ def main() -> None:
         mix = steps_run(
             host=server.host,
             mode="officers",
-            steps=rising(4, top, 1.5),
+            # A quarter more at each step: with half more (4, 6, 9, 14, 21, 32) the
+            # last step under 300 ms could be a third below the highest sustained rate.
+            steps=rising(4, top, 1.25),
             hold=hold,
             settle=settle,
             env=locust_env,
