@@ -875,7 +875,15 @@ def district_totals_refresh_status(
             setattr(t, fields[2], row.get("updated_at"))
             for name, value in counts.get(t.district_id, {}).items():
                 setattr(t, name, value)
-        DistrictTotals.objects.bulk_update(locked, [*fields, *counted])
+        if len(locked) == 1:
+            # One district (an answer saved, a form submitted): a plain update. Django
+            # builds bulk_update's CASE per field in 3 ms, the update in under 1.
+            (t,) = locked
+            DistrictTotals.objects.filter(pk=t.pk).update(
+                **{name: getattr(t, name) for name in (*fields, *counted)}
+            )
+        else:
+            DistrictTotals.objects.bulk_update(locked, [*fields, *counted])
 
 
 @dataclass

@@ -14,7 +14,6 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.utils import bulk_update_with_history
 
 from districts.models import District
 from otop_portal.cells import match_key
@@ -252,8 +251,7 @@ def survey_answer_save(
         for product in products:
             product.ready = product.product_id in data.ready
             product.answered_at = now
-        # Two queries for the entrepreneur's products, not two each (issue #19).
-        bulk_update_with_history(products, ProductAnswer, ["ready", "answered_at"], default_user=by)
+        _product_answers_write(products, now=now, by=by)
         Survey.objects.filter(pk=survey.pk).update(updated_at=now)
         after = _counted(answer, products, base)
         totals_changed(
@@ -265,6 +263,18 @@ def survey_answer_save(
             survey_counts_change={name: after[name] - before[name] for name in ANSWER_COUNTS},
         )
     return answer
+
+
+def _product_answers_write(products: list[ProductAnswer], *, now, by) -> None:
+    """Store one entrepreneur's product answers (their `ready` set, answered `now`) and
+    their history: at most three queries whatever their number, one update for the
+    ready ones and one for the others (issue #19: bulk_update's one statement of a CASE
+    per row and field cost 3 ms to build for an entrepreneur's two or three products)."""
+    for ready in (True, False):
+        ids = [p.pk for p in products if p.ready is ready]
+        if ids:
+            ProductAnswer.objects.filter(pk__in=ids).update(ready=ready, answered_at=now)
+    ProductAnswer.history.bulk_history_create(products, update=True, default_user=by)
 
 
 def _counted(answer: EntrepreneurAnswer, products: list[ProductAnswer], base: set[int]) -> dict:

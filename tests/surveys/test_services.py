@@ -115,6 +115,18 @@ def test_saving_an_entrepreneur_records_its_answers_and_who(small_registry, surv
     )
     assert ready == {r["a1"].id: False, r["a2"].id: True}
     assert answer.history.first().history_user == officer
+    # Each product's answer has its record too: changed ("~"), by whom, to what.
+    records = {
+        h.product_id: h
+        for h in ProductAnswer.history.filter(survey=survey, product__entrepreneur=r["a"]).order_by(
+            "history_date"
+        )
+    }
+    assert {p: (h.ready, h.history_type, h.history_user) for p, h in records.items()} == {
+        r["a1"].id: (False, "~", officer),
+        r["a2"].id: (True, "~", officer),
+    }
+    assert {h.answered_at for h in records.values()} == {answer.answered_at}
 
 
 def test_a_save_from_an_older_version_is_refused_and_the_stored_answer_kept(
