@@ -45,6 +45,19 @@ def _limit_memory():
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
+def _child_pytest_env(name: str) -> dict:
+    """The environment of a child pytest: its own test database on PostgreSQL, as the
+    two child runs below may run at once on two xdist workers (on SQLite each has its
+    own in memory)."""
+    env = {**os.environ, "H14_HOSTILE_PAGES": "1"}
+    url = env.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        base, _sep, _db = url.rpartition("/")
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        env["DATABASE_URL"] = f"{base}/{_db}_{name}_{worker}"
+    return env
+
+
 def _child_env() -> dict:
     env = dict(os.environ)
     env.update(DJANGO_SETTINGS_MODULE="otop_portal.settings", SECRET_KEY="t", DEBUG="0")
@@ -179,7 +192,7 @@ def test_every_upload_page_refuses_the_hostile_files_and_survives():
         text=True,
         timeout=900,
         cwd=ROOT,
-        env={**os.environ, "H14_HOSTILE_PAGES": "1"},
+        env=_child_pytest_env("pages"),
         preexec_fn=_limit_memory,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
@@ -278,7 +291,7 @@ def test_the_admin_import_refuses_what_a_check_missed_and_the_server_lives():
         text=True,
         timeout=900,
         cwd=ROOT,
-        env={**os.environ, "H14_HOSTILE_PAGES": "1"},
+        env=_child_pytest_env("admin"),
         preexec_fn=_limit_memory,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
