@@ -11,10 +11,11 @@ only plain values and dates allowed.
 The child is forked from a fork server (multiprocessing's "forkserver" start method),
 started once per server process with calamine and the child's module loaded, instead
 of a new interpreter for each file: the Phayao sample survey is read in 15 ms instead
-of 36 (bench/bounded_reader.py; issue #19: two children for each upload of a district's
-form, its preview and its commit). The fork
-server is a small process of its own, with no thread and no Django, so forking it is
-safe in a threaded server (runserver) as in gunicorn's workers.
+of 36 (bench/bounded_reader.py; issue #19: two children for each upload of a
+district's form, its preview and its commit). The fork server is a small process of
+its own (about 17 MB, and 13 MB for multiprocessing's resource tracker beside it),
+with no thread and no Django, so forking it is safe in a threaded server (runserver)
+as in gunicorn's workers.
 
 The limit is settings.READER_MEMORY_LIMIT_BYTES (by kind of upload: a district's forms
 are small, a country's registry is not).
