@@ -121,6 +121,9 @@ def main() -> None:
     parser.add_argument("--district", default="1001")
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument(
+        "--only", help="comma-separated requests to time (the others still run, untimed)"
+    )
     args = parser.parse_args()
     django_setup(args.database_url)
     from django.db import connection
@@ -147,7 +150,12 @@ def main() -> None:
     ]
     print(f"district {args.district}, {len(me.codes)} entrepreneurs on its first page")
     mix = 0.0
+    only = set(args.only.split(",")) if args.only else None
     for name, before, request in steps:
+        if only is not None and name not in only:
+            before()
+            request()  # what the next request needs (the form, the file, the preview)
+            continue
         for _ in range(2):
             before()
             request()
@@ -168,10 +176,11 @@ def main() -> None:
             f"{name:18s} p50 {summary['p50_ms']:6.1f} ms  p95 {summary['p95_ms']:6.1f} ms"
             f"  {query_count:3d} queries"
         )
-    print(
-        f"the mix's average server time per request (p50s by the locustfile's weights): "
-        f"{mix / sum(WEIGHTS.values()):.1f} ms"
-    )
+    if only is None:
+        print(
+            f"the mix's average server time per request (p50s by the locustfile's weights): "
+            f"{mix / sum(WEIGHTS.values()):.1f} ms"
+        )
 
 
 if __name__ == "__main__":
