@@ -45,6 +45,8 @@ from bench.common import (  # noqa: E402
     QUICK_URL,
     ROOT,
     ROUND,
+    SETTLE_LOAD,
+    settle_machine,
     timings_summary,
     write_json,
 )
@@ -121,32 +123,6 @@ def _rounds():
     from products.selectors import round_get
 
     return [round_get(ROUND)]
-
-
-#: Before the timed requests, wait (at most SETTLE_MAX_S) for the machine's one-minute
-#: load average to fall below this: the benchmark before (the registry's import of
-#: 200,000 rows) leaves PostgreSQL writing and vacuuming for a minute or more.
-SETTLE_LOAD = 1.0
-SETTLE_MAX_S = 120
-
-
-def settle() -> dict:
-    """Flush PostgreSQL's dirty pages (CHECKPOINT) and wait for a quiet machine; says
-    how long it waited and the load average it measured at."""
-    import os
-
-    from django.db import connection
-
-    started = time.monotonic()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("CHECKPOINT")
-    while os.getloadavg()[0] >= SETTLE_LOAD and time.monotonic() - started < SETTLE_MAX_S:
-        time.sleep(2)
-    return {
-        "waited_s": round(time.monotonic() - started, 1),
-        "load_average": round(os.getloadavg()[0], 2),
-    }
 
 
 def measure(client, urls: dict[str, str], *, warmup: int, requests: int) -> dict[str, dict]:
@@ -302,7 +278,7 @@ def main() -> None:
     # of the garbage collector's generations, as each gunicorn worker does).
     import otop_portal.wsgi  # noqa: F401
 
-    quiet = settle()
+    quiet = settle_machine()
     print(
         f"settled: waited {quiet['waited_s']} s for a load average below {SETTLE_LOAD} "
         f"(now {quiet['load_average']})"

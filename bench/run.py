@@ -761,7 +761,13 @@ def _capacity_section(d: dict) -> list[str]:
         f"gunicorn with {d['gunicorn_workers']} sync workers on a free port of 127.0.0.1, "
         f"locust on the same cores (started {d['started']}; load average "
         f"{d['load_average_before']} before, {d['load_average_between']} between the two "
-        f"measurements, {d['load_average_after']} after).",
+        f"measurements, {d['load_average_after']} after)"
+        + (
+            f", after waiting {d['settled']['waited_s']} s (at most 120) for the machine to "
+            f"settle below a load average of 1 once PostgreSQL's dirty pages were flushed."
+            if d.get("settled")
+            else "."
+        ),
         "",
         f"- Bare Django view's ceiling (/bench-bare/, added by bench/bare_settings.py only): "
         f"**{d['bare_ceiling_rps']} req/s**.",
