@@ -1,6 +1,11 @@
 """The bounded reader's cost for a district's form (issue #19): the child started,
 every sheet of the Phayao sample survey read, the child ended; 25 times, the first
-apart (it starts the fork server).
+apart.
+
+Its result depends on the main module too: a reader forked from multiprocessing's
+fork server instead of a new interpreter measured 15 ms here against 36, but 15 to 30
+ms slower than a new interpreter under gunicorn, because Python 3.11's fork server
+never preloads the main module and each child imports it again (issue #19's note).
 
     .venv/bin/python bench/bounded_reader.py
 """

@@ -8,15 +8,6 @@ resource.setrlimit, so the worst a file can do is end that child, and the user i
 the file is too large to read. The rows come back in pickled batches, unpickled with
 only plain values and dates allowed.
 
-The child is forked from a fork server (multiprocessing's "forkserver" start method),
-started once per server process with calamine and the child's module loaded, instead
-of a new interpreter for each file: the Phayao sample survey is read in 15 ms instead
-of 36 (bench/bounded_reader.py; issue #19: two children for each upload of a
-district's form, its preview and its commit). The fork server is a small process of
-its own (about 17 MB, and 13 MB for multiprocessing's resource tracker beside it),
-with no thread and no Django, so forking it is safe in a threaded server (runserver)
-as in gunicorn's workers.
-
 The limit is settings.READER_MEMORY_LIMIT_BYTES (by kind of upload: a district's forms
 are small, a country's registry is not).
 """
@@ -24,16 +15,14 @@ are small, a country's registry is not).
 from __future__ import annotations
 
 import datetime
-import multiprocessing
 import pickle
-import socket
+import subprocess
+import sys
 from collections.abc import Iterator
-from functools import cache
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from otop_portal import calamine_child
 from otop_portal.sheetfile import (
     MSG_BROKEN_WORKBOOK,
     MSG_CSV_ENCODING,
@@ -65,39 +54,24 @@ class _Values(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name}")
 
 
-@cache
-def _fork_server() -> multiprocessing.context.BaseContext:
-    """The fork server's context; the server itself starts with the first child. Its
-    preload: the main module (which each child would otherwise import again: gunicorn's,
-    manage.py), calamine and the child's module."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", "python_calamine", calamine_child.__name__])
-    return context
-
-
 class BoundedBook:
     """A workbook opened by calamine in a child process; close() ends it."""
 
     def __init__(self, data: bytes, *, kind: str, text: bool = False):
-        # The child limits its own memory as it starts. With `text`, the data is CSV.
-        ours, theirs = socket.socketpair()
-        self._socket = ours
-        self._child = _fork_server().Process(
-            target=calamine_child.run,
-            args=(theirs, memory_limit(kind), text),
-            name="calamine",
-            daemon=True,
+        # The child limits its own memory as it starts (preexec_fn is not safe in a
+        # process with threads, such as runserver's). With `text`, the data is CSV.
+        command = [sys.executable, "-m", "otop_portal.calamine_child", str(memory_limit(kind))]
+        self._child = subprocess.Popen(
+            command + (["csv"] if text else []),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=settings.BASE_DIR,
         )
         try:
-            self._child.start()
-        finally:
-            theirs.close()
-        self._stdin = ours.makefile("wb")
-        self._stdout = ours.makefile("rb")
-        try:
-            self._stdin.write(len(data).to_bytes(8, "little"))
-            self._stdin.write(data)
-            self._stdin.flush()
+            self._child.stdin.write(len(data).to_bytes(8, "little"))
+            self._child.stdin.write(data)
+            self._child.stdin.flush()
         except OSError:  # the child ended (BrokenPipeError)
             self.close()
             raise SpreadsheetError(MSG_TOO_LARGE_TO_READ) from None
@@ -106,7 +80,7 @@ class BoundedBook:
 
     def _receive(self):
         try:
-            message = _Values(self._stdout).load()
+            message = _Values(self._child.stdout).load()
         except (EOFError, pickle.UnpicklingError, OSError):
             # The child ended: most often the memory limit (calamine aborts, or Python
             # raises MemoryError and exits).
@@ -126,8 +100,8 @@ class BoundedBook:
 
     def _ask_only(self, request) -> None:
         try:
-            pickle.dump(request, self._stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            self._stdin.flush()
+            pickle.dump(request, self._child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self._child.stdin.flush()
         except OSError:  # the child ended (BrokenPipeError)
             self.close()
             raise SpreadsheetError(MSG_TOO_LARGE_TO_READ) from None
@@ -154,15 +128,12 @@ class BoundedBook:
             yield from message[1]
 
     def close(self) -> None:
-        child, self._child = self._child, None
-        if child is None:  # closed already
-            return
-        if child.exitcode is None:
+        child = self._child
+        if child.poll() is None:
             child.kill()
-        child.join()
-        child.close()
-        for end in (self._stdin, self._stdout, self._socket):
+        child.wait()
+        for pipe in (child.stdin, child.stdout):
             try:
-                end.close()
+                pipe.close()
             except OSError:
                 pass

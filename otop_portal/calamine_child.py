@@ -1,13 +1,11 @@
 """The child process of otop_portal.bounded: python-calamine reading one workbook
 (or odfpy, for an .ods that calamine cannot read).
 
-It imports neither Django nor the portal. otop_portal.bounded forks it from a fork
-server (multiprocessing's forkserver) that has this module and calamine loaded, so it
-starts in a few milliseconds; it limits its own address space to what its parent
-gives it (`run`), so that a workbook that makes calamine ask for more memory than a
-check foresaw ends this process, not a server worker. It reads the workbook's size (8
-bytes) and content from its socket, then answers requests, each a pickled tuple, with
-pickled tuples:
+It imports neither Django nor the portal: it starts in a few tens of milliseconds and
+runs under the address-space limit its parent gives it (its one argument, in bytes),
+so that a workbook that makes calamine ask for more memory than a check foresaw ends
+this process, not a server worker. It reads the workbook's size (8 bytes) and content from stdin, then answers
+requests, each a pickled tuple, with pickled tuples on stdout:
 
 - ("sheets",) -> ("sheets", [(name, visible), ...]);
 - ("head", name, nrows) -> ("rows", rows, height): the first rows at their real
@@ -18,7 +16,7 @@ pickled tuples:
   when it gives the same first rows, to_python otherwise, as the registry reader did);
 - any failure -> ("error", type name, text).
 
-With `text`, the content is CSV text (UTF-8, or Thai Windows-874),
+With a second argument "csv", the content is CSV text (UTF-8, or Thai Windows-874),
 read with Python's csv module as one sheet named "csv", each row as long as it is.
 """
 
@@ -30,6 +28,7 @@ import io
 import itertools
 import pickle
 import resource
+import sys
 import zipfile
 
 BATCH = 5000
@@ -189,25 +188,18 @@ def _is_ods(data: bytes) -> bool:
         return False
 
 
-def run(sock, limit: int, text: bool) -> None:
-    """The child's whole life, started by otop_portal.bounded from the fork server: limit
-    this process's address space, then serve one workbook over `sock`."""
+def main() -> None:
+
+    # The address space this process may use, before calamine is loaded.
+    limit = int(sys.argv[1])
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    with sock, sock.makefile("rb") as source, sock.makefile("wb") as out:
-        serve(source, out, text=text)
-
-
-def serve(source, out, *, text: bool) -> None:
-    """Read the workbook's size (8 bytes) and content from `source`, then answer the
-    requests read from it on `out` until `source` ends."""
-    # Delayed: the server's processes import this module only to name `run`; the fork
-    # server preloads calamine for the children.
     from python_calamine import CalamineWorkbook
 
+    source, out = sys.stdin.buffer, sys.stdout.buffer
     size = int.from_bytes(source.read(8), "little")
     data = source.read(size)
     try:
-        book = CsvBook(data) if text else None
+        book = CsvBook(data) if sys.argv[2:] == ["csv"] else None
         book = book or CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # every failure goes to the parent, which words it
         book = None
@@ -266,3 +258,7 @@ def serve(source, out, *, text: bool) -> None:
                 _stream(sheet(request[1]), request[2], out)
         except Exception as exc:  # every failure goes to the parent, which words it
             _send(out, ("error", type(exc).__name__, str(exc)[:500]))
+
+
+if __name__ == "__main__":
+    main()
