@@ -802,7 +802,7 @@ def district_totals_changed(
         # saved reads no round again (issue #19).
         for round_id in round_ids:
             district_totals_refresh_status(
-                round=round_id, codes=districts, kind=only, counts_change=survey_counts_change
+                round_id=round_id, codes=districts, kind=only, counts_change=survey_counts_change
             )
         return
     for round in rounds_affected(round_ids):
@@ -817,7 +817,7 @@ STATUS_TOTALS = {
 
 
 def district_totals_refresh_status(
-    *, round: Round | int, codes: list[str], kind: str, counts_change: dict | None = None
+    *, round_id: int, codes: list[str], kind: str, counts_change: dict | None = None
 ) -> None:
     """Store again only what one form (`kind`: "survey" or "report") changes in these
     districts' totals when nothing else changed (an answer saved, a form submitted): its
@@ -830,16 +830,10 @@ def district_totals_refresh_status(
     district's answers again (three queries). The counts are counted when the row holds
     none (a row from before the counts were kept).
 
-    `round` is a round or its id: the round is read only when the rows are counted or
-    recomputed. Called inside the write's transaction, it makes no savepoint of its own:
+    The round is read only when the rows are counted or recomputed. Called inside the write's transaction, it makes no savepoint of its own:
     a failure here fails the write."""
     fields = STATUS_TOTALS[kind]
     counted = list(SURVEY_COUNT_FIELDS.values()) if kind == "survey" else []
-    round_id = round.pk if isinstance(round, Round) else round
-
-    def whole_round() -> Round:
-        return round if isinstance(round, Round) else Round.objects.get(pk=round_id)
-
     with transaction.atomic(savepoint=False):
         locked = list(
             DistrictTotals.objects.select_for_update()
@@ -849,7 +843,8 @@ def district_totals_refresh_status(
         )
         if len(locked) < len(set(codes)):
             district_totals_refresh(
-                round=whole_round(), districts=District.objects.filter(code__in=codes)
+                round=Round.objects.get(pk=round_id),
+                districts=District.objects.filter(code__in=codes),
             )
             return
         statuses = form_statuses(kind, round=round_id, codes=codes)
@@ -867,7 +862,7 @@ def district_totals_refresh_status(
                 }
             }
         else:
-            counts = _survey_counts(whole_round(), codes) if counted else {}
+            counts = _survey_counts(Round.objects.get(pk=round_id), codes) if counted else {}
         for t in locked:
             row = statuses.get(t.district_id, {})
             setattr(t, fields[0], row.get("status", Status.NOT_STARTED.value))

@@ -296,10 +296,7 @@ def survey_entrepreneurs(
     on the products: as the filter of a count over the entrepreneurs' products,
     PostgreSQL hashed every product of the round's snapshot on each request (0.5 s for
     the biggest district at country scale, bench/dashboard.py)."""
-    # The district's kept survey figures (otop_portal.totals): its answer counts, and
-    # the stamp the base is kept in the cache under.
-    kept = survey_totals_read(round_id=round.pk, district=district.code)
-    base_rows = survey_base_rows(round, district, stamp=kept["stamp"] if kept else "")
+    kept, base_rows = _kept_base(round, district)
     # (entrepreneur, product) of every base product: the entrepreneurs' counts, and the
     # page's products, whose readiness is then read by id.
     base_products = [(entrepreneur, product) for entrepreneur, product, _code in base_rows]
@@ -364,6 +361,13 @@ def survey_entrepreneurs(
         counts = answers.counts(base_products)
     answers.fill(found.object_list, base_products)
     return SurveyPage(page=found, base_counts=(len(base), len(base_products)), counts=counts)
+
+
+def _kept_base(round: Round, district: District) -> tuple[dict | None, list[tuple]]:
+    """The district's kept survey figures (otop_portal.totals: its answer counts, and
+    the stamp its base is kept in the cache under), and its base (survey_base_rows)."""
+    kept = survey_totals_read(round_id=round.pk, district=district.code)
+    return kept, survey_base_rows(round, district, stamp=kept["stamp"] if kept else "")
 
 
 #: How long a district's base is kept in the cache under its totals' stamp.
@@ -487,8 +491,7 @@ def survey_entrepreneur_page(*, round: Round, district: District, code: str, per
     cache (survey_base_rows), ordered as survey_entrepreneurs orders the list. One light
     query (the totals' stamp) once the base is kept: the entrepreneur's form and every
     answer saved ask for it (issue #19: 3 ms as a count over the base)."""
-    kept = survey_totals_read(round_id=round.pk, district=district.code)
-    rows = survey_base_rows(round, district, stamp=kept["stamp"] if kept else "")
+    _kept, rows = _kept_base(round, district)
     before = len({entrepreneur for entrepreneur, _product, other in rows if other < code})
     return before // per_page + 1
 

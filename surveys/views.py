@@ -291,8 +291,10 @@ def entrepreneur(
                 return redirect(_row_url(round, district, person.code))
         else:
             status = 400
+    # Read here, not before the save: a save that passes reads it only in its
+    # transaction (issue #19); a page shows it as it is stored now.
+    answer = selectors.entrepreneur_answer(survey=survey, entrepreneur=person)
     if request.method != "POST":
-        answer = selectors.entrepreneur_answer(survey=survey, entrepreneur=person)
         initial = {
             "version": answer.version if answer else 0,
             "ready": [p.id for p in products if p.ready],
@@ -305,10 +307,6 @@ def entrepreneur(
                 sales_prev_year=f"{answer.sales_prev_year:,.2f}" if answer.sales_prev_year else "",
             )
         form = EntrepreneurAnswerForm(initial=initial, products=products)
-    else:
-        # A save that was refused: the answer as it is stored now. A save that passes
-        # reads it only in its transaction (issue #19).
-        answer = selectors.entrepreneur_answer(survey=survey, entrepreneur=person)
     return render(
         request,
         "surveys/entrepreneur.html",
