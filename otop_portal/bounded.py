@@ -5,7 +5,9 @@ memory before it is read. Should a check ever be wrong (a new trick, a calamine
 change), calamine may ask for gigabytes or abort the process (SIGABRT): here it runs in
 a child (otop_portal.calamine_child) whose address space is limited with
 resource.setrlimit, so the worst a file can do is end that child, and the user is told
-the file is too large to read. The rows come back in pickled batches, unpickled with
+the file is too large to read. Each server process starts one small zygote, with
+calamine loaded, which forks a child for each workbook: a millisecond, where a new
+interpreter for each took thirty (issue #19). The rows come back in pickled batches, unpickled with
 only plain values and dates allowed.
 
 The limit is settings.READER_MEMORY_LIMIT_BYTES (by kind of upload: a district's forms
@@ -14,10 +16,14 @@ are small, a country's registry is not).
 
 from __future__ import annotations
 
+import array
 import datetime
+import os
 import pickle
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -54,24 +60,108 @@ class _Values(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name}")
 
 
+class _Zygote:
+    """This process's zygote (otop_portal.calamine_child.zygote): a small process started
+    once, with python-calamine loaded, that forks a reader for each book. Threads share
+    it: one request and its answer at a time. A zygote that ended is started again."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+        self._control: socket.socket | None = None
+        self._pid = None  # the process that started it (a forked server worker starts its own)
+
+    def _start(self) -> None:
+        self._stop()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with theirs:
+            self._process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "otop_portal.calamine_child",
+                    str(theirs.fileno()),
+                ],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd=settings.BASE_DIR,
+            )
+        self._control, self._pid = ours, os.getpid()
+
+    def _stop(self) -> None:
+        if self._control is not None and self._pid == os.getpid():
+            self._control.close()  # the zygote ends as it reads the end of its socket
+            self._process.wait()
+        self._process = self._control = None
+
+    def _exchange(self, request, fds=()):
+        self._control.sendmsg(
+            [pickle.dumps(request)],
+            [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else [],
+        )
+        answer = self._control.recv(4096)
+        if not answer:
+            raise OSError("the reader's zygote ended")
+        return pickle.loads(answer)
+
+    def start(self, *, limit: int, text: bool, fds: tuple[int, int]) -> tuple[int, int]:
+        """Fork a reader whose pipes are `fds` (its stdin's read end, its stdout's write
+        end); returns its number, for end(), and its process id."""
+        with self._lock:
+            for attempt in (1, 2):
+                if (
+                    self._control is None
+                    or self._pid != os.getpid()
+                    or self._process.poll() is not None
+                ):
+                    self._start()
+                try:
+                    return self._exchange(("start", limit, text), fds)
+                except OSError:
+                    if attempt == 2:
+                        raise
+                    self._stop()
+
+    def end(self, number: int) -> None:
+        """End the reader `number` (killed if it still runs) and reap it."""
+        with self._lock:
+            if self._control is None or self._pid != os.getpid():
+                return  # its zygote ended, and its readers with it
+            try:
+                self._exchange(("end", number))
+            except OSError:
+                self._stop()
+
+
+_zygote = _Zygote()
+
+
 class BoundedBook:
     """A workbook opened by calamine in a child process; close() ends it."""
 
     def __init__(self, data: bytes, *, kind: str, text: bool = False):
-        # The child limits its own memory as it starts (preexec_fn is not safe in a
-        # process with threads, such as runserver's). With `text`, the data is CSV.
-        command = [sys.executable, "-m", "otop_portal.calamine_child", str(memory_limit(kind))]
-        self._child = subprocess.Popen(
-            command + (["csv"] if text else []),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            cwd=settings.BASE_DIR,
-        )
+        # The child, forked by the zygote, limits its own memory as it starts. With
+        # `text`, the data is CSV.
+        to_child, ours_in = os.pipe()
+        ours_out, from_child = os.pipe()
+        self._stdin, self._stdout = open(ours_in, "wb"), open(ours_out, "rb")
+        self._closed, self.number, self.pid = False, None, None
         try:
-            self._child.stdin.write(len(data).to_bytes(8, "little"))
-            self._child.stdin.write(data)
-            self._child.stdin.flush()
+            self.number, self.pid = _zygote.start(
+                limit=memory_limit(kind), text=text, fds=(to_child, from_child)
+            )
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            os.close(to_child)  # the child's ends are the child's alone
+            os.close(from_child)
+        try:
+            self._stdin.write(len(data).to_bytes(8, "little"))
+            self._stdin.write(data)
+            self._stdin.flush()
         except OSError:  # the child ended (BrokenPipeError)
             self.close()
             raise SpreadsheetError(MSG_TOO_LARGE_TO_READ) from None
@@ -80,7 +170,7 @@ class BoundedBook:
 
     def _receive(self):
         try:
-            message = _Values(self._child.stdout).load()
+            message = _Values(self._stdout).load()
         except (EOFError, pickle.UnpicklingError, OSError):
             # The child ended: most often the memory limit (calamine aborts, or Python
             # raises MemoryError and exits).
@@ -100,8 +190,8 @@ class BoundedBook:
 
     def _ask_only(self, request) -> None:
         try:
-            pickle.dump(request, self._child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            self._child.stdin.flush()
+            pickle.dump(request, self._stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self._stdin.flush()
         except OSError:  # the child ended (BrokenPipeError)
             self.close()
             raise SpreadsheetError(MSG_TOO_LARGE_TO_READ) from None
@@ -128,12 +218,13 @@ class BoundedBook:
             yield from message[1]
 
     def close(self) -> None:
-        child = self._child
-        if child.poll() is None:
-            child.kill()
-        child.wait()
-        for pipe in (child.stdin, child.stdout):
+        if self._closed:
+            return
+        self._closed = True
+        for pipe in (self._stdin, self._stdout):
             try:
                 pipe.close()
             except OSError:
                 pass
+        if self.number is not None:
+            _zygote.end(self.number)

@@ -1,11 +1,15 @@
-"""The child process of otop_portal.bounded: python-calamine reading one workbook
-(or odfpy, for an .ods that calamine cannot read).
+"""The readers of otop_portal.bounded: python-calamine reading one workbook each (or
+odfpy, for an .ods that calamine cannot read), in processes that import neither Django
+nor the portal.
 
-It imports neither Django nor the portal: it starts in a few tens of milliseconds and
-runs under the address-space limit its parent gives it (its one argument, in bytes),
-so that a workbook that makes calamine ask for more memory than a check foresaw ends
-this process, not a server worker. It reads the workbook's size (8 bytes) and content from stdin, then answers
-requests, each a pickled tuple, with pickled tuples on stdout:
+Run as `python -m otop_portal.calamine_child FD`, this module is a zygote (`zygote`):
+it loads calamine once, then forks a reader for each workbook its parent asks for on
+the socket FD. A fork takes about a millisecond where a new interpreter took thirty
+(issue #19). Each reader runs under the address-space limit its parent gives it, so
+that a workbook that makes calamine ask for more memory than a check foresaw ends that
+reader, not a server worker. A reader (`serve`) reads the workbook's size (8 bytes) and
+content from its input pipe, then answers requests, each a pickled tuple, with pickled
+tuples on its output pipe:
 
 - ("sheets",) -> ("sheets", [(name, visible), ...]);
 - ("head", name, nrows) -> ("rows", rows, height): the first rows at their real
@@ -16,7 +20,7 @@ requests, each a pickled tuple, with pickled tuples on stdout:
   when it gives the same first rows, to_python otherwise, as the registry reader did);
 - any failure -> ("error", type name, text).
 
-With a second argument "csv", the content is CSV text (UTF-8, or Thai Windows-874),
+When its parent asks for CSV, the content is CSV text (UTF-8, or Thai Windows-874),
 read with Python's csv module as one sheet named "csv", each row as long as it is.
 """
 
@@ -26,10 +30,15 @@ import csv
 import datetime
 import io
 import itertools
+import os
 import pickle
 import resource
+import signal
+import socket
 import sys
 import zipfile
+
+from python_calamine import CalamineWorkbook
 
 BATCH = 5000
 
@@ -188,18 +197,16 @@ def _is_ods(data: bytes) -> bool:
         return False
 
 
-def main() -> None:
-
-    # The address space this process may use, before calamine is loaded.
-    limit = int(sys.argv[1])
+def serve(limit: int, csv_text: bool, source, out) -> None:
+    """Read one workbook from `source` and answer requests about it on `out` (see the
+    module's docstring), under an address space of `limit` bytes."""
+    # The address space this process may use, before calamine reads anything.
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    from python_calamine import CalamineWorkbook
 
-    source, out = sys.stdin.buffer, sys.stdout.buffer
     size = int.from_bytes(source.read(8), "little")
     data = source.read(size)
     try:
-        book = CsvBook(data) if sys.argv[2:] == ["csv"] else None
+        book = CsvBook(data) if csv_text else None
         book = book or CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # every failure goes to the parent, which words it
         book = None
@@ -260,5 +267,50 @@ def main() -> None:
             _send(out, ("error", type(exc).__name__, str(exc)[:500]))
 
 
+def zygote(control: socket.socket) -> None:
+    """Fork a reader for each request of the parent on `control`, from this process in
+    which python-calamine is already loaded: a fork takes about a millisecond where a new
+    interpreter takes thirty (issue #19). Each request is ("start", limit, csv) with the
+    two ends of the reader's pipes, answered with a number that names the reader and its
+    process id; then
+    ("end", number) ends it (killed if it still runs) and reaps it. The readers are
+    reaped here and nowhere else, so a number never names another process. The zygote
+    ends when the parent closes its end of `control` (or ends)."""
+    readers: dict[int, int] = {}
+    numbers = itertools.count(1)
+    while True:
+        try:
+            message, fds, _flags, _addr = socket.recv_fds(control, 4096, 2)
+        except OSError:
+            return
+        if not message:
+            return
+        request = pickle.loads(message)
+        if request[0] == "start":
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    control.close()
+                    with open(fds[0], "rb") as source, open(fds[1], "wb") as out:
+                        serve(request[1], request[2], source, out)
+                finally:
+                    os._exit(0)
+            for fd in fds:
+                os.close(fd)
+            number = next(numbers)
+            readers[number] = pid
+            answer = (number, pid)
+        else:  # ("end", number)
+            pid = readers.pop(request[1], None)
+            if pid is not None:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:  # cannot happen before the reap below
+                    pass
+                os.waitpid(pid, 0)
+            answer = None
+        control.sendall(pickle.dumps(answer))
+
+
 if __name__ == "__main__":
-    main()
+    zygote(socket.socket(fileno=int(sys.argv[1])))

@@ -376,15 +376,42 @@ def test_the_bounded_reader_reads_from_threads_at_once_as_a_threaded_server_does
 
 def test_a_closed_reader_leaves_no_child_behind(samples):
     """Closing a book (as every reader does, refused or not) ends and reaps its child:
-    a worker that reads all day does not gather processes."""
+    a worker that reads all day does not gather processes, running or zombie."""
     from otop_portal.bounded import BoundedBook
 
     data = (Path(samples) / "survey_5607.xlsx").read_bytes()
     for _ in range(3):
         book = BoundedBook(data, kind="district")
-        child = book._child
         book.rows(book.sheets[0][0])
         book.close()
         book.close()  # twice, as a refusal and its caller may both close it
-        assert child.returncode is not None  # ended and waited for
-        assert child.stdin.closed and child.stdout.closed
+        assert not Path(f"/proc/{book.pid}").exists()  # ended and reaped
+
+
+def test_a_reader_that_is_not_done_is_ended_when_closed(samples):
+    """A book closed before it has read everything (a refusal after the first sheet)
+    ends its child at once, which would otherwise wait for its next request."""
+    from otop_portal.bounded import BoundedBook
+
+    data = (Path(samples) / "survey_5607.xlsx").read_bytes()
+    book = BoundedBook(data, kind="district")
+    assert Path(f"/proc/{book.pid}").exists()
+    book.close()
+    assert not Path(f"/proc/{book.pid}").exists()
+
+
+def test_a_reader_is_forked_again_after_its_zygote_ended(samples):
+    """Should the process that forks the readers end (killed by an administrator, or
+    out of memory), the next book starts a new one and reads as before."""
+    from otop_portal import bounded
+
+    data = (Path(samples) / "survey_5607.xlsx").read_bytes()
+    book = bounded.BoundedBook(data, kind="district")
+    book.close()
+    bounded._zygote._process.kill()
+    bounded._zygote._process.wait()
+    book = bounded.BoundedBook(data, kind="district")
+    try:
+        assert book.rows(book.sheets[0][0])
+    finally:
+        book.close()
