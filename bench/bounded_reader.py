@@ -1,11 +1,11 @@
-"""The bounded reader's cost for a district's form (issue #19): the child started,
-every sheet of the Phayao sample survey read, the child ended; 25 times, the first
-apart.
+"""The bounded reader's cost for a district's form (issue #19): the child forked by
+the zygote, every sheet of the Phayao sample survey read, the child ended; 25 times,
+the first apart (it starts the zygote).
 
-Its result depends on the main module too: a reader forked from multiprocessing's
-fork server instead of a new interpreter measured 15 ms here against 36, but 15 to 30
-ms slower than a new interpreter under gunicorn, because Python 3.11's fork server
-never preloads the main module and each child imports it again (issue #19's note).
+A new interpreter for each file measured 36 ms here; the zygote's fork, 5 ms. (An
+earlier try, multiprocessing's fork server, measured 15 ms here but was slower under
+gunicorn: Python 3.11's fork server never preloads the main module, so each child
+imported gunicorn's script again. The zygote imports only otop_portal.calamine_child.)
 
     .venv/bin/python bench/bounded_reader.py
 """

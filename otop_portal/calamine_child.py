@@ -274,8 +274,10 @@ def zygote(control: socket.socket) -> None:
     two ends of the reader's pipes, answered with a number that names the reader and its
     process id; then
     ("end", number) ends it (killed if it still runs) and reaps it. The readers are
-    reaped here and nowhere else, so a number never names another process. The zygote
-    ends when the parent closes its end of `control` (or ends)."""
+    reaped here and nowhere else, so a number never names another process; one that
+    ended by itself (its parent dropped it without ending it) is reaped at the next
+    request, so none stays a zombie. The zygote ends when the parent closes its end of
+    `control` (or ends)."""
     readers: dict[int, int] = {}
     numbers = itertools.count(1)
     while True:
@@ -286,6 +288,9 @@ def zygote(control: socket.socket) -> None:
         if not message:
             return
         request = pickle.loads(message)
+        for number, pid in list(readers.items()):
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                del readers[number]
         if request[0] == "start":
             pid = os.fork()
             if pid == 0:

@@ -17,6 +17,7 @@ import resource
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -415,3 +416,25 @@ def test_a_reader_is_forked_again_after_its_zygote_ended(samples):
         assert book.rows(book.sheets[0][0])
     finally:
         book.close()
+
+
+def test_a_reader_dropped_without_closing_leaves_no_zombie(samples):
+    """A book that a bug drops without close() still ends its child (its pipes close
+    with it), and the zygote reaps that child at its next request."""
+    import gc
+
+    from otop_portal.bounded import BoundedBook
+
+    data = (Path(samples) / "survey_5607.xlsx").read_bytes()
+    book = BoundedBook(data, kind="district")
+    pid = book.pid
+    del book
+    gc.collect()
+    for _ in range(50):  # the child sees its input end, then exits
+        status = Path(f"/proc/{pid}/stat").read_text().split()[2]
+        if status == "Z":
+            break
+        time.sleep(0.1)
+    assert status == "Z"
+    BoundedBook(data, kind="district").close()
+    assert not Path(f"/proc/{pid}").exists()
