@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import array
 import datetime
+import logging
 import os
 import pickle
 import socket
@@ -39,6 +40,12 @@ from otop_portal.sheetfile import (
 MSG_TOO_LARGE_TO_READ = _(
     "ไฟล์นี้ต้องใช้หน่วยความจำเกินกว่าที่อ่านได้ กรุณาลบแผ่นงาน แถว และคอลัมน์ที่ไม่ใช้ออกแล้วบันทึกใหม่"
 )
+
+MSG_READER_UNAVAILABLE = _(
+    "ขณะนี้เซิร์ฟเวอร์อ่านไฟล์ไม่ได้ (ไม่ใช่ปัญหาของไฟล์) กรุณาแจ้งผู้ดูแลระบบ แล้วอัปโหลดไฟล์เดิมอีกครั้งภายหลัง"
+)
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_LIMITS = {"district": 1024**3, "registry": 3 * 1024**3}
 
@@ -152,6 +159,10 @@ class BoundedBook:
             self.number, self.pid = _zygote.start(
                 limit=memory_limit(kind), text=text, fds=(to_child, from_child)
             )
+        except OSError:  # not the file's fault: the server cannot start a reader
+            logger.exception("the spreadsheet reader could not start")
+            self.close()
+            raise SpreadsheetError(MSG_READER_UNAVAILABLE) from None
         except BaseException:
             self.close()
             raise

@@ -97,6 +97,22 @@ class TestNothingChangesUntilCommit:
         assert "สองพัน" in record.summary["headline"]
         assert "สองพัน" in logged_in.get(url("upload")).content.decode()
 
+    def test_when_the_server_cannot_start_a_reader_the_officer_is_told_it_is_not_the_file(
+        self, logged_in, small_registry, monkeypatch
+    ):
+        from otop_portal import bounded
+
+        bounded._zygote._stop()
+        monkeypatch.setattr(bounded.sys, "executable", "/nonexistent/python")
+        before = what_changed()
+        response = logged_in.post(url("upload"), {"file": form_file(small_registry["round"])})
+        assert response.status_code == 422
+        assert str(bounded.MSG_READER_UNAVAILABLE) in response.content.decode()
+        assert what_changed() == before
+        monkeypatch.undo()  # the next file is read again
+        response = logged_in.post(url("upload"), {"file": form_file(small_registry["round"])})
+        assert response.status_code == 200 and "/confirm/" in response.content.decode()
+
     def test_a_discarded_preview_changes_nothing_and_its_file_goes(self, logged_in, small_registry):
         before = what_changed()
         logged_in.post(url("upload"), {"file": form_file(small_registry["round"], edit=filled)})
