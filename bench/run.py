@@ -814,6 +814,35 @@ def _capacity_section(d: dict) -> list[str]:
                 continue
             out.append(f"| {name} | {r['requests']} | {r['p50_ms']} ms | {r['p95_ms']} ms |")
         out.append("")
+    out += _cpu_split(steps)
+    return out
+
+
+def _cpu_split(steps: list[dict]) -> list[str]:
+    """Where the requests' CPU went, at each officers' step: the server, the database,
+    the uploads' readers, the load generator and the rest (bench/load/cpu.py)."""
+    measured = [s for s in steps if s.get("cpu_ms_per_request")]
+    if not measured:
+        return []
+    kinds = ["gunicorn", "postgresql", "readers", "locust", "other"]
+    out = [
+        "CPU milliseconds per request at each officers' step, by kind of process (all "
+        "processes of the machine, read from /proc over the step's hold; the two cores "
+        "give 2,000 ms a second, so a rate of R req/s can afford at most 2,000 / R ms "
+        "per request in all):",
+        "",
+        "| officers | req/s | " + " | ".join(kinds) + " | all |",
+        "|---:|---:|" + "---:|" * (len(kinds) + 1),
+    ]
+    for s in measured:
+        cpu = s["cpu_ms_per_request"]
+        cells = [f"{cpu.get(k, 0.0)}" for k in kinds]
+        out.append(
+            f"| {s['users']} | {s['rps']} | "
+            + " | ".join(cells)
+            + f" | {round(sum(cpu.values()), 1)} |"
+        )
+    out.append("")
     return out
 
 

@@ -24,6 +24,7 @@ from locust import HttpUser, LoadTestShape, constant, events, task
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from cpu import cpu_ms_per_request, cpu_seconds_by_kind  # noqa: E402
 from locustfile import RECORD, Officer  # noqa: E402, F401
 
 STEPS = [int(n) for n in os.environ.get("CAP_STEPS", "1,2,4").split(",")]
@@ -72,10 +73,12 @@ def _steps(environment) -> None:
                 gevent.sleep(0.2)
         gevent.sleep(SETTLE)
         environment.stats.reset_all()
+        cpu_before = cpu_seconds_by_kind()
         started = time.perf_counter()
         gevent.sleep(HOLD)
         total = environment.stats.total
         seconds = time.perf_counter() - started
+        cpu = cpu_ms_per_request(cpu_before, cpu_seconds_by_kind(), total.num_requests)
         step = {
             "users": users,
             "users_running": environment.runner.user_count,
@@ -85,6 +88,9 @@ def _steps(environment) -> None:
             "rps": round(total.num_requests / seconds, 1),
             "p50_ms": total.get_response_time_percentile(0.5),
             "p95_ms": total.get_response_time_percentile(0.95),
+            # Where a request's CPU went: the server, the database, the readers of
+            # uploads, the load generator itself (same cores), and the rest.
+            "cpu_ms_per_request": cpu,
             # Per kind of request: which ones push the p95 up.
             "by_request": {
                 name: {
