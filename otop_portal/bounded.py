@@ -100,7 +100,11 @@ class _Zygote:
     def _stop(self) -> None:
         if self._control is not None and self._pid == os.getpid():
             self._control.close()  # the zygote ends as it reads the end of its socket
-            self._process.wait()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # stuck: never wait on it for ever
+                self._process.kill()
+                self._process.wait()
         self._process = self._control = None
 
     def _exchange(self, request, fds=()):
