@@ -7,8 +7,8 @@ a child (otop_portal.calamine_child) whose address space is limited with
 resource.setrlimit, so the worst a file can do is end that child, and the user is told
 the file is too large to read. Each server process starts one small zygote, with
 calamine loaded, which forks a child for each workbook: a millisecond, where a new
-interpreter for each took thirty (issue #19). The rows come back in pickled batches, unpickled with
-only plain values and dates allowed.
+interpreter for each took thirty (issue #19). The rows come back in pickled batches,
+unpickled with only plain values and dates allowed.
 
 The limit is settings.READER_MEMORY_LIMIT_BYTES (by kind of upload: a district's forms
 are small, a country's registry is not).

@@ -272,12 +272,12 @@ def zygote(control: socket.socket) -> None:
     which python-calamine is already loaded: a fork takes about a millisecond where a new
     interpreter takes thirty (issue #19). Each request is ("start", limit, csv) with the
     two ends of the reader's pipes, answered with a number that names the reader and its
-    process id; then
-    ("end", number) ends it (killed if it still runs) and reaps it. The readers are
-    reaped here and nowhere else, so a number never names another process; one that
-    ended by itself (its parent dropped it without ending it) is reaped at the next
-    request, so none stays a zombie. The zygote ends when the parent closes its end of
-    `control` (or ends)."""
+    process id; then ("end", number) ends it (killed if it still runs) and reaps it.
+
+    The readers are reaped here and nowhere else, so a number never names another
+    process; one that ended by itself (its parent dropped it without ending it) is
+    reaped at the next request, so none stays a zombie. The zygote ends when the parent
+    closes its end of `control` (or ends)."""
     readers: dict[int, int] = {}
     numbers = itertools.count(1)
     while True:
