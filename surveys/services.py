@@ -95,21 +95,30 @@ class AnswerConflict(WorkflowError):
 # ---------------------------------------------------------------------------
 
 
-def _sync_answers(survey: Survey) -> None:
+def _sync_answers(survey: Survey, base: list[tuple[int, int]] | None = None) -> dict[int, bool]:
     """Give every product of the district's base, and its entrepreneur, an answer row.
 
     Run on every write, so that a registry imported after the survey started adds its
     new base products. Answers of products that left the base are kept (history) but
     no longer counted: every selector filters on the base.
+
+    `base` is the base's (product id, entrepreneur id) pairs when the caller has read
+    them already. Returns whether each product's answer row, as it was before, had been
+    answered (rows made now have not).
     """
-    base = list(
-        Product.objects.base(survey.round, district=survey.district_id).values_list(
-            "id", "entrepreneur_id"
+    if base is None:
+        base = list(
+            Product.objects.base(survey.round, district=survey.district_id).values_list(
+                "id", "entrepreneur_id"
+            )
         )
-    )
-    have_products = set(
-        ProductAnswer.objects.filter(survey=survey).values_list("product_id", flat=True)
-    )
+    answered = {
+        pid: at is not None
+        for pid, at in ProductAnswer.objects.filter(survey=survey).values_list(
+            "product_id", "answered_at"
+        )
+    }
+    have_products = answered.keys()
     have_entrepreneurs = set(
         EntrepreneurAnswer.objects.filter(survey=survey).values_list("entrepreneur_id", flat=True)
     )
@@ -128,6 +137,7 @@ def _sync_answers(survey: Survey) -> None:
         EntrepreneurAnswer.objects.bulk_create(
             new_entrepreneurs, batch_size=IMPORT_BATCH, ignore_conflicts=True
         )
+    return answered
 
 
 def survey_get_or_start(*, round: Round, district: District, by=None, sync: bool = True) -> Survey:
@@ -448,8 +458,21 @@ class _Plan:
     product_updates: list[ProductAnswer]
 
 
-def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector) -> _Plan:
-    """Match the rows against the district's registry and compare them with the answers.
+def _base_rows(survey: Survey) -> list[tuple]:
+    """The district's base for the survey's round, one row per product: its id and
+    name, its entrepreneur's id, code and name (one query, read once per import)."""
+    return list(
+        Product.objects.base(survey.round, district=survey.district_id).values_list(
+            "id", "name", "entrepreneur_id", "entrepreneur__code", "entrepreneur__name"
+        )
+    )
+
+
+def _plan(
+    survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector, base_rows: list
+) -> _Plan:
+    """Match the rows against the district's registry (`base_rows`, from _base_rows) and
+    compare them with the answers.
 
     Adds a Problem for every row that cannot be matched (each row of an unknown
     entrepreneur, so that the marked-up copy marks them all); the caller refuses the file
@@ -459,11 +482,6 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
     result = SurveyImportResult(rows=len(read.rows))
     collector.rows = len(read.rows)
 
-    base_rows = list(
-        Product.objects.base(round, district=district.code).values_list(
-            "id", "name", "entrepreneur_id", "entrepreneur__code", "entrepreneur__name"
-        )
-    )
     registry: dict[str, dict] = {}
     for pid, pname, eid, ecode, ename in base_rows:
         entry = registry.setdefault(ecode, {"id": eid, "name": ename, "products": {}})
@@ -481,18 +499,22 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
         if unknown
         else {}
     )
-    outside_base = (
-        {
-            (ecode, match_key(pname))
-            for ecode, pname in Product.objects.filter(
-                district_id=district.code, entrepreneur__code__in=codes
-            )
-            .exclude(base_filter_for(round, district=district.code))
-            .values_list("entrepreneur__code", "name")
-        }
-        if codes
-        else set()
-    )
+    outside: set[tuple[str, str]] | None = None
+
+    def outside_base() -> set[tuple[str, str]]:
+        """The district's products of the file's entrepreneurs that the round does not
+        count (registered outside its window): read at the first row that needs it."""
+        nonlocal outside
+        if outside is None:
+            outside = {
+                (ecode, match_key(pname))
+                for ecode, pname in Product.objects.filter(
+                    district_id=district.code, entrepreneur__code__in=codes
+                )
+                .exclude(base_filter_for(round, district=district.code))
+                .values_list("entrepreneur__code", "name")
+            }
+        return outside
 
     code_col, product_col = column_letter(workbook.CODE), column_letter(workbook.PRODUCT)
     code_header, product_header = workbook.H1[workbook.CODE], workbook.H1[workbook.PRODUCT]
@@ -543,7 +565,7 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
             continue
         product = entry["products"].get(key)
         if product is None:
-            if (code, key) in outside_base:
+            if (code, key) in outside_base():
                 skipped_rows.append(row.row)
                 continue
             names = {k: name for k, (_pid, name) in entry["products"].items()}
@@ -603,18 +625,12 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
         pid: (code, pname) for code, e in registry.items() for pid, pname in e["products"].values()
     }
     entrepreneur_updates, product_updates = [], []
-    answers = {
-        a.entrepreneur_id: a
-        for a in EntrepreneurAnswer.objects.select_for_update().filter(
-            survey=survey, entrepreneur_id__in=list(entrepreneur_values)
-        )
-    }
+    answers = _LockedRows(EntrepreneurAnswer, survey, "entrepreneur_id", entrepreneur_values)
     fields = ("trained", "selling_online", "has_standard", "sales_prev_year")
     for eid, values in entrepreneur_values.items():
-        answer = answers[eid]
-        before = {f: getattr(answer, f) for f in fields}
+        before = {f: answers.value(eid, f) for f in fields}
         code, ename = names[eid]
-        if answer.answered_at is None:
+        if answers.value(eid, "answered_at") is None:
             result.entrepreneurs.new += 1
         elif before != values:
             result.entrepreneurs.changed += 1
@@ -633,21 +649,17 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
         else:
             result.entrepreneurs.unchanged += 1
             continue
+        answer = answers.instance(eid)
         for f, v in values.items():
             setattr(answer, f, v)
         entrepreneur_updates.append(answer)
 
-    product_answers = {
-        a.product_id: a
-        for a in ProductAnswer.objects.select_for_update().filter(
-            survey=survey, product_id__in=list(product_values)
-        )
-    }
+    product_answers = _LockedRows(ProductAnswer, survey, "product_id", product_values)
     for pid, ready in product_values.items():
-        answer = product_answers[pid]
-        if answer.answered_at is None:
+        stored = product_answers.value(pid, "ready")
+        if product_answers.value(pid, "answered_at") is None:
             result.products.new += 1
-        elif answer.ready != ready:
+        elif stored != ready:
             result.products.changed += 1
             code, pname = product_names[pid]
             result.changes.append(
@@ -655,12 +667,13 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
                     "kind": "product",
                     "code": code,
                     "name": pname,
-                    "fields": [["ready", answer.ready, ready]],
+                    "fields": [["ready", stored, ready]],
                 }
             )
         else:
             result.products.unchanged += 1
             continue
+        answer = product_answers.instance(pid)
         answer.ready = ready
         product_updates.append(answer)
 
@@ -692,6 +705,32 @@ def _plan(survey: Survey, read: workbook.SurveyRead, collector: ProblemCollector
     if result.not_in_file:
         result.notices.append(Notice(str(MSG_NOT_IN_FILE % {"count": result.not_in_file})))
     return _Plan(result, entrepreneur_updates, product_updates)
+
+
+class _LockedRows:
+    """A survey's answer rows for some keys, locked (select_for_update) and read as
+    values: an import compares a district's hundreds of answers, and only those it
+    changes become model instances, to be written (issue #19: building them all was a
+    tenth of an upload's preview)."""
+
+    def __init__(self, model, survey: Survey, key: str, keys):
+        self.model = model
+        self.names = [f.attname for f in model._meta.concrete_fields]
+        self.index = {name: i for i, name in enumerate(self.names)}
+        rows = (
+            model.objects.select_for_update()
+            .filter(survey=survey, **{f"{key}__in": list(keys)})
+            .values_list(*self.names)
+        )
+        self.db = rows.db
+        at = self.index[key]
+        self.rows = {row[at]: row for row in rows}
+
+    def value(self, key, name: str):
+        return self.rows[key][self.index[name]]
+
+    def instance(self, key):
+        return self.model.from_db(self.db, self.names, self.rows[key])
 
 
 def _plain(value):
@@ -785,8 +824,9 @@ def survey_import_rows(
         block = locked.lock_reason(by, today)
         if block:
             raise WorkflowError(block)
-        _sync_answers(locked)
-        plan = _plan(locked, read, collector)
+        base_rows = _base_rows(locked)
+        answered = _sync_answers(locked, base=[(row[0], row[2]) for row in base_rows])
+        plan = _plan(locked, read, collector, base_rows)
         collector.raise_if_any()
         blank_refuse(blank=read.blank, allow_blank=allow_blank)
         plan.result.notices = list(collector.notices) + plan.result.notices
@@ -796,7 +836,7 @@ def survey_import_rows(
         # which products would still be unanswered after the import.
         if plan.result.changed:
             _write(plan, locked, by, change_reason_import(name))
-        _unanswered_note(plan.result, locked)
+        _unanswered_note(plan, locked, base_rows, answered)
         if dry_run:
             # Nothing of a preview is kept, its totals neither: their recount was a fifth
             # of a preview's time (issue #19).
@@ -808,16 +848,25 @@ def survey_import_rows(
     return plan.result
 
 
-def _unanswered_note(result: SurveyImportResult, survey: Survey) -> None:
-    """The products that submitting would refuse as unanswered (see the result)."""
-    unanswered = survey.unanswered_products().order_by("entrepreneur__code", "name")
-    result.unanswered = unanswered.count()
-    result.unanswered_products = [
-        {"code": code or entrepreneur, "entrepreneur": entrepreneur, "name": name}
-        for code, entrepreneur, name in unanswered.values_list(
-            "code", "entrepreneur__code", "name"
-        )[:PREVIEW_CHANGES]
-    ]
+def _unanswered_note(plan: _Plan, survey: Survey, base_rows: list, answered: dict) -> None:
+    """The products that submitting would refuse as unanswered (see the result): the
+    base's products whose answer had not been answered (`answered`, from _sync_answers)
+    and that the plan does not answer. Survey.unanswered_products is the same rule in
+    SQL, which lists them, when there are any, in the database's order."""
+    result = plan.result
+    now_answered = {answer.product_id for answer in plan.product_updates}
+    ids = [row[0] for row in base_rows if not answered.get(row[0]) and row[0] not in now_answered]
+    result.unanswered = len(ids)
+    result.unanswered_products = (
+        [
+            {"code": code or entrepreneur, "entrepreneur": entrepreneur, "name": name}
+            for code, entrepreneur, name in survey.unanswered_products()
+            .order_by("entrepreneur__code", "name")
+            .values_list("code", "entrepreneur__code", "name")[:PREVIEW_CHANGES]
+        ]
+        if ids
+        else []
+    )
 
 
 def survey_import_file(
