@@ -333,6 +333,35 @@ class TestImport:
         assert result.not_in_file == 1
         assert not ProductAnswer.objects.get(product=small_registry["c1"]).answered_at
 
+    @pytest.mark.parametrize("answered_in_the_browser", [True, False])
+    def test_it_counts_as_unanswered_only_what_neither_the_file_nor_a_save_answered(
+        self, small_registry, survey, blank_form, answered_in_the_browser
+    ):
+        # Row 11, the only product of 560700103, is left out of the file; rows 7 to 10
+        # answer the other four.
+        c1 = small_registry["c1"]
+        if answered_in_the_browser:
+            services.survey_answer_save(
+                survey=survey,
+                entrepreneur=small_registry["c"],
+                data=services.AnswerData(True, False, False, Decimal("100"), {c1.id}),
+                by=None,
+                version=0,
+            )
+        data = edited(blank_form, lambda ws: ws.delete_rows(11))
+        preview = services.survey_import_file(
+            survey=survey, file=data, name="g.xlsx", allow_blank=True, dry_run=True
+        )
+        data.seek(0)
+        result = services.survey_import_file(
+            survey=survey, file=data, name="g.xlsx", allow_blank=True
+        )
+        expected = [] if answered_in_the_browser else [c1.code]
+        for told in (preview, result):
+            assert told.unanswered == len(expected)
+            assert [p["code"] for p in told.unanswered_products] == expected
+        assert list(survey.unanswered_products().values_list("code", flat=True)) == expected
+
     def test_a_registry_product_added_after_the_start_gets_an_answer(
         self, small_registry, survey, blank_form
     ):
