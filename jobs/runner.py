@@ -25,13 +25,13 @@ from jobs.models import Job, JobStatus
 from jobs.progress import Progress
 from jobs.registry import JobRefused, handler_for
 from otop_portal.importing import ImportRefused
+from otop_portal.refusal import MSG_HEADLINE
 from otop_portal.spreadsheet import SpreadsheetError
 from otop_portal.workflow import WorkflowError
 
 logger = logging.getLogger(__name__)
 
 MSG_UNKNOWN_KIND = _("ระบบไม่รู้จักงานประเภทนี้")
-MSG_REFUSED = _("ไม่รับไฟล์นี้: พบปัญหา %(count)s รายการ ข้อมูลในระบบไม่เปลี่ยนแปลง")
 MSG_NO_PERMISSION = _("ท่านไม่มีสิทธิ์ทำรายการนี้")
 MSG_NOT_FOUND = _("ไม่พบข้อมูลที่งานนี้อ้างถึง หรือท่านไม่มีสิทธิ์เข้าถึงข้อมูลนั้น")
 MSG_UNEXPECTED = _(
@@ -59,7 +59,8 @@ def failure_message(exc: BaseException, job_id: int) -> tuple[str, dict]:
     """The Thai message for why a job failed, and what the page shows with it."""
     if isinstance(exc, ImportRefused):
         problems = [p.as_dict() for p in exc.problems[:MAX_PROBLEMS]]
-        return str(MSG_REFUSED % {"count": len(exc.problems)}), {
+        count = len(exc.problems)
+        return str(MSG_HEADLINE % {"count": f"{count:,}", "n": count}), {
             "problems": problems,
             "problem_count": len(exc.problems),
         }

@@ -19,6 +19,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from otop_portal.problem_marks import problems_workbook_write
 from otop_portal.refusal import refusal_lines, refusal_of
@@ -28,9 +29,17 @@ MSG_NOT_XLSX = _("ชื่อไฟล์ที่จะเขียนต้�
 MSG_NO_FOLDER = _("ไม่พบโฟลเดอร์ %(path)s")
 MSG_CANNOT_WRITE = _("เขียนไฟล์ %(path)s ไม่ได้: %(error)s")
 MSG_NO_USER = _("ไม่พบผู้ใช้ %(username)s")
-MSG_REFUSED = _("ไม่รับไฟล์ %(name)s: พบปัญหา %(count)s รายการ ข้อมูลในระบบไม่เปลี่ยนแปลง")
+MSG_REFUSED = ngettext_lazy(
+    "ไม่รับไฟล์ %(name)s: พบปัญหา %(count)s รายการ ข้อมูลในระบบไม่เปลี่ยนแปลง",
+    "ไม่รับไฟล์ %(name)s: พบปัญหา %(count)s รายการ ข้อมูลในระบบไม่เปลี่ยนแปลง",
+    "count",
+)
 MSG_REFUSED_BECAUSE = _("ไม่รับไฟล์ %(name)s: %(reason)s")
-MSG_PROBLEMS_WRITTEN = _("เขียนสำเนาไฟล์ที่ทำเครื่องหมายช่องที่มีปัญหา %(count)s ช่องไว้ที่ %(path)s")
+MSG_PROBLEMS_WRITTEN = ngettext_lazy(
+    "เขียนสำเนาไฟล์ที่ทำเครื่องหมายช่องที่มีปัญหา %(count)s ช่องไว้ที่ %(path)s",
+    "เขียนสำเนาไฟล์ที่ทำเครื่องหมายช่องที่มีปัญหา %(count)s ช่องไว้ที่ %(path)s",
+    "count",
+)
 MSG_PROBLEMS_NONE = _("ปัญหาของไฟล์นี้ไม่ได้อยู่ที่ช่องใด จึงไม่ได้เขียน %(path)s")
 PROBLEMS_HELP = (
     "if the file is refused, write a copy of it to FILE (.xlsx) with each problem cell "

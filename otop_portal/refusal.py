@@ -19,7 +19,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field, fields
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from otop_portal.importing import (
     KIND_DUPLICATE,
@@ -34,7 +34,12 @@ SHOWN_PROBLEMS = 20
 #: typing slips in a three-row file are typing slips.
 MISMATCH_MIN_ROWS = 5
 
-MSG_HEADLINE = gettext_lazy("ไม่รับไฟล์นี้: พบปัญหา %(count)s รายการ ข้อมูลในระบบไม่เปลี่ยนแปลง")
+#: "n" is the number that chooses the English plural; "count" is it as shown (1,234).
+MSG_HEADLINE = ngettext_lazy(
+    "ไม่รับไฟล์นี้: พบปัญหา %(count)s รายการ ข้อมูลในระบบไม่เปลี่ยนแปลง",
+    "ไม่รับไฟล์นี้: พบปัญหา %(count)s รายการ ข้อมูลในระบบไม่เปลี่ยนแปลง",
+    "n",
+)
 MSG_KIND_NOT_IN_REGISTRY = gettext_lazy("ผู้ประกอบการหรือผลิตภัณฑ์ที่ไม่มีในทะเบียนของระบบ")
 MSG_KIND_OTHER_DISTRICT = gettext_lazy("ผู้ประกอบการของอำเภออื่น")
 MSG_KIND_DUPLICATE = gettext_lazy("ผลิตภัณฑ์ที่ซ้ำในไฟล์")
@@ -90,7 +95,7 @@ class Refusal:
 
     @property
     def headline(self) -> str:
-        return str(MSG_HEADLINE % {"count": f"{self.count:,}"})
+        return str(MSG_HEADLINE % {"count": f"{self.count:,}", "n": self.count})
 
     @property
     def kind_lines(self) -> list[str]:

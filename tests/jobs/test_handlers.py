@@ -12,7 +12,6 @@ from django.http import Http404
 from python_calamine import CalamineWorkbook
 
 from jobs.models import JobKind, JobStatus
-from jobs.runner import MSG_REFUSED
 from jobs.services import job_start
 from products.models import Product, RegistrySnapshot
 from surveys.models import EntrepreneurAnswer
@@ -74,7 +73,9 @@ class TestRegistryImport:
 
         assert job.status == JobStatus.FAILED
         problems = job.result["problems"]
-        assert problems and job.error == MSG_REFUSED % {"count": len(problems)}
+        assert problems and job.error == (
+            f"ไม่รับไฟล์นี้: พบปัญหา {len(problems)} รายการ ข้อมูลในระบบไม่เปลี่ยนแปลง"
+        )
         assert {"message", "row", "column", "header", "value"} <= set(problems[0])
         assert not RegistrySnapshot.objects.exists()
         assert not Product.objects.exists()

@@ -16,7 +16,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import translation
 
+from jobs.runner import failure_message
+from otop_portal.commands import MSG_PROBLEMS_WRITTEN, MSG_REFUSED
+from otop_portal.importing import ImportRefused, Problem
+from otop_portal.refusal import Refusal
 from products.models import RegistrySnapshot, Target
 from tests.products.test_targets_workbook import sample_rows, workbook_bytes
 
@@ -159,3 +164,37 @@ class TestAFileTheChecksRefuse:
         section = refusal_section(html)
         assert "ไม่รับไฟล์นี้: พบปัญหา 1 รายการ ข้อมูลในระบบไม่เปลี่ยนแปลง" in section
         assert html.count("ไม่ใช่ไฟล์ Excel") == 1 and "ไม่ใช่ไฟล์ Excel" in section
+
+
+class TestTheHeadlineCountsInEnglish:
+    """One problem is "1 problem", not "1 problems"; a count keeps its thousands
+    separator; Thai, which has no plural, reads the same either way."""
+
+    @pytest.mark.parametrize(
+        ("count", "english"),
+        [
+            (1, "File refused: 1 problem found; the data in the portal is unchanged"),
+            (2, "File refused: 2 problems found; the data in the portal is unchanged"),
+            (1234, "File refused: 1,234 problems found; the data in the portal is unchanged"),
+        ],
+    )
+    def test_it_says_problem_or_problems(self, count, english):
+        refusal = Refusal(problems=[Problem("x")] * count)
+        with translation.override("en"):
+            assert refusal.headline == english
+        with translation.override("th"):
+            assert refusal.headline == (f"ไม่รับไฟล์นี้: พบปัญหา {count:,} รายการ ข้อมูลในระบบไม่เปลี่ยนแปลง")
+
+    def test_a_refused_job_says_it_the_same_way(self):
+        with translation.override("en"):
+            message, _extra = failure_message(ImportRefused([Problem("x")]), 1)
+        assert message == "File refused: 1 problem found; the data in the portal is unchanged"
+
+    def test_a_command_says_it_too(self):
+        with translation.override("en"):
+            assert str(MSG_REFUSED % {"name": "a.xlsx", "count": 1}) == (
+                "File a.xlsx refused: 1 problem found; the data in the portal is unchanged"
+            )
+            assert str(MSG_PROBLEMS_WRITTEN % {"count": 1, "path": "b.xlsx"}) == (
+                "Wrote a copy of the file with 1 problem cell marked to b.xlsx"
+            )
