@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dashboards.models import ReminderKind
-from districts.models import District, Province
+from districts.models import District, Province, User
 from otop_portal.dates import be_date
 from otop_portal.workflow import (
     MSG_HISTORY_EXCEPTION,
@@ -474,16 +474,16 @@ def _action(record, previous) -> str | None:
     return None
 
 
-def _history_who(action: str, record):
-    """Who acted: the user of the request that saved the record (simple_history's
-    middleware), or, for a step taken outside a request (a command), the user the
-    workflow service stored on the form."""
-    if record.history_user is not None:
-        return record.history_user
+def _history_who_id(action: str, record) -> int | None:
+    """Who acted (their id): the user of the request that saved the record
+    (simple_history's middleware), or, for a step taken outside a request (a command),
+    the user the workflow service stored on the form."""
+    if record.history_user_id is not None:
+        return record.history_user_id
     if action == "submitted":
-        return record.submitted_by
+        return record.submitted_by_id
     if action in ("returned", "reopened", "approved"):
-        return record.reviewed_by
+        return record.reviewed_by_id
     return None
 
 
@@ -498,32 +498,36 @@ def _history_reason(action: str, record) -> str:
 def submission_history(*, round, district: District) -> list[HistoryEvent]:
     """The submissions and reviews of a district's survey and report, newest first.
 
-    Two queries (one per form's history table), each with the acting user joined.
+    Two queries (one per form's history table), and a third for the users who acted
+    when there is any event. (Joining the three users in each query cost more to build
+    than the queries took: 3.5 ms of a district page with no history, issue #19.)
     """
-    events: list[HistoryEvent] = []
+    found = []
     for kind, model in ((ReminderKind.SURVEY.value, Survey), (ReminderKind.REPORT.value, Report)):
-        records = (
-            model.history.filter(round_id=round.pk, district_id=district.code)
-            .select_related("history_user", "submitted_by", "reviewed_by")
-            .order_by("history_date", "history_id")
-        )
+        records = model.history.model.objects.filter(
+            round_id=round.pk, district_id=district.code
+        ).order_by("history_date", "history_id")
         previous = None
         for record in records:
             action = _action(record, previous)
             previous = record
-            if action is None:
-                continue
-            events.append(
-                HistoryEvent(
-                    kind=kind,
-                    when=record.history_date,
-                    who=_history_who(action, record),
-                    status=record.status,
-                    action=action,
-                    reason=_history_reason(action, record),
-                    late=bool(record.late) and action == "submitted",
-                )
-            )
+            if action is not None:
+                found.append((kind, action, record, _history_who_id(action, record)))
+    if not found:
+        return []
+    users = User.objects.in_bulk({who for *_rest, who in found if who is not None})
+    events = [
+        HistoryEvent(
+            kind=kind,
+            when=record.history_date,
+            who=users.get(who),
+            status=record.status,
+            action=action,
+            reason=_history_reason(action, record),
+            late=bool(record.late) and action == "submitted",
+        )
+        for kind, action, record, who in found
+    ]
     events.sort(key=lambda e: e.when, reverse=True)
     return events
 
