@@ -27,9 +27,11 @@ from products.selectors import round_a_year_earlier
 from reports.models import Report
 from reports.selectors import (
     kpi_for_country,
+    kpi_for_district,
     kpi_for_districts,
     kpi_for_province,
     percent,
+    survey_counts_of,
     survey_counts_stored,
 )
 from surveys.models import Survey
@@ -590,21 +592,19 @@ def district_dashboard(
     *, round, district: District, today: dt.date | None = None
 ) -> DistrictDashboard:
     deadlines = round_deadlines(round, today=today)
-    districts = District.objects.filter(code=district.code)
-    kpi = kpi_for_districts(round=round, districts=districts)
+    kpi, totals = kpi_for_district(round=round, district=district)
     survey = (
         Survey.objects.filter(round=round, district=district).select_related("reviewed_by").first()
     )
     # The survey and the base counts are read already, the answers' counts are in the
-    # totals (issue #19): one light query for the readiness (two that count the
-    # answers for a row from before the totals kept them).
-    counts = survey_counts_stored(round=round, codes=[district.code])
+    # totals row (issue #19): no query for the readiness (two that count the answers
+    # for a row from before the totals kept them).
     readiness = survey_readiness_of(
         round=round,
         district=district,
         survey=survey,
         base_counts=(kpi.rows[0].entrepreneurs, kpi.rows[0].products),
-        answer_counts=counts[district.code] if counts else None,
+        answer_counts=survey_counts_of(totals),
         today=today,
     )
     (row,) = dashboard_rows(kpi.rows, {district.code: readiness}, deadlines)
@@ -621,7 +621,7 @@ def district_dashboard(
         .select_related("reviewed_by")
         .first(),
         history=submission_history(round=round, district=district),
-        last_year=kpi_for_districts(round=last_round, districts=districts) if last_round else None,
+        last_year=kpi_for_district(round=last_round, district=district)[0] if last_round else None,
     )
 
 

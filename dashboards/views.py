@@ -266,9 +266,7 @@ def district(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
                 dashboard.row.readiness, _("อำเภอ%(name)s") % {"name": district.name_th}
             ),
             "sees_province": can_review_province(request.user, district.province),
-            "followups": followup_counts(
-                round=round, districts=District.objects.filter(code=district.code)
-            )[district.code],
+            "followups": followup_counts(round=round, codes=[district.code])[district.code],
         },
     )
 

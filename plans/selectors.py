@@ -15,10 +15,11 @@ entrepreneurs or products.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -224,13 +225,13 @@ class StepCounts:
         return [(step.value, str(step.label), getattr(self, step.value)) for step in Step]
 
 
-def followup_counts(*, round: Round, districts: QuerySet[District]) -> dict[str, StepCounts]:
+def followup_counts(*, round: Round, codes: Iterable[str]) -> dict[str, StepCounts]:
     """Per district code: how many base products are at each follow-up step in the round.
 
-    Every district of `districts` has an entry (zeros when it has no follow-up). Two
-    queries whatever the number of districts.
+    Every code of `codes` has an entry, in code order (zeros when it has no follow-up).
+    One query whatever the number of districts.
     """
-    out = {code: StepCounts() for code in districts.order_by("code").values_list("code", flat=True)}
+    out = {code: StepCounts() for code in sorted(codes)}
     if not out:
         return out
     rows = (
@@ -665,7 +666,7 @@ def province_plan(*, round: Round, province: Province) -> ProvincePlan:
         .order_by()
         .values_list("survey__district_id", "n")
     )
-    counts = followup_counts(round=round, districts=District.objects.filter(code__in=codes))
+    counts = followup_counts(round=round, codes=codes)
     rows = []
     for row in kpi.rows:
         p = products.get(row.code, {})

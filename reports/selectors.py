@@ -527,6 +527,25 @@ def kpi_row_of(*, round: Round, district: District, totals: DistrictTotals | Non
     return _totals_row(totals, place, round)
 
 
+def kpi_for_district(*, round: Round, district: District) -> tuple[Kpi, DistrictTotals | None]:
+    """One district's KPI (kpi_for_districts' figures) and its totals row, from that
+    row alone: one query (the district's page, issue #19: the district list and the
+    survey's counts need no query of their own). Summed live when it has no row."""
+    totals = district_totals_of(round=round, district=district)
+    row = kpi_row_of(round=round, district=district, totals=totals)
+    total = aggregate_rows(round=round, code="", name="รวม", name_en="Total", rows=[row])
+    return Kpi(round=round, scope_code=None, rows=[row], total=total), totals
+
+
+def survey_counts_of(totals: DistrictTotals | None) -> dict | None:
+    """The survey's answer counts that one district's totals row keeps
+    (survey_counts_stored's figures for that district), or None when it keeps none."""
+    if totals is None:
+        return None
+    counts = {name: getattr(totals, field) for name, field in SURVEY_COUNT_FIELDS.items()}
+    return None if None in counts.values() else counts
+
+
 def kpi_for_province(*, round: Round, province: Province) -> Kpi:
     """The KPI of each district of the province, in DOPA order, and the province's total."""
     kpi = kpi_for_districts(round=round, districts=District.objects.filter(province=province))

@@ -368,14 +368,13 @@ def test_the_follow_up_snippet_for_the_district_page_shows_each_step_and_links_t
 ):
     from django.template.loader import render_to_string
 
-    from districts.models import District
     from plans.selectors import followup_counts
 
     p = make_product(make_entrepreneur("5607"))
     FollowUp.objects.create(
         round=round_2564, product=p, district_id="5607", step=Step.HELPED, on=dt.date(2021, 6, 1)
     )
-    counts = followup_counts(round=round_2564, districts=District.objects.filter(code="5607"))
+    counts = followup_counts(round=round_2564, codes=["5607"])
     html = render_to_string(
         "plans/_followup_counts.html", {"counts": counts["5607"], "plan_url": plan_url()}
     )

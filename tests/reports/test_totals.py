@@ -24,7 +24,12 @@ from products.services.registry import registry_import_file
 from products.services.rounds import round_repin, round_setup, round_setup_from
 from products.services.targets import target_set, targets_import
 from reports.models import DistrictTotals, Report, ReportLine
-from reports.selectors import kpi_for_country, kpi_for_province, kpi_rows_live
+from reports.selectors import (
+    kpi_for_country,
+    kpi_for_district,
+    kpi_for_province,
+    kpi_rows_live,
+)
 from reports.services import (
     _totals_values,
     district_totals_compute,
@@ -72,6 +77,10 @@ def assert_current(round: Round) -> None:
     phayao = Province.objects.get(code="56")
     live = kpi_rows_live(round=round, districts=District.objects.filter(province=phayao))
     assert kpi_for_province(round=round, province=phayao).rows == live
+    # The district's page reads its row alone (kpi_for_district): the same figures.
+    for district in District.objects.filter(province=phayao).order_by("code"):
+        kpi, _totals = kpi_for_district(round=round, district=district)
+        assert kpi.rows == [row for row in live if row.code == district.code]
     # The survey page shows the kept counts; for a district whose totals keep none it
     # counts the answers it reads in Python: both the same figures as the totals'
     # query (survey_answer_counts), whatever the write before.
