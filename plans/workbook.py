@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from otop_portal.xlsx import FormWriter
 from plans.selectors import ProvincePlan, ProvincePlanRow, StepCounts
@@ -107,7 +108,16 @@ def province_plan_rows(plan: ProvincePlan) -> Iterator[tuple[list, bool]]:
     for number, row in enumerate(plan.rows, start=1):
         yield _row_values(number, row), False
     flagged = len(plan.flagged)
-    outlook = (_("%(n)s อำเภอต้องการความช่วยเหลือจากจังหวัด") % {"n": flagged}) if flagged else ""
+    outlook = (
+        ngettext(
+            "%(n)s อำเภอต้องการความช่วยเหลือจากจังหวัด",
+            "%(n)s อำเภอต้องการความช่วยเหลือจากจังหวัด",
+            flagged,
+        )
+        % {"n": flagged}
+        if flagged
+        else ""
+    )
     yield (
         _values(
             _("รวม"),

@@ -40,7 +40,7 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.db.models import F, QuerySet
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from districts.models import District
 from otop_portal.dates import month_name
@@ -81,9 +81,12 @@ MSG_ABOVE_BASELINE = gettext_lazy(
 MSG_ABOVE_LAST_ROUND = gettext_lazy(
     "ยอดรวมรอบนี้ %(total)s บาท สูงกว่ายอดรอบ %(round)s ของผลิตภัณฑ์นี้ (%(baseline)s บาท) %(ratio)s เท่า"
 )
-MSG_COPIED = gettext_lazy(
+MSG_COPIED = ngettext_lazy(
     "ยอดรายเดือน (%(months)s บาท) ตรงกันทุกเดือนกับผลิตภัณฑ์ของผู้ประกอบการอื่น %(count)s ราย "
-    "(%(others)s) อาจคัดลอกแถวผิด"
+    "(%(others)s) อาจคัดลอกแถวผิด",
+    "ยอดรายเดือน (%(months)s บาท) ตรงกันทุกเดือนกับผลิตภัณฑ์ของผู้ประกอบการอื่น %(count)s ราย "
+    "(%(others)s) อาจคัดลอกแถวผิด",
+    "count",
 )
 MSG_BASELINE_IS_TOTAL = gettext_lazy(
     "ยอดช่วงเดียวกันของปีก่อน %(baseline)s บาท เท่ากับยอดรวมรอบนี้พอดี อาจพิมพ์ยอดรวมรอบนี้ลงในช่องยอดปีก่อน"
@@ -94,8 +97,10 @@ MSG_MONTH_IS_SUM = gettext_lazy(
 )
 MSG_NO_CHANNEL = gettext_lazy("มียอดจำหน่าย %(total)s บาท แต่ไม่ระบุช่องทางจำหน่ายหรือลิงก์ร้านค้า")
 MSG_BARE_LINK = gettext_lazy("ลิงก์ “%(url)s” เป็นหน้าแรกของเว็บไซต์ ไม่ใช่ร้านค้าหรือสินค้าของผู้ประกอบการ")
-MSG_SHARED_LINK = gettext_lazy(
-    "ลิงก์ “%(url)s” ใช้ร่วมกับผลิตภัณฑ์ของผู้ประกอบการอื่น %(count)s ราย (%(others)s)"
+MSG_SHARED_LINK = ngettext_lazy(
+    "ลิงก์ “%(url)s” ใช้ร่วมกับผลิตภัณฑ์ของผู้ประกอบการอื่น %(count)s ราย (%(others)s)",
+    "ลิงก์ “%(url)s” ใช้ร่วมกับผลิตภัณฑ์ของผู้ประกอบการอื่น %(count)s ราย (%(others)s)",
+    "count",
 )
 
 #: The messages by the key a Flag keeps.

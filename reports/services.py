@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from districts.models import District
@@ -462,11 +463,18 @@ def report_grant_exception(*, report: Report, by, until: dt.date) -> Report:
 # Importing attachment 3
 # ---------------------------------------------------------------------------
 
-MSG_ABSENT_BECOMES_ZERO = _(
+MSG_ABSENT_BECOMES_ZERO = ngettext_lazy(
     "ผลิตภัณฑ์ %(count)s รายการในฐานไม่มีในไฟล์ ถือว่าไม่มียอดจำหน่ายในรอบนี้ "
-    "(ยอดรายเดือน ช่องทาง ลิงก์ และหมายเหตุจะว่าง ส่วนยอดปีก่อนคงเดิม)"
+    "(ยอดรายเดือน ช่องทาง ลิงก์ และหมายเหตุจะว่าง ส่วนยอดปีก่อนคงเดิม)",
+    "ผลิตภัณฑ์ %(count)s รายการในฐานไม่มีในไฟล์ ถือว่าไม่มียอดจำหน่ายในรอบนี้ "
+    "(ยอดรายเดือน ช่องทาง ลิงก์ และหมายเหตุจะว่าง ส่วนยอดปีก่อนคงเดิม)",
+    "count",
 )
-MSG_ABSENT_HAD_SALES = _("ในจำนวนนี้ %(count)s รายการเคยมียอดจำหน่ายในระบบ และจะกลายเป็นศูนย์: %(names)s")
+MSG_ABSENT_HAD_SALES = ngettext_lazy(
+    "ในจำนวนนี้ %(count)s รายการเคยมียอดจำหน่ายในระบบ และจะกลายเป็นศูนย์: %(names)s",
+    "ในจำนวนนี้ %(count)s รายการเคยมียอดจำหน่ายในระบบ และจะกลายเป็นศูนย์: %(names)s",
+    "count",
+)
 
 
 @dataclass

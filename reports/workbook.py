@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from districts.models import District
 from otop_portal.cells import (
@@ -110,9 +111,21 @@ MSG_NOT_IN_BASE = _("“%(name)s” (%(code)s) ไม่อยู่ในฐา
 MSG_WHY_CANCELLED = _("ยกเลิกแล้ว")
 MSG_WHY_NOT_REGISTERED = _("ไม่อยู่ในทะเบียนล่าสุด")
 MSG_WHY_WINDOW = _("ลงทะเบียนปี %(year)s นอกช่วง %(start)s-%(end)s")
-MSG_UNUSUAL_MARK = _("อ่าน “%(mark)s” เป็นการเลือกช่องทาง %(count)s ช่อง (แบบฟอร์มให้ใส่ ๑)")
-MSG_OTHER_MARK = _("ช่อง “อื่น ๆ (ระบุ)” มีเพียงเครื่องหมาย ไม่มีชื่อช่องทาง บันทึกเป็น “อื่น ๆ” %(count)s แถว")
-MSG_CARRIED = _("รหัสผู้ประกอบการที่เว้นว่าง (หรือผสานเซลล์) ใช้ค่าจากแถวบน %(count)s แถว")
+MSG_UNUSUAL_MARK = ngettext_lazy(
+    "อ่าน “%(mark)s” เป็นการเลือกช่องทาง %(count)s ช่อง (แบบฟอร์มให้ใส่ ๑)",
+    "อ่าน “%(mark)s” เป็นการเลือกช่องทาง %(count)s ช่อง (แบบฟอร์มให้ใส่ ๑)",
+    "count",
+)
+MSG_OTHER_MARK = ngettext_lazy(
+    "ช่อง “อื่น ๆ (ระบุ)” มีเพียงเครื่องหมาย ไม่มีชื่อช่องทาง บันทึกเป็น “อื่น ๆ” %(count)s แถว",
+    "ช่อง “อื่น ๆ (ระบุ)” มีเพียงเครื่องหมาย ไม่มีชื่อช่องทาง บันทึกเป็น “อื่น ๆ” %(count)s แถว",
+    "count",
+)
+MSG_CARRIED = ngettext_lazy(
+    "รหัสผู้ประกอบการที่เว้นว่าง (หรือผสานเซลล์) ใช้ค่าจากแถวบน %(count)s แถว",
+    "รหัสผู้ประกอบการที่เว้นว่าง (หรือผสานเซลล์) ใช้ค่าจากแถวบน %(count)s แถว",
+    "count",
+)
 
 OTHER_UNNAMED = "อื่น ๆ"
 

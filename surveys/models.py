@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from simple_history.models import HistoricalRecords
 
 from districts.models import District
@@ -8,7 +9,11 @@ from districts.scoping import DistrictForm, ScopedQuerySet
 from otop_portal.workflow import Submission, Upload
 from products.models import Entrepreneur, Product, Round
 
-MSG_UNANSWERED = _("ยังส่งไม่ได้: ยังไม่มีคำตอบของผลิตภัณฑ์ %(count)s รายการ ต้องตอบให้ครบทุกผลิตภัณฑ์ในฐานก่อนส่ง")
+MSG_UNANSWERED = ngettext_lazy(
+    "ยังส่งไม่ได้: ยังไม่มีคำตอบของผลิตภัณฑ์ %(count)s รายการ ต้องตอบให้ครบทุกผลิตภัณฑ์ในฐานก่อนส่ง",
+    "ยังส่งไม่ได้: ยังไม่มีคำตอบของผลิตภัณฑ์ %(count)s รายการ ต้องตอบให้ครบทุกผลิตภัณฑ์ในฐานก่อนส่ง",
+    "count",
+)
 
 
 class SurveyQuerySet(ScopedQuerySet):

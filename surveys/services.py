@@ -14,6 +14,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from districts.models import District
 from otop_portal.cells import match_key
@@ -64,13 +65,22 @@ MSG_UNKNOWN_PRODUCT = _(
 MSG_SUGGEST = _("ที่ใกล้เคียง: %(items)s")
 MSG_NO_SUGGESTION = _("และไม่พบชื่อหรือรหัสที่ใกล้เคียง")
 MSG_DUPLICATE = _("ผลิตภัณฑ์ “%(product)s” ของผู้ประกอบการรหัส %(code)s ซ้ำกับแถว %(first)s")
-MSG_SKIPPED = _(
+MSG_SKIPPED = ngettext_lazy(
     "ข้าม %(count)s แถวที่เป็นผลิตภัณฑ์ในทะเบียนแต่ไม่อยู่ในฐานของรอบนี้ "
-    "(ยกเลิกแล้ว หรือลงทะเบียนนอกช่วงปี %(start)s - %(end)s): แถว %(rows)s"
+    "(ยกเลิกแล้ว หรือลงทะเบียนนอกช่วงปี %(start)s - %(end)s): แถว %(rows)s",
+    "ข้าม %(count)s แถวที่เป็นผลิตภัณฑ์ในทะเบียนแต่ไม่อยู่ในฐานของรอบนี้ "
+    "(ยกเลิกแล้ว หรือลงทะเบียนนอกช่วงปี %(start)s - %(end)s): แถว %(rows)s",
+    "count",
 )
-MSG_NOT_IN_FILE = _("ผลิตภัณฑ์ในฐาน %(count)s รายการไม่อยู่ในไฟล์ คำตอบเดิมของรายการเหล่านี้ไม่เปลี่ยนแปลง")
-MSG_AMOUNTS_SUMMED = _(
-    "ผู้ประกอบการ %(count)s รายมียอดจำหน่ายหลายแถว ระบบรวมยอดของทุกแถวเป็นยอดของผู้ประกอบการ: %(items)s"
+MSG_NOT_IN_FILE = ngettext_lazy(
+    "ผลิตภัณฑ์ในฐาน %(count)s รายการไม่อยู่ในไฟล์ คำตอบเดิมของรายการเหล่านี้ไม่เปลี่ยนแปลง",
+    "ผลิตภัณฑ์ในฐาน %(count)s รายการไม่อยู่ในไฟล์ คำตอบเดิมของรายการเหล่านี้ไม่เปลี่ยนแปลง",
+    "count",
+)
+MSG_AMOUNTS_SUMMED = ngettext_lazy(
+    "ผู้ประกอบการ %(count)s รายมียอดจำหน่ายหลายแถว ระบบรวมยอดของทุกแถวเป็นยอดของผู้ประกอบการ: %(items)s",
+    "ผู้ประกอบการ %(count)s รายมียอดจำหน่ายหลายแถว ระบบรวมยอดของทุกแถวเป็นยอดของผู้ประกอบการ: %(items)s",
+    "count",
 )
 #: One entrepreneur of MSG_AMOUNTS_SUMMED: its code and the rows whose amounts were added.
 MSG_AMOUNTS_SUMMED_ITEM = _("%(code)s (แถว %(rows)s)")

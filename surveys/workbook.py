@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from otop_portal.cells import (
     CellError,
@@ -176,7 +177,11 @@ MSG_COLUMN_ADDED = _("พบคอลัมน์ “%(found)s” ที่ช�
 MSG_NO_CODE = _("ไม่มีรหัสผู้ประกอบการ และไม่มีแถวก่อนหน้าให้ใช้รหัสต่อ")
 MSG_NO_PRODUCT = _("ต้องกรอกชื่อผลิตภัณฑ์ (แถวละหนึ่งผลิตภัณฑ์)")
 MSG_NO_ROWS = _("ไม่พบแถวข้อมูลใต้หัวตาราง")
-MSG_UNUSUAL_MARK = _("อ่าน “%(mark)s” เป็น ‘ใช่’ %(count)s ช่อง (%(cells)s) ตามแบบฟอร์มให้ใส่ 1")
+MSG_UNUSUAL_MARK = ngettext_lazy(
+    "อ่าน “%(mark)s” เป็น ‘ใช่’ %(count)s ช่อง (%(cells)s) ตามแบบฟอร์มให้ใส่ 1",
+    "อ่าน “%(mark)s” เป็น ‘ใช่’ %(count)s ช่อง (%(cells)s) ตามแบบฟอร์มให้ใส่ 1",
+    "count",
+)
 
 HEADER_SEARCH_ROWS = 20
 

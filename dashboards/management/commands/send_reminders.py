@@ -11,12 +11,25 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 
 from dashboards.reminders import DEFAULT_DAYS_BEFORE, DEFAULT_REPEAT_AFTER, reminders_send
 from dashboards.templatetags.dashboard_tags import countdown
 from otop_portal.dates import be_date
 from products.commands import round_option
 from products.registry_workbook import parse_date_option
+
+MSG_SEND_FAILED = ngettext_lazy(
+    "ส่งอีเมลไม่สำเร็จ %(n)s ฉบับ ลองอีกครั้งภายหลังได้",
+    "ส่งอีเมลไม่สำเร็จ %(n)s ฉบับ ลองอีกครั้งภายหลังได้",
+    "n",
+)
+#: "verb" says whether the e-mails were sent or, in a dry run, would be.
+MSG_SENT = ngettext_lazy(
+    "%(verb)s %(n)s ฉบับ · เตือนไปแล้ววันนี้ %(already)s รายการ",
+    "%(verb)s %(n)s ฉบับ · เตือนไปแล้ววันนี้ %(already)s รายการ",
+    "n",
+)
 
 
 class Command(BaseCommand):
@@ -68,9 +81,7 @@ class Command(BaseCommand):
         )
         self._report(result, dry_run=options["dry_run"])
         if result.failed:
-            raise CommandError(
-                _("ส่งอีเมลไม่สำเร็จ %(n)s ฉบับ ลองอีกครั้งภายหลังได้") % {"n": len(result.failed)}
-            )
+            raise CommandError(MSG_SEND_FAILED % {"n": len(result.failed)})
 
     def _report(self, result, *, dry_run: bool) -> None:
         if not result.due:
@@ -96,7 +107,6 @@ class Command(BaseCommand):
         verb = _("จะส่ง") if dry_run else _("ส่งแล้ว")
         self.stdout.write(
             self.style.SUCCESS(
-                _("%(verb)s %(n)s ฉบับ · เตือนไปแล้ววันนี้ %(already)s รายการ")
-                % {"verb": verb, "n": len(result.sent), "already": result.already_sent}
+                MSG_SENT % {"verb": verb, "n": len(result.sent), "already": result.already_sent}
             )
         )

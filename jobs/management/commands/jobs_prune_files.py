@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext_lazy
 
 from jobs.services import job_prune_files, keep_files_for
 
@@ -20,8 +20,16 @@ class Command(BaseCommand):
         "Delete the files (uploads read, workbooks written) of the jobs that finished more "
         "than JOBS_KEEP_FILES_DAYS days ago. The jobs and their summaries stay."
     )
-    msg_dry_run = gettext_lazy("ยังไม่ได้ลบไฟล์ของ %(count)s งาน รวม %(mb)s MB (--dry-run)")
-    msg_done = gettext_lazy("ลบไฟล์ของ %(count)s งานแล้ว รวม %(mb)s MB")
+    msg_dry_run = ngettext_lazy(
+        "ยังไม่ได้ลบไฟล์ของ %(count)s งาน รวม %(mb)s MB (--dry-run)",
+        "ยังไม่ได้ลบไฟล์ของ %(count)s งาน รวม %(mb)s MB (--dry-run)",
+        "count",
+    )
+    msg_done = ngettext_lazy(
+        "ลบไฟล์ของ %(count)s งานแล้ว รวม %(mb)s MB",
+        "ลบไฟล์ของ %(count)s งานแล้ว รวม %(mb)s MB",
+        "count",
+    )
 
     def default_days(self) -> int:
         return keep_files_for().days

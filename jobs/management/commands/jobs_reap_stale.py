@@ -9,6 +9,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jobs.services import describe_failure, job_reap_stale, stale_after
 
@@ -41,10 +42,22 @@ class Command(BaseCommand):
         elif options["dry_run"]:
             self.stdout.write(
                 self.style.WARNING(
-                    _("ยังไม่ได้เปลี่ยนสถานะ %(count)s งาน (--dry-run)") % {"count": len(jobs)}
+                    ngettext(
+                        "ยังไม่ได้เปลี่ยนสถานะ %(count)s งาน (--dry-run)",
+                        "ยังไม่ได้เปลี่ยนสถานะ %(count)s งาน (--dry-run)",
+                        len(jobs),
+                    )
+                    % {"count": len(jobs)}
                 )
             )
         else:
             self.stdout.write(
-                self.style.SUCCESS(_("ทำเครื่องหมายว่าไม่สำเร็จ %(count)s งาน") % {"count": len(jobs)})
+                self.style.SUCCESS(
+                    ngettext(
+                        "ทำเครื่องหมายว่าไม่สำเร็จ %(count)s งาน",
+                        "ทำเครื่องหมายว่าไม่สำเร็จ %(count)s งาน",
+                        len(jobs),
+                    )
+                    % {"count": len(jobs)}
+                )
             )

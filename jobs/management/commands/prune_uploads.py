@@ -6,7 +6,7 @@ Run it once a day beside jobs_prune_files, whose shape it shares.
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext_lazy
 
 from jobs.management.commands.jobs_prune_files import Command as PruneCommand
 from otop_portal.upload_flow import upload_files_prune
@@ -18,8 +18,16 @@ class Command(PruneCommand):
         "UPLOADS_KEEP_FILES_DAYS days, and those of previews that expired (a day after the "
         "upload). The uploads stay listed with who, when, the file's name and what became of it."
     )
-    msg_dry_run = gettext_lazy("ยังไม่ได้ลบไฟล์อัปโหลด %(count)s ไฟล์ รวม %(mb)s MB (--dry-run)")
-    msg_done = gettext_lazy("ลบไฟล์อัปโหลด %(count)s ไฟล์แล้ว รวม %(mb)s MB")
+    msg_dry_run = ngettext_lazy(
+        "ยังไม่ได้ลบไฟล์อัปโหลด %(count)s ไฟล์ รวม %(mb)s MB (--dry-run)",
+        "ยังไม่ได้ลบไฟล์อัปโหลด %(count)s ไฟล์ รวม %(mb)s MB (--dry-run)",
+        "count",
+    )
+    msg_done = ngettext_lazy(
+        "ลบไฟล์อัปโหลด %(count)s ไฟล์แล้ว รวม %(mb)s MB",
+        "ลบไฟล์อัปโหลด %(count)s ไฟล์แล้ว รวม %(mb)s MB",
+        "count",
+    )
 
     def default_days(self) -> int:
         return settings.UPLOADS_KEEP_FILES_DAYS

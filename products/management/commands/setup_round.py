@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 
 from products.models import RegistrySnapshot, Round
 from products.registry_workbook import parse_date_option
@@ -21,6 +22,10 @@ from products.services.rounds import (
     round_repin_check,
     round_setup,
     round_setup_from,
+)
+
+MSG_TARGETS_COPIED = ngettext_lazy(
+    "คัดลอกเป้าหมายทางการ %(count)s อำเภอ", "คัดลอกเป้าหมายทางการ %(count)s อำเภอ", "count"
 )
 
 
@@ -174,7 +179,7 @@ class Command(BaseCommand):
         if options["copy_official_targets"]:
             count = result.round.targets.count() if not result.dry_run else None
             if count is not None:
-                self.stdout.write(_("คัดลอกเป้าหมายทางการ %(count)s อำเภอ") % {"count": count})
+                self.stdout.write(MSG_TARGETS_COPIED % {"count": count})
 
     def repin(self, options) -> None:
         round = round_get(options["round"])

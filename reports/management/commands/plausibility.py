@@ -6,11 +6,16 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 
 from districts.commands import district_option, province_option
 from districts.models import District
 from products.commands import round_option
 from reports.plausibility import RULES, flags_for_districts, rule_counts
+
+MSG_FOUND = ngettext_lazy(
+    "พบ %(count)s รายการที่ควรตรวจสอบ", "พบ %(count)s รายการที่ควรตรวจสอบ", "count"
+)
 
 
 class Command(BaseCommand):
@@ -51,7 +56,4 @@ class Command(BaseCommand):
             )
         counts = rule_counts(flags)
         summary = ", ".join(f"{RULES[rule]} {n}" for rule, n in counts.items() if n)
-        self.stdout.write(
-            _("พบ %(count)s รายการที่ควรตรวจสอบ") % {"count": len(flags)}
-            + (f" ({summary})" if summary else "")
-        )
+        self.stdout.write(MSG_FOUND % {"count": len(flags)} + (f" ({summary})" if summary else ""))
