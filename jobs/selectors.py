@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 
 from districts.models import District, Province
 from jobs.models import Job, JobKind, JobStatus
@@ -16,6 +17,15 @@ from jobs.services import stale_after
 from otop_portal.dates import be_date
 
 LIST_LIMIT = 100
+
+#: What the progress page says, on the page (templates/jobs/detail.html) and as it polls:
+#: "n" chooses the English plural (the total rows; the jobs ahead).
+MSG_COUNTS = ngettext_lazy(
+    "ทำแล้ว %(done)s จาก %(total)s แถว (%(percent)s %%)",
+    "ทำแล้ว %(done)s จาก %(total)s แถว (%(percent)s %%)",
+    "n",
+)
+MSG_AHEAD = ngettext_lazy("มีงานรอคิวก่อนหน้า %(ahead)s งาน", "มีงานรอคิวก่อนหน้า %(ahead)s งาน", "n")
 
 #: The partial that shows a succeeded job's summary, by kind.
 SUMMARY_TEMPLATES = {
@@ -54,7 +64,10 @@ def jobs_ahead(job: Job) -> int:
 
 
 def job_status(job: Job, now=None) -> dict:
-    """What the progress page polls: status, rows done of total, and where to go next."""
+    """What the progress page polls: status, rows done of total, and where to go next.
+    counts_text and ahead_text say the counts in the reader's language ("" when unknown
+    or none), so that the page need not know how each language says one or many."""
+    ahead = jobs_ahead(job)
     return {
         "id": job.pk,
         "status": job.status,
@@ -66,7 +79,19 @@ def job_status(job: Job, now=None) -> dict:
         "stage": job.stage,
         "error": job.error,
         "stalled": job_is_stalled(job, now),
-        "ahead": jobs_ahead(job),
+        "ahead": ahead,
+        "counts_text": (
+            MSG_COUNTS
+            % {
+                "done": f"{job.done:,}",
+                "total": f"{job.total:,}",
+                "percent": job.percent,
+                "n": job.total,
+            }
+            if job.total
+            else ""
+        ),
+        "ahead_text": MSG_AHEAD % {"ahead": f"{ahead:,}", "n": ahead} if ahead else "",
         "download_url": reverse("jobs:download", args=[job.pk]) if job.has_output else None,
     }
 

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_tasks import TaskResultStatus, default_task_backend
 
@@ -38,12 +38,17 @@ from jobs.tasks import run_job
 logger = logging.getLogger(__name__)
 
 MSG_QUEUE_DOWN = _("ส่งงานเข้าคิวไม่ได้ ข้อมูลในระบบไม่เปลี่ยนแปลง กรุณาลองใหม่ภายหลัง")
-MSG_STALE = _(
+MSG_STALE = ngettext_lazy(
     "งานหยุดกลางคันเพราะเครื่องที่ทำงานหยุดทำงาน (ไม่มีสัญญาณนานเกิน %(minutes)s นาที) "
-    "งานที่ไม่เสร็จจะไม่บันทึกอะไรเลย ข้อมูลในระบบจึงเหมือนเดิม กรุณาสั่งงานใหม่อีกครั้ง"
+    "งานที่ไม่เสร็จจะไม่บันทึกอะไรเลย ข้อมูลในระบบจึงเหมือนเดิม กรุณาสั่งงานใหม่อีกครั้ง",
+    "งานหยุดกลางคันเพราะเครื่องที่ทำงานหยุดทำงาน (ไม่มีสัญญาณนานเกิน %(minutes)s นาที) "
+    "งานที่ไม่เสร็จจะไม่บันทึกอะไรเลย ข้อมูลในระบบจึงเหมือนเดิม กรุณาสั่งงานใหม่อีกครั้ง",
+    "minutes",
 )
-MSG_NEVER_QUEUED = _(
-    "งานนี้ไม่ได้เริ่มทำ (ไม่ได้เข้าคิวภายใน %(minutes)s นาที) ข้อมูลในระบบไม่เปลี่ยนแปลง กรุณาสั่งงานใหม่อีกครั้ง"
+MSG_NEVER_QUEUED = ngettext_lazy(
+    "งานนี้ไม่ได้เริ่มทำ (ไม่ได้เข้าคิวภายใน %(minutes)s นาที) ข้อมูลในระบบไม่เปลี่ยนแปลง กรุณาสั่งงานใหม่อีกครั้ง",
+    "งานนี้ไม่ได้เริ่มทำ (ไม่ได้เข้าคิวภายใน %(minutes)s นาที) ข้อมูลในระบบไม่เปลี่ยนแปลง กรุณาสั่งงานใหม่อีกครั้ง",
+    "minutes",
 )
 MSG_TASK_LOST = _("คิวงานปิดงานนี้ไปโดยไม่ได้เริ่มทำ ข้อมูลในระบบไม่เปลี่ยนแปลง กรุณาสั่งงานใหม่อีกครั้ง")
 

@@ -24,7 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportModelAdmin
@@ -58,6 +58,11 @@ from products.services.rounds import (
 )
 
 MSG_FILE_TOO_LARGE = _("ไฟล์ใหญ่เกิน %(limit)s MB")
+MSG_REGISTRY_IMPORTED = ngettext_lazy(
+    "นำเข้าทะเบียนแล้ว: %(snapshot)s (%(rows)s แถว)",
+    "นำเข้าทะเบียนแล้ว: %(snapshot)s (%(rows)s แถว)",
+    "rows",
+)
 
 
 MSG_FORMAT_MISMATCH = _("ไฟล์นี้เป็นไฟล์ %(found)s แต่เลือกรูปแบบ %(chosen)s กรุณาเลือกรูปแบบให้ตรงกับไฟล์")
@@ -472,7 +477,7 @@ class RegistrySnapshotAdmin(admin.ModelAdmin):
                     if not result.dry_run:
                         messages.success(
                             request,
-                            gettext("นำเข้าทะเบียนแล้ว: %(snapshot)s (%(rows)s แถว)")
+                            MSG_REGISTRY_IMPORTED
                             % {"snapshot": result.snapshot, "rows": result.row_count},
                         )
         else:

@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from districts.models import District
@@ -53,6 +54,14 @@ from reports.workbook import print_sheet
 
 LINES_PER_PAGE = 25
 FILTER_KEYS = ("q", "show", "type", "subdistrict", "page")
+
+#: The English plural follows the items ("rows"); the English words the products selling
+#: online so that any number of them reads well.
+MSG_FILE_IMPORTED = ngettext_lazy(
+    "นำเข้าไฟล์ %(name)s แล้ว: %(rows)s รายการ ขายออนไลน์ได้ %(sold)s ผลิตภัณฑ์",
+    "นำเข้าไฟล์ %(name)s แล้ว: %(rows)s รายการ ขายออนไลน์ได้ %(sold)s ผลิตภัณฑ์",
+    "rows",
+)
 
 
 def _require_edit(request: HttpRequest, district: District) -> None:
@@ -744,7 +753,7 @@ def report_upload_commit(
     figures = result.figures
     messages.success(
         request,
-        _("นำเข้าไฟล์ %(name)s แล้ว: %(rows)s รายการ ขายออนไลน์ได้ %(sold)s ผลิตภัณฑ์")
+        MSG_FILE_IMPORTED
         % {"name": upload.original_name, "rows": result.rows, "sold": figures.sold_online},
     )
     return redirect(_detail_url(round, district))

@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from districts.models import District, Province
@@ -122,6 +123,18 @@ def province_reviewer_required(view):
 ENTREPRENEURS_PER_PAGE = 50
 #: The list's filters, kept by its page links.
 FILTER_KEYS = ("q", "type", "subdistrict", "unanswered")
+#: "n", the entrepreneurs imported in all (new, changed and unchanged), chooses the
+#: English plural of the noun that ends the list.
+MSG_IMPORTED = ngettext_lazy(
+    "นำเข้าแล้ว: ผู้ประกอบการใหม่ %(new)s เปลี่ยน %(changed)s ไม่เปลี่ยน %(unchanged)s ราย",
+    "นำเข้าแล้ว: ผู้ประกอบการใหม่ %(new)s เปลี่ยน %(changed)s ไม่เปลี่ยน %(unchanged)s ราย",
+    "n",
+)
+
+
+def imported_message(counts) -> str:
+    """What a committed import says of its entrepreneurs (a services Counts)."""
+    return MSG_IMPORTED % {**counts.as_dict(), "n": counts.new + counts.changed + counts.unchanged}
 
 
 def _detail_url(round: Round, district: District) -> str:
@@ -540,8 +553,7 @@ def upload_confirm(
         return redirect("surveys:upload", round_code=round.code, code=district.code)
     messages.success(
         request,
-        _("นำเข้าแล้ว: ผู้ประกอบการใหม่ %(new)s เปลี่ยน %(changed)s ไม่เปลี่ยน %(unchanged)s ราย")
-        % result.entrepreneurs.as_dict(),
+        imported_message(result.entrepreneurs),
     )
     return redirect(_detail_url(round, district))
 

@@ -22,6 +22,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 
 from districts.models import District, Province, Subdistrict, User
 from districts.scoping import Role
@@ -32,6 +33,13 @@ from products.services.registry import registry_import
 from products.services.rounds import round_setup
 from products.services.targets import target_set
 from products.vocab import EntrepreneurType, ProductType
+
+#: The English plural follows the new products (the demo registry always has many rows).
+MSG_DEMO_REGISTRY = ngettext_lazy(
+    "นำเข้าทะเบียนสาธิต %(rows)s แถว (ผลิตภัณฑ์ใหม่ %(new)s เปลี่ยน %(updated)s)",
+    "นำเข้าทะเบียนสาธิต %(rows)s แถว (ผลิตภัณฑ์ใหม่ %(new)s เปลี่ยน %(updated)s)",
+    "new",
+)
 
 # The seed's table (docs/forms.md, attachment 1): base entrepreneurs, base products and
 # the official target of each of Phayao's districts.
@@ -509,7 +517,7 @@ def demo_load(*, as_in_letter: bool = False, today: dt.date | None = None) -> De
             )
             snapshot = imported.snapshot
             result.changes.append(
-                _("นำเข้าทะเบียนสาธิต %(rows)s แถว (ผลิตภัณฑ์ใหม่ %(new)s เปลี่ยน %(updated)s)")
+                MSG_DEMO_REGISTRY
                 % {
                     "rows": imported.row_count,
                     "new": imported.products.new,

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from districts.models import District
 from otop_portal.cells import csv_safe
@@ -32,8 +33,12 @@ from products.demo.phayao import MAX_PRODUCTS_PER_ENTREPRENEUR, DistrictPlan, di
 from products.registry_workbook import COLUMNS, RegistryRow, registry_cells
 
 MSG_NO_DISTRICTS = _("ไม่พบอำเภอที่จะสร้างข้อมูล (ยังไม่ได้โหลดข้อมูลพื้นที่หรือรหัสจังหวัดไม่ถูกต้อง)")
-MSG_TOO_FEW_ROWS = _(
-    "%(rows)s แถวน้อยเกินไปสำหรับ %(districts)s อำเภอ ต้องมีอย่างน้อย %(least)s แถว (อำเภอละ 2 แถว)"
+#: The English plural follows the districts; the English words the rows so that any
+#: number of them reads well.
+MSG_TOO_FEW_ROWS = ngettext_lazy(
+    "%(rows)s แถวน้อยเกินไปสำหรับ %(districts)s อำเภอ ต้องมีอย่างน้อย %(least)s แถว (อำเภอละ 2 แถว)",
+    "%(rows)s แถวน้อยเกินไปสำหรับ %(districts)s อำเภอ ต้องมีอย่างน้อย %(least)s แถว (อำเภอละ 2 แถว)",
+    "districts",
 )
 
 #: Entrepreneurs per registry row in the department's registry (93,000 / 200,000).

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from simple_history.utils import (
     bulk_create_with_history,
     bulk_update_with_history,
@@ -33,8 +33,10 @@ MSG_NO_TARGETS = gettext_lazy("ไม่พบเป้าหมายที่�
 MSG_IMPORTED = gettext_lazy("นำเข้าจากไฟล์แบบเป้าหมายตัวชี้วัด")
 MSG_FILE_NOTE = gettext_lazy("หมายเหตุในไฟล์: %(note)s")
 MSG_NOT_IN_FILE = gettext_lazy("อำเภอ%(name)s ไม่มีในไฟล์ เป้าหมายเดิมไม่เปลี่ยน")
-MSG_BASE_DIFFERS = gettext_lazy(
-    "อำเภอ%(name)s: ไฟล์ระบุจำนวนผลิตภัณฑ์ %(file)s แต่ฐานข้อมูลในระบบมี %(base)s (เป้าหมายที่คำนวณใช้ฐานในระบบ)"
+MSG_BASE_DIFFERS = ngettext_lazy(
+    "อำเภอ%(name)s: ไฟล์ระบุจำนวนผลิตภัณฑ์ %(file)s แต่ฐานข้อมูลในระบบมี %(base)s (เป้าหมายที่คำนวณใช้ฐานในระบบ)",
+    "อำเภอ%(name)s: ไฟล์ระบุจำนวนผลิตภัณฑ์ %(file)s แต่ฐานข้อมูลในระบบมี %(base)s (เป้าหมายที่คำนวณใช้ฐานในระบบ)",
+    "file",
 )
 
 

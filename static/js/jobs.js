@@ -19,16 +19,6 @@
   var MAX_DELAY = 5000;
   var lastStage = stage ? stage.textContent : "";
 
-  function number(n) {
-    return Number(n || 0).toLocaleString("en-US");
-  }
-
-  function fill(text, values) {
-    return text.replace(/\{(\w+)\}/g, function (_, key) {
-      return values[key] === undefined || values[key] === null ? "" : values[key];
-    });
-  }
-
   function show(state) {
     if (badge) badge.textContent = state.status_label;
     if (bar) {
@@ -43,15 +33,12 @@
       }
     }
     if (counts) {
-      counts.textContent = state.total > 0
-        ? fill(card.dataset.textCounts, {
-            done: number(state.done), total: number(state.total), percent: state.percent
-          })
-        : card.dataset.textUnknown;
+      // The server words the counts: it knows how the reader's language says one or many.
+      counts.textContent = state.total > 0 ? state.counts_text : card.dataset.textUnknown;
     }
     if (stage) {
       var text = state.stage || "";
-      if (state.ahead > 0) text += (text ? " " : "") + fill(card.dataset.textAhead, { ahead: number(state.ahead) });
+      if (state.ahead_text) text += (text ? " " : "") + state.ahead_text;
       // Only a change of step is announced (the region is aria-live), not every row.
       if (text !== lastStage) {
         stage.textContent = text;

@@ -252,6 +252,8 @@ class TestStatus:
             "error": "",
             "stalled": False,
             "ahead": 0,
+            "counts_text": "ทำแล้ว 50 จาก 200 แถว (25 %)",
+            "ahead_text": "",
             "download_url": None,
         }
 
@@ -263,6 +265,7 @@ class TestStatus:
         data = login(client, officer).get(reverse("jobs:status", args=[job.pk])).json()
 
         assert (data["status"], data["ahead"], data["percent"]) == ("queued", 1, None)
+        assert (data["counts_text"], data["ahead_text"]) == ("", "มีงานรอคิวก่อนหน้า 1 งาน")
 
     def test_a_finished_job_links_its_download(self, client, officer):
         job = finished_export(officer)

@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.template import Context, Template
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -24,15 +25,25 @@ from dashboards.management.commands.send_reminders import MSG_SEND_FAILED, MSG_S
 from jobs.management.commands.jobs_prune_files import Command as PruneJobFiles
 from jobs.management.commands.prune_uploads import Command as PruneUploads
 from jobs.models import Job, JobKind, JobStatus
+from jobs.selectors import MSG_AHEAD, job_status
+from jobs.services import MSG_NEVER_QUEUED, MSG_STALE
+from plans.selectors import StepCounts
 from plans.workbook import province_plan_rows
-from products.management.commands.setup_round import MSG_TARGETS_COPIED
+from products.admin import MSG_REGISTRY_IMPORTED
+from products.demo.phayao import MSG_DEMO_REGISTRY
+from products.demo.scale import MSG_TOO_FEW_ROWS
+from products.management.commands.import_registry import MSG_IMPORTED as MSG_REGISTRY_READ
+from products.management.commands.setup_round import MSG_PREVIEW_DISTRICT, MSG_TARGETS_COPIED
+from products.services.targets import MSG_BASE_DIFFERS
 from reports import services as report_services
 from reports import workbook as report_workbook
 from reports.management.commands.plausibility import MSG_FOUND
 from reports.plausibility import Flag
+from reports.views import MSG_FILE_IMPORTED
 from surveys import services as survey_services
 from surveys import workbook as survey_workbook
 from surveys.models import MSG_UNANSWERED
+from surveys.views import imported_message
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 TAG = re.compile(
@@ -210,6 +221,103 @@ PYTHON = {
         "1 figure to check",
         "2 figures to check",
         "พบ {n} รายการที่ควรตรวจสอบ",
+    ),
+    "jobs: stale": Case(
+        lambda n: MSG_STALE % {"minutes": n},
+        "The job stopped midway because its worker stopped (no heartbeat for more than "
+        "1 minute). An unfinished job saves nothing, so the data in the portal is unchanged. "
+        "Please start the job again",
+        "The job stopped midway because its worker stopped (no heartbeat for more than "
+        "2 minutes). An unfinished job saves nothing, so the data in the portal is unchanged. "
+        "Please start the job again",
+        "งานหยุดกลางคันเพราะเครื่องที่ทำงานหยุดทำงาน (ไม่มีสัญญาณนานเกิน {n} นาที) "
+        "งานที่ไม่เสร็จจะไม่บันทึกอะไรเลย ข้อมูลในระบบจึงเหมือนเดิม กรุณาสั่งงานใหม่อีกครั้ง",
+    ),
+    "jobs: never queued": Case(
+        lambda n: MSG_NEVER_QUEUED % {"minutes": n},
+        "This job never started (it was not picked up within 1 minute). The data in the "
+        "portal is unchanged. Please start the job again",
+        "This job never started (it was not picked up within 2 minutes). The data in the "
+        "portal is unchanged. Please start the job again",
+        "งานนี้ไม่ได้เริ่มทำ (ไม่ได้เข้าคิวภายใน {n} นาที) ข้อมูลในระบบไม่เปลี่ยนแปลง กรุณาสั่งงานใหม่อีกครั้ง",
+    ),
+    "job status: counts": Case(
+        lambda n: job_status(Job(status=JobStatus.RUNNING, done=1, total=n))["counts_text"],
+        "Done 1 of 1 row (100 %)",
+        "Done 1 of 1,234 rows (0 %)",
+        lambda n: f"ทำแล้ว 1 จาก {{n}} แถว ({100 // n} %)",
+        1234,
+    ),
+    "job status: ahead": Case(
+        lambda n: MSG_AHEAD % {"ahead": f"{n:,}", "n": n},
+        "1 job ahead in the queue",
+        "1,234 jobs ahead in the queue",
+        "มีงานรอคิวก่อนหน้า {n} งาน",
+        1234,
+    ),
+    "registry admin: imported": Case(
+        lambda n: MSG_REGISTRY_IMPORTED % {"snapshot": "ทะเบียน #3", "rows": n},
+        "Registry imported: ทะเบียน #3 (1 row)",
+        "Registry imported: ทะเบียน #3 (2 rows)",
+        "นำเข้าทะเบียนแล้ว: ทะเบียน #3 ({n} แถว)",
+    ),
+    "import_registry: read": Case(
+        lambda n: MSG_REGISTRY_READ % {"name": "r.xlsx", "date": "2021-04-01", "rows": n},
+        "r.xlsx: registry as of 2021-04-01, 1 row",
+        "r.xlsx: registry as of 2021-04-01, 2 rows",
+        "r.xlsx: ทะเบียน ณ วันที่ 2021-04-01, {n} แถว",
+    ),
+    "demo: registry imported": Case(
+        lambda n: MSG_DEMO_REGISTRY % {"rows": 700, "new": n, "updated": 0},
+        "Imported demo registry of 700 rows (1 new product, 0 changed)",
+        "Imported demo registry of 700 rows (2 new products, 0 changed)",
+        "นำเข้าทะเบียนสาธิต 700 แถว (ผลิตภัณฑ์ใหม่ {n} เปลี่ยน 0)",
+    ),
+    "generate_registry: too few rows": Case(
+        lambda n: MSG_TOO_FEW_ROWS % {"rows": 1, "districts": n, "least": 2 * n},
+        "Too few rows (1) for 1 district: at least 2 rows are needed (2 per district)",
+        "Too few rows (1) for 2 districts: at least 4 rows are needed (2 per district)",
+        lambda n: f"1 แถวน้อยเกินไปสำหรับ {{n}} อำเภอ ต้องมีอย่างน้อย {2 * n} แถว (อำเภอละ 2 แถว)",
+    ),
+    "targets import: base differs": Case(
+        lambda n: MSG_BASE_DIFFERS % {"name": "ปง", "file": n, "base": 131},
+        "ปง district: the file gives 1 product but the portal's base has 131 (the computed "
+        "target uses the portal's base)",
+        "ปง district: the file gives 2 products but the portal's base has 131 (the computed "
+        "target uses the portal's base)",
+        "อำเภอปง: ไฟล์ระบุจำนวนผลิตภัณฑ์ {n} แต่ฐานข้อมูลในระบบมี 131 (เป้าหมายที่คำนวณใช้ฐานในระบบ)",
+    ),
+    "setup_round: repin preview": Case(
+        lambda n: (
+            MSG_PREVIEW_DISTRICT
+            % {
+                "code": "5602",
+                "name": "จุน",
+                "before": "3",
+                "after": f"{n:,}",
+                "t_before": "1",
+                "t_after": "1",
+                "leaving": "2",
+                "joining": "0",
+                "n": n,
+            }
+        ),
+        "  5602 จุน: base 3 -> 1 product, computed target 1 -> 1, leaving 2, joining 0",
+        "  5602 จุน: base 3 -> 1,234 products, computed target 1 -> 1, leaving 2, joining 0",
+        "  5602 จุน: ฐาน 3 -> {n} ผลิตภัณฑ์, เป้าหมายคำนวณ 1 -> 1, ออก 2, เข้า 0",
+        1234,
+    ),
+    "report upload: imported": Case(
+        lambda n: MSG_FILE_IMPORTED % {"name": "r.xlsx", "rows": n, "sold": 1},
+        "Imported file r.xlsx: 1 item; products selling online: 1",
+        "Imported file r.xlsx: 2 items; products selling online: 1",
+        "นำเข้าไฟล์ r.xlsx แล้ว: {n} รายการ ขายออนไลน์ได้ 1 ผลิตภัณฑ์",
+    ),
+    "survey upload: imported": Case(
+        lambda n: imported_message(survey_services.Counts(new=1, changed=n - 1)),
+        "Imported: 1 new, 0 changed and 0 unchanged entrepreneur",
+        "Imported: 1 new, 1 changed and 0 unchanged entrepreneurs",
+        lambda n: f"นำเข้าแล้ว: ผู้ประกอบการใหม่ 1 เปลี่ยน {n - 1} ไม่เปลี่ยน 0 ราย",
     ),
 }
 
@@ -544,6 +652,103 @@ TEMPLATE_CASES = {
         "2 items read",
         "อ่านได้ {n} รายการ",
     ),
+    "jobs/detail.html: counts": tag_case(
+        "jobs/detail.html",
+        "ทำแล้ว {{ done }} จาก {{ total }} แถว ({{ percent }} %)",
+        lambda n: {"job": ns(done=1, total=n), "state": {"percent": 50}},
+        "Done 1 of 1 row (50 %)",
+        "Done 1 of 1,234 rows (50 %)",
+        "ทำแล้ว 1 จาก {n} แถว (50 %)",
+        1234,
+    ),
+    "jobs/detail.html: ahead": tag_case(
+        "jobs/detail.html",
+        "มีงานรอคิวก่อนหน้า {{ ahead }} งาน",
+        lambda n: {"state": {"ahead": n}},
+        "1 job ahead in the queue",
+        "2 jobs ahead in the queue",
+        "มีงานรอคิวก่อนหน้า {n} งาน",
+    ),
+    "jobs summary: read (registry)": tag_case(
+        "jobs/summary/registry_import.html",
+        "อ่านได้ {{ rows }} แถว",
+        lambda n: {"summary": {"rows": n}},
+        "Read 1 row",
+        "Read 1,234 rows",
+        "อ่านได้ {n} แถว",
+        1234,
+    ),
+    "jobs summary: read (survey)": tag_case(
+        "jobs/summary/survey_import.html",
+        "อ่านได้ {{ rows }} แถว",
+        lambda n: {"summary": {"rows": n}},
+        "Read 1 row",
+        "Read 1,234 rows",
+        "อ่านได้ {n} แถว",
+        1234,
+    ),
+    "jobs summary: wrote": tag_case(
+        "jobs/summary/export.html",
+        "เขียน {{ rows }} แถว",
+        lambda n: {"summary": {"rows": n}},
+        "Wrote 1 row",
+        "Wrote 1,234 rows",
+        "เขียน {n} แถว",
+        1234,
+    ),
+    "surveys/upload.html: read": tag_case(
+        "surveys/upload.html",
+        "อ่านได้ {{ rows }} แถว ยังไม่มีการเปลี่ยนแปลงข้อมูลในระบบจนกว่าจะกดยืนยัน",
+        lambda n: {"preview": {"rows": n}},
+        "Read 1 row. Nothing in the portal changes until you confirm",
+        "Read 2 rows. Nothing in the portal changes until you confirm",
+        "อ่านได้ {n} แถว ยังไม่มีการเปลี่ยนแปลงข้อมูลในระบบจนกว่าจะกดยืนยัน",
+    ),
+    "surveys/detail.html: entrepreneurs answered": tag_case(
+        "surveys/detail.html",
+        "{{ answered }} จาก {{ total }} รายตอบแล้ว",
+        lambda n: {"readiness": ns(entrepreneurs_answered=1, entrepreneurs=n)},
+        "1 of 1 entrepreneur answered",
+        "1 of 2 entrepreneurs answered",
+        "1 จาก {n} รายตอบแล้ว",
+    ),
+    "surveys/detail.html: products answered": tag_case(
+        "surveys/detail.html",
+        "ผลิตภัณฑ์ {{ answered }} จาก {{ total }} รายการ",
+        lambda n: {"readiness": ns(products_answered=1, products=n)},
+        "1 of 1 product",
+        "1 of 2 products",
+        "ผลิตภัณฑ์ 1 จาก {n} รายการ",
+    ),
+    "reports/detail.html: progress": tag_case(
+        "reports/detail.html",
+        "บันทึกแล้ว <strong data-progress-answered>{{ answered }}</strong> จาก "
+        "<span data-progress-lines>{{ lines }}</span> รายการ · มียอดขาย {{ sold }} รายการ",
+        lambda n: {"progress": ns(answered=1, lines=n, with_sales=1)},
+        "Recorded <strong data-progress-answered>1</strong> of "
+        "<span data-progress-lines>1</span> item · 1 with sales",
+        "Recorded <strong data-progress-answered>1</strong> of "
+        "<span data-progress-lines>2</span> items · 1 with sales",
+        "บันทึกแล้ว <strong data-progress-answered>1</strong> จาก "
+        "<span data-progress-lines>{n}</span> รายการ · มียอดขาย 1 รายการ",
+    ),
+    "dashboards/_review_figures.html": tag_case(
+        "dashboards/_review_figures.html",
+        "{{ answered }} / {{ base }} ผลิตภัณฑ์",
+        lambda n: {"r": ns(products_answered=1, products=n)},
+        "1 / 1 product",
+        "1 / 1,234 products",
+        "1 / {n} ผลิตภัณฑ์",
+        1234,
+    ),
+    "plans/province.html: flagged district": tag_case(
+        "plans/province.html",
+        "ยังขาด {{ missing }} มีผลิตภัณฑ์พร้อม {{ ready }} ยังขาดอีก {{ short }} แม้ขายได้ทั้งหมด",
+        lambda n: {"row": ns(missing=5, ready_unsold=n, shortfall=3)},
+        "Short 5, 1 ready product, still 3 short even if all sell",
+        "Short 5, 2 ready products, still 3 short even if all sell",
+        "ยังขาด 5 มีผลิตภัณฑ์พร้อม {n} ยังขาดอีก 3 แม้ขายได้ทั้งหมด",
+    ),
     "upload preview: will change": tag_case(
         "reports/upload_preview.html",
         "รายการที่จะเปลี่ยน {{ n }} รายการ",
@@ -566,3 +771,15 @@ TEMPLATE_CASES = {
 )
 def test_it_says_one_thing_or_two_in_the_templates(case):
     check(case)
+
+
+def test_the_follow_up_counts_say_product_or_products():
+    counts = StepCounts(contacted=1, helped=0, listed=1234)
+    with translation.override("en"):
+        html = render_to_string("plans/_followup_counts.html", {"counts": counts})
+    assert "<strong>1</strong> product</li>" in html
+    assert "<strong>0</strong> products</li>" in html
+    assert "<strong>1,234</strong> products</li>" in html
+    with translation.override("th"):
+        html = render_to_string("plans/_followup_counts.html", {"counts": counts})
+    assert "<strong>1</strong> ผลิตภัณฑ์</li>" in html

@@ -7,11 +7,18 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 
 from otop_portal.commands import input_file, problems_argument, problems_option, refused
 from otop_portal.importing import ImportRefused
 from products.registry_workbook import parse_date_option
 from products.services.registry import RegistryImportResult, registry_import_file
+
+MSG_IMPORTED = ngettext_lazy(
+    "%(name)s: ทะเบียน ณ วันที่ %(date)s, %(rows)s แถว",
+    "%(name)s: ทะเบียน ณ วันที่ %(date)s, %(rows)s แถว",
+    "rows",
+)
 
 
 def _width(text: str) -> int:
@@ -103,8 +110,7 @@ class Command(BaseCommand):
             ) from None
 
         self.stdout.write(
-            _("%(name)s: ทะเบียน ณ วันที่ %(date)s, %(rows)s แถว")
-            % {"name": path.name, "date": as_of.isoformat(), "rows": result.row_count}
+            MSG_IMPORTED % {"name": path.name, "date": as_of.isoformat(), "rows": result.row_count}
             + (_(" (ทดลอง ไม่บันทึก)") if result.dry_run else "")
         )
         for line in summary_lines(result):

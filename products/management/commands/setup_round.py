@@ -27,6 +27,15 @@ from products.services.rounds import (
 MSG_TARGETS_COPIED = ngettext_lazy(
     "คัดลอกเป้าหมายทางการ %(count)s อำเภอ", "คัดลอกเป้าหมายทางการ %(count)s อำเภอ", "count"
 )
+#: A district in the preview of a repin: "n", the products of its base after the repin,
+#: chooses the English plural ("after" is the same number as shown, 1,234).
+MSG_PREVIEW_DISTRICT = ngettext_lazy(
+    "  %(code)s %(name)s: ฐาน %(before)s -> %(after)s ผลิตภัณฑ์, "
+    "เป้าหมายคำนวณ %(t_before)s -> %(t_after)s, ออก %(leaving)s, เข้า %(joining)s",
+    "  %(code)s %(name)s: ฐาน %(before)s -> %(after)s ผลิตภัณฑ์, "
+    "เป้าหมายคำนวณ %(t_before)s -> %(t_after)s, ออก %(leaving)s, เข้า %(joining)s",
+    "n",
+)
 
 
 def _rate(text: str) -> Decimal:
@@ -230,10 +239,7 @@ class Command(BaseCommand):
             return
         for d in preview.districts:
             self.stdout.write(
-                _(
-                    "  %(code)s %(name)s: ฐาน %(before)s -> %(after)s ผลิตภัณฑ์, "
-                    "เป้าหมายคำนวณ %(t_before)s -> %(t_after)s, ออก %(leaving)s, เข้า %(joining)s"
-                )
+                MSG_PREVIEW_DISTRICT
                 % {
                     "code": d.code,
                     "name": d.name,
@@ -243,6 +249,7 @@ class Command(BaseCommand):
                     "t_after": f"{d.target_after:,}",
                     "leaving": f"{len(d.leaving):,}",
                     "joining": f"{len(d.joining):,}",
+                    "n": d.products_after,
                 }
             )
             for word, items in ((_("ออก"), d.leaving), (_("เข้า"), d.joining)):
