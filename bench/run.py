@@ -760,8 +760,8 @@ def _capacity_section(d: dict) -> list[str]:
     out = [
         f"gunicorn with {d['gunicorn_workers']} sync workers on a free port of 127.0.0.1, "
         f"locust on the same cores (started {d['started']}; load average "
-        f"{d['load_average_before']} before, {d['load_average_between']} between the two "
-        f"measurements, {d['load_average_after']} after)"
+        f"{d['load_average_before']} before, {d['load_average_between']} between the bare "
+        f"view's first measurement and the mix, {d['load_average_after']} after)"
         + (
             f", after waiting {d['settled']['waited_s']} s (at most 120) for the machine to "
             f"settle below a load average of 1 once PostgreSQL's dirty pages were flushed."
@@ -770,7 +770,13 @@ def _capacity_section(d: dict) -> list[str]:
         ),
         "",
         f"- Bare Django view's ceiling (/bench-bare/, added by bench/bare_settings.py only): "
-        f"**{d['bare_ceiling_rps']} req/s**.",
+        f"**{d['bare_ceiling_rps']} req/s**"
+        + (
+            f", the mean of {d['bare_ceiling_before_rps']} req/s before the officers' mix "
+            f"and {d['bare_ceiling_after_rps']} req/s after it."
+            if d.get("bare_after_steps")
+            else "."
+        ),
         f"- Officers' mix (pauses of 0.5 to 1.5 s between actions): **{d['capacity_rps']} "
         f"req/s** sustained with p95 <= {d['goals']['p95_ms']} ms and no error"
         + (
@@ -791,8 +797,12 @@ def _capacity_section(d: dict) -> list[str]:
         "| Run | users | req/s | p50 | p95 | failures |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for label, key in (("bare view", "bare_steps"), ("officers' mix", "officer_steps")):
-        for s in d[key]:
+    for label, key in (
+        ("bare view", "bare_steps"),
+        ("officers' mix", "officer_steps"),
+        ("bare view, after", "bare_after_steps"),
+    ):
+        for s in d.get(key, []):
             out.append(
                 f"| {label} | {s['users']} | {s['rps']} | {s['p50_ms']} ms | {s['p95_ms']} ms "
                 f"| {s['failures']} |"
