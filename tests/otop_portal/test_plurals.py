@@ -652,23 +652,6 @@ TEMPLATE_CASES = {
         "2 items read",
         "อ่านได้ {n} รายการ",
     ),
-    "jobs/detail.html: counts": tag_case(
-        "jobs/detail.html",
-        "ทำแล้ว {{ done }} จาก {{ total }} แถว ({{ percent }} %)",
-        lambda n: {"job": ns(done=1, total=n), "state": {"percent": 50}},
-        "Done 1 of 1 row (50 %)",
-        "Done 1 of 1,234 rows (50 %)",
-        "ทำแล้ว 1 จาก {n} แถว (50 %)",
-        1234,
-    ),
-    "jobs/detail.html: ahead": tag_case(
-        "jobs/detail.html",
-        "มีงานรอคิวก่อนหน้า {{ ahead }} งาน",
-        lambda n: {"state": {"ahead": n}},
-        "1 job ahead in the queue",
-        "2 jobs ahead in the queue",
-        "มีงานรอคิวก่อนหน้า {n} งาน",
-    ),
     "jobs summary: read (registry)": tag_case(
         "jobs/summary/registry_import.html",
         "อ่านได้ {{ rows }} แถว",
