@@ -6,8 +6,9 @@ rising load, and its ratio to a bare Django view's ceiling measured in the same 
 2. Starts gunicorn (4 sync workers, DEBUG=0) on a free port of 127.0.0.1 with
    bench/bare_settings.py: the project's settings plus one URL, /bench-bare/, that
    answers "ok" through the same middleware. Locust drives that URL without pause at
-   rising concurrency (bench/load/capacity_locustfile.py, class Bare) until the requests
-   a second stop rising: the bare view's ceiling. The server is stopped.
+   rising concurrency (bench/load/capacity_locustfile.py, class Bare: 1, 2, 4, 8, 16
+   users and on) until the requests a second stop rising, but not before 16 users (four
+   per worker): the bare view's ceiling. The server is stopped.
 3. Starts the same gunicorn with the project's own settings and drives the officers'
    mix (bench/load/locustfile.py, with short pauses so that a few dozen officers load
    the server) at rising user counts, each step a quarter more officers than the one
@@ -232,7 +233,7 @@ def main() -> None:
                 settle=2,
                 # No record: the officers' (LOAD_LOG) is what the database is checked
                 # against, and a bare run after the mix would write over it.
-                env={**locust_env, "LOAD_LOG": ""},
+                env={**locust_env, "LOAD_LOG": "", "CAP_BARE_MIN_USERS": str(4 * WORKERS)},
                 tag=tag,
             )
 
