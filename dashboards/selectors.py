@@ -31,12 +31,14 @@ from reports.selectors import (
     kpi_for_districts,
     kpi_for_province,
     percent,
+    report_for,
     survey_counts_of,
     survey_counts_stored,
 )
 from surveys.models import Survey
 from surveys.selectors import (
     DistrictReadiness,
+    survey_for,
     survey_readiness_for_districts,
     survey_readiness_of,
 )
@@ -593,9 +595,8 @@ def district_dashboard(
 ) -> DistrictDashboard:
     deadlines = round_deadlines(round, today=today)
     kpi, totals = kpi_for_district(round=round, district=district)
-    survey = (
-        Survey.objects.filter(round=round, district=district).select_related("reviewed_by").first()
-    )
+    # Who returned a form is read only for a returned form (DistrictDashboard.returned).
+    survey = survey_for(round=round, district=district)
     # The survey and the base counts are read already, the answers' counts are in the
     # totals row (issue #19): no query for the readiness (two that count the answers
     # for a row from before the totals kept them).
@@ -617,9 +618,7 @@ def district_dashboard(
         deadlines=deadlines,
         next_deadline=next_deadline(deadlines),
         survey=survey,
-        report=Report.objects.filter(round=round, district=district)
-        .select_related("reviewed_by")
-        .first(),
+        report=report_for(round=round, district=district),
         history=submission_history(round=round, district=district),
         last_year=kpi_for_district(round=last_round, district=district)[0] if last_round else None,
     )

@@ -50,29 +50,47 @@ class DistrictTargets:
         return self.target_official - self.target_computed
 
 
-def round_get(code: str) -> Round | None:
-    """The round with a code such as "2564-2", or None."""
+def round_get(code: str, *, snapshot: bool = False) -> Round | None:
+    """The round with a code such as "2564-2", or None.
+
+    One row by its unique key, without joins: every page under /rounds/ reads its round,
+    and the fiscal year and the snapshot that the lookup joined cost 1.3 ms of the
+    page's CPU (issue #19). The few pages that show the snapshot ask for it
+    (`snapshot`); elsewhere round_snapshot reads it.
+    """
     try:
         year, number = (int(part) for part in code.split("-"))
     except ValueError:
         return None
-    # The snapshot's summary is a country's per-district report of its import (about
-    # 200 KB of JSON): no page that loads a round shows it, and decoding it cost every
-    # page 5 ms.
-    return (
-        Round.objects.select_related("fiscal_year", "snapshot")
-        .defer("snapshot__summary")
-        .filter(fiscal_year_id=year, number=number)
-        .first()
-    )
+    rounds = Round.objects.all()
+    if snapshot:
+        # The snapshot's summary is a country's per-district report of its import
+        # (about 200 KB of JSON): no page that shows a round's snapshot shows it.
+        rounds = rounds.select_related("snapshot").defer("snapshot__summary")
+    try:
+        return rounds.get(fiscal_year_id=year, number=number)
+    except Round.DoesNotExist:
+        return None
 
 
-def get_round_or_404(code: str) -> Round:
+def get_round_or_404(code: str, *, snapshot: bool = False) -> Round:
     """round_get for a page: an unknown round is a 404."""
-    round = round_get(code)
+    round = round_get(code, snapshot=snapshot)
     if round is None:
         raise Http404
     return round
+
+
+def round_snapshot(round: Round) -> RegistrySnapshot | None:
+    """The round's registry snapshot without its summary (see round_get): the one read
+    with the round, else one query, kept on the round for the next ask."""
+    if round.snapshot_id is None:
+        return None
+    if not Round.snapshot.is_cached(round):
+        Round.snapshot.field.set_cached_value(
+            round, RegistrySnapshot.objects.defer("summary").get(pk=round.snapshot_id)
+        )
+    return round.snapshot
 
 
 def round_current() -> Round | None:
@@ -84,7 +102,7 @@ def round_current() -> Round | None:
 def registry_label(*, round: Round) -> str:
     """The registry snapshot a district's form is matched against, as a refusal names it
     ("ทะเบียน ณ 1 มกราคม 2567"): the round's snapshot, else the latest one; "" if none."""
-    snapshot = round.snapshot if round.snapshot_id else None
+    snapshot = round_snapshot(round)
     if snapshot is None:
         snapshot = RegistrySnapshot.objects.defer("summary").first()
     return str(snapshot) if snapshot is not None else ""

@@ -39,7 +39,12 @@ from otop_portal.spreadsheet import (
 )
 from otop_portal.xlsx import FormWriter
 from products.models import Round
-from products.selectors import DistrictTargets, targets_for_districts, targets_total
+from products.selectors import (
+    DistrictTargets,
+    round_snapshot,
+    targets_for_districts,
+    targets_total,
+)
 
 # The header words of docs/forms.md, attachment 1.
 H_NUMBER = "ที่"
@@ -147,8 +152,9 @@ def footnotes(round: Round) -> list[str]:
         f"หมายเหตุ : ฐานข้อมูลจำนวนผลิตภัณฑ์ OTOP ปี {round.window_start} - {round.window_end} "
         "มาจากโปรแกรมลงทะเบียนโอท็อป"
     )
-    if round.snapshot_id:
-        as_of = f"ณ วันที่ {thai_long_date(round.snapshot.as_of)}"
+    snapshot = round_snapshot(round)
+    if snapshot is not None:
+        as_of = f"ณ วันที่ {thai_long_date(snapshot.as_of)}"
     else:
         as_of = "ณ วันที่ – (รอบนี้ยังไม่ได้เลือกชุดข้อมูลทะเบียน)"
     return [source, as_of]

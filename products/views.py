@@ -61,7 +61,7 @@ def _rows(round: Round, province: Province):
 @reviewers_only
 @require_GET
 def targets(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
-    round = get_round_or_404(round_code)
+    round = get_round_or_404(round_code, snapshot=True)
     province = get_province_for_user(request.user, code)
     rows = _rows(round, province)
     return render(

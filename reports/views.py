@@ -345,7 +345,7 @@ def _line_values(row: dict) -> dict:
 def report_detail(request: HttpRequest, round_code: str, code: str) -> HttpResponse:
     round = get_round_or_404(round_code)
     district = get_district_for_user(request.user, code)
-    report = selectors.report_for(round=round, district=district)
+    report = selectors.report_for(round=round, district=district, people=True)
     return render(
         request,
         "reports/detail.html",
@@ -563,7 +563,7 @@ def report_review(request: HttpRequest, round_code: str, code: str) -> HttpRespo
     round = get_round_or_404(round_code)
     district = get_district_for_user(request.user, code)
     _require_review(request, district)
-    report = selectors.report_for(round=round, district=district)
+    report = selectors.report_for(round=round, district=district, people=True)
     review_form = ReviewForm(request.POST or None)
     if request.method == "POST":
         if report is None:

@@ -466,6 +466,27 @@ class _Plan:
     result: SurveyImportResult
     entrepreneur_updates: list[EntrepreneurAnswer]
     product_updates: list[ProductAnswer]
+    #: What writing the updates adds to the district's answer counts (ANSWER_COUNTS),
+    #: for the totals to add instead of counting the district's answers again.
+    counts_change: dict = field(default_factory=dict)
+
+
+def _entrepreneur_counted(answered: bool, values: dict) -> dict:
+    """What one base entrepreneur's answer adds to the answer counts (as _counted)."""
+    if not answered:
+        return {}
+    return {
+        "entrepreneurs_answered": 1,
+        "trained": int(values["trained"]),
+        "selling": int(values["selling_online"]),
+        "standard": int(values["has_standard"]),
+        "sales_prev": values["sales_prev_year"] or Decimal("0.00"),
+    }
+
+
+def _add_counts(total: dict, counted: dict, sign: int) -> None:
+    for name, value in counted.items():
+        total[name] = total.get(name, 0) + sign * value
 
 
 def _base_rows(survey: Survey) -> list[tuple]:
@@ -635,6 +656,7 @@ def _plan(
         pid: (code, pname) for code, e in registry.items() for pid, pname in e["products"].values()
     }
     entrepreneur_updates, product_updates = [], []
+    counts_change: dict = {}
     answers = _LockedRows(EntrepreneurAnswer, survey, "entrepreneur_id", entrepreneur_values)
     fields = ("trained", "selling_online", "has_standard", "sales_prev_year")
     for eid, values in entrepreneur_values.items():
@@ -663,6 +685,9 @@ def _plan(
         for f, v in values.items():
             setattr(answer, f, v)
         entrepreneur_updates.append(answer)
+        answered_before = answers.value(eid, "answered_at") is not None
+        _add_counts(counts_change, _entrepreneur_counted(answered_before, before), -1)
+        _add_counts(counts_change, _entrepreneur_counted(True, values), 1)
 
     product_answers = _LockedRows(ProductAnswer, survey, "product_id", product_values)
     for pid, ready in product_values.items():
@@ -686,6 +711,9 @@ def _plan(
         answer = product_answers.instance(pid)
         answer.ready = ready
         product_updates.append(answer)
+        if product_answers.value(pid, "answered_at") is not None:
+            _add_counts(counts_change, {"products_answered": 1, "products_ready": stored}, -1)
+        _add_counts(counts_change, {"products_answered": 1, "products_ready": ready}, 1)
 
     result.not_in_file = len(base_rows) - len(product_values)
     result.skipped = len(skipped_rows)
@@ -714,7 +742,7 @@ def _plan(
         )
     if result.not_in_file:
         result.notices.append(Notice(str(MSG_NOT_IN_FILE % {"count": result.not_in_file})))
-    return _Plan(result, entrepreneur_updates, product_updates)
+    return _Plan(result, entrepreneur_updates, product_updates, counts_change)
 
 
 class _LockedRows:
@@ -852,8 +880,14 @@ def survey_import_rows(
             # of a preview's time (issue #19).
             transaction.set_rollback(True)
         else:
+            # What the import adds to the answer counts, added under the totals row's
+            # lock instead of counting the district's answers again (issue #19: the
+            # two counts were a tenth of a commit).
             totals_changed(
-                round_ids=[locked.round_id], districts=[locked.district_id], only="survey"
+                round_ids=[locked.round_id],
+                districts=[locked.district_id],
+                only="survey",
+                survey_counts_change=plan.counts_change,
             )
     return plan.result
 

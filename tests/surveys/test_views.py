@@ -140,6 +140,13 @@ class TestAccess:
             == 404
         )
         assert client.get(url("entrepreneur", entrepreneur_code="560400101")).status_code == 404
+        assert client.get(url("entrepreneur", entrepreneur_code="999999999")).status_code == 404
+        # Another district's entrepreneur, by this district's address: nothing is saved.
+        before = stored_answers()
+        response = client.post(
+            url("entrepreneur", entrepreneur_code="560400101"), form_data(trained=True)
+        )
+        assert response.status_code == 404 and stored_answers() == before
         # An entrepreneur whose only product is outside the round's base.
         outside = make_entrepreneur("5607", code="560700777")
         make_product(outside, registered_year=2564)

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext_lazy
 
 from products.models import RegistrySnapshot, Round
 from products.registry_workbook import parse_date_option
-from products.selectors import RepinPreview, round_get
+from products.selectors import RepinPreview, round_get, round_snapshot
 from products.services.rounds import (
     RoundSetupError,
     parse_window,
@@ -230,7 +230,7 @@ class Command(BaseCommand):
             _("รอบ %(code)s: %(old)s -> %(new)s")
             % {
                 "code": round.code,
-                "old": round.snapshot if round.snapshot_id else _("(ยังไม่มี)"),
+                "old": round_snapshot(round) or _("(ยังไม่มี)"),
                 "new": preview.snapshot,
             }
         )
