@@ -383,10 +383,9 @@ def as_held(*, round: Round, products: list[dict], key: str = "id") -> None:
 
 def round_a_year_earlier(*, round: Round) -> Round | None:
     """The same round of the fiscal year before ("2564-2" for "2565-2"), or None: the
-    round whose totals are this one's baselines, shown beside it year over year."""
-    return (
-        Round.objects.select_related("fiscal_year", "snapshot")
-        .defer("snapshot__summary")
-        .filter(fiscal_year_id=round.fiscal_year_id - 1, number=round.number)
-        .first()
-    )
+    round whose totals are this one's baselines, shown beside it year over year. One
+    row by its unique key, as round_get reads it."""
+    try:
+        return Round.objects.get(fiscal_year_id=round.fiscal_year_id - 1, number=round.number)
+    except Round.DoesNotExist:
+        return None

@@ -218,11 +218,9 @@ def survey_answer_save(
     if reason:
         raise WorkflowError(reason)
     with transaction.atomic():
+        # The answer row alone: who answered it is read only for a conflict's message.
         answer = (
-            # Lock only the answer row: PostgreSQL cannot lock the nullable side of the
-            # outer join to answered_by.
-            EntrepreneurAnswer.objects.select_for_update(of=("self",))
-            .select_related("answered_by")
+            EntrepreneurAnswer.objects.select_for_update()
             .filter(survey=survey, entrepreneur=entrepreneur)
             .first()
         )
