@@ -283,12 +283,14 @@ def survey_entrepreneurs(
     unanswered: bool = False,
     page: int | str | None = None,
     per_page: int | None = None,
+    at: str = "",
 ) -> SurveyPage:
     """The base entrepreneurs of a district, filtered, one page of them (all of them in
     one page when `per_page` is None) with their answers; the district's base counts
     (entrepreneurs, products), whatever the filters; and its survey's answer counts
     (SurveyPage). Four queries with no filter set and the base kept in the cache, six
-    at most.
+    at most. `at` (an entrepreneur's code), with no page and no filter: the page that
+    lists that entrepreneur.
 
     Only the page's rows are read from the registry: the biggest district lists 488
     entrepreneurs (issue #19). The answer counts are the ones the district's totals
@@ -333,6 +335,12 @@ def survey_entrepreneurs(
         # biggest district than the codes joined to the base's (bench/dashboard.py).
         codes = {entrepreneur: code for entrepreneur, _product, code in base_rows}
         ids = sorted(codes, key=codes.__getitem__)
+        if at and not page and per_page:
+            # The page that lists the entrepreneur `at` (an entrepreneur's form links
+            # back to it): worked out here, from the list the page reads anyway, not by
+            # every form and save (issue #19).
+            position = next((i for i, pk in enumerate(ids) if codes[pk] == at), 0)
+            page = position // per_page + 1
     found = Paginator(ids, per_page or max(len(ids), 1)).get_page(page)
     by_id = {
         e["id"]: e
@@ -487,17 +495,6 @@ class _SurveyAnswers:
             "products_answered": len(answered_products),
             "products_ready": sum(1 for ready in answered_products if ready),
         }
-
-
-def survey_entrepreneur_page(*, round: Round, district: District, code: str, per_page: int) -> int:
-    """The page of the survey's list (unfiltered, in code order) that shows the
-    entrepreneur `code`, for links back to its row: from the district's base kept in the
-    cache (survey_base_rows), ordered as survey_entrepreneurs orders the list. One light
-    query (the totals' stamp) once the base is kept: the entrepreneur's form and every
-    answer saved ask for it (issue #19: 3 ms as a count over the base)."""
-    _kept, rows = _kept_base(round, district)
-    before = len({entrepreneur for entrepreneur, _product, other in rows if other < code})
-    return before // per_page + 1
 
 
 def next_entrepreneur_code(*, round: Round, district: District, after: str) -> str | None:

@@ -151,12 +151,9 @@ def _approve_url(round: Round, district: District) -> str:
 
 
 def _row_url(round: Round, district: District, code: str) -> str:
-    """The survey's list at the page and row of one entrepreneur."""
-    page = selectors.survey_entrepreneur_page(
-        round=round, district=district, code=code, per_page=ENTREPRENEURS_PER_PAGE
-    )
-    query = f"?page={page}" if page > 1 else ""
-    return f"{_detail_url(round, district)}{query}#e-{code}"
+    """The survey's list at the row of one entrepreneur: the list works out its page
+    (`at`), so the form and every save that link to it need not (issue #19)."""
+    return f"{_detail_url(round, district)}?{urlencode({'at': code})}#e-{code}"
 
 
 def _survey_or_transient(
@@ -184,6 +181,7 @@ def detail(request: HttpRequest, round: Round, district: District) -> HttpRespon
         survey=survey,
         page=request.GET.get("page"),
         per_page=ENTREPRENEURS_PER_PAGE,
+        at=request.GET.get("at", ""),
         **filters.filters(),
     )
     page = listed.page

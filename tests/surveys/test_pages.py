@@ -93,17 +93,18 @@ def test_saving_an_answer_goes_back_to_the_entrepreneurs_page(client, officer, b
     )
     response = client.post(url, {"version": "0", "sales_prev_year": ""})
     assert response.status_code == 302
-    assert response["Location"].endswith("?page=3#e-560700120")
-    assert "560700120" in client.get(response["Location"]).content.decode()
+    assert response["Location"].endswith("?at=560700120#e-560700120")
+    page = client.get(response["Location"]).content.decode()
+    assert 'id="e-560700120"' in page and "หน้า 3 จาก" in page
 
 
 @pytest.mark.parametrize("totals", [False, True], ids=["no totals", "totals kept"])
 def test_an_entrepreneurs_form_links_back_to_the_page_that_lists_them(
     client, officer, big_district, totals
 ):
-    """The back link's page is worked out from the district's base (kept in the cache
-    under the totals' stamp once the district has totals, issue #19), in the list's
-    order."""
+    """The back link names the entrepreneur, and the list opens at the page that lists
+    them, in the list's order, whether or not the district's totals keep its base in the
+    cache (issue #19)."""
     if totals:
         call_command("rebuild_totals", stdout=io.StringIO())
     client.force_login(officer)
@@ -115,8 +116,9 @@ def test_an_entrepreneurs_form_links_back_to_the_page_that_lists_them(
             )
         ).content.decode()
         back = html.unescape(re.search(rf'href="([^"]*#e-{code})"', form).group(1))
-        assert back.endswith(f"?page={page}#e-{code}" if page > 1 else f"/#e-{code}")
-        assert f'id="e-{code}"' in client.get(back).content.decode()
+        assert back.endswith(f"?at={code}#e-{code}")
+        listed = client.get(back).content.decode()
+        assert f'id="e-{code}"' in listed and f"หน้า {page} จาก" in listed
 
 
 def test_the_biggest_districts_pages_send_at_most_60_kb(client, officer, big_district):
