@@ -336,6 +336,10 @@ def report_line_save(
         raise WorkflowError(reason)
     cleaned = clean_line_values(round=report.round, values=values)
     with transaction.atomic():
+        # The report's row first, then the line's: an upload's commit locks them in that
+        # order, and a save that held its line while waiting for the report deadlocked
+        # with it.
+        Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
         current = ReportLine.objects.select_for_update().select_related("product").get(pk=line.pk)
         if current.report_id != report.pk:
             raise WorkflowError(MSG_LINE_NOT_IN_REPORT)
@@ -365,7 +369,6 @@ def report_line_save(
         current._change_reason = CHANGE_REASON_SAVED
         current._history_user = by  # outside a request simple_history has no user
         current.save()
-        Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
         totals_changed(round_ids=[report.round_id], districts=[report.district_id])
     return current
 

@@ -218,6 +218,11 @@ def survey_answer_save(
     if reason:
         raise WorkflowError(reason)
     with transaction.atomic():
+        now = timezone.now()
+        # The survey's row first, then the answers': an upload's import locks them in
+        # that order, and a save that held its answer while waiting for the survey
+        # deadlocked with it (two of the bench's officers in one district found it).
+        Survey.objects.filter(pk=survey.pk).update(updated_at=now)
         # The answer row alone: who answered it is read only for a conflict's message.
         answer = (
             EntrepreneurAnswer.objects.select_for_update()
@@ -256,7 +261,6 @@ def survey_answer_save(
         if not set(data.ready) <= {p.product_id for p in products}:
             raise WorkflowError(MSG_PRODUCT_NOT_OURS)
         before = _counted(answer, products, base)
-        now = timezone.now()
         answer.trained = data.trained
         answer.selling_online = data.selling_online
         answer.has_standard = data.has_standard
@@ -270,7 +274,6 @@ def survey_answer_save(
             product.ready = product.product_id in data.ready
             product.answered_at = now
         _product_answers_write(products, now=now, by=by)
-        Survey.objects.filter(pk=survey.pk).update(updated_at=now)
         after = _counted(answer, products, base)
         totals_changed(
             round_ids=[survey.round_id],

@@ -354,6 +354,10 @@ def test_the_district_page_shows_the_history_and_the_reason_of_a_return(
     ]
     assert events[0].reason == "กรอกยอดขายปีก่อนไม่ครบ"
     assert "ส่งให้จังหวัด" in shown and "จังหวัดส่งคืนให้แก้ไข" in shown
+    # Who returned it, read for the returned form alone (the page no longer joins the
+    # reviewer to every form, issue #19).
+    (returned,) = response.context["d"].returned
+    assert returned.who and returned.who in shown
 
 
 def test_the_district_page_query_count_is_fixed(

@@ -334,6 +334,122 @@ def test_two_report_uploads_committed_at_once_do_not_overwrite_each_other(
     assert line.month_3 == amount
 
 
+def _meet_between(monkeypatch, *points) -> None:
+    """Hold each of two threads at its own point, (module or class, name), until the
+    other reaches its own, or for 5 seconds: a thread that waits for the other's lock
+    before its point never gets there, and the other then goes on alone."""
+    barrier = threading.Barrier(2)
+    for owner, name in points:
+        original = getattr(owner, name)
+
+        def meet(*args, _original=original, **kwargs):
+            try:
+                barrier.wait(timeout=5)
+            except threading.BrokenBarrierError:
+                pass
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, meet)
+
+
+def _no_deadlock(results, *expected) -> None:
+    """Each thread's call returned or was refused with a message (`expected`); none was
+    ended by the database (a deadlock is a DatabaseError)."""
+    from django.db import DatabaseError
+
+    assert not [r for r in results if isinstance(r, DatabaseError)], results
+    assert all(not isinstance(r, Exception) or isinstance(r, expected) for r in results), results
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_answer_saved_while_an_upload_commits_does_not_deadlock(
+    round_2564, phayao_samples, samples, tmp_path, settings, officer, colleague, monkeypatch
+):
+    """An upload's commit locks the survey, then its answers. A save locked its answer,
+    then the survey (to stamp it changed): at once, each held what the other waited for,
+    and PostgreSQL ended one of them. Here each waits at its second lock until the other
+    holds its first: the save now locks the survey first, so it waits for the commit."""
+    from django.core.files import File
+
+    from districts.models import District
+    from otop_portal.workflow import WorkflowError
+    from surveys import services
+    from surveys.models import EntrepreneurAnswer, SurveyUpload
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    survey = services.survey_get_or_start(
+        round=round_2564, district=District.objects.get(code="5607")
+    )
+    path = _survey_variant(samples, tmp_path, "upload.xlsx", 1111)
+    with path.open("rb") as fh:
+        record, _result = services.survey_uploads.preview(
+            form=survey, file=File(fh), name=path.name, by=colleague
+        )
+    answer = (
+        EntrepreneurAnswer.objects.select_related("entrepreneur")
+        .filter(survey=survey)
+        .order_by("entrepreneur__code")
+        .last()
+    )
+    _meet_between(
+        monkeypatch, (services, "survey_import_file"), (services, "_product_answers_locked")
+    )
+    results = _in_threads(
+        lambda: services.survey_uploads.commit(
+            upload=SurveyUpload.objects.get(pk=record.pk), by=colleague
+        ),
+        lambda: services.survey_answer_save(
+            survey=survey,
+            entrepreneur=answer.entrepreneur,
+            data=services.AnswerData(True, True, False, Decimal("5000"), set()),
+            by=officer,
+            version=answer.version,
+        ),
+    )
+    _no_deadlock(results, WorkflowError)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_report_line_saved_while_an_upload_commits_does_not_deadlock(
+    round_2564, phayao_samples, samples, tmp_path, settings, officer, colleague, monkeypatch
+):
+    """As for the survey: the report's row, then its lines, in both."""
+    from django.core.files import File
+
+    from districts.models import District
+    from otop_portal.workflow import WorkflowError
+    from reports import services
+    from reports.models import ReportLine, ReportUpload
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    report = services.report_get_or_start(
+        round=round_2564, district=District.objects.get(code="5607")
+    )
+    with (samples / "report_5607.xlsx").open("rb") as fh:
+        record, _result = services.report_uploads.preview(
+            form=report, file=File(fh), name="report_5607.xlsx", by=colleague
+        )
+    # A line the file fills in, so that the import writes it.
+    line = ReportLine.objects.get(
+        report=report, product__entrepreneur__code="560700005", product__name="กระเป๋าผ้าปัก สูตร 1"
+    )
+    _meet_between(monkeypatch, (services, "report_import"), (ReportLine, "save"))
+    results = _in_threads(
+        lambda: services.report_uploads.commit(
+            upload=ReportUpload.objects.get(pk=record.pk), by=colleague
+        ),
+        lambda: services.report_line_save(
+            line=ReportLine.objects.select_related("report__round").get(pk=line.pk),
+            values={"month_1": Decimal("700")},
+            version=line.version,
+            by=officer,
+        ),
+    )
+    _no_deadlock(results, WorkflowError, services.StaleLine)
+
+
 # ---------------------------------------------------------------------------
 # The database fails in the middle of an import (PostgreSQL)
 # ---------------------------------------------------------------------------
