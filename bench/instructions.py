@@ -56,11 +56,11 @@ REQUESTS = {
 }
 
 
-def child(district: str, requests: int) -> None:
+def child(district: str, requests: int, url: str) -> None:
     """Run under valgrind: the mix, with a dump of the count after each phase."""
-    from bench.common import DEFAULT_URL, django_setup
+    from bench.common import django_setup
 
-    django_setup(os.environ.get("DATABASE_URL", DEFAULT_URL))
+    django_setup(url)
     from django.conf import settings
 
     import otop_portal.wsgi  # noqa: F401  (the application as the servers load it)
@@ -114,7 +114,7 @@ def _dumps(folder: Path) -> dict[str, int]:
     return out
 
 
-def measure(district: str, requests: int) -> dict:
+def measure(district: str, requests: int, url: str) -> dict:
     from bench.officer_mix import WEIGHTS
 
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
@@ -133,6 +133,8 @@ def measure(district: str, requests: int) -> dict:
                 district,
                 "--requests",
                 str(requests),
+                "--database-url",
+                url,
             ],
             cwd=ROOT,
             capture_output=True,
@@ -150,6 +152,21 @@ def measure(district: str, requests: int) -> dict:
         count = dumps[phase] - (dumps[less] if less else 0)
         per_request[name] = round(count / requests)
     mix = sum(WEIGHTS[name] * per_request[name] for name in per_request) / sum(WEIGHTS.values())
+    command = ".venv/bin/python bench/instructions.py"
+
+    def figure(name: str, count: float, note: str) -> dict:
+        return {
+            "figure": f"instructions: {name} (district {district})",
+            "value": round(count / 1e6, 1),
+            "unit": "M instructions",
+            "target": None,
+            "target_kind": "",
+            "ratio": None,
+            "met": None,
+            "note": note,
+            "command": command,
+        }
+
     return {
         "bench": "instructions",
         "district": district,
@@ -157,6 +174,10 @@ def measure(district: str, requests: int) -> dict:
         "instructions_per_request": per_request,
         "mix_instructions_per_request": round(mix),
         "weights": WEIGHTS,
+        "figures": [
+            figure("the officers' mix, per request", mix, "by the locustfile's weights"),
+            *(figure(name, count, "") for name, count in per_request.items()),
+        ],
     }
 
 
@@ -165,12 +186,16 @@ def main() -> None:
     parser.add_argument("--district", default="1001")
     parser.add_argument("--requests", type=int, default=4)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--database-url", help="the bench database (default: otop_bench)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    from bench.common import DEFAULT_URL
+
+    url = args.database_url or DEFAULT_URL
     if args.child:
-        child(args.district, args.requests)
+        child(args.district, args.requests, url)
         return
-    result = measure(args.district, args.requests)
+    result = measure(args.district, args.requests, url)
     for name, count in result["instructions_per_request"].items():
         print(f"{name:18s} {count / 1e6:8.1f} M instructions")
     print(

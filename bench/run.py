@@ -52,6 +52,17 @@ def steps(quick: bool, deploy: bool, database_url: str | None = None) -> list[di
         {"name": "load", "script": "bench/load/run.py", "args": q},
         {"name": "capacity", "script": "bench/capacity.py", "args": q},
     ]
+    if not quick:
+        # Needs valgrind: skipped (and said so) on a machine without it.
+        db = ["--database-url", database_url] if database_url else []
+        out.append(
+            {
+                "name": "instructions",
+                "script": "bench/instructions.py",
+                "args": db,
+                "optional": True,
+            }
+        )
     if deploy and not quick:
         out.append(
             {
@@ -897,7 +908,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20,000 rows, under 3 minutes")
     parser.add_argument(
         "--only",
-        help="comma-separated: registry,exports,dashboard,load,capacity,deploy",
+        help="comma-separated: registry,exports,dashboard,load,capacity,instructions,deploy",
     )
     parser.add_argument("--no-deploy", action="store_true", help="skip the two-instance run")
     parser.add_argument("--output", type=Path)
