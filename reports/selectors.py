@@ -850,18 +850,9 @@ def report_export_rows(*, round: Round, districts: QuerySet[District]):
 
 
 def report_for(*, round: Round, district: District, people: bool = False) -> Report | None:
-    """The district's report of the round, or None; its round and district are the ones
-    given (not joined again). `people`: with who submitted and who reviewed it, for the
-    pages that show them (issue #19: joining them cost every other page 1 ms)."""
-    reports = Report.objects.all()
-    if people:
-        reports = reports.select_related("submitted_by", "reviewed_by")
-    try:
-        report = reports.get(round=round, district=district)
-    except Report.DoesNotExist:
-        return None
-    report.round, report.district = round, district
-    return report
+    """The district's report of the round, or None (workflow.submission_for). `people`:
+    with who submitted and who reviewed it, for the pages that show them."""
+    return workflow.submission_for(Report, round=round, district=district, people=people)
 
 
 def report_lines(*, report: Report, filters: dict | None = None) -> QuerySet[ReportLine]:

@@ -17,7 +17,7 @@ from itertools import groupby
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,19 +34,9 @@ from surveys.workbook import EntrepreneurBlock, ProductLine
 
 
 def survey_for(*, round: Round, district: District, people: bool = False) -> Survey | None:
-    """The district's survey of the round, or None; its round and district are the ones
-    given (not joined again). `people`: with who submitted and who reviewed it, which
-    only the survey's page shows (issue #19: joining them cost every entrepreneur's
-    form and save 1 ms)."""
-    surveys = Survey.objects.all()
-    if people:
-        surveys = surveys.select_related("submitted_by", "reviewed_by")
-    try:
-        survey = surveys.get(round=round, district=district)
-    except Survey.DoesNotExist:
-        return None
-    survey.round, survey.district = round, district
-    return survey
+    """The district's survey of the round, or None (workflow.submission_for). `people`:
+    with who submitted and who reviewed it, which only the survey's page shows."""
+    return workflow.submission_for(Survey, round=round, district=district, people=people)
 
 
 # ---------------------------------------------------------------------------
@@ -533,10 +523,7 @@ def base_entrepreneurs(*, round: Round, district: District) -> QuerySet[Entrepre
 def entrepreneur_or_404(code: str) -> Entrepreneur:
     """An entrepreneur by code, with its subdistrict, for its form. Whether the round
     counts it in the district is for entrepreneur_products to say (none: a 404)."""
-    found = Entrepreneur.objects.select_related("subdistrict").filter(code=code).first()
-    if found is None:
-        raise Http404
-    return found
+    return get_object_or_404(Entrepreneur.objects.select_related("subdistrict"), code=code)
 
 
 def entrepreneur_products(

@@ -298,19 +298,18 @@ def _product_answers_write(products: list[ProductAnswer], *, now, by) -> None:
     ProductAnswer.history.bulk_history_create(products, update=True, default_user=by)
 
 
+#: An entrepreneur's answer, as a save and an import compare and count it.
+ANSWER_FIELDS = ("trained", "selling_online", "has_standard", "sales_prev_year")
+
+
 def _counted(answer: EntrepreneurAnswer, products: list[ProductAnswer], base: set[int]) -> dict:
     """What one entrepreneur's answers add to its district's answer counts
     (selectors.survey_answer_counts, ANSWER_COUNTS): nothing for an entrepreneur, or a
     product, outside the round's base; an answer counts once it was saved."""
     out = dict.fromkeys(ANSWER_COUNTS, 0) | {"sales_prev": Decimal("0.00")}
-    if base and answer.answered_at is not None:
-        out.update(
-            entrepreneurs_answered=1,
-            trained=int(answer.trained),
-            selling=int(answer.selling_online),
-            standard=int(answer.has_standard),
-            sales_prev=answer.sales_prev_year or Decimal("0.00"),
-        )
+    if base:
+        values = {name: getattr(answer, name) for name in ANSWER_FIELDS}
+        out.update(_entrepreneur_counted(answer.answered_at is not None, values))
     for product in products:
         if product.product_id in base and product.answered_at is not None:
             out["products_answered"] += 1
@@ -659,7 +658,7 @@ def _plan(
     entrepreneur_updates, product_updates = [], []
     counts_change: dict = {}
     answers = _LockedRows(EntrepreneurAnswer, survey, "entrepreneur_id", entrepreneur_values)
-    fields = ("trained", "selling_online", "has_standard", "sales_prev_year")
+    fields = ANSWER_FIELDS
     for eid, values in entrepreneur_values.items():
         before = {f: answers.value(eid, f) for f in fields}
         code, ename = names[eid]
