@@ -119,6 +119,9 @@ def test_an_entrepreneurs_form_links_back_to_the_page_that_lists_them(
         assert back.endswith(f"?at={code}#e-{code}")
         listed = client.get(back).content.decode()
         assert f'id="e-{code}"' in listed and f"หน้า {page} จาก" in listed
+    # A code the list does not hold (an edited link) opens its first page.
+    listed = client.get(survey_url(at="999999999")).content.decode()
+    assert "หน้า 1 จาก" in listed and 'id="e-560700001"' in listed
 
 
 def test_the_biggest_districts_pages_send_at_most_60_kb(client, officer, big_district):
