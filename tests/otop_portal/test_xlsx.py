@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import zipfile
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -118,3 +120,107 @@ def test_it_moves_the_signature_block_to_the_next_page_rather_than_split_it():
     # The rows up to the break fit on one page with the block after them refused.
     assert 5 < first_break < 100
     assert sheet_of(output.getvalue()).row_breaks.brk[0].id == first_break
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    # docProps/core.xml holds the time the file was made.
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        return {n: book.read(n) for n in book.namelist() if n != "docProps/core.xml"}
+
+
+def _stream_rows(stream: bool) -> bytes:
+    output = io.BytesIO()
+    w = FormWriter(output)
+    w.widths([16, 20, 12, 12])
+    w.merge(0, 0, 0, 3, "หัวเรื่อง", "title")
+    w.set_height(1, 30)
+    w.row(1, ["รหัส", "ชื่อ", "ยอด", "พร้อม"], "header")
+    fmts = ["text", "text", "money", "center"]
+    rows = [
+        ["560700001", "ผ้าทอ", Decimal("12000.50"), 1],
+        [None, "", 0, True],
+        ["560700002", "ข้าว & ขนม <อร่อย>", 3.25, None],  # escaped: xlsxwriter's path
+        ["560700003", " เว้นหน้า", 7, False],  # whitespace kept: xlsxwriter's path
+        ["560700004", "บรรทัด\nใหม่", 10**12, None],
+        ["560700005", "ควบคุม\x07_x0041_", None, None],  # control character: xlsxwriter's
+        ["560700006", "ยาว" * 9000, None, None],  # long text: xlsxwriter's
+        ["560700007", "ปกติ", Decimal("1E+3"), 1],
+    ]
+    for offset, values in enumerate(rows, start=2):
+        if stream:
+            w.stream_row(offset, 20 + offset, values, fmts)
+        else:
+            w.set_height(offset, 20 + offset)
+            for col, value in enumerate(values):
+                w.put(offset, col, value, fmts[col])
+    w.set_height(len(rows) + 3, 20)
+    w.put(len(rows) + 3, 0, "หมายเหตุ", "note")
+    w.close()
+    return output.getvalue()
+
+
+def test_it_streams_a_row_as_xlsxwriter_writes_it_cell_by_cell():
+    streamed, by_cell = _members(_stream_rows(True)), _members(_stream_rows(False))
+
+    assert streamed.keys() == by_cell.keys()
+    for name in by_cell:
+        assert streamed[name] == by_cell[name], name
+    sheet = sheet_of(_stream_rows(True))
+    assert sheet["B5"].value == "ข้าว & ขนม <อร่อย>"
+    assert sheet["C3"].value == 12000.5
+    assert sheet["B6"].value == " เว้นหน้า"
+    assert sheet.row_dimensions[3].height == pytest.approx(22, abs=0.5)
+
+
+def test_it_streams_a_survey_as_xlsxwriter_writes_it_cell_by_cell(monkeypatch, round_2564):
+    from surveys.workbook import EntrepreneurBlock, ProductLine, write_survey
+
+    def survey() -> bytes:
+        blocks = [
+            EntrepreneurBlock(
+                code=f"56070000{n}",
+                name=f"กลุ่ม {n} & เพื่อน" if n == 2 else f"กลุ่ม {n}",
+                type_label="กลุ่มผู้ผลิตชุมชน",
+                house_no="1",
+                moo="2",
+                subdistrict="บ้านตุ่น",
+                district="เมืองพะเยา",
+                province="พะเยา",
+                phone="",
+                trained=n % 2 == 0,
+                selling=True,
+                standard=False,
+                sales_prev=Decimal(n * 1000),
+                products=[ProductLine(f"ผลิตภัณฑ์ {n}.{p}", "ผ้า", p == 0) for p in range(n)],
+            )
+            for n in range(4)
+        ]
+        output = io.BytesIO()
+        write_survey(output, round=round_, province_name="พะเยา", blocks=blocks)
+        return output.getvalue()
+
+    round_ = round_2564
+    streamed = _members(survey())
+
+    def by_cell(self, row, height, values, fmts):
+        self.set_height(row, height)
+        for col, value in enumerate(values):
+            self.put(row, col, value, fmts[col])
+
+    monkeypatch.setattr(FormWriter, "stream_row", by_cell)
+    assert streamed == _members(survey())
+
+
+def test_without_the_xlsxwriter_internals_it_streams_it_writes_cell_by_cell(monkeypatch):
+    from otop_portal import xlsx
+
+    monkeypatch.setattr(xlsx, "_XLSXWRITER_INTERNALS", ("an_attribute_it_lost",))
+    assert _members(_stream_rows(True)) == _members(_stream_rows(False))
+
+
+def test_with_this_xlsxwriter_it_streams_plain_rows_itself(monkeypatch):
+    writes = []
+    monkeypatch.setattr(FormWriter, "put", lambda self, *args: writes.append(args))
+    _stream_rows(True)
+    # Only the rows with text to escape, to keep or to cut, the head and the note.
+    assert sorted({row for row, *_rest in writes}) == [0, 1, 4, 5, 7, 8, 11]
