@@ -10,8 +10,11 @@ reader refuses except the refusal itself: who, when, the file's name and size an
 reasons. A previewed file is kept until it is committed or discarded (its file is then
 deleted) or until it expires a day after the preview (`prune_uploads` deletes the files
 of expired previews; until then the pages treat them as expired without writing).
-Committing reads the kept file again under a lock on the form, and refuses it when the
-form changed since the preview. A form that has not been started gets a bare row (still
+Committing applies the file again under a lock on the form, and refuses it when the
+form changed since the preview; every check against the database is made again. A flow
+may keep what its preview read of the file (`kept_read`, the upload's `read`: the
+survey's rows) so that its commit does not read the file again (issue #19); the report's
+commit reads it again. A form that has not been started gets a bare row (still
 "not started", without history) so that its uploads have something to belong to; the
 commit starts it.
 
@@ -140,12 +143,29 @@ class UploadFlow:
         return f"{self.form_field}.xlsx"
 
     def run(
-        self, *, form, file, name: str, by, dry_run: bool, today: dt.date | None, allow_blank: bool
+        self,
+        *,
+        form,
+        file,
+        name: str,
+        by,
+        dry_run: bool,
+        today: dt.date | None,
+        allow_blank: bool,
+        kept: dict | None = None,
     ):
         """Read the file and apply it to the form, all or nothing; return a result with
         `summary()` and `blank`. Raises ImportRefused (a blank form too, unless
-        allow_blank), SpreadsheetError or WorkflowError."""
+        allow_blank), SpreadsheetError or WorkflowError.
+
+        `kept`: what a preview of the same file kept of its reading (kept_read); a flow
+        that keeps it applies it instead of reading the file again."""
         raise NotImplementedError
+
+    def kept_read(self, result) -> dict | None:
+        """What a preview keeps of the file's reading for its commit (the upload's
+        `read`), taken from the preview's result; None: the commit reads the file."""
+        return None
 
     def stamp(self, form) -> str:
         """Changes whenever the form's answers are saved (its updated_at)."""
@@ -207,6 +227,7 @@ class UploadFlow:
                 "size": _size(file),
                 "blank": result.blank,
             },
+            read=self.kept_read(result),
         )
         file.seek(0)
         upload.file.save(name or self.default_name, File(file), save=True)
@@ -280,6 +301,8 @@ class UploadFlow:
                         only=form.totals_kind,
                     )
                 with upload.file.open("rb") as fh:
+                    # With the preview's reading (issue #19): the file itself is read
+                    # again only if the flow kept none.
                     result = self.run(
                         form=form,
                         file=fh,
@@ -288,15 +311,18 @@ class UploadFlow:
                         dry_run=False,
                         today=today,
                         allow_blank=allow_blank,
+                        kept=upload.read,
                     )
                 upload.outcome = UploadOutcome.COMMITTED
                 upload.summary = {**result.summary(), "size": upload.summary.get("size")}
-                upload.save(update_fields=["outcome", "summary"])
+                upload.read = None
+                upload.save(update_fields=["outcome", "summary", "read"])
         except (ImportRefused, SpreadsheetError) as exc:
             size = upload.summary.get("size")
             upload.outcome = UploadOutcome.REFUSED
             upload.summary = _refusal_summary(exc, size)
-            upload.save(update_fields=["outcome", "summary"])
+            upload.read = None
+            upload.save(update_fields=["outcome", "summary", "read"])
             if upload.file:
                 with upload.file.open("rb") as fh:
                     problems_file_save(upload, file=fh, name=upload.original_name, exc=exc)
@@ -406,4 +432,4 @@ def _delete_file(upload) -> None:
     """Remove an upload's file from storage once the upload no longer needs it."""
     if upload.file:
         upload.file.delete(save=False)
-        type(upload).objects.filter(pk=upload.pk).update(file="")
+        type(upload).objects.filter(pk=upload.pk).update(file="", read=None)

@@ -159,6 +159,9 @@ class Upload(models.Model):
     #: A refused file's marked-up copy: each problem cell filled and commented
     #: (otop_portal.upload_flow), served only through the form's scoped download view.
     problems_file = models.FileField(upload_to="uploads/problems/%Y/%m/", blank=True)
+    #: What a preview read from the file, kept for its commit so that the commit does
+    #: not read the file again (UploadFlow.kept_read); emptied with the file.
+    read = models.JSONField(null=True, blank=True, editable=False)
 
     #: How long a preview can be committed; later it has expired (see upload_flow).
     PREVIEW_LIFETIME = dt.timedelta(days=1)

@@ -1130,7 +1130,8 @@ def _report_event(kind: str, reason: str | None, name: str | None, note: str | N
 def report_uploads(*, report: Report | None, limit: int = 10):
     if report is None or report.pk is None:
         return []
-    return list(report.uploads.select_related("uploaded_by")[:limit])
+    # Not what a preview read (a commit's alone): a district's rows, for each upload.
+    return list(report.uploads.select_related("uploaded_by").defer("read")[:limit])
 
 
 def approved_reports(round: Round) -> list[str]:

@@ -685,7 +685,9 @@ class ReportUploadFlow(UploadFlow):
 
     form_model, stale_message = Report, MSG_UPLOAD_STALE
 
-    def run(self, *, form, **kwargs) -> ReportImportResult:
+    def run(self, *, form, kept=None, **kwargs) -> ReportImportResult:
+        # A report's preview keeps nothing of its reading (kept_read): its commit reads
+        # the file again.
         return report_import(round=form.round, district=form.district, **kwargs)
 
 

@@ -613,7 +613,8 @@ def survey_history(*, survey: Survey | None, limit: int = 30) -> list[workflow.H
 def survey_uploads(*, survey: Survey | None, limit: int = 10) -> list[SurveyUpload]:
     if survey is None:
         return []
-    return list(survey.uploads.select_related("uploaded_by")[:limit])
+    # Not what a preview read (a commit's alone): a district's rows, for each upload.
+    return list(survey.uploads.select_related("uploaded_by").defer("read")[:limit])
 
 
 # ---------------------------------------------------------------------------

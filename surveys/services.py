@@ -382,6 +382,8 @@ class SurveyImportResult:
     #: unanswered (the submit rule, Survey.unanswered_products): how many, and the first.
     unanswered: int = 0
     unanswered_products: list[dict] = field(default_factory=list)
+    #: A preview's reading of the file, kept for its commit (SurveyUploadFlow).
+    kept: dict | None = None
 
     @property
     def changed(self) -> bool:
@@ -927,21 +929,26 @@ def survey_import_file(
 
     Raises ImportRefused (an unreadable file included), or WorkflowError.
     """
-    try:
-        read = workbook.read_survey(file, round=survey.round, name=name)
-    except SpreadsheetError as exc:
-        collector = ProblemCollector()
-        collector.add(exc.message)
-        raise ImportRefused(collector.problems) from None
     return survey_import_rows(
         survey=survey,
-        read=read,
+        read=survey_read_file(survey=survey, file=file, name=name),
         by=by,
         dry_run=dry_run,
         name=name,
         today=today,
         allow_blank=allow_blank,
     )
+
+
+def survey_read_file(*, survey: Survey, file, name: str = "") -> workbook.SurveyRead:
+    """Read a filled attachment 2 for the survey's round; an unreadable file raises
+    ImportRefused."""
+    try:
+        return workbook.read_survey(file, round=survey.round, name=name)
+    except SpreadsheetError as exc:
+        collector = ProblemCollector()
+        collector.add(exc.message)
+        raise ImportRefused(collector.problems) from None
 
 
 def survey_import(
@@ -997,8 +1004,21 @@ class SurveyUploadFlow(UploadFlow):
 
     form_model, stale_message = Survey, MSG_UPLOAD_STALE
 
-    def run(self, *, form, **kwargs) -> SurveyImportResult:
-        return survey_import_file(survey=form, **kwargs)
+    def run(self, *, form, file, name: str, kept=None, **kwargs) -> SurveyImportResult:
+        """A preview keeps the rows it read (kept_read), and its commit imports them
+        instead of reading the file again (issue #19: the reading was a third of a
+        commit). The commit's checks against the database are all made again."""
+        read = workbook.survey_read_load(kept) if kept is not None else None
+        if read is None:
+            read = survey_read_file(survey=form, file=file, name=name)
+        # Before the import: its matching adds the registry's notices to the read.
+        dump = workbook.survey_read_dump(read) if kwargs["dry_run"] else None
+        result = survey_import_rows(survey=form, read=read, name=name, **kwargs)
+        result.kept = dump
+        return result
+
+    def kept_read(self, result: SurveyImportResult) -> dict | None:
+        return result.kept
 
 
 survey_uploads = SurveyUploadFlow()

@@ -34,7 +34,7 @@ from otop_portal.cells import (
     parse_yes,
 )
 from otop_portal.dates import THAI_MONTHS, THAI_MONTHS_SHORT
-from otop_portal.importing import ProblemCollector
+from otop_portal.importing import Notice, ProblemCollector
 from otop_portal.spreadsheet import (
     Sheet,
     SpreadsheetError,
@@ -471,6 +471,51 @@ class SurveyRead:
         return not any(
             r.trained or r.selling or r.standard or r.ready or r.amount for r in self.rows
         )
+
+
+#: The version of survey_read_dump's format: a kept reading of another is read again.
+_DUMP_VERSION = 1
+
+
+def survey_read_dump(read: SurveyRead) -> dict:
+    """A reading as JSON, for a preview to keep for its commit (SurveyUploadFlow).
+    Its problems are not kept: a reading with problems is refused, never kept."""
+    return {
+        "version": _DUMP_VERSION,
+        "sheet": read.sheet,
+        "kind": read.kind,
+        "rows": [
+            [
+                r.row,
+                r.entrepreneur_code,
+                r.entrepreneur_name,
+                r.product_name,
+                r.trained,
+                r.selling,
+                r.standard,
+                r.ready,
+                None if r.amount is None else str(r.amount),
+                r.code_row,
+            ]
+            for r in read.rows
+        ],
+        "notices": [[n.message, n.row, n.column] for n in read.problems.notices],
+    }
+
+
+def survey_read_load(data) -> SurveyRead | None:
+    """The reading survey_read_dump kept; None when it is not one (another version):
+    the file is then read again."""
+    if not isinstance(data, dict) or data.get("version") != _DUMP_VERSION:
+        return None
+    problems = ProblemCollector(sheet=data["sheet"])
+    problems.notices = [Notice(message, row, column) for message, row, column in data["notices"]]
+    rows = [
+        # row, the codes and names, the four marks, then the amount and the code's row
+        SurveyRow(*row[:8], None if row[8] is None else Decimal(row[8]), row[9])
+        for row in data["rows"]
+    ]
+    return SurveyRead(data["sheet"], rows, problems, data["kind"])
 
 
 def _header_identity(round: Round) -> list[set[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -279,3 +280,72 @@ class TestAccess:
         logged_in.post(url("upload"), {"file": form_file(small_registry["round"], edit=filled)})
         record = SurveyUpload.objects.get()
         assert logged_in.post(url("upload_reopen", upload_id=record.pk)).status_code == 405
+
+
+class TestKeptReading:
+    """A preview keeps what it read of the file, and its commit imports that instead of
+    reading the file again (issue #19); the commit still checks the database again."""
+
+    def reads(self, monkeypatch) -> list:
+        from surveys import workbook
+
+        calls = []
+        read_survey = workbook.read_survey
+
+        def counted(*args, **kwargs):
+            calls.append(1)
+            return read_survey(*args, **kwargs)
+
+        monkeypatch.setattr(workbook, "read_survey", counted)
+        return calls
+
+    def test_the_commit_saves_what_the_preview_read_without_reading_the_file_again(
+        self, logged_in, small_registry, monkeypatch
+    ):
+        reads = self.reads(monkeypatch)
+        edit = lambda ws: (filled(ws), ws.__setitem__("P7", " ๑๒,๕๐๐.๕๐ "))  # noqa: E731
+        logged_in.post(url("upload"), {"file": form_file(small_registry["round"], edit=edit)})
+        record = SurveyUpload.objects.get()
+        assert reads == [1]
+        assert record.read["rows"]
+
+        logged_in.post(url("upload_confirm", upload_id=record.pk))
+        assert reads == [1]
+        answer = EntrepreneurAnswer.objects.get(entrepreneur=small_registry["a"])
+        assert answer.trained and answer.sales_prev_year == Decimal("12500.50")
+        record.refresh_from_db()
+        assert record.outcome == "committed" and record.read is None
+
+    def test_a_reading_kept_in_another_format_is_read_again_from_the_file(
+        self, logged_in, small_registry, monkeypatch
+    ):
+        logged_in.post(url("upload"), {"file": form_file(small_registry["round"], edit=filled)})
+        record = SurveyUpload.objects.get()
+        SurveyUpload.objects.filter(pk=record.pk).update(read={"version": 0})
+        reads = self.reads(monkeypatch)
+        logged_in.post(url("upload_confirm", upload_id=record.pk))
+        assert reads == [1]
+        assert EntrepreneurAnswer.objects.get(entrepreneur=small_registry["a"]).trained
+
+    def test_a_discarded_preview_keeps_nothing_of_its_reading(self, logged_in, small_registry):
+        logged_in.post(url("upload"), {"file": form_file(small_registry["round"], edit=filled)})
+        record = SurveyUpload.objects.get()
+        logged_in.post(url("upload_discard", upload_id=record.pk))
+        record.refresh_from_db()
+        assert record.read is None
+
+    def test_the_commit_checks_the_kept_rows_against_the_registry_again(
+        self, logged_in, small_registry
+    ):
+        logged_in.post(url("upload"), {"file": form_file(small_registry["round"], edit=filled)})
+        record = SurveyUpload.objects.get()
+        # The kept rows now name an entrepreneur the district's registry does not have.
+        read = record.read
+        read["rows"][0][1] = "999999999"
+        SurveyUpload.objects.filter(pk=record.pk).update(read=read)
+        before = what_changed()
+        response = logged_in.post(url("upload_confirm", upload_id=record.pk), follow=True)
+        assert "999999999" in response.content.decode()
+        assert what_changed() == before
+        record.refresh_from_db()
+        assert record.outcome == "refused" and record.read is None

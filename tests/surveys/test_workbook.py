@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import zipfile
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -17,7 +18,7 @@ from districts.models import District
 from otop_portal.spreadsheet import SpreadsheetError
 from products.vocab import ProductType
 from surveys import selectors, services
-from surveys.workbook import read_survey, write_survey
+from surveys.workbook import read_survey, survey_read_dump, survey_read_load, write_survey
 from tests.conftest import make_round
 from tests.surveys.conftest import xlsx_bytes
 
@@ -329,6 +330,17 @@ class TestReader:
         notices = [str(n) for n in read.problems.notices]
         assert any("“✓”" in n and "2 ช่อง" in n and "L7, L8" in n for n in notices)
         assert any("“ใช่”" in n and "O7" in n for n in notices)
+
+    def test_a_reading_kept_as_json_comes_back_the_same(self, round_2564):
+        rows = [
+            row("560700001", "ก", "ข้าว", trained="✓", ready="ใช่", amount="๑๒,๕๐๐.๕๐"),
+            row(None, None, "ผ้า", selling=1),
+            row("560700002", "ข & ค", "ชา <ดี>"),
+        ]
+        read = read_survey(xlsx_bytes(form(rows)), round=round_2564)
+        kept = json.loads(json.dumps(survey_read_dump(read)))
+        assert survey_read_load(kept) == read
+        assert survey_read_load({**kept, "version": 0}) is None
 
     def test_it_refuses_a_mark_it_cannot_read(self, round_2564):
         read = read_survey(
