@@ -839,12 +839,13 @@ def district_totals_refresh_status(
     totals row yet.
 
     `counts_change` (one district's): what the write added to the survey's answer
-    counts, added to the stored counts under the row's lock instead of counting the
-    district's answers again (three queries). The counts are counted when the row holds
+    counts, added to the stored counts in one UPDATE (_survey_counts_add) instead of
+    counting the district's answers again. The counts are counted when the row holds
     none (a row from before the counts were kept).
 
-    The round is read only when the rows are counted or recomputed. Called inside the write's transaction, it makes no savepoint of its own:
-    a failure here fails the write."""
+    The round is read only when the rows are counted or recomputed. Called inside the
+    write's transaction, it makes no savepoint of its own: a failure here fails the
+    write."""
     fields = STATUS_TOTALS[kind]
     counted = list(SURVEY_COUNT_FIELDS.values()) if kind == "survey" else []
     if counted and counts_change is not None and len(set(codes)) == 1:
@@ -864,21 +865,9 @@ def district_totals_refresh_status(
             )
             return
         statuses = form_statuses(kind, round=round_id, codes=codes)
-        if (
-            counted
-            and counts_change is not None
-            and len(locked) == 1
-            and all(getattr(locked[0], name) is not None for name in counted)
-        ):
-            t = locked[0]
-            counts = {
-                t.district_id: {
-                    field: getattr(t, field) + counts_change.get(name, 0)
-                    for name, field in SURVEY_COUNT_FIELDS.items()
-                }
-            }
-        else:
-            counts = _survey_counts(Round.objects.get(pk=round_id), codes) if counted else {}
+        # The survey's counts reach here only when they must be counted (above, a
+        # write's own change is added when the row holds counts).
+        counts = _survey_counts(Round.objects.get(pk=round_id), codes) if counted else {}
         for t in locked:
             row = statuses.get(t.district_id, {})
             setattr(t, fields[0], row.get("status", Status.NOT_STARTED.value))

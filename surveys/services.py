@@ -764,7 +764,8 @@ class _AnswerRows:
     update of updated_at), so under that lock nobody else changes them. Locking each
     of a district's hundreds of rows as well wrote every locked row again: an upload of
     district 1001's unchanged form wrote 23 KB of PostgreSQL's log at its preview and
-    at its commit, instead of 12 KB and 1.4 KB (issue #19)."""
+    at its commit, instead of 12 KB (its kept reading included) and 1.4 KB (issue
+    #19)."""
 
     def __init__(self, model, survey: Survey, key: str, keys):
         self.model = model
@@ -1017,8 +1018,8 @@ class SurveyUploadFlow(UploadFlow):
 
     def run(self, *, form, file, name: str, kept=None, **kwargs) -> SurveyImportResult:
         """A preview keeps the rows it read (kept_read), and its commit imports them
-        instead of reading the file again (issue #19: the reading was a third of a
-        commit). The commit's checks against the database are all made again."""
+        instead of reading the file again in a reader process (issue #19). The
+        commit's checks against the database are all made again."""
         read = workbook.survey_read_load(kept) if kept is not None else None
         if read is None:
             read = survey_read_file(survey=form, file=file, name=name)
