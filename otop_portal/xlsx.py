@@ -33,6 +33,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 import xlsxwriter
+from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 
 FONT = "TH SarabunPSK"
@@ -150,10 +151,12 @@ class FormWriter:
         )
         self.constant_memory = constant_memory
         self.sheet = self.book.add_worksheet(sheet_name[:31])
-        # stream_row writes rows itself with these of xlsxwriter's internals; without
-        # them (a later xlsxwriter), it writes cell by cell.
-        self._streams = constant_memory and all(
-            hasattr(self.sheet, name) for name in _XLSXWRITER_INTERNALS
+        # stream_row writes rows itself with these of xlsxwriter's internals (and a
+        # format's number); without them (a later xlsxwriter), it writes cell by cell.
+        self._streams = (
+            constant_memory
+            and all(hasattr(self.sheet, name) for name in _XLSXWRITER_INTERNALS)
+            and hasattr(Format, "_get_xf_index")
         )
         if constant_memory:
             # xlsxwriter keeps the merged ranges until it writes <mergeCells> after the
