@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from dashboards.models import ReminderKind
 from districts.models import District, Province, User
 from otop_portal.dates import be_date
+from otop_portal.prepared import PreparedQuery
 from otop_portal.workflow import (
     MSG_HISTORY_EXCEPTION,
     Status,
@@ -499,6 +500,24 @@ def _history_reason(action: str, record) -> str:
     return ""
 
 
+def _history_of(model) -> PreparedQuery:
+    """A district's history records of `model` (the survey or the report) in a round,
+    oldest first: submission_history's query, compiled once (otop_portal.prepared)."""
+    found = _HISTORY_QUERIES.get(model)
+    if found is None:
+        found = _HISTORY_QUERIES[model] = PreparedQuery(
+            lambda round_id, district_id: model.history.model.objects.filter(
+                round_id=round_id, district_id=district_id
+            ).order_by("history_date", "history_id"),
+            round_id=int,
+            district_id=str,
+        )
+    return found
+
+
+_HISTORY_QUERIES: dict[type, PreparedQuery] = {}
+
+
 def submission_history(*, round, district: District) -> list[HistoryEvent]:
     """The submissions and reviews of a district's survey and report, newest first.
 
@@ -508,9 +527,7 @@ def submission_history(*, round, district: District) -> list[HistoryEvent]:
     """
     found = []
     for kind, model in ((ReminderKind.SURVEY.value, Survey), (ReminderKind.REPORT.value, Report)):
-        records = model.history.model.objects.filter(
-            round_id=round.pk, district_id=district.code
-        ).order_by("history_date", "history_id")
+        records = _history_of(model).all(round_id=round.pk, district_id=district.code)
         previous = None
         for record in records:
             action = _action(record, previous)

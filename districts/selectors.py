@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from districts.models import District, Province, Subdistrict
+from districts.models import District, Province, Subdistrict, User
 from districts.scoping import Role
 from otop_portal.cells import CellError, clean_text, display
 
@@ -166,9 +166,25 @@ def provinces_overseen(user):
 
 
 def get_district_for_user(user, code: str):
-    """The district `code`, with its province, if `user` sees it; else a 404."""
+    """The district `code`, with its province, if `user` sees it; else a 404.
+
+    An officer's own district is the one read with the user (districts.backends, with
+    its province): District.objects.visible_to gives an officer that district alone, so
+    no query is needed to find it (issue #19: every page of an officer asks)."""
+    code = str(code)
+    if (
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and not user.is_superuser
+        and user.role == Role.OFFICER
+        and user.district_id == code
+        and User.district.is_cached(user)
+        and District.province.is_cached(user.district)
+    ):
+        return user.district
     return get_object_or_404(
-        District.objects.visible_to(user).select_related("province"), code=str(code)
+        District.objects.visible_to(user).select_related("province"), code=code
     )
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from otop_portal.dates import be_date
+from otop_portal.prepared import PreparedQuery
 from otop_portal.totals import totals_changed
 
 
@@ -397,15 +398,35 @@ def submission_for(model: type[Submission], *, round, district, people: bool = F
     round and district are the ones given (not joined again). `people`: with who
     submitted and who reviewed it, for the pages that show them (issue #19: joining
     them cost every other page 1 ms). One row by its unique key."""
-    forms = model.objects.all()
     if people:
-        forms = forms.select_related("submitted_by", "reviewed_by")
-    try:
-        form = forms.get(round=round, district=district)
-    except model.DoesNotExist:
-        return None
+        forms = model.objects.select_related("submitted_by", "reviewed_by")
+        try:
+            form = forms.get(round=round, district=district)
+        except model.DoesNotExist:
+            return None
+    else:
+        form = _form_by_key(model).get(round_id=round.pk, district_id=district.pk)
+        if form is None:
+            return None
     form.round, form.district = round, district
     return form
+
+
+_FORMS_BY_KEY: dict[type, PreparedQuery] = {}
+
+
+def _form_by_key(model: type[Submission]) -> PreparedQuery:
+    """submission_for's query of `model`, compiled once (otop_portal.prepared)."""
+    found = _FORMS_BY_KEY.get(model)
+    if found is None:
+        found = _FORMS_BY_KEY[model] = PreparedQuery(
+            lambda round_id, district_id: model.objects.filter(
+                round_id=round_id, district_id=district_id
+            ),
+            round_id=int,
+            district_id=str,
+        )
+    return found
 
 
 def _save(submission: Submission, reason: str, by=None) -> None:

@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from districts.models import District
+from otop_portal.prepared import PreparedQuery
 from products.models import (
     Product,
     ProductStatus,
@@ -62,15 +63,23 @@ def round_get(code: str, *, snapshot: bool = False) -> Round | None:
         year, number = (int(part) for part in code.split("-"))
     except ValueError:
         return None
-    rounds = Round.objects.all()
-    if snapshot:
-        # The snapshot's summary is a country's per-district report of its import
-        # (about 200 KB of JSON): no page that shows a round's snapshot shows it.
-        rounds = rounds.select_related("snapshot").defer("snapshot__summary")
+    if not snapshot:
+        return _round_by_key.get(year=year, number=number)
+    # The snapshot's summary is a country's per-district report of its import (about
+    # 200 KB of JSON): no page that shows a round's snapshot shows it.
+    rounds = Round.objects.select_related("snapshot").defer("snapshot__summary")
     try:
         return rounds.get(fiscal_year_id=year, number=number)
     except Round.DoesNotExist:
         return None
+
+
+#: round_get's query, compiled once (otop_portal.prepared, issue #19).
+_round_by_key = PreparedQuery(
+    lambda year, number: Round.objects.filter(fiscal_year_id=year, number=number),
+    year=int,
+    number=int,
+)
 
 
 def get_round_or_404(code: str, *, snapshot: bool = False) -> Round:
@@ -150,6 +159,44 @@ def base_filter_for(round: Round, prefix: str = "", district=None) -> Q:
     """The base condition as a Q on a related path, e.g. prefix="product__", of some
     districts only if `district` is given (base_q)."""
     return base_q(round, prefix, district)
+
+
+class BaseQuery:
+    """A query over a round's base (base_q), compiled once (otop_portal.prepared): once
+    for the rounds pinned to a snapshot, once for the others. `build(round, **params)`
+    may read of the round only what base_q reads: its snapshot and its window."""
+
+    def __init__(self, build, /, **types: type):
+        def pinned(snapshot_id, window_start, window_end, **params):
+            round = Round(snapshot_id=snapshot_id, window_start=window_start, window_end=window_end)
+            return build(round, **params)
+
+        def live(window_start, window_end, **params):
+            return build(Round(window_start=window_start, window_end=window_end), **params)
+
+        window = {"window_start": int, "window_end": int}
+        self._pinned = PreparedQuery(pinned, snapshot_id=int, **window, **types)
+        self._live = PreparedQuery(live, **window, **types)
+
+    def all(self, round: Round, **params) -> list:
+        window = {"window_start": round.window_start, "window_end": round.window_end}
+        if round.snapshot_id is None:
+            return self._live.all(**window, **params)
+        return self._pinned.all(snapshot_id=round.snapshot_id, **window, **params)
+
+
+#: An entrepreneur's products that a round counts in a district (its base), by code and
+#: name: the entrepreneur's survey form and its save.
+entrepreneur_base_products = BaseQuery(
+    lambda round, district, entrepreneur_id: (
+        Product.objects.base(round, district=district)
+        .filter(entrepreneur_id=entrepreneur_id)
+        .order_by("code", "name")
+        .values("id", "code", "name", "type")
+    ),
+    district=str,
+    entrepreneur_id=int,
+)
 
 
 def base_counts_by_district(*, round: Round, codes) -> dict[str, dict[str, int]]:
@@ -385,7 +432,4 @@ def round_a_year_earlier(*, round: Round) -> Round | None:
     """The same round of the fiscal year before ("2564-2" for "2565-2"), or None: the
     round whose totals are this one's baselines, shown beside it year over year. One
     row by its unique key, as round_get reads it."""
-    try:
-        return Round.objects.get(fiscal_year_id=round.fiscal_year_id - 1, number=round.number)
-    except Round.DoesNotExist:
-        return None
+    return _round_by_key.get(year=round.fiscal_year_id - 1, number=round.number)

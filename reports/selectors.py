@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 
 from districts.models import District, Province, User
 from otop_portal import workflow
+from otop_portal.prepared import PreparedQuery
 from otop_portal.workflow import Status
 from products.models import Product, Round
 from products.selectors import (
@@ -469,7 +470,17 @@ def kpi_for_districts(*, round: Round, districts: QuerySet[District]) -> Kpi:
 def district_totals_of(*, round: Round, district: District) -> DistrictTotals | None:
     """One district's maintained totals row (None when it has none yet): the report page
     reads its KPI, flags and progress from this one query (issue #19)."""
-    return DistrictTotals.objects.filter(round=round, district=district).first()
+    return _totals_by_key.get(round_id=round.pk, district_id=district.pk)
+
+
+#: district_totals_of's query, compiled once (otop_portal.prepared, issue #19).
+_totals_by_key = PreparedQuery(
+    lambda round_id, district_id: DistrictTotals.objects.filter(
+        round_id=round_id, district_id=district_id
+    ),
+    round_id=int,
+    district_id=str,
+)
 
 
 #: The totals' fields of the survey's answer counts, by surveys.selectors.ANSWER_COUNTS'

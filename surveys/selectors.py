@@ -17,17 +17,22 @@ from itertools import groupby
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from districts.models import District, User
 from otop_portal import workflow
+from otop_portal.prepared import PreparedQuery
 from otop_portal.totals import survey_totals_read
 from otop_portal.workflow import Status
 from products.models import Entrepreneur, Product, Round, entrepreneur_in_base
-from products.selectors import base_counts_by_district, base_filter_for
+from products.selectors import (
+    base_counts_by_district,
+    base_filter_for,
+    entrepreneur_base_products,
+)
 from products.vocab import ENTREPRENEUR_TYPE_TH, PRODUCT_TYPE_TH, EntrepreneurType, ProductType
 from surveys.models import EntrepreneurAnswer, ProductAnswer, Survey, SurveyUpload
 from surveys.workbook import EntrepreneurBlock, ProductLine
@@ -523,7 +528,16 @@ def base_entrepreneurs(*, round: Round, district: District) -> QuerySet[Entrepre
 def entrepreneur_or_404(code: str) -> Entrepreneur:
     """An entrepreneur by code, with its subdistrict, for its form. Whether the round
     counts it in the district is for entrepreneur_products to say (none: a 404)."""
-    return get_object_or_404(Entrepreneur.objects.select_related("subdistrict"), code=code)
+    person = _entrepreneur_by_code.get(code=code)
+    if person is None:
+        raise Http404
+    return person
+
+
+#: entrepreneur_or_404's query, compiled once (otop_portal.prepared, issue #19).
+_entrepreneur_by_code = PreparedQuery(
+    lambda code: Entrepreneur.objects.select_related("subdistrict").filter(code=code), code=str
+)
 
 
 def entrepreneur_products(
@@ -533,23 +547,31 @@ def entrepreneur_products(
     readiness. Two queries."""
     rows = [
         ProductRow(id=p["id"], code=p["code"], name=p["name"], type=p["type"])
-        for p in Product.objects.base(round, district=district.code)
-        .filter(entrepreneur=entrepreneur)
-        .order_by("code", "name")
-        .values("id", "code", "name", "type")
+        for p in entrepreneur_base_products.all(
+            round, district=district.code, entrepreneur_id=entrepreneur.pk
+        )
     ]
     if survey is not None and rows:
+        # The answers about all the entrepreneur's products; those of the base are used.
         answers = {
             a["product_id"]: a
-            for a in ProductAnswer.objects.filter(
-                survey=survey, product_id__in=[r.id for r in rows]
-            ).values("product_id", "ready", "answered_at")
+            for a in _product_answers_of.all(survey_id=survey.pk, entrepreneur_id=entrepreneur.pk)
         }
         for row in rows:
             a = answers.get(row.id)
             if a:
                 row.ready, row.answered = a["ready"], a["answered_at"] is not None
     return rows
+
+
+#: entrepreneur_products' answers, compiled once (otop_portal.prepared, issue #19).
+_product_answers_of = PreparedQuery(
+    lambda survey_id, entrepreneur_id: ProductAnswer.objects.filter(
+        survey_id=survey_id, product__entrepreneur_id=entrepreneur_id
+    ).values("product_id", "ready", "answered_at"),
+    survey_id=int,
+    entrepreneur_id=int,
+)
 
 
 def entrepreneur_answer(*, survey: Survey | None, entrepreneur: Entrepreneur):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.files import File
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +28,7 @@ from otop_portal.importing import (
     Notice,
     ProblemCollector,
 )
+from otop_portal.prepared import PreparedQuery
 from otop_portal.spreadsheet import SpreadsheetError, column_letter
 from otop_portal.totals import totals_changed
 from otop_portal.upload_flow import UploadFlow, blank_refuse
@@ -41,7 +42,12 @@ from otop_portal.workflow import (
     submission_submit,
 )
 from products.models import Entrepreneur, Product, Round
-from products.selectors import base_filter_for, registry_label
+from products.selectors import (
+    BaseQuery,
+    base_filter_for,
+    entrepreneur_base_products,
+    registry_label,
+)
 from surveys import workbook
 from surveys.models import EntrepreneurAnswer, ProductAnswer, Survey, SurveyUpload
 from surveys.selectors import ANSWER_COUNTS
@@ -193,11 +199,32 @@ class AnswerData:
 
 def _product_answers_locked(survey: Survey, entrepreneur: Entrepreneur) -> list[ProductAnswer]:
     """The answer rows of the entrepreneur's base products, locked for the save."""
-    return list(
-        ProductAnswer.objects.select_for_update()
-        .filter(survey=survey, product__entrepreneur=entrepreneur)
-        .filter(base_filter_for(survey.round, "product__", survey.district_id))
+    return _product_answers_locked_query.all(
+        survey.round,
+        survey_id=survey.pk,
+        district=survey.district_id,
+        entrepreneur_id=entrepreneur.pk,
     )
+
+
+#: The queries of a save, compiled once (otop_portal.prepared, issue #19).
+_product_answers_locked_query = BaseQuery(
+    lambda round, survey_id, district, entrepreneur_id: (
+        ProductAnswer.objects.select_for_update()
+        .filter(survey_id=survey_id, product__entrepreneur_id=entrepreneur_id)
+        .filter(base_filter_for(round, "product__", district))
+    ),
+    survey_id=int,
+    district=str,
+    entrepreneur_id=int,
+)
+_answer_locked = PreparedQuery(
+    lambda survey_id, entrepreneur_id: EntrepreneurAnswer.objects.select_for_update().filter(
+        survey_id=survey_id, entrepreneur_id=entrepreneur_id
+    ),
+    survey_id=int,
+    entrepreneur_id=int,
+)
 
 
 def survey_answer_save(
@@ -225,18 +252,10 @@ def survey_answer_save(
         # deadlocked with it (two of the bench's officers in one district found it).
         Survey.objects.filter(pk=survey.pk).update(updated_at=now)
         # The answer row alone: who answered it is read only for a conflict's message.
-        answer = (
-            EntrepreneurAnswer.objects.select_for_update()
-            .filter(survey=survey, entrepreneur=entrepreneur)
-            .first()
-        )
+        answer = _answer_locked.get(survey_id=survey.pk, entrepreneur_id=entrepreneur.pk)
         if answer is None:
             _sync_answers(survey)
-            answer = (
-                EntrepreneurAnswer.objects.select_for_update()
-                .filter(survey=survey, entrepreneur=entrepreneur)
-                .first()
-            )
+            answer = _answer_locked.get(survey_id=survey.pk, entrepreneur_id=entrepreneur.pk)
             if answer is None:
                 raise WorkflowError(MSG_NOT_IN_BASE)
         if answer.version != version:
@@ -250,11 +269,12 @@ def survey_answer_save(
                 answer,
             )
         products = _product_answers_locked(survey, entrepreneur)
-        base = set(
-            Product.objects.base(survey.round, district=survey.district_id)
-            .filter(entrepreneur=entrepreneur)
-            .values_list("id", flat=True)
-        )
+        base = {
+            p["id"]
+            for p in entrepreneur_base_products.all(
+                survey.round, district=survey.district_id, entrepreneur_id=entrepreneur.pk
+            )
+        }
         if not base <= {p.product_id for p in products}:
             # A product new in the base since the survey started: its row first.
             _sync_answers(survey)
@@ -501,11 +521,15 @@ def _add_counts(total: dict, counted: dict, sign: int) -> None:
 def _base_rows(survey: Survey) -> list[tuple]:
     """The district's base for the survey's round, one row per product: its id and
     name, its entrepreneur's id, code and name (one query, read once per import)."""
-    return list(
-        Product.objects.base(survey.round, district=survey.district_id).values_list(
-            "id", "name", "entrepreneur_id", "entrepreneur__code", "entrepreneur__name"
-        )
-    )
+    return _base_rows_query.all(survey.round, district=survey.district_id)
+
+
+_base_rows_query = BaseQuery(
+    lambda round, district: Product.objects.base(round, district=district).values_list(
+        "id", "name", "entrepreneur_id", "entrepreneur__code", "entrepreneur__name"
+    ),
+    district=str,
+)
 
 
 def _plan(
@@ -771,18 +795,40 @@ class _AnswerRows:
         self.model = model
         self.names = [f.attname for f in model._meta.concrete_fields]
         self.index = {name: i for i, name in enumerate(self.names)}
-        rows = model.objects.filter(survey=survey, **{f"{key}__in": list(keys)}).values_list(
-            *self.names
-        )
-        self.db = rows.db
+        # All the survey's rows of `model`, those of `keys` among them: read by the
+        # survey alone, the query is compiled once (otop_portal.prepared), where a list
+        # of a district's hundreds of keys was compiled at each read (issue #19).
+        self.db = router.db_for_read(model)
         at = self.index[key]
-        self.rows = {row[at]: row for row in rows}
+        wanted = set(keys)
+        self.rows = {
+            row[at]: row
+            for row in _answer_rows_query(model).all(survey_id=survey.pk, using=self.db)
+            if row[at] in wanted
+        }
 
     def value(self, key, name: str):
         return self.rows[key][self.index[name]]
 
     def instance(self, key):
         return self.model.from_db(self.db, self.names, self.rows[key])
+
+
+_ANSWER_ROWS_QUERIES: dict[type, PreparedQuery] = {}
+
+
+def _answer_rows_query(model) -> PreparedQuery:
+    """A survey's answer rows of `model`, all fields in order, as tuples."""
+    found = _ANSWER_ROWS_QUERIES.get(model)
+    if found is None:
+        names = [f.attname for f in model._meta.concrete_fields]
+        found = _ANSWER_ROWS_QUERIES[model] = PreparedQuery(
+            lambda survey_id: (
+                model.objects.filter(survey_id=survey_id).order_by().values_list(*names)
+            ),
+            survey_id=int,
+        )
+    return found
 
 
 def _plain(value):
