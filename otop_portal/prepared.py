@@ -29,14 +29,19 @@ first test that runs the query, not a wrong row):
   values_list() of fields (not flat, not named).
 
 Queries go through the connection's cursor, so the tests' query counts and the debug
-log see them as any other query.
+log see them as any other query. On PostgreSQL each is also a prepared statement of the
+connection's session (parsed and planned once: `_server_statement`), unless
+settings.DB_PREPARED_STATEMENTS is off.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
 import threading
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import MultipleObjectsReturned
 from django.db import DEFAULT_DB_ALIAS, ProgrammingError, connections
 from django.db.models import QuerySet
@@ -50,6 +55,10 @@ from django.db.models.query import (
 #: The largest magnitude of an integer column (PostgreSQL's bigint, SQLite's integer):
 #: beyond it, no row matches (the ORM says so too, without asking the database).
 _INT_LIMIT = 2**63
+#: A driver's placeholder (%s) or escaped percent sign (%%) in compiled SQL.
+_PLACEHOLDER = re.compile(r"%(%|s)")
+#: Names of the prepared statements (PostgreSQL), unique in the process.
+_STATEMENT_NUMBERS = itertools.count(1)
 
 
 def _samples(types: dict[str, type], run: int) -> dict[str, object]:
@@ -81,6 +90,13 @@ class _Compiled:
             raise ProgrammingError("PreparedQuery: no prefetch or known related objects")
         self.compiler = queryset.query.get_compiler(using=queryset.db)
         self.sql, params = self.compiler.as_sql()
+        self.statement = f"otop_prepared_{next(_STATEMENT_NUMBERS)}"
+        numbers = itertools.count(1)
+        self.numbered_sql = _PLACEHOLDER.sub(
+            lambda m: "%" if m.group(1) == "%" else f"${next(numbers)}", self.sql
+        )
+        # In a comment, after the driver's interpolation: its percent signs escaped.
+        self.sql_comment = self.sql.replace("*/", "* /").replace("%", "%%")
         other_sql, other_params = other.query.get_compiler(using=other.db).as_sql()
         if other_sql != self.sql or len(other_params) != len(params):
             raise ProgrammingError("PreparedQuery: the query's SQL depends on its parameters")
@@ -118,8 +134,12 @@ class _Compiled:
 
     def rows(self, db: str, params: dict) -> list:
         values = [params[x] if is_name else x for is_name, x in self.slots]
-        with connections[db].cursor() as cursor:
-            cursor.execute(self.sql, values)
+        connection = connections[db]
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql" and settings.DB_PREPARED_STATEMENTS:
+                cursor.execute(self._server_statement(connection, cursor), values)
+            else:
+                cursor.execute(self.sql, values)
             fetched = cursor.fetchall()
         if not fetched:
             return []
@@ -139,6 +159,47 @@ class _Compiled:
                 setattr(obj, name, row[position])
             objects.append(obj)
         return objects
+
+    def _server_statement(self, connection, cursor) -> str:
+        """PostgreSQL: the query as a prepared statement of the connection's session,
+        and the EXECUTE that runs it with this call's parameters. PostgreSQL then
+        parses and plans it once per connection instead of at each call (the user's
+        row: 0.32 to 0.33 ms of the server's CPU a query, 0.10 to 0.11 ms prepared, on
+        the bench, 3,000 queries twice each).
+
+        The PREPARE goes through the driver's own cursor: it is no query of the page
+        (the query log and the tests' counts show the EXECUTE alone), and it is made
+        once per connection. In a transaction, it is made under a savepoint of its own,
+        so that a statement PostgreSQL cannot prepare aborts nothing: the query then
+        runs as plain SQL on that connection.
+        """
+        raw = connection.connection
+        known = connection.__dict__.get("_prepared_statements")
+        if known is None or known[0] is not raw:
+            known = connection._prepared_statements = (raw, {})
+        ready = known[1].get(self.statement)
+        if ready is None:
+            driver = cursor.cursor
+            in_transaction = not connection.get_autocommit()
+            try:
+                if in_transaction:
+                    driver.execute("SAVEPOINT otop_prepare")
+                driver.execute(f"PREPARE {self.statement} AS {self.numbered_sql}")
+                if in_transaction:
+                    driver.execute("RELEASE SAVEPOINT otop_prepare")
+                ready = True
+            except connection.Database.Error:  # the driver's own, not wrapped by Django
+                if in_transaction:
+                    driver.execute("ROLLBACK TO SAVEPOINT otop_prepare")
+                    driver.execute("RELEASE SAVEPOINT otop_prepare")
+                ready = False
+            known[1][self.statement] = ready
+        if not ready:
+            return self.sql
+        arguments = f" ({', '.join(['%s'] * len(self.slots))})" if self.slots else ""
+        # The SQL follows in a comment: the query log and PostgreSQL's own logs and
+        # statistics then say what the statement reads.
+        return f"EXECUTE {self.statement}{arguments} /* {self.sql_comment} */"
 
 
 class PreparedQuery:

@@ -148,6 +148,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL: the queries of otop_portal.prepared run as prepared statements of each
+# connection's session (parsed and planned once). Turn off behind a pooler that shares
+# server connections between clients (PgBouncer in transaction mode).
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A district office's officers save at once, and several processes (runserver, the
     # task worker) share one file. SQLite has one writer at a time:

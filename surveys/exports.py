@@ -15,7 +15,8 @@ def survey_export_write(output, *, round: Round, district=None, province=None, t
     country's. `track` sees the district blocks on their way to the writer (a job counts
     them). Returns the rows written."""
     districts, province = place_districts(district=district, province=province)
-    blocks = survey_export_blocks(round=round, districts=districts)
+    # One district's rows are read whole; a province's or the country's stream.
+    blocks = survey_export_blocks(round=round, districts=districts, stream=district is None)
     return write_survey(
         output,
         round=round,

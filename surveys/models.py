@@ -153,6 +153,10 @@ class SurveyUpload(Upload):
     class Meta(Upload.Meta):
         verbose_name = _("ไฟล์แบบสำรวจที่อัปโหลด")
         verbose_name_plural = _("ไฟล์แบบสำรวจที่อัปโหลด")
+        # The upload page lists a form's newest uploads: read in this order from the
+        # index, not sorted from all of them (issue #19: 593 uploads of one district's
+        # survey on the bench cost the list 1.35 ms of PostgreSQL's time).
+        indexes = [models.Index(fields=["survey", "-uploaded_at"], name="survey_upload_newest")]
 
     def __str__(self) -> str:
         return self.original_name

@@ -438,7 +438,7 @@ def export(request: HttpRequest, round: Round, district: District) -> FileRespon
 def print_form(request: HttpRequest, round: Round, district: District) -> HttpResponse:
     """Attachment 2 as a page to print or save as PDF from the browser, without Excel."""
     blocks = selectors.survey_export_blocks(
-        round=round, districts=District.objects.filter(code=district.code)
+        round=round, districts=District.objects.filter(code=district.code), stream=False
     )
     sheet = print_sheet(
         round=round,

@@ -65,9 +65,11 @@ class TestRows:
 
     def test_it_gives_values_list_as_tuples(self):
         tuples = PreparedQuery(
-            lambda district: Subdistrict.objects.filter(district_id=district)
-            .order_by("code")
-            .values_list("code", "name_th"),
+            lambda district: (
+                Subdistrict.objects.filter(district_id=district)
+                .order_by("code")
+                .values_list("code", "name_th")
+            ),
             district=str,
         )
         expected = list(
@@ -165,3 +167,62 @@ class TestUses:
         Session.objects.update(expire_date=timezone.now())
         response = client.get("/")
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: prepared statements of the server's session (CI runs it there)",
+)
+
+
+@needs_postgresql
+class TestServerStatements:
+    def _statements(self) -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM pg_prepared_statements")
+            return {name for (name,) in cursor.fetchall()}
+
+    def test_it_prepares_a_query_once_per_connection(self):
+        query = PreparedQuery(
+            lambda code: District.objects.filter(code=code).values("name_th"), code=str
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert query.get(code="5607") == {"name_th": "แม่ใจ"}
+            assert query.get(code="5604") == {"name_th": "เชียงม่วน"}
+        # The page's queries are the two EXECUTEs, each with the SQL it runs.
+        assert len(queries) == 2
+        assert all(q["sql"].startswith("EXECUTE otop_prepared_") for q in queries)
+        assert 'FROM "districts_district"' in queries[0]["sql"] and "'5604'" in queries[1]["sql"]
+        (name,) = {q["sql"].split()[1] for q in queries}
+        assert name in self._statements()
+
+    @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+    def test_it_prepares_again_on_a_new_connection(self):
+        district_by_code.get(code="5607")
+        connection.close()
+        assert district_by_code.get(code="5604").name_th == "เชียงม่วน"
+
+    def test_it_runs_plain_sql_where_postgresql_cannot_prepare(self, db):
+        from django.db import transaction
+
+        # A parameter compared with nothing has no type PostgreSQL can infer.
+        typeless = PreparedQuery(
+            lambda code: District.objects.filter(code=code).extra(
+                where=["%s IS NOT NULL"], params=["x"]
+            ),
+            code=str,
+        )
+        with transaction.atomic():
+            first = typeless.get(code="5607")
+            # The transaction goes on: the failed PREPARE was undone alone.
+            assert District.objects.filter(code="5607").exists()
+        assert first.name_th == "แม่ใจ"
+        with CaptureQueriesContext(connection) as queries:
+            assert typeless.get(code="5604").name_th == "เชียงม่วน"
+        assert queries[0]["sql"].startswith('SELECT "districts_district"')
+
+    def test_it_runs_plain_sql_when_turned_off(self, settings):
+        settings.DB_PREPARED_STATEMENTS = False
+        with CaptureQueriesContext(connection) as queries:
+            assert district_by_code.get(code="5607").name_th == "แม่ใจ"
+        assert queries[0]["sql"].startswith('SELECT "districts_district"')
