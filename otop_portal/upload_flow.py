@@ -49,11 +49,18 @@ from django.utils.translation import gettext_lazy as _
 
 from otop_portal.downloads import XLSX, attachment
 from otop_portal.importing import ImportRefused, Problem
+from otop_portal.prepared import PreparedQuery
 from otop_portal.problem_marks import problems_workbook_write
 from otop_portal.refusal import problems_csv, refusal_of
 from otop_portal.spreadsheet import SpreadsheetError
 from otop_portal.totals import totals_changed
-from otop_portal.workflow import Status, Upload, UploadOutcome, WorkflowError
+from otop_portal.workflow import (
+    Status,
+    Upload,
+    UploadOutcome,
+    WorkflowError,
+    submission_for,
+)
 
 MSG_UPLOAD_DONE = _("ไฟล์นี้ดำเนินการไปแล้ว (%(outcome)s)")
 MSG_PREVIEW_EXPIRED = _("ตัวอย่างนี้หมดอายุแล้ว (เก็บไว้ %(hours)s ชั่วโมงหลังอัปโหลด) กรุณาอัปโหลดไฟล์อีกครั้ง")
@@ -169,19 +176,15 @@ class UploadFlow:
 
     def stamp(self, form) -> str:
         """Changes whenever the form's answers are saved (its updated_at)."""
-        return (
-            type(form)
-            .objects.filter(pk=form.pk)
-            .values_list("updated_at", flat=True)
-            .get()
-            .isoformat()
-        )
+        (updated_at,) = _stamp_of(type(form)).get(pk=form.pk)
+        return updated_at.isoformat()
 
     def form_for_upload(self, *, round, district):
         """The district's form for the round, for an upload to belong to: the stored one,
         or a bare one that stays "not started" (no answers, no history) until a commit."""
         lookup = {"round": round, "district": district}
-        form = self.form_model.objects.filter(**lookup).first()
+        # With its round and district (those given): the reading needs the round.
+        form = submission_for(self.form_model, round=round, district=district)
         if form is not None:
             return form
         form = self.form_model(**lookup, status=Status.NOT_STARTED)
@@ -433,3 +436,16 @@ def _delete_file(upload) -> None:
     if upload.file:
         upload.file.delete(save=False)
         type(upload).objects.filter(pk=upload.pk).update(file="", read=None)
+
+
+_STAMP_QUERIES: dict[type, PreparedQuery] = {}
+
+
+def _stamp_of(model) -> PreparedQuery:
+    """A form's last change (UploadFlow.stamp's query), compiled once."""
+    found = _STAMP_QUERIES.get(model)
+    if found is None:
+        found = _STAMP_QUERIES[model] = PreparedQuery(
+            lambda pk: model.objects.filter(pk=pk).values_list("updated_at"), pk=int
+        )
+    return found

@@ -27,7 +27,7 @@ from districts.models import District, Province
 from otop_portal.workflow import who_label
 from plans.models import FollowUp, Step
 from products.models import Product, Round
-from products.selectors import base_filter_for
+from products.selectors import BaseQuery, base_filter_for
 from products.vocab import EntrepreneurType, ProductType
 from reports.models import ReportLine, line_total_expression
 from reports.selectors import (
@@ -225,6 +225,19 @@ class StepCounts:
         return [(step.value, str(step.label), getattr(self, step.value)) for step in Step]
 
 
+_district_followup_counts = BaseQuery(
+    lambda round, round_id, district: (
+        FollowUp.objects.filter(round_id=round_id, district_id=district)
+        .filter(base_filter_for(round, "product__", F("district_id")))
+        .values("district_id", "step")
+        .annotate(n=Count("id"))
+        .order_by()
+    ),
+    round_id=int,
+    district=str,
+)
+
+
 def followup_counts(*, round: Round, codes: Iterable[str]) -> dict[str, StepCounts]:
     """Per district code: how many base products are at each follow-up step in the round.
 
@@ -234,13 +247,18 @@ def followup_counts(*, round: Round, codes: Iterable[str]) -> dict[str, StepCoun
     out = {code: StepCounts() for code in sorted(codes)}
     if not out:
         return out
-    rows = (
-        FollowUp.objects.filter(round=round, district_id__in=list(out))
-        .filter(base_filter_for(round, "product__", F("district_id")))
-        .values("district_id", "step")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    if len(out) == 1:
+        # One district (its dashboard): a query compiled once (otop_portal.prepared).
+        (code,) = out
+        rows = _district_followup_counts.all(round, round_id=round.pk, district=code)
+    else:
+        rows = (
+            FollowUp.objects.filter(round=round, district_id__in=list(out))
+            .filter(base_filter_for(round, "product__", F("district_id")))
+            .values("district_id", "step")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
     for row in rows:
         if row["step"] in Step.values:
             setattr(out[row["district_id"]], row["step"], row["n"])

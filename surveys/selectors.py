@@ -577,11 +577,17 @@ _product_answers_of = PreparedQuery(
 def entrepreneur_answer(*, survey: Survey | None, entrepreneur: Entrepreneur):
     if survey is None:
         return None
-    return (
-        EntrepreneurAnswer.objects.select_related("answered_by")
-        .filter(survey=survey, entrepreneur=entrepreneur)
-        .first()
-    )
+    return _entrepreneur_answer_of.get(survey_id=survey.pk, entrepreneur_id=entrepreneur.pk)
+
+
+#: entrepreneur_answer's query, compiled once (otop_portal.prepared, issue #19).
+_entrepreneur_answer_of = PreparedQuery(
+    lambda survey_id, entrepreneur_id: EntrepreneurAnswer.objects.select_related(
+        "answered_by"
+    ).filter(survey_id=survey_id, entrepreneur_id=entrepreneur_id),
+    survey_id=int,
+    entrepreneur_id=int,
+)
 
 
 SURVEY_HISTORY = workflow.HistoryLabels(

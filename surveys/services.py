@@ -814,6 +814,16 @@ class _AnswerRows:
         return self.model.from_db(self.db, self.names, self.rows[key])
 
 
+#: survey_import_rows' lock of the survey, compiled once (otop_portal.prepared).
+_survey_locked = PreparedQuery(
+    lambda pk: (
+        Survey.objects.select_for_update()
+        .select_related("round__fiscal_year", "district__province")
+        .filter(pk=pk)
+    ),
+    pk=int,
+)
+
 _ANSWER_ROWS_QUERIES: dict[type, PreparedQuery] = {}
 
 
@@ -914,11 +924,9 @@ def survey_import_rows(
     """
     collector = read.problems
     with transaction.atomic():
-        locked = (
-            Survey.objects.select_for_update()
-            .select_related("round__fiscal_year", "district__province")
-            .get(pk=survey.pk)
-        )
+        locked = _survey_locked.get(pk=survey.pk)
+        if locked is None:
+            raise Survey.DoesNotExist
         block = locked.lock_reason(by, today)
         if block:
             raise WorkflowError(block)
