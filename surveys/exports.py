@@ -16,7 +16,10 @@ def survey_export_write(output, *, round: Round, district=None, province=None, t
     them). Returns the rows written."""
     districts, province = place_districts(district=district, province=province)
     # One district's rows are read whole; a province's or the country's stream.
-    blocks = survey_export_blocks(round=round, districts=districts, stream=district is None)
+    if district is not None:
+        blocks = survey_export_blocks(round=round, district=district)
+    else:
+        blocks = survey_export_blocks(round=round, districts=districts)
     return write_survey(
         output,
         round=round,

@@ -29,6 +29,7 @@ from otop_portal.totals import survey_totals_read
 from otop_portal.workflow import Status
 from products.models import Entrepreneur, Product, Round, entrepreneur_in_base
 from products.selectors import (
+    BaseQuery,
     base_counts_by_district,
     base_filter_for,
     entrepreneur_base_products,
@@ -656,62 +657,109 @@ class _Answers:
     ready: set[int] = field(default_factory=set)
 
 
+_EXPORT_ANSWER_FIELDS = (
+    "entrepreneur_id",
+    "trained",
+    "selling_online",
+    "has_standard",
+    "sales_prev_year",
+)
+_EXPORT_PRODUCT_ORDER = ("district_id", "entrepreneur__code", "code", "name", "id")
+_EXPORT_PRODUCT_FIELDS = (
+    "id",
+    "name",
+    "type",
+    "entrepreneur_id",
+    "entrepreneur__code",
+    "entrepreneur__name",
+    "entrepreneur__type",
+    "entrepreneur__house_no",
+    "entrepreneur__moo",
+    "entrepreneur__subdistrict__name_th",
+    "entrepreneur__district__name_th",
+    "entrepreneur__district__province__name_th",
+    "entrepreneur__phone",
+)
+
+#: One district's export queries, compiled once (otop_portal.prepared, issue #19).
+_district_export_answers = PreparedQuery(
+    lambda round_id, district: EntrepreneurAnswer.objects.filter(
+        survey__round_id=round_id, survey__district_id=district, answered_at__isnull=False
+    ).values_list(*_EXPORT_ANSWER_FIELDS),
+    round_id=int,
+    district=str,
+)
+_district_export_ready = PreparedQuery(
+    lambda round_id, district: ProductAnswer.objects.filter(
+        survey__round_id=round_id,
+        survey__district_id=district,
+        ready=True,
+        answered_at__isnull=False,
+    ).values_list("product_id"),
+    round_id=int,
+    district=str,
+)
+_district_export_products = BaseQuery(
+    lambda round, district: (
+        Product.objects.base(round, district=district)
+        .order_by(*_EXPORT_PRODUCT_ORDER)
+        .values_list(*_EXPORT_PRODUCT_FIELDS)
+    ),
+    district=str,
+)
+
+
 def survey_export_blocks(
-    *, round: Round, districts: QuerySet[District], stream: bool = True
+    *, round: Round, districts: QuerySet[District] | None = None, district: District | None = None
 ) -> Iterator[EntrepreneurBlock]:
-    """The rows of attachment 2 for some districts: the base products of each, grouped
-    by entrepreneur, with the answers so far, in DOPA order then by code.
+    """The rows of attachment 2 for some districts (`districts`) or one (`district`): the
+    base products of each, grouped by entrepreneur, with the answers so far, in DOPA
+    order then by code.
 
     Three queries whatever the size: the answers are read first, then the products
     stream through an iterator, so a country-sized export holds only the answers in
-    memory. One district's rows (`stream=False`) are read whole instead: a server-side
-    cursor costs PostgreSQL statements of its own, and district 1001's download (273
-    products) cost PostgreSQL 5.5 ms of CPU instead of 7.0 to 7.3 without them (issue
-    #19, two runs of 60 downloads each, its backend's CPU read from /proc).
+    memory. One district's rows are read whole instead, by queries compiled once: a
+    server-side cursor costs PostgreSQL statements of its own, and district 1001's
+    download (273 products) cost PostgreSQL 5.5 ms of CPU instead of 7.0 to 7.3 without
+    them (issue #19, two runs of 60 downloads each, its backend's CPU read from /proc).
     """
-
-    def rows(query):
-        return query.iterator(chunk_size=2000) if stream else query
-
-    codes = districts.values("code")
     answers = _Answers()
-    for eid, trained, selling, standard, sales in rows(
-        EntrepreneurAnswer.objects.filter(
-            survey__round=round, survey__district__in=codes, answered_at__isnull=False
-        ).values_list(
-            "entrepreneur_id", "trained", "selling_online", "has_standard", "sales_prev_year"
+    if district is not None:
+        entrepreneur_answers = _district_export_answers.all(
+            round_id=round.pk, district=district.code
         )
-    ):
-        answers.entrepreneurs[eid] = (trained, selling, standard, sales)
-    answers.ready = set(
-        rows(
+        ready = (
+            pid for (pid,) in _district_export_ready.all(round_id=round.pk, district=district.code)
+        )
+        products = _district_export_products.all(round, district=district.code)
+    else:
+        codes = districts.values("code")
+        entrepreneur_answers = (
+            EntrepreneurAnswer.objects.filter(
+                survey__round=round, survey__district__in=codes, answered_at__isnull=False
+            )
+            .values_list(*_EXPORT_ANSWER_FIELDS)
+            .iterator(chunk_size=2000)
+        )
+        ready = (
             ProductAnswer.objects.filter(
                 survey__round=round,
                 survey__district__in=codes,
                 ready=True,
                 answered_at__isnull=False,
-            ).values_list("product_id", flat=True)
+            )
+            .values_list("product_id", flat=True)
+            .iterator(chunk_size=2000)
         )
-    )
-    products = rows(
-        Product.objects.base(round, district=codes)
-        .order_by("district_id", "entrepreneur__code", "code", "name", "id")
-        .values_list(
-            "id",
-            "name",
-            "type",
-            "entrepreneur_id",
-            "entrepreneur__code",
-            "entrepreneur__name",
-            "entrepreneur__type",
-            "entrepreneur__house_no",
-            "entrepreneur__moo",
-            "entrepreneur__subdistrict__name_th",
-            "entrepreneur__district__name_th",
-            "entrepreneur__district__province__name_th",
-            "entrepreneur__phone",
+        products = (
+            Product.objects.base(round, district=codes)
+            .order_by(*_EXPORT_PRODUCT_ORDER)
+            .values_list(*_EXPORT_PRODUCT_FIELDS)
+            .iterator(chunk_size=2000)
         )
-    )
+    for eid, trained, selling, standard, sales in entrepreneur_answers:
+        answers.entrepreneurs[eid] = (trained, selling, standard, sales)
+    answers.ready = set(ready)
     # Attachment 2 is the department's form: its labels are Thai in any UI language.
     type_labels, product_labels = ENTREPRENEUR_TYPE_TH, PRODUCT_TYPE_TH
     for eid, group in groupby(products, key=lambda r: r[3]):

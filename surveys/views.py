@@ -437,9 +437,7 @@ def export(request: HttpRequest, round: Round, district: District) -> FileRespon
 @district_view
 def print_form(request: HttpRequest, round: Round, district: District) -> HttpResponse:
     """Attachment 2 as a page to print or save as PDF from the browser, without Excel."""
-    blocks = selectors.survey_export_blocks(
-        round=round, districts=District.objects.filter(code=district.code), stream=False
-    )
+    blocks = selectors.survey_export_blocks(round=round, district=district)
     sheet = print_sheet(
         round=round,
         province_name=district.province.name_th,
