@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -500,22 +501,17 @@ def _history_reason(action: str, record) -> str:
     return ""
 
 
+@cache
 def _history_of(model) -> PreparedQuery:
     """A district's history records of `model` (the survey or the report) in a round,
     oldest first: submission_history's query, compiled once (otop_portal.prepared)."""
-    found = _HISTORY_QUERIES.get(model)
-    if found is None:
-        found = _HISTORY_QUERIES[model] = PreparedQuery(
-            lambda round_id, district_id: model.history.model.objects.filter(
-                round_id=round_id, district_id=district_id
-            ).order_by("history_date", "history_id"),
-            round_id=int,
-            district_id=str,
-        )
-    return found
-
-
-_HISTORY_QUERIES: dict[type, PreparedQuery] = {}
+    return PreparedQuery(
+        lambda round_id, district_id: model.history.model.objects.filter(
+            round_id=round_id, district_id=district_id
+        ).order_by("history_date", "history_id"),
+        round_id=int,
+        district_id=str,
+    )
 
 
 def submission_history(*, round, district: District) -> list[HistoryEvent]:

@@ -35,6 +35,7 @@ import datetime as dt
 import io
 import logging
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, ClassVar
 
 from django.apps import apps
@@ -438,14 +439,7 @@ def _delete_file(upload) -> None:
         type(upload).objects.filter(pk=upload.pk).update(file="", read=None)
 
 
-_STAMP_QUERIES: dict[type, PreparedQuery] = {}
-
-
+@cache
 def _stamp_of(model) -> PreparedQuery:
     """A form's last change (UploadFlow.stamp's query), compiled once."""
-    found = _STAMP_QUERIES.get(model)
-    if found is None:
-        found = _STAMP_QUERIES[model] = PreparedQuery(
-            lambda pk: model.objects.filter(pk=pk).values_list("updated_at"), pk=int
-        )
-    return found
+    return PreparedQuery(lambda pk: model.objects.filter(pk=pk).values_list("updated_at"), pk=int)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -412,21 +413,16 @@ def submission_for(model: type[Submission], *, round, district, people: bool = F
     return form
 
 
-_FORMS_BY_KEY: dict[type, PreparedQuery] = {}
-
-
+@cache
 def _form_by_key(model: type[Submission]) -> PreparedQuery:
     """submission_for's query of `model`, compiled once (otop_portal.prepared)."""
-    found = _FORMS_BY_KEY.get(model)
-    if found is None:
-        found = _FORMS_BY_KEY[model] = PreparedQuery(
-            lambda round_id, district_id: model.objects.filter(
-                round_id=round_id, district_id=district_id
-            ),
-            round_id=int,
-            district_id=str,
-        )
-    return found
+    return PreparedQuery(
+        lambda round_id, district_id: model.objects.filter(
+            round_id=round_id, district_id=district_id
+        ),
+        round_id=int,
+        district_id=str,
+    )
 
 
 def _save(submission: Submission, reason: str, by=None) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -225,13 +225,21 @@ class StepCounts:
         return [(step.value, str(step.label), getattr(self, step.value)) for step in Step]
 
 
-_district_followup_counts = BaseQuery(
-    lambda round, round_id, district: (
-        FollowUp.objects.filter(round_id=round_id, district_id=district)
+def _followup_counts_query(round: Round, /, **where) -> QuerySet:
+    """The base products at each follow-up step, per district, of the follow-ups `where`
+    selects (those of a round in some districts)."""
+    return (
+        FollowUp.objects.filter(**where)
         .filter(base_filter_for(round, "product__", F("district_id")))
         .values("district_id", "step")
         .annotate(n=Count("id"))
         .order_by()
+    )
+
+
+_district_followup_counts = BaseQuery(
+    lambda round, round_id, district: _followup_counts_query(
+        round, round_id=round_id, district_id=district
     ),
     round_id=int,
     district=str,
@@ -252,13 +260,7 @@ def followup_counts(*, round: Round, codes: Iterable[str]) -> dict[str, StepCoun
         (code,) = out
         rows = _district_followup_counts.all(round, round_id=round.pk, district=code)
     else:
-        rows = (
-            FollowUp.objects.filter(round=round, district_id__in=list(out))
-            .filter(base_filter_for(round, "product__", F("district_id")))
-            .values("district_id", "step")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
+        rows = _followup_counts_query(round, round=round, district_id__in=list(out))
     for row in rows:
         if row["step"] in Step.values:
             setattr(out[row["district_id"]], row["step"], row["n"])

@@ -657,56 +657,60 @@ class _Answers:
     ready: set[int] = field(default_factory=set)
 
 
-_EXPORT_ANSWER_FIELDS = (
-    "entrepreneur_id",
-    "trained",
-    "selling_online",
-    "has_standard",
-    "sales_prev_year",
-)
-_EXPORT_PRODUCT_ORDER = ("district_id", "entrepreneur__code", "code", "name", "id")
-_EXPORT_PRODUCT_FIELDS = (
-    "id",
-    "name",
-    "type",
-    "entrepreneur_id",
-    "entrepreneur__code",
-    "entrepreneur__name",
-    "entrepreneur__type",
-    "entrepreneur__house_no",
-    "entrepreneur__moo",
-    "entrepreneur__subdistrict__name_th",
-    "entrepreneur__district__name_th",
-    "entrepreneur__district__province__name_th",
-    "entrepreneur__phone",
-)
+def _export_answers(**where) -> QuerySet:
+    """The entrepreneurs' answered answers of the surveys `where` selects."""
+    return EntrepreneurAnswer.objects.filter(answered_at__isnull=False, **where).values_list(
+        "entrepreneur_id", "trained", "selling_online", "has_standard", "sales_prev_year"
+    )
+
+
+def _export_ready(**where) -> QuerySet:
+    """The products answered ready, in the surveys `where` selects."""
+    return ProductAnswer.objects.filter(ready=True, answered_at__isnull=False, **where).values_list(
+        "product_id"
+    )
+
+
+def _export_products(round: Round, district) -> QuerySet:
+    """The base products of `district` (base_q's), in the form's order, with their
+    entrepreneurs."""
+    return (
+        Product.objects.base(round, district=district)
+        .order_by("district_id", "entrepreneur__code", "code", "name", "id")
+        .values_list(
+            "id",
+            "name",
+            "type",
+            "entrepreneur_id",
+            "entrepreneur__code",
+            "entrepreneur__name",
+            "entrepreneur__type",
+            "entrepreneur__house_no",
+            "entrepreneur__moo",
+            "entrepreneur__subdistrict__name_th",
+            "entrepreneur__district__name_th",
+            "entrepreneur__district__province__name_th",
+            "entrepreneur__phone",
+        )
+    )
+
 
 #: One district's export queries, compiled once (otop_portal.prepared, issue #19).
 _district_export_answers = PreparedQuery(
-    lambda round_id, district: EntrepreneurAnswer.objects.filter(
-        survey__round_id=round_id, survey__district_id=district, answered_at__isnull=False
-    ).values_list(*_EXPORT_ANSWER_FIELDS),
+    lambda round_id, district: _export_answers(
+        survey__round_id=round_id, survey__district_id=district
+    ),
     round_id=int,
     district=str,
 )
 _district_export_ready = PreparedQuery(
-    lambda round_id, district: ProductAnswer.objects.filter(
-        survey__round_id=round_id,
-        survey__district_id=district,
-        ready=True,
-        answered_at__isnull=False,
-    ).values_list("product_id"),
+    lambda round_id, district: _export_ready(
+        survey__round_id=round_id, survey__district_id=district
+    ),
     round_id=int,
     district=str,
 )
-_district_export_products = BaseQuery(
-    lambda round, district: (
-        Product.objects.base(round, district=district)
-        .order_by(*_EXPORT_PRODUCT_ORDER)
-        .values_list(*_EXPORT_PRODUCT_FIELDS)
-    ),
-    district=str,
-)
+_district_export_products = BaseQuery(_export_products, district=str)
 
 
 def survey_export_blocks(
@@ -725,41 +729,19 @@ def survey_export_blocks(
     """
     answers = _Answers()
     if district is not None:
-        entrepreneur_answers = _district_export_answers.all(
-            round_id=round.pk, district=district.code
-        )
-        ready = (
-            pid for (pid,) in _district_export_ready.all(round_id=round.pk, district=district.code)
-        )
+        where = {"round_id": round.pk, "district": district.code}
+        entrepreneur_answers = _district_export_answers.all(**where)
+        ready = _district_export_ready.all(**where)
         products = _district_export_products.all(round, district=district.code)
     else:
         codes = districts.values("code")
-        entrepreneur_answers = (
-            EntrepreneurAnswer.objects.filter(
-                survey__round=round, survey__district__in=codes, answered_at__isnull=False
-            )
-            .values_list(*_EXPORT_ANSWER_FIELDS)
-            .iterator(chunk_size=2000)
-        )
-        ready = (
-            ProductAnswer.objects.filter(
-                survey__round=round,
-                survey__district__in=codes,
-                ready=True,
-                answered_at__isnull=False,
-            )
-            .values_list("product_id", flat=True)
-            .iterator(chunk_size=2000)
-        )
-        products = (
-            Product.objects.base(round, district=codes)
-            .order_by(*_EXPORT_PRODUCT_ORDER)
-            .values_list(*_EXPORT_PRODUCT_FIELDS)
-            .iterator(chunk_size=2000)
-        )
+        where = {"survey__round": round, "survey__district__in": codes}
+        entrepreneur_answers = _export_answers(**where).iterator(chunk_size=2000)
+        ready = _export_ready(**where).iterator(chunk_size=2000)
+        products = _export_products(round, codes).iterator(chunk_size=2000)
     for eid, trained, selling, standard, sales in entrepreneur_answers:
         answers.entrepreneurs[eid] = (trained, selling, standard, sales)
-    answers.ready = set(ready)
+    answers.ready = {pid for (pid,) in ready}
     # Attachment 2 is the department's form: its labels are Thai in any UI language.
     type_labels, product_labels = ENTREPRENEUR_TYPE_TH, PRODUCT_TYPE_TH
     for eid, group in groupby(products, key=lambda r: r[3]):

@@ -9,6 +9,7 @@ import difflib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 
 from django.core.files import File
 from django.db import router, transaction
@@ -824,21 +825,15 @@ _survey_locked = PreparedQuery(
     pk=int,
 )
 
-_ANSWER_ROWS_QUERIES: dict[type, PreparedQuery] = {}
 
-
+@cache
 def _answer_rows_query(model) -> PreparedQuery:
     """A survey's answer rows of `model`, all fields in order, as tuples."""
-    found = _ANSWER_ROWS_QUERIES.get(model)
-    if found is None:
-        names = [f.attname for f in model._meta.concrete_fields]
-        found = _ANSWER_ROWS_QUERIES[model] = PreparedQuery(
-            lambda survey_id: (
-                model.objects.filter(survey_id=survey_id).order_by().values_list(*names)
-            ),
-            survey_id=int,
-        )
-    return found
+    names = [f.attname for f in model._meta.concrete_fields]
+    return PreparedQuery(
+        lambda survey_id: model.objects.filter(survey_id=survey_id).order_by().values_list(*names),
+        survey_id=int,
+    )
 
 
 def _plain(value):
