@@ -217,7 +217,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "otop_portal.staticfiles.StaticFilesStorage"
         )
     },
 }

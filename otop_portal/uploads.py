@@ -40,10 +40,12 @@ child process with a memory limit (otop_portal.bounded).
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import posixpath
 import re
 import struct
+import threading
 import xml.parsers.expat
 import zipfile
 import zlib
@@ -848,10 +850,28 @@ def check_extent(data: bytes, kind: str | None = None, *, limits: str = REGISTRY
         )
 
 
+#: The files that passed check_workbook lately, by their content's digest and the budgets
+#: they fit: an upload is checked by its form (check_upload) and again by the reader
+#: (open_workbook), the same bytes twice in one request; a district's survey form took
+#: 2.8 ms to scan each time (issue #19). Only a pass is remembered, and only for bytes
+#: equal to those checked, so the verdict is the one the scan would give again.
+_PASSED: dict[tuple[bytes, Limits], str] = {}
+_PASSED_MAX = 16
+_passed_lock = threading.Lock()
+
+
 def check_workbook(data: bytes, *, kind: str) -> str:
     """The one check of a file's content before anything reads or keeps it: what it is
     ("xlsx", "xls", "ods" or "csv"), or SpreadsheetError with the reason in Thai. `kind`
     is the kind of upload (DISTRICT or REGISTRY) whose budgets it must fit."""
+    key = (hashlib.blake2b(data, digest_size=32).digest(), workbook_limits(kind))
+    found = _PASSED.get(key)
+    if found is not None:
+        return found
     found = sniff(data)
     check_extent(data, found, limits=kind)
+    with _passed_lock:
+        if len(_PASSED) >= _PASSED_MAX:
+            _PASSED.pop(next(iter(_PASSED)))  # the oldest
+        _PASSED[key] = found
     return found

@@ -26,6 +26,7 @@ signature block can be moved whole to a new page (keep_together).
 from __future__ import annotations
 
 import math
+import os
 import re
 import struct
 import tempfile
@@ -91,6 +92,10 @@ A4_POINTS = (595.3, 841.9)  # portrait width, height
 _NOT_PLAIN = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s\Z")
 _PLAIN_MAX = 16383  # half of Excel's 32,767 UTF-16 units: never cut
 _NUMBERS = (int, float, Decimal, bool)
+#: FormWriter.close packages a book whose rows take less than this in memory: any one
+#: district's form (the largest district's survey rows take about 1 MB), not a
+#: province's or the country's.
+IN_MEMORY_PACKAGE_MAX_BYTES = 4 * 1024 * 1024
 _XLSXWRITER_INTERNALS = (
     "previous_row",
     "_write_single_row",
@@ -162,6 +167,8 @@ class FormWriter:
             # xlsxwriter keeps the merged ranges until it writes <mergeCells> after the
             # rows; a country's attachment 2 has 750,000 of them. Kept on disk instead.
             self.sheet.merge = SpooledRanges()
+        if self._streams and hasattr(self.sheet, "_write_merge_cells"):
+            self.sheet._write_merge_cells = self._write_merge_cells
         self._page_setup(landscape=True)
         base = {"font_name": FONT, "font_size": 14, "valign": "vcenter"}
         self.f = {
@@ -431,6 +438,29 @@ class FormWriter:
                 return None
         return "".join(parts)
 
+    def _write_merge_cells(self) -> None:
+        """xlsxwriter's <mergeCells> element, the same text, written a few thousand
+        ranges at a time instead of one XML call and two cell names each: a tenth of a
+        district's survey download (issue #19)."""
+        sheet = self.sheet
+        count = len(sheet.merge)
+        if not count:
+            return
+        letters = self._letters
+        parts = [f'<mergeCells count="{count}">']
+        for first_row, first_col, last_row, last_col in sheet.merge:
+            while len(letters) <= max(first_col, last_col):
+                letters.append(xl_col_to_name(len(letters)))
+            parts.append(
+                f'<mergeCell ref="{letters[first_col]}{first_row + 1}:'
+                f'{letters[last_col]}{last_row + 1}"/>'
+            )
+            if len(parts) >= 4096:
+                sheet.fh.write("".join(parts))
+                parts.clear()
+        parts.append("</mergeCells>")
+        sheet.fh.write("".join(parts))
+
     def row(self, row: int, values: list, fmts: list[str] | str = "text") -> None:
         for col, value in enumerate(values):
             fmt = fmts if isinstance(fmts, str) else fmts[col]
@@ -441,9 +471,32 @@ class FormWriter:
         self.title_rows = (first_row, last_row)
 
     def close(self) -> None:
+        if self._packs_in_memory():
+            self.book.in_memory = True
         self.book.close()
         if isinstance(self.sheet.merge, SpooledRanges):
             self.sheet.merge.close()
+
+    def _packs_in_memory(self) -> bool:
+        """Whether the book is small enough to be packaged in memory: its rows written
+        so far take less than IN_MEMORY_PACKAGE_MAX_BYTES on disk (constant_memory), or
+        are in memory already. xlsxwriter then writes its parts (the sheet, styles,
+        theme...) to strings instead of a temporary file each, read back and deleted:
+        a third of a district's survey download (issue #19). It decides this only when
+        the book is made (`in_memory`, which turns constant_memory off), so it is set
+        here, before close(), if this xlsxwriter has it."""
+        if not hasattr(self.book, "in_memory"):
+            return False
+        total = 0
+        try:
+            for sheet in self.book.worksheets():
+                if sheet.constant_memory:
+                    if not sheet.row_data_fh_closed:
+                        sheet.row_data_fh.flush()
+                    total += os.path.getsize(sheet.row_data_filename)
+        except (AttributeError, TypeError, OSError):
+            return False
+        return total < IN_MEMORY_PACKAGE_MAX_BYTES
 
 
 class SpooledRanges:

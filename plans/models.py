@@ -10,10 +10,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from simple_history.models import HistoricalRecords
 
 from districts.models import District
 from districts.scoping import ScopedQuerySet
+from otop_portal.history import HistoricalRecords
 from products.models import Product, Round
 
 

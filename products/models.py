@@ -7,11 +7,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from simple_history.models import HistoricalRecords
 
 from districts.models import District, Subdistrict
 from districts.scoping import ScopedQuerySet
 from otop_portal.dates import month_name, period_text
+from otop_portal.history import HistoricalRecords
 from products.vocab import EntrepreneurType, ProductType
 
 

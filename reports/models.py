@@ -6,10 +6,10 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from districts.models import District
 from districts.scoping import DistrictForm, ScopedQuerySet
+from otop_portal.history import HistoricalRecords
 from otop_portal.workflow import Submission, Upload
 from products.models import Product, Round
 

@@ -2,10 +2,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
-from simple_history.models import HistoricalRecords
 
 from districts.models import District
 from districts.scoping import DistrictForm, ScopedQuerySet
+from otop_portal.history import HistoricalRecords
 from otop_portal.workflow import Submission, Upload
 from products.models import Entrepreneur, Product, Round
 

@@ -48,3 +48,29 @@ def test_a_page_outside_any_round_links_the_current_round(client, province_staff
     client.login(username=province_staff.username, password=PASSWORD)
     page = client.get(reverse("jobs:list")).content.decode()
     assert reverse("dashboards:province", args=[current.code, "56"]) in page
+
+
+def test_it_makes_the_menu_once_for_a_round_an_area_and_a_language(client, officer, settings):
+    from unittest import mock
+
+    from dashboards import navigation
+
+    make_round("2564-2")
+    navigation._menu_links.cache_clear()
+    client.login(username=officer.username, password=PASSWORD)
+    url = reverse("dashboards:district", args=["2564-2", "5607"])
+    with mock.patch.object(
+        navigation, "_reverse_first", wraps=navigation._reverse_first
+    ) as reversed_urls:
+        first = client.get(url).content.decode()
+        made = reversed_urls.call_count
+        again = client.get(reverse("surveys:detail", args=["2564-2", "5607"])).content.decode()
+        assert reversed_urls.call_count == made == 4
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        english = client.get(url).content.decode()
+        assert reversed_urls.call_count == made + 4
+
+    # Each page marks its own link, in its own language.
+    assert f'<a href="{url}" aria-current="page">ภาพรวมอำเภอ</a>' in first
+    assert f'<a href="{url}">ภาพรวมอำเภอ</a>' in again
+    assert f'<a href="{url}" aria-current="page">District overview</a>' in english

@@ -175,36 +175,73 @@ def test_it_streams_a_row_as_xlsxwriter_writes_it_cell_by_cell():
     assert sheet.row_dimensions[3].height == pytest.approx(22, abs=0.5)
 
 
-def test_it_streams_a_survey_as_xlsxwriter_writes_it_cell_by_cell(monkeypatch, round_2564):
+def _survey(round) -> bytes:
     from surveys.workbook import EntrepreneurBlock, ProductLine, write_survey
 
-    def survey() -> bytes:
-        blocks = [
-            EntrepreneurBlock(
-                code=f"56070000{n}",
-                name=f"กลุ่ม {n} & เพื่อน" if n == 2 else f"กลุ่ม {n}",
-                type_label="กลุ่มผู้ผลิตชุมชน",
-                house_no="1",
-                moo="2",
-                subdistrict="บ้านตุ่น",
-                district="เมืองพะเยา",
-                province="พะเยา",
-                phone="",
-                trained=n % 2 == 0,
-                selling=True,
-                standard=False,
-                sales_prev=Decimal(n * 1000),
-                products=[ProductLine(f"ผลิตภัณฑ์ {n}.{p}", "ผ้า", p == 0) for p in range(n)],
-            )
-            for n in range(4)
-        ]
-        output = io.BytesIO()
-        write_survey(output, round=round_2564, province_name="พะเยา", blocks=blocks)
-        return output.getvalue()
+    blocks = [
+        EntrepreneurBlock(
+            code=f"56070000{n}",
+            name=f"กลุ่ม {n} & เพื่อน" if n == 2 else f"กลุ่ม {n}",
+            type_label="กลุ่มผู้ผลิตชุมชน",
+            house_no="1",
+            moo="2",
+            subdistrict="บ้านตุ่น",
+            district="เมืองพะเยา",
+            province="พะเยา",
+            phone="",
+            trained=n % 2 == 0,
+            selling=True,
+            standard=False,
+            sales_prev=Decimal(n * 1000),
+            products=[ProductLine(f"ผลิตภัณฑ์ {n}.{p}", "ผ้า", p == 0) for p in range(n)],
+        )
+        for n in range(4)
+    ]
+    output = io.BytesIO()
+    write_survey(output, round=round, province_name="พะเยา", blocks=blocks)
+    return output.getvalue()
 
-    streamed = _members(survey())
+
+def test_it_streams_a_survey_as_xlsxwriter_writes_it_cell_by_cell(monkeypatch, round_2564):
+    streamed = _members(_survey(round_2564))
     monkeypatch.setattr(FormWriter, "stream_row", _by_cell)
-    assert streamed == _members(survey())
+    assert streamed == _members(_survey(round_2564))
+
+
+def test_it_writes_a_surveys_merged_ranges_as_xlsxwriter_does(monkeypatch, round_2564):
+    from otop_portal import xlsx
+
+    ours = _members(_survey(round_2564))
+    assert b'<mergeCells count="' in ours["xl/worksheets/sheet1.xml"]
+    # Without the internals, xlsxwriter writes the rows and the merged ranges itself.
+    monkeypatch.setattr(xlsx, "_XLSXWRITER_INTERNALS", ("an_attribute_it_lost",))
+    assert ours == _members(_survey(round_2564))
+
+
+def test_a_small_book_is_packaged_in_memory_and_a_large_one_on_disk(monkeypatch, round_2564):
+    import tempfile
+
+    from otop_portal import xlsx
+
+    made = []
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(*args, **kwargs):
+        made.append(args)
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    small = _members(_survey(round_2564))
+    in_memory = len(made)
+    monkeypatch.setattr(xlsx, "IN_MEMORY_PACKAGE_MAX_BYTES", 0)
+    large = _members(_survey(round_2564))
+
+    # On disk: a temporary file for each of the book's parts, besides the rows'.
+    assert in_memory <= 1 < len(made) - in_memory
+    assert small == large
+    monkeypatch.undo()
+    texts = [c.value for row in sheet_of(_survey(round_2564)).iter_rows() for c in row]
+    assert any(str(t).startswith("แบบสำรวจความพร้อม") for t in texts if t)
 
 
 def test_without_the_xlsxwriter_internals_it_streams_it_writes_cell_by_cell(monkeypatch):
