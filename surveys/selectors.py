@@ -545,24 +545,32 @@ def entrepreneur_products(
     *, round: Round, district: District, entrepreneur: Entrepreneur, survey: Survey | None
 ) -> list[ProductRow]:
     """The entrepreneur's products the round counts in the district, with their
-    readiness. Two queries."""
+    readiness in `survey` (none without one). Two queries."""
     rows = [
         ProductRow(id=p["id"], code=p["code"], name=p["name"], type=p["type"])
         for p in entrepreneur_base_products.all(
             round, district=district.code, entrepreneur_id=entrepreneur.pk
         )
     ]
-    if survey is not None and rows:
-        # The answers about all the entrepreneur's products; those of the base are used.
-        answers = {
-            a["product_id"]: a
-            for a in _product_answers_of.all(survey_id=survey.pk, entrepreneur_id=entrepreneur.pk)
-        }
-        for row in rows:
-            a = answers.get(row.id)
-            if a:
-                row.ready, row.answered = a["ready"], a["answered_at"] is not None
+    if survey is not None:
+        products_readiness(rows, survey=survey, entrepreneur=entrepreneur)
     return rows
+
+
+def products_readiness(rows: list[ProductRow], *, survey: Survey, entrepreneur: Entrepreneur):
+    """Mark entrepreneur_products' rows with their readiness in `survey`, as stored now.
+    One query."""
+    if not rows:
+        return
+    # The answers about all the entrepreneur's products; those of the base are used.
+    answers = {
+        a["product_id"]: a
+        for a in _product_answers_of.all(survey_id=survey.pk, entrepreneur_id=entrepreneur.pk)
+    }
+    for row in rows:
+        a = answers.get(row.id)
+        if a:
+            row.ready, row.answered = a["ready"], a["answered_at"] is not None
 
 
 #: entrepreneur_products' answers, compiled once (otop_portal.prepared, issue #19).

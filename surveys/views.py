@@ -247,8 +247,11 @@ def entrepreneur(
     # subquery twice cost a millisecond of planning on every form and save).
     person = selectors.entrepreneur_or_404(entrepreneur_code)
     survey, subject = _survey_or_transient(round, district)
+    # A save needs the products, not how they were answered: that is read only for a
+    # page shown again (issue #19: a query less for every save).
+    saving = request.method == "POST"
     products = selectors.entrepreneur_products(
-        round=round, district=district, entrepreneur=person, survey=survey
+        round=round, district=district, entrepreneur=person, survey=None if saving else survey
     )
     if not products:
         raise Http404
@@ -304,9 +307,11 @@ def entrepreneur(
                 return redirect(_row_url(round, district, person.code))
         else:
             status = 400
-    # Read here, not before the save: a save that passes reads it only in its
-    # transaction (issue #19); a page shows it as it is stored now.
+    # Read here, not before the save: a save that passes reads them only in its
+    # transaction (issue #19); a page shows them as they are stored now.
     answer = selectors.entrepreneur_answer(survey=survey, entrepreneur=person)
+    if saving and survey is not None:
+        selectors.products_readiness(products, survey=survey, entrepreneur=person)
     if request.method != "POST":
         initial = {
             "version": answer.version if answer else 0,
@@ -510,10 +515,13 @@ def _refusal(exc: Exception, round: Round, district: District) -> dict:
 
 
 def _upload_or_404(request, round, district, upload_id) -> SurveyUpload:
+    # Without what its preview read: a commit reads it with the upload's lock, once
+    # (issue #19: the kept rows were read and decoded twice).
     return get_object_or_404(
         SurveyUpload.objects.visible_to(request.user)
         .select_related("survey__round__fiscal_year", "survey__district__province")
-        .filter(survey__round=round, survey__district=district),
+        .filter(survey__round=round, survey__district=district)
+        .defer("read"),
         pk=upload_id,
     )
 

@@ -316,6 +316,26 @@ class TestKeptReading:
         record.refresh_from_db()
         assert record.outcome == "committed" and record.read is None
 
+    def test_the_commit_reads_the_kept_reading_once(self, logged_in, small_registry):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        logged_in.post(url("upload"), {"file": form_file(small_registry["round"], edit=filled)})
+        record = SurveyUpload.objects.get()
+
+        with CaptureQueriesContext(connection) as queries:
+            response = logged_in.post(url("upload_confirm", upload_id=record.pk))
+
+        assert response.status_code == 302
+        reading = [
+            q["sql"]
+            for q in queries.captured_queries
+            if '"surveys_surveyupload"."read"' in q["sql"] and q["sql"].startswith("SELECT")
+        ]
+        # The upload's row under its lock, where the commit takes the rows from.
+        assert len(reading) == 1, reading
+        assert EntrepreneurAnswer.objects.get(entrepreneur=small_registry["a"]).trained
+
     def test_a_reading_kept_in_another_format_is_read_again_from_the_file(
         self, logged_in, small_registry, monkeypatch
     ):

@@ -361,6 +361,41 @@ class TestEntrepreneurForm:
             entrepreneur=registry["a"]
         ).sales_prev_year == Decimal("77777.00")
 
+    def test_the_second_officer_sees_which_products_were_saved_ready(
+        self, client, registry, survey, officer, colleague
+    ):
+        client.force_login(colleague)
+        client.post(
+            url("entrepreneur", entrepreneur_code="560700101"),
+            form_data(version=0, ready=[registry["a1"].id]),
+        )
+        client.force_login(officer)
+        response = client.post(
+            url("entrepreneur", entrepreneur_code="560700101"), form_data(version=0)
+        )
+        assert response.status_code == 409
+        stored = response.content.decode().split("ค่าที่บันทึกไว้ล่าสุดในระบบ")[1].split("</ul>")[0]
+        assert f"ผลิตภัณฑ์ที่พร้อม: {registry['a1'].name}" in " ".join(stored.split())
+
+    def test_a_save_reads_the_products_answers_once(self, client, registry, survey, officer):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client.force_login(officer)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                url("entrepreneur", entrepreneur_code="560700101"),
+                form_data(ready=[registry["a1"].id]),
+            )
+        assert response.status_code == 302
+        reads = [
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].startswith("SELECT") and 'FROM "surveys_productanswer"' in q["sql"]
+        ]
+        assert len(reads) == 1, reads  # in the save's transaction
+        assert ProductAnswer.objects.get(product=registry["a1"]).ready
+
 
 def test_the_full_cycle_through_the_browser(client, registry, officer, province_staff):
     r = registry
