@@ -647,11 +647,25 @@ def survey_history(*, survey: Survey | None, limit: int = 30) -> list[workflow.H
     )
 
 
-def survey_uploads(*, survey: Survey | None, limit: int = 10) -> list[SurveyUpload]:
+def survey_uploads(*, survey: Survey | None) -> list[SurveyUpload]:
+    """The survey's newest uploads (UPLOADS_LISTED), newest first."""
     if survey is None:
         return []
-    # Not what a preview read (a commit's alone): a district's rows, for each upload.
-    return list(survey.uploads.select_related("uploaded_by").defer("read")[:limit])
+    return _uploads_of.all(survey_id=survey.pk)
+
+
+UPLOADS_LISTED = 10
+
+#: survey_uploads' query, compiled once (otop_portal.prepared, issue #19). Not what a
+#: preview read (a commit's alone): a district's rows, for each upload.
+_uploads_of = PreparedQuery(
+    lambda survey_id: (
+        SurveyUpload.objects.filter(survey_id=survey_id)
+        .select_related("uploaded_by")
+        .defer("read")[:UPLOADS_LISTED]
+    ),
+    survey_id=int,
+)
 
 
 # ---------------------------------------------------------------------------

@@ -130,16 +130,9 @@ def _sync_answers(survey: Survey, base: list[tuple[int, int]] | None = None) -> 
                 "id", "entrepreneur_id"
             )
         )
-    answered = {
-        pid: at is not None
-        for pid, at in ProductAnswer.objects.filter(survey=survey).values_list(
-            "product_id", "answered_at"
-        )
-    }
+    answered = {pid: at is not None for pid, at in _products_answered.all(survey_id=survey.pk)}
     have_products = answered.keys()
-    have_entrepreneurs = set(
-        EntrepreneurAnswer.objects.filter(survey=survey).values_list("entrepreneur_id", flat=True)
-    )
+    have_entrepreneurs = {eid for (eid,) in _entrepreneurs_answered.all(survey_id=survey.pk)}
     new_products = [
         ProductAnswer(survey=survey, product_id=pid) for pid, _e in base if pid not in have_products
     ]
@@ -156,6 +149,22 @@ def _sync_answers(survey: Survey, base: list[tuple[int, int]] | None = None) -> 
             new_entrepreneurs, batch_size=IMPORT_BATCH, ignore_conflicts=True
         )
     return answered
+
+
+#: _sync_answers' two queries, compiled once (otop_portal.prepared, issue #19): every
+#: upload's preview and commit runs them.
+_products_answered = PreparedQuery(
+    lambda survey_id: ProductAnswer.objects.filter(survey_id=survey_id).values_list(
+        "product_id", "answered_at"
+    ),
+    survey_id=int,
+)
+_entrepreneurs_answered = PreparedQuery(
+    lambda survey_id: EntrepreneurAnswer.objects.filter(survey_id=survey_id).values_list(
+        "entrepreneur_id"
+    ),
+    survey_id=int,
+)
 
 
 def survey_get_or_start(*, round: Round, district: District, by=None, sync: bool = True) -> Survey:

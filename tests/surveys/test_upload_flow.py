@@ -369,3 +369,30 @@ class TestKeptReading:
         assert what_changed() == before
         record.refresh_from_db()
         assert record.outcome == "refused" and record.read is None
+
+
+def test_the_upload_page_lists_the_ten_newest_uploads_and_who_sent_them(
+    logged_in, small_registry, officer, colleague
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    survey = Survey.objects.create(round=small_registry["round"], district_id="5607")
+    start = timezone.now() - dt.timedelta(days=1)
+    for n in range(12):
+        record = SurveyUpload.objects.create(
+            survey=survey,
+            original_name=f"ไฟล์-{n:02d}.xlsx",
+            uploaded_by=colleague if n == 11 else officer,
+            outcome="committed",
+        )
+        SurveyUpload.objects.filter(pk=record.pk).update(uploaded_at=start + dt.timedelta(hours=n))
+
+    page = logged_in.get(url("upload")).content.decode()
+
+    listed = page.split("ไฟล์ที่อัปโหลดล่าสุด")[1].split("</ul>")[0]
+    names = [f"ไฟล์-{n:02d}.xlsx" for n in range(12) if f"ไฟล์-{n:02d}.xlsx" in listed]
+    assert names == [f"ไฟล์-{n:02d}.xlsx" for n in range(2, 12)]
+    assert listed.index("ไฟล์-11.xlsx") < listed.index("ไฟล์-10.xlsx")  # newest first
+    assert "ไฟล์-11.xlsx · colleague" in listed
