@@ -415,9 +415,7 @@ class FormWriter:
     def _plain_cells(self, row: int, values: list, fmts: list[str]) -> str | None:
         """The <c> elements of a row as xlsxwriter writes them in constant_memory mode,
         or None if a value is not plain."""
-        letters = self._letters
-        while len(letters) < len(values):
-            letters.append(xl_col_to_name(len(letters)))
+        letters = self._column_letters(len(values))
         number = str(row + 1)
         f = self.f
         parts = []
@@ -438,19 +436,24 @@ class FormWriter:
                 return None
         return "".join(parts)
 
+    def _column_letters(self, count: int) -> list[str]:
+        """The letters of the sheet's columns, at least the first `count` of them."""
+        letters = self._letters
+        while len(letters) < count:
+            letters.append(xl_col_to_name(len(letters)))
+        return letters
+
     def _write_merge_cells(self) -> None:
         """xlsxwriter's <mergeCells> element, the same text, written a few thousand
-        ranges at a time instead of one XML call and two cell names each: a tenth of a
-        district's survey download (issue #19)."""
+        ranges at a time instead of one XML call and two cell names each (issue #19:
+        district 1001's download took 18.8 ms of CPU, 17.9 ms this way)."""
         sheet = self.sheet
         count = len(sheet.merge)
         if not count:
             return
-        letters = self._letters
         parts = [f'<mergeCells count="{count}">']
         for first_row, first_col, last_row, last_col in sheet.merge:
-            while len(letters) <= max(first_col, last_col):
-                letters.append(xl_col_to_name(len(letters)))
+            letters = self._column_letters(max(first_col, last_col) + 1)
             parts.append(
                 f'<mergeCell ref="{letters[first_col]}{first_row + 1}:'
                 f'{letters[last_col]}{last_row + 1}"/>'
@@ -481,10 +484,11 @@ class FormWriter:
         """Whether the book is small enough to be packaged in memory: its rows written
         so far take less than IN_MEMORY_PACKAGE_MAX_BYTES on disk (constant_memory), or
         are in memory already. xlsxwriter then writes its parts (the sheet, styles,
-        theme...) to strings instead of a temporary file each, read back and deleted:
-        a third of a district's survey download (issue #19). It decides this only when
-        the book is made (`in_memory`, which turns constant_memory off), so it is set
-        here, before close(), if this xlsxwriter has it."""
+        theme...) to strings instead of a temporary file each, read back and deleted
+        (issue #19: district 1001's download took 22.3 ms of CPU, 18.8 ms in memory).
+        xlsxwriter reads `in_memory` when the book is made, where it turns
+        constant_memory off, and again when it packages: so it is set here, before
+        close(), if this xlsxwriter has it."""
         if not hasattr(self.book, "in_memory"):
             return False
         total = 0

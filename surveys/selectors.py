@@ -542,25 +542,24 @@ _entrepreneur_by_code = PreparedQuery(
 
 
 def entrepreneur_products(
-    *, round: Round, district: District, entrepreneur: Entrepreneur, survey: Survey | None
+    *, round: Round, district: District, entrepreneur: Entrepreneur
 ) -> list[ProductRow]:
-    """The entrepreneur's products the round counts in the district, with their
-    readiness in `survey` (none without one). Two queries."""
-    rows = [
+    """The entrepreneur's products the round counts in the district, not yet marked
+    with their readiness (products_readiness). One query."""
+    return [
         ProductRow(id=p["id"], code=p["code"], name=p["name"], type=p["type"])
         for p in entrepreneur_base_products.all(
             round, district=district.code, entrepreneur_id=entrepreneur.pk
         )
     ]
-    if survey is not None:
-        products_readiness(rows, survey=survey, entrepreneur=entrepreneur)
-    return rows
 
 
-def products_readiness(rows: list[ProductRow], *, survey: Survey, entrepreneur: Entrepreneur):
-    """Mark entrepreneur_products' rows with their readiness in `survey`, as stored now.
-    One query."""
-    if not rows:
+def products_readiness(
+    rows: list[ProductRow], *, survey: Survey | None, entrepreneur: Entrepreneur
+) -> None:
+    """Mark entrepreneur_products' rows with their readiness in `survey`, as stored now
+    (none without a survey). One query."""
+    if survey is None or not rows:
         return
     # The answers about all the entrepreneur's products; those of the base are used.
     answers = {

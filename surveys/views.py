@@ -247,12 +247,9 @@ def entrepreneur(
     # subquery twice cost a millisecond of planning on every form and save).
     person = selectors.entrepreneur_or_404(entrepreneur_code)
     survey, subject = _survey_or_transient(round, district)
-    # A save needs the products, not how they were answered: that is read only for a
-    # page shown again (issue #19: a query less for every save).
-    saving = request.method == "POST"
-    products = selectors.entrepreneur_products(
-        round=round, district=district, entrepreneur=person, survey=None if saving else survey
-    )
+    # How they were answered is read only for a page shown (below): a save reads it in
+    # its transaction (issue #19: a query less for every save).
+    products = selectors.entrepreneur_products(round=round, district=district, entrepreneur=person)
     if not products:
         raise Http404
     lock = subject.lock_reason(request.user)
@@ -310,8 +307,7 @@ def entrepreneur(
     # Read here, not before the save: a save that passes reads them only in its
     # transaction (issue #19); a page shows them as they are stored now.
     answer = selectors.entrepreneur_answer(survey=survey, entrepreneur=person)
-    if saving and survey is not None:
-        selectors.products_readiness(products, survey=survey, entrepreneur=person)
+    selectors.products_readiness(products, survey=survey, entrepreneur=person)
     if request.method != "POST":
         initial = {
             "version": answer.version if answer else 0,
