@@ -125,7 +125,13 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
             ],
             # The ground floor's filters (dates, money): otop_portal is no installed app.
-            "libraries": {"portal": "otop_portal.templatetags.portal"},
+            "libraries": {
+                "portal": "otop_portal.templatetags.portal",
+                # Django's i18n, with constant texts translated once (issue #19).
+                "portal_i18n": "otop_portal.templatetags.portal_i18n",
+            },
+            # Django's {% url %}, each URL reversed once per process (issue #19).
+            "builtins": ["otop_portal.templatetags.urls"],
         },
     },
 ]
