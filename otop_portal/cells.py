@@ -10,6 +10,7 @@ names the value. Messages are module constants so tests can assert on them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -56,6 +57,8 @@ def display(value) -> str:
 
 
 _SPACES = re.compile(r"\s+")
+_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-_/.]*")
+_PHONE_SEPARATORS = re.compile(r"[\s\-]")
 
 
 def clean_text(value) -> str:
@@ -76,11 +79,11 @@ def clean_text(value) -> str:
 
 def header_key(value) -> str:
     """A header reduced so that whitespace, line breaks and digits' script do not matter."""
-    return re.sub(r"\s+", "", clean_text(value)).translate(THAI_DIGITS)
+    return _SPACES.sub("", clean_text(value)).translate(THAI_DIGITS)
 
 
 def is_blank(value) -> bool:
-    return clean_text(value) == ""
+    return value is None or value == "" or clean_text(value) == ""
 
 
 def _number_text(value) -> str:
@@ -137,9 +140,11 @@ def parse_yes(value) -> tuple[bool, bool]:
     1 and ๑ mean yes, blank means no. ✓, /, x, มี, ใช่ are read as yes too and flagged as
     unusual so that the import summary can say so.
     """
+    if value is None or value == "":
+        return False, False
     if isinstance(value, bool):
         return value, False
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, (int, float)):
         if value == 1:
             return True, False
         if value == 0:
@@ -165,7 +170,7 @@ def parse_code(value, *, required: bool = True) -> str:
         if required:
             raise CellError(MSG_REQUIRED, value)
         return ""
-    if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z\-_/.]*", text) or len(text) > 40:
+    if not _CODE.fullmatch(text) or len(text) > 40:
         raise CellError(MSG_BAD_CODE % {"value": display(value)}, value)
     return text.upper()
 
@@ -198,15 +203,18 @@ def parse_phone(value, *, limit: int) -> str:
     """A phone number as typed: Thai digits become Arabic; spaces and dashes are dropped.
     A longer number is refused rather than cut: the cut one would not be the owner's."""
     text = clean_text(value).translate(THAI_DIGITS)
-    text = re.sub(r"[\s\-]", "", text)
+    text = _PHONE_SEPARATORS.sub("", text)
     if len(text) > limit:
         raise CellError(MSG_TOO_LONG % {"limit": limit}, value)
     return text
 
 
+@functools.lru_cache(maxsize=16384)
 def match_key(value) -> str:
-    """A name reduced for matching typed names against the registry."""
-    return re.sub(r"\s+", "", clean_text(value)).lower()
+    """A name reduced for matching typed names against the registry. Remembered: an
+    upload's preview and its commit match the same district's names, the registry's
+    and the file's (issue #19)."""
+    return _SPACES.sub("", clean_text(value)).lower()
 
 
 def csv_safe(value):

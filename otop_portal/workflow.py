@@ -188,7 +188,12 @@ class Upload(models.Model):
     def outcome_label(self) -> str:
         if self.preview_expired():
             return MSG_PREVIEW_EXPIRED_LABEL
-        return self.get_outcome_display()
+        # The choice's own label: get_outcome_display() translates every choice's label
+        # to look one up (issue #19: a third of what the upload page's list of ten cost).
+        try:
+            return str(UploadOutcome(self.outcome).label)
+        except ValueError:
+            return self.outcome
 
 
 # ---------------------------------------------------------------------------

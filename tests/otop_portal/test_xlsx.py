@@ -59,6 +59,18 @@ def test_the_ranges_go_to_disk_and_come_back_in_order():
     ranges.close()
 
 
+def test_a_few_ranges_come_back_too_and_more_can_follow():
+    """Fewer than a batch stay in memory until read; appending after a read goes on."""
+    ranges = SpooledRanges()
+    ranges.append((1, 0, 3, 0))
+    ranges.append((1, 1, 3, 1))
+    assert list(ranges) == [(1, 0, 3, 0), (1, 1, 3, 1)]
+    ranges.append((4, 0, 5, 0))
+    assert len(ranges) == 3
+    assert list(ranges) == [(1, 0, 3, 0), (1, 1, 3, 1), (4, 0, 5, 0)]
+    ranges.close()
+
+
 def sheet_of(data: bytes):
     return openpyxl.load_workbook(io.BytesIO(data)).active
 
